@@ -1,0 +1,84 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "heapwatch",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "heapwatchd", targets: ["heapwatchd"]),
+        .executable(name: "heapwatchctl", targets: ["heapwatchctl"]),
+        .library(name: "HeapAnalysis", targets: ["HeapAnalysis"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // C libraries.
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+
+        // Pure code: no I/O beyond what a caller hands in.
+        .target(name: "HeapwatchTrend"),
+        .target(
+            name: "HeapwatchCore",
+            dependencies: [
+                "HeapwatchTrend",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .target(name: "HeapAnalysis", dependencies: ["CZlib"]),
+
+        // The daemon's I/O shell.
+        .target(
+            name: "HeapwatchDaemon",
+            dependencies: [
+                "HeapwatchCore",
+                "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "heapwatchd",
+            dependencies: [
+                "HeapwatchDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "heapwatchctl",
+            dependencies: [
+                "HeapwatchCore",
+                "HeapAnalysis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
+        .testTarget(name: "HeapwatchTrendTests", dependencies: ["HeapwatchTrend"]),
+        .testTarget(name: "HeapwatchCoreTests", dependencies: ["HeapwatchCore"]),
+        .testTarget(name: "HeapAnalysisTests", dependencies: ["HeapAnalysis"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["HeapwatchCore", "HeapwatchDaemon"]
+        ),
+    ]
+)

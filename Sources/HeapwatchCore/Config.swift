@@ -1,0 +1,127 @@
+/// The daemon's configuration, as loaded from TOML (see `ConfigLoader`) with every default filled in.
+public struct HeapwatchConfig: Sendable, Equatable {
+    public var daemon: DaemonSettings
+    public var storage: StorageSettings
+    /// Never empty once loaded: with no `[[target]]` the loader adds `TargetConfig.defaultNode`.
+    public var targets: [TargetConfig]
+
+    public init(daemon: DaemonSettings = .init(), storage: StorageSettings? = nil, targets: [TargetConfig] = [.defaultNode]) {
+        self.daemon = daemon
+        self.storage = storage ?? StorageSettings(dir: daemon.stateDir + "/snapshots")
+        self.targets = targets
+    }
+}
+
+public enum LogLevel: String, Sendable, Equatable, CaseIterable {
+    case trace, debug, info, notice, warning, error, critical
+}
+
+public struct DaemonSettings: Sendable, Equatable {
+    /// Sampling interval, seconds.
+    public var interval: Double
+    /// Path of the control socket.
+    public var socket: String
+    public var stateDir: String
+    public var logLevel: LogLevel
+
+    public static let defaultInterval = 5.0
+    public static let defaultSocket = "/run/heapwatch/control.sock"
+    public static let defaultStateDir = "/var/lib/heapwatch"
+
+    public init(
+        interval: Double = DaemonSettings.defaultInterval,
+        socket: String = DaemonSettings.defaultSocket,
+        stateDir: String = DaemonSettings.defaultStateDir,
+        logLevel: LogLevel = .info
+    ) {
+        self.interval = interval
+        self.socket = socket
+        self.stateDir = stateDir
+        self.logLevel = logLevel
+    }
+}
+
+public struct StorageSettings: Sendable, Equatable {
+    /// Where snapshots are stored, one subdirectory per target. Default `<state_dir>/snapshots`.
+    public var dir: String
+    public var keepPerTarget: Int
+    /// Upper bound on all stored snapshots together, bytes.
+    public var maxBytes: UInt64
+
+    public static let defaultKeepPerTarget = 5
+    public static let defaultMaxBytes: UInt64 = 10 * 1024 * 1024 * 1024
+
+    public init(dir: String, keepPerTarget: Int = StorageSettings.defaultKeepPerTarget, maxBytes: UInt64 = StorageSettings.defaultMaxBytes) {
+        self.dir = dir
+        self.keepPerTarget = keepPerTarget
+        self.maxBytes = maxBytes
+    }
+}
+
+/// How heapwatch asks a process for a heap snapshot.
+public enum CaptureMethod: Sendable, Equatable, CustomStringConvertible {
+    /// SIGUSR2, only to processes started with `--heapsnapshot-signal=SIGUSR2` that catch it.
+    case signal
+    /// GET the app's snapshot endpoint; it answers with the file it wrote.
+    case http(url: String)
+    case none
+
+    public var description: String {
+        switch self {
+        case .signal: "signal"
+        case .http(let url): url
+        case .none: "none"
+        }
+    }
+}
+
+/// One way of recognising a target's processes. A process matches a target when any matcher matches.
+public enum ProcessMatcher: Sendable, Equatable {
+    /// Regular expression searched in the full command line (arguments joined by spaces).
+    case command(pattern: String)
+    /// A systemd unit: processes whose cgroup path ends in `/<unit>`.
+    case unit(String)
+    /// A file holding the pid.
+    case pidfile(String)
+    /// Every process whose executable basename is `node` or `nodejs`.
+    case anyNode
+}
+
+public struct TargetConfig: Sendable, Equatable {
+    public var name: String
+    public var matchers: [ProcessMatcher]
+    public var capture: CaptureMethod
+    /// RSS above which the target is `over_limit`, bytes.
+    public var rssMax: UInt64?
+    /// Floor growth above which the target is `leaking`, bytes per hour.
+    public var growthMax: Double
+    /// How much history the slope is fitted over, seconds.
+    public var window: Double
+    /// Least time between two automatic captures of one target, seconds.
+    public var cooldown: Double
+
+    public static let defaultGrowthMax = 20.0 * 1024 * 1024
+    public static let defaultWindow = 30.0 * 60
+    public static let defaultCooldown = 3600.0
+
+    public init(
+        name: String,
+        matchers: [ProcessMatcher],
+        capture: CaptureMethod = .signal,
+        rssMax: UInt64? = nil,
+        growthMax: Double = TargetConfig.defaultGrowthMax,
+        window: Double = TargetConfig.defaultWindow,
+        cooldown: Double = TargetConfig.defaultCooldown
+    ) {
+        self.name = name
+        self.matchers = matchers
+        self.capture = capture
+        self.rssMax = rssMax
+        self.growthMax = growthMax
+        self.window = window
+        self.cooldown = cooldown
+    }
+
+    /// The target used when the config names none: every Node process on the machine.
+    public static let defaultNode = TargetConfig(name: "node", matchers: [.anyNode])
+}
