@@ -1,6 +1,6 @@
 # heapwatch: `make run` and `make test` are the whole set-up on a fresh Debian machine.
 SWIFT ?= swift
-DEB_PACKAGES := libsystemd-dev zlib1g-dev pkg-config
+DEB_PACKAGES := libsystemd-dev zlib1g-dev libssl-dev pkg-config
 BIN_DIR = $(shell $(SWIFT) build --show-bin-path)
 
 .PHONY: deps build test run

@@ -24,6 +24,12 @@ let package = Package(
             providers: [.apt(["libsystemd-dev"])]
         ),
         .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(name: "CLinux"),
+        .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
@@ -40,12 +46,26 @@ let package = Package(
         ),
         .target(name: "HeapAnalysis", dependencies: ["CZlib"]),
 
+        // The control socket's framing and client, shared by the daemon, heapwatchctl and the tests.
+        .target(
+            name: "HeapwatchControl",
+            dependencies: [
+                "HeapwatchCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
         // The daemon's I/O shell.
         .target(
             name: "HeapwatchDaemon",
             dependencies: [
                 "HeapwatchCore",
+                "HeapwatchTrend",
+                "HeapwatchControl",
                 "CSystemd",
+                "CLinux",
+                "CCrypto",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -53,6 +73,7 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -66,10 +87,9 @@ let package = Package(
             name: "heapwatchctl",
             dependencies: [
                 "HeapwatchCore",
+                "HeapwatchControl",
                 "HeapAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
 
@@ -78,7 +98,7 @@ let package = Package(
         .testTarget(name: "HeapAnalysisTests", dependencies: ["HeapAnalysis"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["HeapwatchCore", "HeapwatchDaemon"]
+            dependencies: ["HeapwatchCore", "HeapwatchControl", "HeapwatchDaemon"]
         ),
     ]
 )

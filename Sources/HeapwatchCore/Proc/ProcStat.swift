@@ -1,0 +1,104 @@
+/// The fields heapwatch needs from `/proc/PID/stat`.
+public struct ProcStat: Sendable, Equatable {
+    public var pid: Int32
+    /// The kernel's `comm`: at most 15 bytes, any bytes but NUL, including `)`, spaces and newlines.
+    public var comm: String
+    public var state: Character
+    public var ppid: Int32
+    /// Field 22: start time after boot, in clock ticks. With the pid it names one process instance.
+    public var startTime: UInt64
+
+    /// Parses the text of `/proc/PID/stat`. `comm` sits in parentheses and may itself contain
+    /// `)`, so the fields after it start after the *last* `)` of the text.
+    public static func parse(_ text: String) -> ProcStat? {
+        guard let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")"), open < close,
+              let pid = Int32(text[..<open].trimmingSpaces())
+        else { return nil }
+        let comm = String(text[text.index(after: open)..<close])
+        let rest = text[text.index(after: close)...].split(whereSeparator: { $0 == " " || $0 == "\n" })
+        // rest[0] is field 3 (state); field N is rest[N - 3].
+        guard rest.count >= 20, let state = rest[0].first, let ppid = Int32(rest[1]),
+              let startTime = UInt64(rest[19])
+        else { return nil }
+        return ProcStat(pid: pid, comm: comm, state: state, ppid: ppid, startTime: startTime)
+    }
+}
+
+/// The fields heapwatch needs from `/proc/PID/status`. Sizes in bytes.
+public struct ProcStatus: Sendable, Equatable {
+    public var name: String = ""
+    public var realUID: UInt32?
+    /// Real gid and supplementary groups.
+    public var groups: Set<UInt32> = []
+    public var rssBytes: UInt64 = 0
+    public var anonBytes: UInt64 = 0
+    public var fileBytes: UInt64 = 0
+    public var peakRSSBytes: UInt64 = 0
+    /// Caught signals, bit N-1 for signal N.
+    public var caughtSignals: UInt64 = 0
+
+    public init() {}
+
+    /// SIGUSR2 is signal 12 on Linux: bit 0x800.
+    public var catchesSIGUSR2: Bool { caughtSignals & (1 << 11) != 0 }
+    /// SIGUSR1 is signal 10 on Linux: bit 0x200.
+    public var catchesSIGUSR1: Bool { caughtSignals & (1 << 9) != 0 }
+
+    /// Parses `/proc/PID/status`. Kernel threads and zombies have no `VmRSS`: their sizes stay 0.
+    public static func parse(_ text: String) -> ProcStatus? {
+        var status = ProcStatus()
+        var sawAny = false
+        for line in text.split(separator: "\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let key = line[..<colon]
+            let value = line[line.index(after: colon)...].trimmingSpaces()
+            sawAny = true
+            switch key {
+            case "Name": status.name = String(value)
+            case "Uid": status.realUID = value.split(whereSeparator: { $0 == "\t" || $0 == " " }).first.flatMap { UInt32($0) }
+            case "Gid":
+                if let gid = value.split(whereSeparator: { $0 == "\t" || $0 == " " }).first.flatMap({ UInt32($0) }) { status.groups.insert(gid) }
+            case "Groups":
+                for group in value.split(whereSeparator: { $0 == "\t" || $0 == " " }) { if let gid = UInt32(group) { status.groups.insert(gid) } }
+            case "VmRSS": status.rssBytes = kilobytes(value)
+            case "RssAnon": status.anonBytes = kilobytes(value)
+            case "RssFile": status.fileBytes = kilobytes(value)
+            case "VmHWM": status.peakRSSBytes = kilobytes(value)
+            case "SigCgt": status.caughtSignals = UInt64(value, radix: 16) ?? 0
+            default: break
+            }
+        }
+        return sawAny ? status : nil
+    }
+
+    private static func kilobytes(_ value: Substring) -> UInt64 {
+        let number = value.split(separator: " ").first.flatMap { UInt64($0) } ?? 0
+        return number * 1024
+    }
+}
+
+/// `/proc/meminfo`'s `MemAvailable`, bytes.
+public enum MemInfo {
+    public static func parseAvailable(_ text: String) -> UInt64? {
+        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
+            let value = line.dropFirst("MemAvailable:".count).trimmingSpaces()
+            return value.split(separator: " ").first.flatMap { UInt64($0) }.map { $0 * 1024 }
+        }
+        return nil
+    }
+}
+
+/// NUL-separated lists: `/proc/PID/cmdline` and `/proc/PID/environ`.
+public enum NulList {
+    public static func parse(_ bytes: [UInt8]) -> [String] {
+        var items = bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        if items.last == "" { items.removeLast() }
+        return items
+    }
+
+    /// The value of `name` in an environment block, or nil.
+    public static func value(of name: String, inEnvironment entries: [String]) -> String? {
+        let prefix = name + "="
+        return entries.last(where: { $0.hasPrefix(prefix) }).map { String($0.dropFirst(prefix.count)) }
+    }
+}

@@ -1,0 +1,141 @@
+/// `status`: the daemon and one row per watched process (or per target with no process).
+public struct StatusReply: Codable, Sendable, Equatable {
+    public var ok = true
+    public var version: String
+    public var intervalSeconds: Double
+    public var targets: [TargetStatus]
+
+    public init(version: String, intervalSeconds: Double, targets: [TargetStatus]) {
+        self.version = version
+        self.intervalSeconds = intervalSeconds
+        self.targets = targets
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case ok, version, targets
+        case intervalSeconds = "interval_seconds"
+    }
+}
+
+public struct TargetStatus: Codable, Sendable, Equatable {
+    public var name: String
+    public var pid: Int32?
+    public var startTime: UInt64?
+    public var rssBytes: UInt64?
+    public var anonBytes: UInt64?
+    /// The smallest memory limit that applies (cgroup, `rss_max`); nil when none.
+    public var limitBytes: UInt64?
+    public var slopeBytesPerHour: Double?
+    /// `ok`, `warming_up`, `bursty`, `growing`, `leaking`, `over_limit`, or `absent` when no process matches.
+    public var state: String
+    /// Snapshots stored for this target.
+    public var snapshots: Int
+    /// Seconds until the trend crosses the limit, when it does.
+    public var etaSeconds: Double?
+    /// 0...1: how sure the trend test is that memory grows.
+    public var confidence: Double?
+
+    public init(name: String, pid: Int32? = nil, startTime: UInt64? = nil, rssBytes: UInt64? = nil, anonBytes: UInt64? = nil,
+                limitBytes: UInt64? = nil, slopeBytesPerHour: Double? = nil, state: String, snapshots: Int,
+                etaSeconds: Double? = nil, confidence: Double? = nil) {
+        self.name = name
+        self.pid = pid
+        self.startTime = startTime
+        self.rssBytes = rssBytes
+        self.anonBytes = anonBytes
+        self.limitBytes = limitBytes
+        self.slopeBytesPerHour = slopeBytesPerHour
+        self.state = state
+        self.snapshots = snapshots
+        self.etaSeconds = etaSeconds
+        self.confidence = confidence
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, pid, state, snapshots, confidence
+        case startTime = "start_time", rssBytes = "rss_bytes", anonBytes = "anon_bytes", limitBytes = "limit_bytes"
+        case slopeBytesPerHour = "slope_bytes_per_hour", etaSeconds = "eta_seconds"
+    }
+
+    /// Absent values are written as `null`, not left out: scripts can rely on every key.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(pid, forKey: .pid)
+        try container.encode(startTime, forKey: .startTime)
+        try container.encode(rssBytes, forKey: .rssBytes)
+        try container.encode(anonBytes, forKey: .anonBytes)
+        try container.encode(limitBytes, forKey: .limitBytes)
+        try container.encode(slopeBytesPerHour, forKey: .slopeBytesPerHour)
+        try container.encode(state, forKey: .state)
+        try container.encode(snapshots, forKey: .snapshots)
+        try container.encode(etaSeconds, forKey: .etaSeconds)
+        try container.encode(confidence, forKey: .confidence)
+    }
+
+    /// The one-line summary systemd shows as STATUS: `3 processes; api 1.2GiB +40MiB/h leaking`.
+    /// Troubled processes come first; at most `limit` are named.
+    public static func summaryLine(_ rows: [TargetStatus], limit: Int = 3) -> String {
+        let running = rows.filter { $0.pid != nil }
+        let head = running.count == 1 ? "1 process" : "\(running.count) processes"
+        guard !running.isEmpty else { return "watching; no matching process" }
+        let severity: [String: Int] = ["over_limit": 0, "leaking": 1, "growing": 2, "bursty": 3, "warming_up": 4, "ok": 5]
+        let ordered = running.sorted { (severity[$0.state] ?? 9, $0.name) < (severity[$1.state] ?? 9, $1.name) }
+        let parts = ordered.prefix(limit).map { row -> String in
+            var text = "\(row.name)"
+            if running.filter({ $0.name == row.name }).count > 1, let pid = row.pid { text += "[\(pid)]" }
+            text += " " + Units.formatBytes(row.rssBytes ?? 0)
+            if let slope = row.slopeBytesPerHour {
+                text += " " + (slope >= 0 ? "+" : "") + Units.formatBytes(slope) + "/h"
+            }
+            return text + " " + row.state
+        }
+        let more = running.count > limit ? "; +\(running.count - limit) more" : ""
+        return head + "; " + parts.joined(separator: "; ") + more
+    }
+}
+
+/// `snapshots [TARGET]`.
+public struct SnapshotsReply: Codable, Sendable, Equatable {
+    public var ok = true
+    public var snapshots: [SnapshotEntry]
+
+    public init(snapshots: [SnapshotEntry]) { self.snapshots = snapshots }
+}
+
+public struct SnapshotEntry: Codable, Sendable, Equatable {
+    public var target: String
+    public var pid: Int32
+    public var path: String
+    public var bytes: UInt64
+    /// UTC, ISO 8601.
+    public var time: String
+    public var reason: String
+    public var method: String
+
+    public init(target: String, pid: Int32, path: String, bytes: UInt64, time: String, reason: String, method: String) {
+        self.target = target
+        self.pid = pid
+        self.path = path
+        self.bytes = bytes
+        self.time = time
+        self.reason = reason
+        self.method = method
+    }
+}
+
+/// `snapshot`: `started` without `wait`; `stored` with the path when waited for.
+public struct CaptureReply: Codable, Sendable, Equatable {
+    public var ok = true
+    public var status: String
+    public var target: String
+    public var pid: Int32
+    public var path: String?
+
+    public init(status: String, target: String, pid: Int32, path: String? = nil) {
+        self.status = status
+        self.target = target
+        self.pid = pid
+        self.path = path
+    }
+}

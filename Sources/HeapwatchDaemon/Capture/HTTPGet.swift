@@ -1,0 +1,84 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A minimal HTTP/1.1 GET over SwiftNIO, enough to call an app's local snapshot endpoint.
+/// (AsyncHTTPClient would do, at the cost of minutes of build time for one GET to loopback.)
+enum HTTPGet {
+    struct Response: Sendable {
+        var status: Int
+        var body: [UInt8]
+    }
+
+    /// - Parameter maxBody: larger bodies are an error: an endpoint answers with a file name, not a file.
+    static func fetch(_ urlString: String, timeout: Duration, maxBody: Int = 1 << 20) async throws -> Response {
+        guard let url = URL(string: urlString), url.scheme == "http", let host = url.host else {
+            throw HTTPGetError.badURL(urlString)
+        }
+        let port = url.port ?? 80
+        var path = url.path.isEmpty ? "/" : url.path
+        if let query = url.query { path += "?" + query }
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(5))
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let requestPath = path
+        let hostHeader = url.port.map { "\(host):\($0)" } ?? host
+        return try await withDeadline(timeout, url: urlString) {
+            try await channel.executeThenClose { inbound, outbound in
+                var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: requestPath)
+                head.headers.add(name: "Host", value: hostHeader)
+                head.headers.add(name: "User-Agent", value: "heapwatchd")
+                head.headers.add(name: "Connection", value: "close")
+                try await outbound.write(.head(head))
+                try await outbound.write(.end(nil))
+                var status = 0
+                var body: [UInt8] = []
+                for try await part in inbound {
+                    switch part {
+                    case .head(let responseHead): status = Int(responseHead.status.code)
+                    case .body(let buffer):
+                        body.append(contentsOf: buffer.readableBytesView)
+                        if body.count > maxBody { throw HTTPGetError.bodyTooLarge(urlString, limit: maxBody) }
+                    case .end: return Response(status: status, body: body)
+                    }
+                }
+                throw HTTPGetError.closedEarly(urlString)
+            }
+        }
+    }
+
+    private static func withDeadline<T: Sendable>(_ timeout: Duration, url: String, _ body: @Sendable @escaping () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw HTTPGetError.timedOut(url, timeout: timeout)
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next() else { throw CancellationError() }
+            return first
+        }
+    }
+}
+
+enum HTTPGetError: Error, CustomStringConvertible {
+    case badURL(String)
+    case bodyTooLarge(String, limit: Int)
+    case closedEarly(String)
+    case timedOut(String, timeout: Duration)
+
+    var description: String {
+        switch self {
+        case .badURL(let url): "'\(url)' is not an http:// URL"
+        case .bodyTooLarge(let url, let limit): "\(url) answered with more than \(limit) bytes"
+        case .closedEarly(let url): "\(url) closed the connection before the response ended"
+        case .timedOut(let url, let timeout): "\(url) did not answer within \(timeout.components.seconds)s"
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import HeapwatchCore
+import Logging
+
+/// Answers one control request. Decoding and authorization are pure (`ControlProtocol`,
+/// `ControlAccessPolicy`); this type fetches the answers from the daemon's parts.
+public struct ControlHandler<C: Clock>: Sendable where C.Duration == Duration {
+    let context: DaemonContext
+    let monitor: Monitor<C>
+    let queue: CaptureQueue
+    let reloader: Reloader<C>
+    let procFS: ProcFS
+    let logger: Logger
+
+    public static var version: String { "0.1.0" }
+
+    func reply(to line: [UInt8], peer: PeerCredentials?, policy: ControlAccessPolicy) async -> [UInt8] {
+        let request: ControlRequest
+        do {
+            request = try ControlProtocol.decodeRequest(line)
+        } catch {
+            logger.info("control: bad request from pid \(peer.map { String($0.pid) } ?? "?"): \(error)")
+            return ControlProtocol.errorReply(error.description)
+        }
+        guard let peer else { return ControlProtocol.errorReply("cannot read the peer's credentials") }
+        var groups = (try? Sys.readText(procFS.path(peer.pid, "status"))).flatMap(ProcStatus.parse)?.groups ?? []
+        groups.insert(peer.gid)
+        guard policy.allows(request.command, peerUID: peer.uid, peerGroups: groups) else {
+            logger.notice("control: uid \(peer.uid) (pid \(peer.pid)) may not '\(request.command.rawValue)'")
+            return ControlProtocol.errorReply("permission denied: '\(request.command.rawValue)' needs root or the daemon's user"
+                + (request.command.changesState ? "" : " or the socket's group"))
+        }
+        switch request.command {
+        case .status:
+            let counts = await context.store.counts()
+            let rows = await monitor.statusRows(snapshotCounts: counts)
+            return ControlProtocol.encode(StatusReply(version: Self.version, intervalSeconds: await monitor.intervalSeconds, targets: rows))
+        case .snapshots:
+            let store = await context.store
+            if let target = request.target, !(await context.config.targets.contains { $0.name == target }),
+               store.list(target: target).isEmpty {
+                return ControlProtocol.errorReply("no target named '\(target)' and no snapshots stored for it")
+            }
+            return ControlProtocol.encode(SnapshotsReply(snapshots: store.list(target: request.target)))
+        case .snapshot:
+            return await capture(request)
+        case .reload:
+            if let errors = await reloader.reload() {
+                return ControlProtocol.errorReply("config rejected, the running config stays in force:\n" + errors)
+            }
+            return ControlProtocol.encode(OKReply(message: "reloaded"))
+        }
+    }
+
+    private func capture(_ request: ControlRequest) async -> [UInt8] {
+        let job: CaptureJob
+        switch await monitor.manualCapture(target: request.target, pid: request.pid) {
+        case .failure(let error): return ControlProtocol.errorReply(error.description)
+        case .success(let found): job = found
+        }
+        guard request.wait else {
+            queue.enqueue(job)
+            return ControlProtocol.encode(CaptureReply(status: "started", target: job.target, pid: job.identity.pid))
+        }
+        switch await queue.submit(job) {
+        case .stored(let path, _):
+            return ControlProtocol.encode(CaptureReply(status: "stored", target: job.target, pid: job.identity.pid, path: path))
+        case .refused(let why):
+            return ControlProtocol.encode(ErrorReply(error: "refused: " + why, refused: true))
+        case .failed(let why):
+            return ControlProtocol.errorReply("failed: " + why)
+        }
+    }
+}

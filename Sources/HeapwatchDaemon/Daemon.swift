@@ -1,0 +1,75 @@
+import HeapwatchCore
+import Logging
+import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Assembles the daemon's services and runs them until SIGTERM/SIGINT.
+public enum Daemon {
+    public struct Options: Sendable {
+        public var configPath: String?
+        public var overrides = ConfigOverrides()
+        /// `/proc`, injectable for fixture trees.
+        public var procRoot = "/proc"
+        public var capture = CaptureSettings()
+
+        public init(configPath: String?) { self.configPath = configPath }
+    }
+
+    public static func run(config: HeapwatchConfig, options: Options, logger: Logger) async throws {
+        // Everything the daemon creates (snapshots, manifests) is private unless made otherwise on purpose.
+        umask(0o077)
+        let notifier = SystemdNotifier()
+        let procFS = ProcFS(root: options.procRoot)
+        let cgroups = CgroupReader(mounts: (try? procFS.cgroupMounts()) ?? [])
+        let context = DaemonContext(config: config, configPath: options.configPath, overrides: options.overrides, logger: logger)
+        do {
+            try await context.store.prepare()
+        } catch {
+            throw DaemonError.storage("cannot prepare the snapshot store \(config.storage.dir): \(error)")
+        }
+        let clock = ContinuousClock()
+        let monitor = Monitor(config: config, procFS: procFS, cgroups: cgroups, clock: clock, logger: logger)
+        let queue = CaptureQueue()
+        let readiness = Readiness(notifier: notifier)
+        let reloader = Reloader(context: context, monitor: monitor, notifier: notifier, logger: logger)
+        let signaller = PidfdSignaller(procFS: procFS)
+        let settings = options.capture
+        let handler = ControlHandler(context: context, monitor: monitor, queue: queue, reloader: reloader, procFS: procFS, logger: logger)
+
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: CaptureService(queue: queue, context: context, monitor: monitor, makeCapturer: { store in
+                Capturer(procFS: procFS, cgroups: cgroups, signaller: signaller, store: store, settings: settings, logger: logger)
+            }, logger: logger), serviceName: "capture"),
+            .init(service: SamplingService(monitor: monitor, queue: queue, notifier: notifier, readiness: readiness, clock: clock),
+                  serviceName: "sampling"),
+            .init(service: ControlService(socketPath: config.daemon.socket, handler: handler, readiness: readiness, logger: logger),
+                  serviceName: "control"),
+            .init(service: ReloadService(reloader: reloader), serviceName: "reload"),
+        ]
+        if let watchdog = SystemdNotifier.watchdogInterval() {
+            logger.info("systemd watchdog every \(watchdog); pinging at half that while sampling progresses")
+            services.append(.init(service: WatchdogService(monitor: monitor, notifier: notifier, watchdog: watchdog, clock: clock),
+                                  serviceName: "watchdog"))
+        }
+        // Last, so graceful shutdown reaches it first and STOPPING=1 goes out at once.
+        services.append(.init(service: StoppingNotifierService(notifier: notifier),
+                              successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "stopping"))
+
+        logger.info("heapwatchd \(ControlHandler<ContinuousClock>.version) starting: \(config.targets.count) target(s), interval \(Units.formatDuration(config.daemon.interval)), store \(config.storage.dir)")
+        let group = ServiceGroup(configuration: .init(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+public enum DaemonError: Error, CustomStringConvertible {
+    case storage(String)
+
+    public var description: String {
+        switch self {
+        case .storage(let message): message
+        }
+    }
+}

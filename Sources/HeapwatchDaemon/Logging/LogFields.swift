@@ -1,0 +1,22 @@
+/// Metadata keys the daemon logs with. They are journald field names as they are, so the journal
+/// handler passes them through and `journalctl -o json` shows them under these names.
+public enum LogField {
+    public static let messageID = "MESSAGE_ID"
+    public static let target = "HEAPWATCH_TARGET"
+    public static let pid = "TARGET_PID"
+    public static let rssBytes = "RSS_BYTES"
+    public static let slopeBytesPerHour = "SLOPE_BYTES_PER_HOUR"
+    public static let snapshotPath = "SNAPSHOT_PATH"
+    public static let state = "HEAPWATCH_STATE"
+    public static let reason = "HEAPWATCH_REASON"
+}
+
+/// Fixed `MESSAGE_ID`s, one per kind of event, so `journalctl MESSAGE_ID=…` finds every occurrence.
+public enum MessageID {
+    public static let leakDetected = "43560567e8a84b95b8a0880709165392"
+    public static let overLimit = "fe387bd84dc14653aa7315e5efe324ed"
+    public static let snapshotCaptured = "52414fcb6b264f24a8f7132100749f3f"
+    public static let captureRefused = "57d5e0552dd146908259f03b749d6452"
+    public static let captureFailed = "1ee42fcaf8d2416cab1602583919623e"
+    public static let configRejected = "ef395e95e93d4b09a951f5b7f00ce661"
+}

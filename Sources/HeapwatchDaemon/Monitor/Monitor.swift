@@ -1,0 +1,257 @@
+import HeapwatchCore
+import HeapwatchTrend
+import Logging
+
+/// Owns the set of watched processes: discovers them each tick, samples them, runs detection and
+/// decides captures. The decisions themselves are pure (`TargetMatcher`, `TrendTracker`,
+/// `CapturePlanner`); this actor holds their state and does the /proc reads.
+public actor Monitor<C: Clock> where C.Duration == Duration {
+    private var config: HeapwatchConfig
+    private var matcher: TargetMatcher
+    private let procFS: ProcFS
+    private let cgroups: CgroupReader
+    private let clock: C
+    private let origin: C.Instant
+    private let logger: Logger
+    private var watched: [ProcessIdentity: WatchedProcess] = [:]
+    /// Processes looked at and not claimed, by pid: skipped while start time and comm stay the same
+    /// (an `exec` changes comm, so `sh -c "exec node …"` is looked at again).
+    private var ignored: [Int32: (startTime: UInt64, comm: String)] = [:]
+    public private(set) var lastTickCompleted: C.Instant?
+    public private(set) var ticks = 0
+
+    public init(config: HeapwatchConfig, procFS: ProcFS, cgroups: CgroupReader, clock: C, logger: Logger) {
+        self.config = config
+        self.matcher = TargetMatcher(targets: config.targets)
+        self.procFS = procFS
+        self.cgroups = cgroups
+        self.clock = clock
+        self.origin = clock.now
+        self.logger = logger
+    }
+
+    /// Seconds since the monitor started, on the injected clock.
+    private var now: Double {
+        let elapsed = origin.duration(to: clock.now)
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    /// A new config: targets are matched afresh; processes that still match keep their history.
+    public func apply(_ newConfig: HeapwatchConfig) {
+        let oldTargets = config.targets
+        config = newConfig
+        matcher = TargetMatcher(targets: newConfig.targets)
+        ignored.removeAll()
+        for (identity, process) in watched {
+            let oldName = oldTargets[process.targetIndex].name
+            guard let index = newConfig.targets.firstIndex(where: { $0.name == oldName }),
+                  newConfig.targets[index] == oldTargets[process.targetIndex] else {
+                watched[identity] = nil
+                continue
+            }
+            if index != process.targetIndex {
+                watched[identity] = nil
+            }
+        }
+    }
+
+    /// One round: discover, sample, assess. Returns the automatic captures decided this tick.
+    public func tick() -> [CaptureJob] {
+        discover()
+        var jobs: [CaptureJob] = []
+        let time = now
+        for identity in watched.keys.sorted(by: { $0.pid < $1.pid }) {
+            guard var process = watched[identity] else { continue }
+            let target = config.targets[process.targetIndex]
+            do {
+                process.status = try process.directory.status()
+                if let membership = try? process.directory.cgroup() { process.cgroup = membership }
+            } catch {
+                // Gone between discovery and sampling: end the instance quietly.
+                logger.info("\(target.name) pid \(identity.pid) exited", metadata: fields(target.name, identity))
+                watched[identity] = nil
+                continue
+            }
+            process.cgroupMemory = cgroups.memory(of: process.cgroup)
+            let previous = process.assessment.state
+            let sample = TrendSample(time: time, anonBytes: Double(process.status.anonBytes), rssBytes: Double(process.status.rssBytes))
+            process.assessment = process.tracker.record(sample, limits: process.limits(target: target))
+            if process.assessment.state != previous {
+                logTransition(from: previous, process: process, target: target)
+            }
+            if target.capture != .none, !process.capturing,
+               let reason = process.planner.decide(process.assessment, now: time) {
+                process.capturing = true
+                jobs.append(job(for: process, target: target, reason: reason.rawValue, automatic: true))
+            }
+            watched[identity] = process
+        }
+        ticks += 1
+        lastTickCompleted = clock.now
+        return jobs
+    }
+
+    /// A capture asked for over the socket, by target name or pid.
+    public func manualCapture(target name: String?, pid: Int32?) -> Result<CaptureJob, ManualCaptureError> {
+        let candidates = watched.values.filter { process in
+            (pid == nil || process.identity.pid == pid)
+                && (name == nil || config.targets[process.targetIndex].name == name)
+        }
+        guard let process = candidates.max(by: { $0.status.rssBytes < $1.status.rssBytes }) else {
+            if let name, !config.targets.contains(where: { $0.name == name }) {
+                return .failure(.unknownTarget(name, known: config.targets.map(\.name)))
+            }
+            return .failure(.noProcess(target: name, pid: pid))
+        }
+        guard !process.capturing else { return .failure(.busy(pid: process.identity.pid)) }
+        let target = config.targets[process.targetIndex]
+        watched[process.identity]?.capturing = true
+        return .success(job(for: process, target: target, reason: CaptureReason.manual.rawValue, automatic: false))
+    }
+
+    /// Called when a capture ends, stored or not.
+    public func captureFinished(_ job: CaptureJob, stored: Bool) {
+        guard var process = watched[job.identity] else { return }
+        process.capturing = false
+        if !stored && job.automatic { process.planner.captureFailed(now: now) }
+        watched[job.identity] = process
+    }
+
+    /// One row per watched process, and one `absent` row per target with none.
+    public func statusRows(snapshotCounts: [String: Int]) -> [TargetStatus] {
+        var rows: [TargetStatus] = []
+        for process in watched.values.sorted(by: { ($0.targetIndex, $0.identity.pid) < ($1.targetIndex, $1.identity.pid) }) {
+            let target = config.targets[process.targetIndex]
+            let assessment = process.assessment
+            rows.append(TargetStatus(
+                name: target.name, pid: process.identity.pid, startTime: process.identity.startTime,
+                rssBytes: process.status.rssBytes, anonBytes: process.status.anonBytes,
+                limitBytes: process.limitBytes(target: target), slopeBytesPerHour: assessment.slopeBytesPerHour,
+                state: assessment.state.rawValue, snapshots: snapshotCounts[target.name] ?? 0,
+                etaSeconds: assessment.etaSeconds, confidence: assessment.confidence))
+        }
+        for target in config.targets where !rows.contains(where: { $0.name == target.name }) {
+            rows.append(TargetStatus(name: target.name, state: "absent", snapshots: snapshotCounts[target.name] ?? 0))
+        }
+        return rows
+    }
+
+    public var intervalSeconds: Double { config.daemon.interval }
+
+    // MARK: - Discovery
+
+    private func discover() {
+        let pidfilePIDs = readPidfiles()
+        let namedByPidfile = Set(pidfilePIDs.values.flatMap { $0 })
+        guard let pids = try? procFS.pids() else {
+            logger.error("cannot list \(procFS.root); is /proc mounted?")
+            return
+        }
+        var present = Set<ProcessIdentity>()
+        var presentPIDs = Set<Int32>()
+        for pid in pids {
+            presentPIDs.insert(pid)
+            guard let stat = try? procFS.stat(pid) else { continue }
+            let identity = ProcessIdentity(pid: pid, startTime: stat.startTime)
+            if watched[identity] != nil { present.insert(identity); continue }
+            if let seen = ignored[pid], seen.startTime == stat.startTime, seen.comm == stat.comm,
+               !namedByPidfile.contains(pid) { continue }
+            if let process = examine(identity: identity, pidfilePIDs: pidfilePIDs) {
+                watched[identity] = process
+                present.insert(identity)
+                let target = config.targets[process.targetIndex]
+                logger.info("watching \(target.name) pid \(pid): \(process.arguments.joined(separator: " ").prefix(200))",
+                            metadata: fields(target.name, identity))
+            } else {
+                ignored[pid] = (stat.startTime, stat.comm)
+            }
+        }
+        for identity in watched.keys where !present.contains(identity) {
+            let name = config.targets[watched[identity]!.targetIndex].name
+            logger.info("\(name) pid \(identity.pid) exited", metadata: fields(name, identity))
+            watched[identity] = nil
+        }
+        ignored = ignored.filter { presentPIDs.contains($0.key) }
+    }
+
+    private func examine(identity: ProcessIdentity, pidfilePIDs: [Int: Set<Int32>]) -> WatchedProcess? {
+        let pid = identity.pid
+        // Kernel threads have an empty command line.
+        guard let arguments = try? procFS.arguments(pid), !arguments.isEmpty else { return nil }
+        let membership = (try? procFS.cgroup(pid)) ?? CgroupMembership()
+        let discovered = DiscoveredProcess(identity: identity, arguments: arguments,
+                                           executableName: procFS.executableName(pid, arguments: arguments), cgroup: membership)
+        guard let index = matcher.target(for: discovered, pidfilePIDs: pidfilePIDs),
+              let directory = try? ProcessDirectory(procFS: procFS, identity: identity) else { return nil }
+        let environment = (try? procFS.environment(pid)) ?? []
+        let flags = NodeFlags.parse(arguments: arguments, nodeOptions: NulList.value(of: "NODE_OPTIONS", inEnvironment: environment))
+        let target = config.targets[index]
+        let policy = TrendPolicy(window: target.window, growthMax: target.growthMax, cooldown: target.cooldown)
+        return WatchedProcess(identity: identity, targetIndex: index, directory: directory, arguments: arguments,
+                              flags: flags, cgroup: membership, tracker: TrendTracker(policy: policy),
+                              planner: CapturePlanner(policy: policy))
+    }
+
+    private func readPidfiles() -> [Int: Set<Int32>] {
+        var result: [Int: Set<Int32>] = [:]
+        for (index, target) in config.targets.enumerated() {
+            for case .pidfile(let path) in target.matchers {
+                if let text = try? Sys.readText(path), let pid = TargetMatcher.parsePidfile(text) {
+                    result[index, default: []].insert(pid)
+                }
+            }
+        }
+        return result
+    }
+
+    // MARK: - Helpers
+
+    private func job(for process: WatchedProcess, target: TargetConfig, reason: String, automatic: Bool) -> CaptureJob {
+        CaptureJob(identity: process.identity, target: target.name, method: target.capture, flags: process.flags,
+                   directory: process.directory, cgroup: process.cgroup, reason: reason,
+                   rssBytes: process.status.rssBytes, anonBytes: process.status.anonBytes,
+                   slopeBytesPerHour: process.assessment.slopeBytesPerHour, automatic: automatic)
+    }
+
+    private func logTransition(from previous: TrendState, process: WatchedProcess, target: TargetConfig) {
+        let a = process.assessment
+        var metadata = fields(target.name, process.identity)
+        metadata[LogField.rssBytes] = "\(process.status.rssBytes)"
+        metadata[LogField.state] = "\(a.state.rawValue)"
+        if let slope = a.slopeBytesPerHour { metadata[LogField.slopeBytesPerHour] = "\(Int64(slope))" }
+        let slopeText = a.slopeBytesPerHour.map { " growing \(Units.formatBytes($0))/h" } ?? ""
+        let etaText = a.etaSeconds.map { ", limit in \(Units.formatDuration($0))" } ?? ""
+        let summary = "\(target.name) pid \(process.identity.pid): \(previous.rawValue) → \(a.state.rawValue), "
+            + "RSS \(Units.formatBytes(process.status.rssBytes))\(slopeText)\(etaText)"
+        switch a.state {
+        case .leaking:
+            metadata[LogField.messageID] = "\(MessageID.leakDetected)"
+            logger.warning("leak detected: \(summary)", metadata: metadata)
+        case .overLimit:
+            metadata[LogField.messageID] = "\(MessageID.overLimit)"
+            logger.warning("over limit: \(summary)", metadata: metadata)
+        default:
+            logger.info("\(summary)", metadata: metadata)
+        }
+    }
+
+    private func fields(_ target: String, _ identity: ProcessIdentity) -> Logger.Metadata {
+        [LogField.target: "\(target)", LogField.pid: "\(identity.pid)"]
+    }
+}
+
+public enum ManualCaptureError: Error, Sendable, CustomStringConvertible {
+    case unknownTarget(String, known: [String])
+    case noProcess(target: String?, pid: Int32?)
+    case busy(pid: Int32)
+
+    public var description: String {
+        switch self {
+        case .unknownTarget(let name, let known): "no target named '\(name)' (targets: \(known.joined(separator: ", ")))"
+        case .noProcess(let target, let pid):
+            if let pid { "pid \(pid) is not a watched process" + (target.map { " of target '\($0)'" } ?? "") }
+            else { "target '\(target ?? "?")' has no running process" }
+        case .busy(let pid): "a capture of pid \(pid) is already under way"
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import HeapwatchCore
+import HeapwatchTrend
+
+/// A process instance being watched, with its latest figures and its trend.
+struct WatchedProcess {
+    let identity: ProcessIdentity
+    let targetIndex: Int
+    let directory: ProcessDirectory
+    let arguments: [String]
+    let flags: NodeFlags
+    var cgroup: CgroupMembership
+    var status = ProcStatus()
+    var cgroupMemory = CgroupMemory()
+    var tracker: TrendTracker
+    var planner: CapturePlanner
+    var assessment = TrendAssessment(state: .warmingUp)
+    /// Whether a capture of this instance is queued or running.
+    var capturing = false
+
+    /// The smallest limit that applies: the cgroup's, `rss_max`, or nil.
+    func limitBytes(target: TargetConfig) -> UInt64? {
+        [cgroupMemory.limitBytes, target.rssMax].compactMap { $0 }.min()
+    }
+
+    func limits(target: TargetConfig) -> MemoryLimits {
+        MemoryLimits(
+            cgroupBytes: cgroupMemory.limitBytes.map(Double.init),
+            cgroupHighBytes: cgroupMemory.highBytes.map(Double.init),
+            rssMaxBytes: target.rssMax.map(Double.init),
+            v8HeapLimitBytes: flags.maxOldSpaceSizeMiB.map { Double($0) * 1024 * 1024 }
+        )
+    }
+}
+
+/// Everything a capture needs, taken from the monitor at the moment it was decided.
+public struct CaptureJob: Sendable {
+    public var identity: ProcessIdentity
+    public var target: String
+    public var method: CaptureMethod
+    public var flags: NodeFlags
+    public var directory: ProcessDirectory
+    public var cgroup: CgroupMembership
+    /// `baseline`, `follow_up`, `near_limit`, `over_limit` or `manual`.
+    public var reason: String
+    public var rssBytes: UInt64
+    public var anonBytes: UInt64
+    public var slopeBytesPerHour: Double?
+    /// Automatic captures go through the planner; a failed one frees its slot sooner.
+    public var automatic: Bool
+}

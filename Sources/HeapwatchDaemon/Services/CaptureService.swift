@@ -1,0 +1,86 @@
+import HeapwatchCore
+import Logging
+import ServiceLifecycle
+
+/// Runs captures one at a time, host-wide: a snapshot can need many times the target's heap, and
+/// two at once could take the host down with them.
+public final class CaptureQueue: Sendable {
+    struct Request: Sendable {
+        var job: CaptureJob
+        var reply: (@Sendable (CaptureOutcome) -> Void)?
+    }
+
+    let requests: AsyncStream<Request>
+    private let continuation: AsyncStream<Request>.Continuation
+
+    public init() {
+        (requests, continuation) = AsyncStream.makeStream(of: Request.self)
+    }
+
+    /// Queues a capture without waiting for it.
+    public func enqueue(_ job: CaptureJob) {
+        continuation.yield(Request(job: job, reply: nil))
+    }
+
+    /// Queues a capture and waits for its outcome.
+    public func submit(_ job: CaptureJob) async -> CaptureOutcome {
+        await withCheckedContinuation { waiter in
+            let result = continuation.yield(Request(job: job) { waiter.resume(returning: $0) })
+            if case .terminated = result { waiter.resume(returning: .failed("heapwatchd is stopping")) }
+        }
+    }
+
+    func finish() { continuation.finish() }
+}
+
+public struct CaptureService<C: Clock>: Service where C.Duration == Duration {
+    let queue: CaptureQueue
+    let context: DaemonContext
+    let monitor: Monitor<C>
+    let makeCapturer: @Sendable (SnapshotStore) -> Capturer
+    let logger: Logger
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            for await request in queue.requests {
+                let store = await context.store
+                let outcome: CaptureOutcome
+                if Task.isCancelled {
+                    outcome = .failed("heapwatchd is stopping")
+                } else {
+                    outcome = await makeCapturer(store).capture(request.job)
+                }
+                report(outcome, job: request.job)
+                if case .stored = outcome {
+                    await monitor.captureFinished(request.job, stored: true)
+                } else {
+                    await monitor.captureFinished(request.job, stored: false)
+                }
+                request.reply?(outcome)
+            }
+        } onGracefulShutdown: {
+            queue.finish()
+        }
+    }
+
+    private func report(_ outcome: CaptureOutcome, job: CaptureJob) {
+        var metadata: Logger.Metadata = [
+            LogField.target: "\(job.target)", LogField.pid: "\(job.identity.pid)",
+            LogField.rssBytes: "\(job.rssBytes)", LogField.reason: "\(job.reason)",
+        ]
+        if let slope = job.slopeBytesPerHour { metadata[LogField.slopeBytesPerHour] = "\(Int64(slope))" }
+        switch outcome {
+        case .stored(let path, let manifest):
+            metadata[LogField.messageID] = "\(MessageID.snapshotCaptured)"
+            metadata[LogField.snapshotPath] = "\(path)"
+            logger.notice("snapshot of \(job.target) pid \(job.identity.pid) stored: \(path) (\(Units.formatBytes(manifest.bytes)), \(job.reason))",
+                          metadata: metadata)
+        case .refused(let why):
+            metadata[LogField.messageID] = "\(MessageID.captureRefused)"
+            logger.warning("capture of \(job.target) pid \(job.identity.pid) refused: \(why)", metadata: metadata)
+        case .failed(let why):
+            metadata[LogField.messageID] = "\(MessageID.captureFailed)"
+            logger.error("capture of \(job.target) pid \(job.identity.pid) failed: \(why)", metadata: metadata)
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import HeapwatchCore
+import Logging
+
+/// The daemon's current config and the parts built from it that a reload replaces.
+public actor DaemonContext {
+    public private(set) var config: HeapwatchConfig
+    public private(set) var store: SnapshotStore
+    /// Where the config came from, for reloads; nil when running on defaults.
+    public nonisolated let configPath: String?
+    /// Command-line overrides, applied on every load.
+    public nonisolated let overrides: ConfigOverrides
+    private let logger: Logger
+
+    public init(config: HeapwatchConfig, configPath: String?, overrides: ConfigOverrides, logger: Logger) {
+        self.config = config
+        self.configPath = configPath
+        self.overrides = overrides
+        self.store = SnapshotStore(settings: config.storage, logger: logger)
+        self.logger = logger
+    }
+
+    public func replace(_ newConfig: HeapwatchConfig) {
+        if newConfig.daemon.socket != config.daemon.socket {
+            logger.warning("the control socket moves from \(config.daemon.socket) to \(newConfig.daemon.socket) only on restart")
+        }
+        var adjusted = newConfig
+        adjusted.daemon.socket = config.daemon.socket
+        config = adjusted
+        store = SnapshotStore(settings: adjusted.storage, logger: logger)
+    }
+}
+
+/// Settings given on heapwatchd's command line; they win over the config file.
+public struct ConfigOverrides: Sendable {
+    public var socket: String?
+    public var stateDir: String?
+
+    public init(socket: String? = nil, stateDir: String? = nil) {
+        self.socket = socket
+        self.stateDir = stateDir
+    }
+
+    public func apply(to config: HeapwatchConfig) -> HeapwatchConfig {
+        var config = config
+        if let socket { config.daemon.socket = socket }
+        if let stateDir {
+            // A store left at its default follows the state directory.
+            if config.storage.dir == config.daemon.stateDir + "/snapshots" { config.storage.dir = stateDir + "/snapshots" }
+            config.daemon.stateDir = stateDir
+        }
+        return config
+    }
+}

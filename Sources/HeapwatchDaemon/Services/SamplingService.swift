@@ -1,0 +1,60 @@
+import HeapwatchCore
+import Logging
+import ServiceLifecycle
+
+/// The main loop: one monitor tick per interval, captures handed to the queue, STATUS sent.
+public struct SamplingService<C: Clock>: Service where C.Duration == Duration {
+    let monitor: Monitor<C>
+    let queue: CaptureQueue
+    let notifier: any Notifier
+    let readiness: Readiness
+    let clock: C
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let started = clock.now
+                for job in await monitor.tick() { queue.enqueue(job) }
+                let rows = await monitor.statusRows(snapshotCounts: [:])
+                notifier.notify("STATUS=" + TargetStatus.summaryLine(rows))
+                await readiness.markSampled()
+                let interval = await monitor.intervalSeconds
+                // Cancelled at shutdown: end the loop normally.
+                do { try await clock.sleep(until: started.advanced(by: .milliseconds(Int64(interval * 1000))), tolerance: nil) } catch { return }
+            }
+        }
+    }
+}
+
+/// Pings the systemd watchdog at half of `WATCHDOG_USEC`, but only while the sampling loop is
+/// making progress: a stuck loop stops the pings and lets systemd restart the daemon.
+public struct WatchdogService<C: Clock>: Service where C.Duration == Duration {
+    let monitor: Monitor<C>
+    let notifier: any Notifier
+    let watchdog: Duration
+    let clock: C
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do { try await clock.sleep(for: watchdog / 2) } catch { return }
+                let interval = await monitor.intervalSeconds
+                guard let last = await monitor.lastTickCompleted else { continue }
+                let allowed = Duration.milliseconds(Int64(interval * 1000)) + watchdog / 2
+                if last.duration(to: clock.now) <= allowed {
+                    notifier.notify("WATCHDOG=1")
+                }
+            }
+        }
+    }
+}
+
+/// Sends `STOPPING=1` as soon as graceful shutdown begins (it is listed last, so it is told first).
+public struct StoppingNotifierService: Service {
+    let notifier: any Notifier
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        notifier.notify("STOPPING=1")
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import HeapwatchCore
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the watched processes and their memory trend.")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let status = try connection.decode(StatusReply.self, try await connection.send(ControlRequest(command: .status)))
+        if connection.json { return try Output.json(status) }
+        print("heapwatchd \(status.version), sampling every \(Units.formatDuration(status.intervalSeconds))")
+        Output.table(
+            ["TARGET", "PID", "STATE", "RSS", "ANON", "LIMIT", "GROWTH", "HITS LIMIT IN", "SNAPSHOTS"],
+            status.targets.map { row in
+                [row.name, row.pid.map(String.init) ?? "-", row.state,
+                 row.rssBytes.map(Units.formatBytes) ?? "-", row.anonBytes.map(Units.formatBytes) ?? "-",
+                 row.limitBytes.map(Units.formatBytes) ?? "none",
+                 row.slopeBytesPerHour.map { ($0 >= 0 ? "+" : "") + Units.formatBytes($0) + "/h" } ?? "-",
+                 row.etaSeconds.map(Units.formatDuration) ?? "-", String(row.snapshots)]
+            })
+    }
+}
+
+struct SnapshotsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "snapshots", abstract: "List stored heap snapshots, newest first.")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: "Only this target's snapshots.")
+    var target: String?
+
+    func run() async throws {
+        let reply = try connection.decode(SnapshotsReply.self, try await connection.send(ControlRequest(command: .snapshots, target: target)))
+        if connection.json { return try Output.json(reply) }
+        guard !reply.snapshots.isEmpty else {
+            print(target.map { "no snapshots stored for \($0)" } ?? "no snapshots stored")
+            return
+        }
+        Output.table(["TIME", "TARGET", "PID", "SIZE", "REASON", "METHOD", "PATH"], reply.snapshots.map { entry in
+            [entry.time, entry.target, String(entry.pid), Units.formatBytes(entry.bytes), entry.reason, entry.method, entry.path]
+        })
+    }
+}
+
+struct SnapshotCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "snapshot",
+        abstract: "Capture a heap snapshot now, of a target's largest process or of one pid.",
+        discussion: "The same safety checks as automatic captures apply; a refused capture exits 1 with the reason.")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: "A target name or a pid.")
+    var targetOrPID: String
+
+    @Flag(help: "Wait for the capture and print the stored path (or why it was refused).")
+    var wait = false
+
+    @Option(help: "With --wait: give up after this many seconds.")
+    var timeout: Int = 900
+
+    func run() async throws {
+        let pid = Int32(targetOrPID)
+        let request = ControlRequest(command: .snapshot, target: pid == nil ? targetOrPID : nil, pid: pid, wait: wait)
+        let reply = try connection.decode(CaptureReply.self, try await connection.send(request, timeout: .seconds(wait ? timeout : 30)))
+        if connection.json { return try Output.json(reply) }
+        if let path = reply.path {
+            print(path)
+        } else {
+            print("capture of \(reply.target) pid \(reply.pid) \(reply.status); see 'heapwatchctl snapshots'")
+        }
+    }
+}
+
+struct ReloadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "reload", abstract: "Reload heapwatchd's config (like SIGHUP).")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let reply = try connection.decode(OKReply.self, try await connection.send(ControlRequest(command: .reload)))
+        if connection.json { return try Output.json(reply) }
+        print(reply.message)
+    }
+}
