@@ -1,0 +1,95 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real heapwatchd process on a temporary config, state directory and control socket, with a
+/// real NOTIFY_SOCKET listener. `init` returns once the daemon has sent READY=1.
+final class DaemonUnderTest {
+    let directory: TempDirectory
+    let notify: NotifyListener
+    let child: Child
+    var socket: String { directory.file("control.sock") }
+    var configPath: String { directory.file("heapwatch.toml") }
+    var storeDirectory: String { directory.file("state/snapshots") }
+
+    /// - Parameter targets: the `[[target]]` tables of the config.
+    init(targets: String, interval: String = "1s", environment: [String: String] = [:], arguments: [String] = []) throws {
+        directory = try TempDirectory()
+        notify = try NotifyListener(directory: directory.path)
+        try directory.write("heapwatch.toml", Self.config(directory: directory.path, interval: interval, targets: targets))
+        var env = ["NOTIFY_SOCKET": notify.path]
+        env.merge(environment) { $1 }
+        child = try Child(Paths.heapwatchd, ["--config", directory.file("heapwatch.toml")] + arguments, environment: env)
+        try notify.waitFor(timeout: 30) { $0 == "READY=1" }
+    }
+
+    static func config(directory: String, interval: String, targets: String) -> String {
+        """
+        [daemon]
+        interval = "\(interval)"
+        socket = "\(directory)/control.sock"
+        state_dir = "\(directory)/state"
+
+        \(targets)
+        """
+    }
+
+    func ctl(_ arguments: [String], timeout: Double = 120) throws -> (status: Int32, stdout: String, stderr: String) {
+        try heapwatchctl(arguments + ["--socket", socket], timeout: timeout)
+    }
+
+    func statusJSON() throws -> [String: Any] {
+        let result = try ctl(["status", "--json"])
+        guard result.status == 0, let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
+            throw TestFailure("status failed (\(result.status)): \(result.stdout) \(result.stderr)")
+        }
+        return object
+    }
+
+    /// SIGTERM, then the exit status.
+    func stop(timeout: Double = 20) throws -> Int32 {
+        child.signal(SIGTERM)
+        return try child.waitForExit(timeout: timeout)
+    }
+}
+
+/// A raw control-socket client, for sending what heapwatchctl never would.
+enum RawControlClient {
+    /// Connects, sends `bytes`, and returns what the daemon answers until it closes (or `timeout`).
+    static func exchange(socket path: String, bytes: [UInt8], timeout: Double = 10) throws -> String {
+        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("socket: errno \(errno)") }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            let utf8 = Array(path.utf8)
+            raw.copyBytes(from: utf8.prefix(raw.count - 1))
+            raw[min(utf8.count, raw.count - 1)] = 0
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else { throw TestFailure("connect \(path): errno \(errno)") }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if written <= 0 { break }  // the daemon may close on an over-long line before it is all sent
+            offset += written
+        }
+        var reply: [UInt8] = []
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let remaining = deadline.timeIntervalSinceNow
+            guard remaining > 0 else { throw TestFailure("no close from the daemon within \(timeout)s; got \(String(decoding: reply, as: UTF8.self))") }
+            var pollfd = Glibc.pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&pollfd, 1, Int32(remaining * 1000) + 1) > 0 else { continue }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            reply.append(contentsOf: buffer[0..<count])
+        }
+        return String(decoding: reply, as: UTF8.self)
+    }
+}
