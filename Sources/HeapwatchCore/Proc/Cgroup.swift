@@ -44,6 +44,12 @@ public struct CgroupMount: Sendable, Equatable {
     /// Which cgroup of the hierarchy the mount shows at its top (usually `/`).
     public var root: String
 
+    public init(version: Version, mountPoint: String, root: String) {
+        self.version = version
+        self.mountPoint = mountPoint
+        self.root = root
+    }
+
     /// The memory cgroup mounts of a mountinfo text: at most one of each version.
     public static func parse(mountinfo text: String) -> [CgroupMount] {
         var mounts: [CgroupMount] = []

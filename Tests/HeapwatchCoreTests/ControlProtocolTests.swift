@@ -1,0 +1,71 @@
+import Foundation
+import HeapwatchCore
+import Testing
+
+struct ControlProtocolTests {
+    func decode(_ text: String) throws(ControlProtocolError) -> ControlRequest {
+        try ControlProtocol.decodeRequest(Array(text.utf8))
+    }
+
+    @Test func decodesRequests() throws {
+        #expect(try decode(#"{"command":"status"}"#) == ControlRequest(command: .status))
+        #expect(try decode(#"{"command":"snapshot","target":"api","wait":true}"#) == ControlRequest(command: .snapshot, target: "api", wait: true))
+        #expect(try decode(#"{"command":"snapshot","pid":1234}"#) == ControlRequest(command: .snapshot, pid: 1234))
+    }
+
+    @Test(arguments: [
+        ("not json", "not valid JSON"), ("[1]", "expected a JSON object"), (#"{"cmd":"status"}"#, "missing string field 'command'"),
+        (#"{"command":"explode"}"#, "unknown command 'explode'"), (#"{"command":"snapshot"}"#, "needs 'target' or 'pid'"),
+        (#"{"command":"snapshot","pid":-4}"#, "'pid' must be a positive integer"), (#"{"command":"snapshot","target":7}"#, "'target' must be a string"),
+        (#"{"command":"snapshot","target":"a","wait":"yes"}"#, "'wait' must be true or false"),
+    ])
+    func rejectsBadRequests(text: String, message: String) {
+        #expect {
+            try decode(text)
+        } throws: { error in
+            "\(error)".contains(message)
+        }
+    }
+
+    @Test func rejectsOverlongRequests() {
+        let line = [UInt8](repeating: UInt8(ascii: " "), count: ControlProtocol.maxLineBytes + 1)
+        #expect(throws: ControlProtocolError.tooLong(limit: ControlProtocol.maxLineBytes)) { try ControlProtocol.decodeRequest(line) }
+    }
+
+    @Test func requestsRoundTrip() throws {
+        let request = ControlRequest(command: .snapshot, target: "api", pid: 9, wait: true)
+        #expect(try ControlProtocol.decodeRequest(Array(request.encodedLine().dropLast())) == request)
+    }
+
+    @Test func statusRowsWriteNullsForAbsentValues() throws {
+        let reply = StatusReply(version: "1", intervalSeconds: 5, targets: [TargetStatus(name: "api", state: "absent", snapshots: 0)])
+        let text = String(decoding: ControlProtocol.encode(reply), as: UTF8.self)
+        #expect(text.hasSuffix("\n"))
+        #expect(text.contains(#""limit_bytes":null"#))
+        #expect(text.contains(#""pid":null"#))
+        #expect(text.contains(#""interval_seconds":5"#))
+        #expect(text.contains(#""ok":true"#))
+        let decoded = try JSONDecoder().decode(StatusReply.self, from: Data(text.utf8))
+        #expect(decoded == reply)
+    }
+
+    @Test func accessPolicy() {
+        let policy = ControlAccessPolicy(daemonUID: 990, socketGID: 990)
+        #expect(policy.allows(.snapshot, peerUID: 0, peerGroups: []))
+        #expect(policy.allows(.reload, peerUID: 990, peerGroups: []))
+        #expect(policy.allows(.status, peerUID: 1000, peerGroups: [990]))
+        #expect(!policy.allows(.snapshot, peerUID: 1000, peerGroups: [990]))
+        #expect(!policy.allows(.status, peerUID: 1000, peerGroups: [1000]))
+    }
+
+    @Test func summaryLineNamesTheTroubledFirst() {
+        let rows = [
+            TargetStatus(name: "web", pid: 1, rssBytes: 100 * 1024 * 1024, slopeBytesPerHour: 0, state: "ok", snapshots: 0),
+            TargetStatus(name: "api", pid: 2, rssBytes: 1_288_490_189, slopeBytesPerHour: 40 * 1024 * 1024, state: "leaking", snapshots: 1),
+            TargetStatus(name: "idle", state: "absent", snapshots: 0),
+        ]
+        #expect(TargetStatus.summaryLine(rows) == "2 processes; api 1.2GiB +40MiB/h leaking; web 100MiB +0B/h ok")
+        #expect(TargetStatus.summaryLine([rows[2]]) == "watching; no matching process")
+        #expect(TargetStatus.summaryLine(rows, limit: 1) == "2 processes; api 1.2GiB +40MiB/h leaking; +1 more")
+    }
+}

@@ -1,0 +1,132 @@
+import HeapwatchCore
+import Testing
+
+/// Parsers run on text captured from this machine's /proc (Debian 12, kernel 6.x).
+struct ProcParserTests {
+    static let bashStat = "32639 (bash) S 32637 32637 1310 0 -1 4194368 101 0 0 0 0 0 0 0 20 0 1 0 116918 4956160 525 18446744073709551615 93901957992448 93901958781853 140722232366832 0 0 0 65536 6 81920 1 0 0 17 0 0 0 0 0 0 93901959015152 93901959063396 93901981523968 140722232372073 140722232372088 140722232372088 140722232373226 0\n"
+
+    @Test func parsesStat() throws {
+        let stat = try #require(ProcStat.parse(Self.bashStat))
+        #expect(stat.pid == 32639)
+        #expect(stat.comm == "bash")
+        #expect(stat.state == "S")
+        #expect(stat.ppid == 32637)
+        #expect(stat.startTime == 116918)
+    }
+
+    @Test(arguments: ["foo) Z", "a b c", "x)(y", "new\nline", ") ) )", ""])
+    func parsesStatWithHostileNames(name: String) throws {
+        let text = "32652 (\(name)) S 32637 32637 1310 0 -1 4194304 141 0 0 0 0 0 0 0 20 0 1 0 116970 2990080 411 18446744073709551615 0 0 0 0 0 0 0 6 0 1 0 0 17 1 0 0 0 0 0\n"
+        let stat = try #require(ProcStat.parse(text))
+        #expect(stat.comm == name)
+        #expect(stat.state == "S")
+        #expect(stat.startTime == 116970)
+    }
+
+    @Test(arguments: ["", "garbage", "12 (x", "12 (x) S 1 2 3"])
+    func rejectsBrokenStat(text: String) {
+        #expect(ProcStat.parse(text) == nil)
+    }
+
+    static let nodeStatus = """
+        Name:\tnode
+        Umask:\t0022
+        State:\tS (sleeping)
+        Tgid:\t4880
+        Pid:\t4880
+        PPid:\t1310
+        Uid:\t1000\t1000\t1000\t1000
+        Gid:\t1000\t1000\t1000\t1000
+        FDSize:\t64
+        Groups:\t24 27 1000
+        VmPeak:\t 1073741824 kB
+        VmHWM:\t   56212 kB
+        VmRSS:\t   45412 kB
+        RssAnon:\t    8492 kB
+        RssFile:\t   36920 kB
+        RssShmem:\t       0 kB
+        Threads:\t7
+        SigQ:\t0/96365
+        SigPnd:\t0000000000000000
+        SigBlk:\t0000000000000000
+        SigIgn:\t0000000001001000
+        SigCgt:\t0000000100004e02
+        """
+
+    @Test func parsesStatus() throws {
+        let status = try #require(ProcStatus.parse(Self.nodeStatus))
+        #expect(status.name == "node")
+        #expect(status.realUID == 1000)
+        #expect(status.groups == [24, 27, 1000])
+        #expect(status.rssBytes == 45412 * 1024)
+        #expect(status.anonBytes == 8492 * 1024)
+        #expect(status.fileBytes == 36920 * 1024)
+        #expect(status.peakRSSBytes == 56212 * 1024)
+        #expect(status.catchesSIGUSR2)
+        #expect(status.catchesSIGUSR1)
+    }
+
+    @Test func tellsWhetherSIGUSR2IsCaught() throws {
+        // Measured: with --heapsnapshot-signal=SIGUSR2 SigCgt=0x100004e02, without 0x100004602.
+        let without = try #require(ProcStatus.parse(Self.nodeStatus.replacingOccurrences(of: "0000000100004e02", with: "0000000100004602")))
+        #expect(!without.catchesSIGUSR2)
+        #expect(without.catchesSIGUSR1)
+    }
+
+    @Test func kernelThreadStatusHasNoSizes() throws {
+        let status = try #require(ProcStatus.parse("Name:\tkthreadd\nState:\tS (sleeping)\nSigCgt:\t0000000000000000\n"))
+        #expect(status.rssBytes == 0)
+        #expect(!status.catchesSIGUSR2)
+    }
+
+    @Test func parsesMemAvailable() {
+        #expect(MemInfo.parseAvailable("MemTotal:       24600000 kB\nMemFree:        1 kB\nMemAvailable:   24216204 kB\n") == 24216204 * 1024)
+        #expect(MemInfo.parseAvailable("MemTotal: 1 kB\n") == nil)
+    }
+
+    @Test func parsesNulLists() {
+        let bytes = Array("node\0--heapsnapshot-signal=SIGUSR2\0app with space.js\0".utf8)
+        #expect(NulList.parse(bytes) == ["node", "--heapsnapshot-signal=SIGUSR2", "app with space.js"])
+        #expect(NulList.parse([]) == [])
+        let environment = ["PATH=/bin", "NODE_OPTIONS=--max-old-space-size=512", "A=b=c"]
+        #expect(NulList.value(of: "NODE_OPTIONS", inEnvironment: environment) == "--max-old-space-size=512")
+        #expect(NulList.value(of: "A", inEnvironment: environment) == "b=c")
+        #expect(NulList.value(of: "NODE", inEnvironment: environment) == nil)
+    }
+
+    @Test func parsesCgroupMembershipOnAHybridHost() {
+        let text = "9:name=systemd:/system.slice/api.service\n8:pids:/\n4:memory:/process_api/2073529410811a437dfa7e46808b72d4\n1:cpu:/\n0::/system.slice/api.service\n"
+        let membership = CgroupMembership.parse(text)
+        #expect(membership.memoryV1Path == "/process_api/2073529410811a437dfa7e46808b72d4")
+        #expect(membership.unifiedPath == "/system.slice/api.service")
+        #expect(membership.systemdV1Path == "/system.slice/api.service")
+    }
+
+    @Test func findsCgroupMountsInMountinfo() {
+        let text = """
+            31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+            32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
+            35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+            41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+            50 23 0:40 /container /mnt/with\\040space rw - cgroup2 cgroup2 rw
+            """
+        let mounts = CgroupMount.parse(mountinfo: text)
+        #expect(mounts == [
+            CgroupMount(version: .v1Memory, mountPoint: "/sys/fs/cgroup/memory", root: "/"),
+            CgroupMount(version: .v2, mountPoint: "/sys/fs/cgroup/unified", root: "/"),
+        ])
+        let nested = CgroupMount.parse(mountinfo: "50 23 0:40 /container /mnt/with\\040space rw - cgroup2 cgroup2 rw")
+        #expect(nested.first?.mountPoint == "/mnt/with space")
+        #expect(nested.first?.directory(for: "/container/app") == "/mnt/with space/app")
+        #expect(nested.first?.directory(for: "/other") == nil)
+        #expect(mounts[0].directory(for: "/") == "/sys/fs/cgroup/memory")
+    }
+
+    @Test func parsesCgroupLimits() {
+        #expect(CgroupMemory.parseLimit("max\n") == nil)
+        #expect(CgroupMemory.parseLimit("9223372036854771712\n") == nil)
+        #expect(CgroupMemory.parseLimit("536870912\n") == 536_870_912)
+        #expect(CgroupMemory.parseLimit("junk") == nil)
+        #expect(CgroupMemory.parseUsage("1234\n") == 1234)
+    }
+}
