@@ -1,21 +1,44 @@
 # heapwatch: `make run` and `make test` are the whole set-up on a fresh Debian machine.
 SWIFT ?= swift
-DEB_PACKAGES := libsystemd-dev zlib1g-dev libssl-dev pkg-config
-BIN_DIR = $(shell $(SWIFT) build --show-bin-path)
+DEB_PACKAGES := libsystemd-dev zlib1g-dev libssl-dev pkg-config nodejs
+PREFIX ?= /usr/local
+# `make run` keeps its state here, so it needs no root and leaves the system alone.
+RUN_DIR ?= $(CURDIR)/.run
 
-.PHONY: deps build test run
+.PHONY: deps build release test run check-config bench-detect bench-analyze clean
 
-## Install what the build needs (Debian packages) when it is missing.
+## Install what the build and the tests need (Debian packages) when it is missing.
 deps:
-	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  if [ "$$p" = nodejs ] && command -v node >/dev/null 2>&1; then continue; fi; \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	  else echo "missing Debian packages:$$missing (run: sudo apt-get install -y$$missing)"; exit 1; fi; \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing Debian packages:$$missing — run: sudo apt-get install -y$$missing"; exit 1; fi; \
 	fi
+	@command -v $(SWIFT) >/dev/null || { echo "swift not found: install Swift 6 (https://swift.org/install)"; exit 1; }
 
 build: deps
 	$(SWIFT) build
 
+release: deps
+	$(SWIFT) build -c release
+
+## Build and run the daemon in the foreground on a default config that watches every Node process here.
+run: build
+	@mkdir -p $(RUN_DIR)
+	@echo "heapwatchd: state in $(RUN_DIR); in another shell: $$($(SWIFT) build --show-bin-path)/heapwatchctl --socket $(RUN_DIR)/control.sock status"
+	$$($(SWIFT) build --show-bin-path)/heapwatchd --config config/heapwatch.toml --state-dir $(RUN_DIR)/state --socket $(RUN_DIR)/control.sock
+
+check-config: build
+	$$($(SWIFT) build --show-bin-path)/heapwatchd --check-config --config config/heapwatch.toml
+
+## Build and run every test.
 test: deps
 	$(SWIFT) build --build-tests
-	HEAPWATCH_BIN_DIR=$(BIN_DIR) $(SWIFT) test --skip-build
+	HEAPWATCH_BIN_DIR=$$($(SWIFT) build --show-bin-path) $(SWIFT) test --skip-build
+
+clean:
+	rm -rf .build .run
