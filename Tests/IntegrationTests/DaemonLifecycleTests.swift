@@ -105,3 +105,32 @@ struct DaemonLifecycleTests {
         #expect(!lines.joined().contains("Fatal error"))
     }
 }
+
+/// Peer credentials, with a real second user: `nobody` runs heapwatchctl through setpriv.
+@Suite(.serialized)
+struct ControlAccessTests {
+    @Test func theSocketsGroupMayReadButNotCapture() throws {
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
+            print("skipped: needs root and setpriv to act as another user")
+            return
+        }
+        let daemon = try DaemonUnderTest(targets: DaemonLifecycleTests.idleTarget)
+        // Let `nobody` through the directory and into the socket's group.
+        chmod(daemon.directory.path, 0o711)
+        #expect(chown(daemon.socket, 0, 65534) == 0)
+        let asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", Paths.heapwatchctl]
+        let status = try run("/usr/bin/setpriv", asNobody + ["status", "--socket", daemon.socket])
+        #expect(status.status == 0, "\(status.stderr)")
+        let capture = try run("/usr/bin/setpriv", asNobody + ["snapshot", "nothing", "--socket", daemon.socket])
+        #expect(capture.status == 1)
+        #expect(capture.stderr.contains("permission denied"))
+        let reload = try run("/usr/bin/setpriv", asNobody + ["reload", "--socket", daemon.socket])
+        #expect(reload.stderr.contains("permission denied"))
+
+        // Outside the socket's group, the socket's mode keeps `nobody` out altogether.
+        #expect(chown(daemon.socket, 0, 0) == 0)
+        let outsider = try run("/usr/bin/setpriv", asNobody + ["status", "--socket", daemon.socket])
+        #expect(outsider.status == 2)
+        #expect(try daemon.stop() == 0)
+    }
+}

@@ -52,7 +52,8 @@ public struct SnapshotStore: Sendable {
         let manifest = SnapshotManifest(
             target: job.target, pid: job.identity.pid, startTime: job.identity.startTime, reason: job.reason,
             rssBytes: job.rssBytes, anonBytes: job.anonBytes, slopeBytesPerHour: job.slopeBytesPerHour,
-            bytes: bytes, sha256: digest, method: method, time: SnapshotNaming.iso8601(epochSeconds), originalPath: source)
+            bytes: bytes, sha256: digest, method: method, time: SnapshotNaming.iso8601(epochSeconds),
+            originalPath: Self.pathInProcess(source))
         do {
             try writeManifest(manifest, beside: finalPath)
         } catch {
@@ -63,6 +64,20 @@ public struct SnapshotStore: Sendable {
             logger.warning("stored \(finalPath) but could not remove the original \(source): \(String(cString: strerror(errno)))")
         }
         return (finalPath, manifest)
+    }
+
+    /// `/proc/PID/cwd/Heap…` as the process sees it (`/srv/app/Heap…`), for the manifest.
+    static func pathInProcess(_ path: String) -> String {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        // ["", "proc", PID, "cwd"|"root", rest…]
+        guard parts.count > 4, Int32(parts[2]) != nil else { return path }
+        let base = parts[0...3].joined(separator: "/")
+        let rest = parts[4...].joined(separator: "/")
+        switch parts[3] {
+        case "cwd": return ((try? Sys.readLink(base)) ?? base) + "/" + rest
+        case "root": return "/" + rest
+        default: return path
+        }
     }
 
     /// Stored snapshots, newest first, optionally of one target.

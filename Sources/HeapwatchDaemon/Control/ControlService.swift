@@ -36,8 +36,6 @@ public struct ControlService<C: Clock>: Service where C.Duration == Duration {
         guard chmod(socketPath, 0o660) == 0 else {
             throw SystemError("chmod", path: socketPath, errno: errno)
         }
-        let socketGID = (try? Sys.fileStatus(socketPath)).map { UInt32($0.st_gid) } ?? getgid()
-        let policy = ControlAccessPolicy(daemonUID: getuid(), socketGID: socketGID)
         logger.info("control socket listening on \(socketPath)")
         await readiness.markSocketBound()
         let active = ConnectionCounter()
@@ -52,7 +50,7 @@ public struct ControlService<C: Clock>: Service where C.Duration == Duration {
                             continue
                         }
                         group.addTask {
-                            await serve(connection, policy: policy)
+                            await serve(connection, policy: currentPolicy())
                             await active.leave()
                         }
                     }
@@ -62,6 +60,12 @@ public struct ControlService<C: Clock>: Service where C.Duration == Duration {
             server.channel.close(promise: nil)
         }
         unlink(socketPath)
+    }
+
+    /// The socket's group is read per connection: an admin may `chgrp` it while the daemon runs.
+    private func currentPolicy() -> ControlAccessPolicy {
+        let socketGID = (try? Sys.fileStatus(socketPath)).map { UInt32($0.st_gid) } ?? getgid()
+        return ControlAccessPolicy(daemonUID: getuid(), socketGID: socketGID)
     }
 
     private func prepareDirectory() throws {
