@@ -130,3 +130,20 @@ struct ProcParserTests {
         #expect(CgroupMemory.parseUsage("1234\n") == 1234)
     }
 }
+
+struct ProcNetTCPTests {
+    @Test func findsListeningSockets() {
+        let text = """
+              sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+               0: 00000000:07E8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 109 1 00000000f9c2df16 100 0 0 10 0
+               1: 0100007F:2405 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 55321 1 0000000000000000 100 0 0 10 0
+               2: 020200C0:8180 507100CB:0050 06 00000000:00000000 03:000016E6 00000000     0        0 0 3 0000000075e57d18
+            """
+        let listeners = ProcNetTCP.listeners(text)
+        #expect(listeners.map(\.port) == [2024, 9221])
+        #expect(listeners[1].inode == 55321)
+        #expect(listeners[1].isLoopback)
+        #expect(listeners[0].isWildcard)
+        #expect(!listeners[0].isLoopback)
+    }
+}
