@@ -66,6 +66,7 @@ let package = Package(
                 "CSystemd",
                 "CLinux",
                 "CCrypto",
+                "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

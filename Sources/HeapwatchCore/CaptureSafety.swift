@@ -16,23 +16,32 @@ public enum CaptureSafety {
     }
 
     /// A snapshot can take 8–10× the heap while V8 serialises it. Refuse unless the host and the
-    /// process's cgroup both have `factor` × the process's anonymous memory free.
+    /// process's cgroup both have `factor` × the heap free (`anonBytes`: heapUsed when known, else RssAnon).
     /// - Parameters: all sizes in bytes; `cgroupLimit`/`cgroupUsage` nil when there is no limit.
     public static func memoryRefusal(anonBytes: UInt64, memAvailable: UInt64?, cgroupLimit: UInt64?, cgroupUsage: UInt64?, factor: Double) -> String? {
         let need = UInt64(Double(anonBytes) * factor)
         if let memAvailable, memAvailable < need {
             return "host has \(Units.formatBytes(memAvailable)) available, a snapshot may need \(Units.formatBytes(need)) "
-                + "(\(formatFactor(factor))× its \(Units.formatBytes(anonBytes)) anonymous memory)"
+                + "(\(formatFactor(factor))× its \(Units.formatBytes(anonBytes)) heap)"
         }
         if let limit = cgroupLimit {
             let headroom = limit > (cgroupUsage ?? 0) ? limit - (cgroupUsage ?? 0) : 0
             if headroom < need {
                 return "cgroup headroom is \(Units.formatBytes(headroom)) (limit \(Units.formatBytes(limit))), a snapshot may need "
-                    + "\(Units.formatBytes(need)) (\(formatFactor(factor))× its \(Units.formatBytes(anonBytes)) anonymous memory); "
+                    + "\(Units.formatBytes(need)) (\(formatFactor(factor))× its \(Units.formatBytes(anonBytes)) heap); "
                     + "capturing could get it OOM-killed"
             }
         }
         return nil
+    }
+
+    /// The store's filesystem must hold twice the expected file (files run about 1.5× the heap).
+    public static func diskRefusal(heapBytes: UInt64, freeBytes: UInt64, storeDirectory: String) -> String? {
+        let expected = heapBytes + heapBytes / 2
+        let need = expected * 2
+        guard freeBytes < need else { return nil }
+        return "\(storeDirectory) has \(Units.formatBytes(freeBytes)) free, a snapshot of a \(Units.formatBytes(heapBytes)) heap needs "
+            + "about \(Units.formatBytes(need)) (twice the expected \(Units.formatBytes(expected)) file)"
     }
 
     private static func formatFactor(_ factor: Double) -> String {

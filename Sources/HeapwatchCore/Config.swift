@@ -23,7 +23,10 @@ public struct DaemonSettings: Sendable, Equatable {
     public var socket: String
     public var stateDir: String
     public var logLevel: LogLevel
+    /// How long one capture may take, trigger to complete file, seconds.
+    public var captureTimeout: Double = DaemonSettings.defaultCaptureTimeout
 
+    public static let defaultCaptureTimeout = 300.0
     public static let defaultInterval = 5.0
     public static let defaultSocket = "/run/heapwatch/control.sock"
     public static let defaultStateDir = "/var/lib/heapwatch"
@@ -47,14 +50,21 @@ public struct StorageSettings: Sendable, Equatable {
     public var keepPerTarget: Int
     /// Upper bound on all stored snapshots together, bytes.
     public var maxBytes: UInt64
+    /// Snapshots older than this are deleted, seconds; nil keeps them until count or bytes say otherwise.
+    public var maxAge: Double?
+    /// Store snapshots gzip-compressed (`.heapsnapshot.gz`); the analysis reads them as they are.
+    public var compress: Bool
 
     public static let defaultKeepPerTarget = 5
     public static let defaultMaxBytes: UInt64 = 10 * 1024 * 1024 * 1024
 
-    public init(dir: String, keepPerTarget: Int = StorageSettings.defaultKeepPerTarget, maxBytes: UInt64 = StorageSettings.defaultMaxBytes) {
+    public init(dir: String, keepPerTarget: Int = StorageSettings.defaultKeepPerTarget, maxBytes: UInt64 = StorageSettings.defaultMaxBytes,
+                maxAge: Double? = nil, compress: Bool = false) {
         self.dir = dir
         self.keepPerTarget = keepPerTarget
         self.maxBytes = maxBytes
+        self.maxAge = maxAge
+        self.compress = compress
     }
 }
 
@@ -64,15 +74,29 @@ public enum CaptureMethod: Sendable, Equatable, CustomStringConvertible {
     case signal
     /// GET the app's snapshot endpoint; it answers with the file it wrote.
     case http(url: String)
+    /// Open the inspector with SIGUSR1 (when caught) and take the snapshot over the DevTools protocol.
+    case inspector
+    /// `signal` when the process is prepared for it, else `inspector`.
+    case auto
     case none
 
     public var description: String {
         switch self {
         case .signal: "signal"
         case .http(let url): url
+        case .inspector: "inspector"
+        case .auto: "auto"
         case .none: "none"
         }
     }
+}
+
+/// Where true V8 heap figures (`process.memoryUsage()`) come from, when anywhere.
+public enum HeapSource: Sendable, Equatable {
+    /// GET a URL answering `process.memoryUsage()` as JSON.
+    case http(url: String)
+    /// Ask through the inspector (opened and closed each time): at most once a minute.
+    case inspector
 }
 
 /// One way of recognising a target's processes. A process matches a target when any matcher matches.
@@ -99,10 +123,20 @@ public struct TargetConfig: Sendable, Equatable {
     public var window: Double
     /// Least time between two automatic captures of one target, seconds.
     public var cooldown: Double
+    /// Capture when the forecast says the limit is closer than this, seconds.
+    public var captureBefore: Double = TargetConfig.defaultCaptureBefore
+    /// A capture needs this many times the heap (heapUsed when known, else RssAnon) free in the host and the cgroup.
+    public var headroomFactor: Double = TargetConfig.defaultHeadroomFactor
+    /// Automatic captures per target in any 24 hours.
+    public var maxCapturesPerDay: Int = TargetConfig.defaultMaxCapturesPerDay
+    public var heapSource: HeapSource?
 
     public static let defaultGrowthMax = 20.0 * 1024 * 1024
     public static let defaultWindow = 30.0 * 60
     public static let defaultCooldown = 3600.0
+    public static let defaultCaptureBefore = 1800.0
+    public static let defaultHeadroomFactor = 10.0
+    public static let defaultMaxCapturesPerDay = 6
 
     public init(
         name: String,

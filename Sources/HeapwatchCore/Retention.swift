@@ -19,9 +19,19 @@ public struct StoredSnapshot: Sendable, Equatable {
 /// stay under `maxBytes`. Oldest go first. `protected` paths (the one just captured) are never chosen,
 /// even when they alone exceed the budget: deleting fresh evidence would defeat the capture.
 public enum Retention {
-    public static func victims(_ snapshots: [StoredSnapshot], keepPerTarget: Int, maxBytes: UInt64, protected: Set<String> = []) -> [StoredSnapshot] {
+    /// - Parameters: `maxAge` seconds and `now` Unix seconds: older snapshots go too.
+    public static func victims(_ snapshots: [StoredSnapshot], keepPerTarget: Int, maxBytes: UInt64, maxAge: Double? = nil,
+                               now: Int64 = 0, protected: Set<String> = []) -> [StoredSnapshot] {
         var doomed: [StoredSnapshot] = []
         var kept: [StoredSnapshot] = []
+        var snapshots = snapshots
+        if let maxAge {
+            let (old, young) = snapshots.reduce(into: ([StoredSnapshot](), [StoredSnapshot]())) { parts, snapshot in
+                if Double(now - snapshot.time) > maxAge && !protected.contains(snapshot.path) { parts.0.append(snapshot) } else { parts.1.append(snapshot) }
+            }
+            doomed += old
+            snapshots = young
+        }
         let byTarget = Dictionary(grouping: snapshots, by: \.target)
         for (_, group) in byTarget {
             let newestFirst = group.sorted { ($0.time, $0.path) > ($1.time, $1.path) }

@@ -8,8 +8,13 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
     public var rssBytes: UInt64
     public var anonBytes: UInt64
     public var slopeBytesPerHour: Double?
-    /// Size of the stored file, bytes.
+    /// Size of the stored file, bytes (compressed when `compressed`).
     public var bytes: UInt64
+    /// Size of the snapshot itself, bytes.
+    public var originalBytes: UInt64
+    public var compressed: Bool
+    /// The stored file's name, beside the manifest.
+    public var file: String
     public var sha256: String
     /// `signal`, `http`, …
     public var method: String
@@ -19,7 +24,8 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
     public var originalPath: String
 
     public init(target: String, pid: Int32, startTime: UInt64, reason: String, rssBytes: UInt64, anonBytes: UInt64,
-                slopeBytesPerHour: Double?, bytes: UInt64, sha256: String, method: String, time: String, originalPath: String) {
+                slopeBytesPerHour: Double?, bytes: UInt64, originalBytes: UInt64, compressed: Bool, file: String,
+                sha256: String, method: String, time: String, originalPath: String) {
         self.target = target
         self.pid = pid
         self.startTime = startTime
@@ -28,6 +34,9 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
         self.anonBytes = anonBytes
         self.slopeBytesPerHour = slopeBytesPerHour
         self.bytes = bytes
+        self.originalBytes = originalBytes
+        self.compressed = compressed
+        self.file = file
         self.sha256 = sha256
         self.method = method
         self.time = time
@@ -35,7 +44,8 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case target, pid, reason, bytes, sha256, method, time
+        case target, pid, reason, bytes, sha256, method, time, compressed, file
+        case originalBytes = "original_bytes"
         case startTime = "start_time", rssBytes = "rss_bytes", anonBytes = "anon_bytes"
         case slopeBytesPerHour = "slope_bytes_per_hour", originalPath = "original_path"
     }
@@ -52,8 +62,13 @@ public enum SnapshotNaming {
     /// The stored name: `<UTC time>-<pid>.heapsnapshot`, e.g. `20261125T012233Z-4242.heapsnapshot`.
     /// Names sort by time. `attempt` > 0 adds a suffix for two captures in one second.
     public static func storedName(epochSeconds: Int64, pid: Int32, attempt: Int = 0) -> String {
+        storedBase(epochSeconds: epochSeconds, pid: pid, attempt: attempt) + ".heapsnapshot"
+    }
+
+    /// The stored name without extension; the manifest is `<base>.json`.
+    public static func storedBase(epochSeconds: Int64, pid: Int32, attempt: Int = 0) -> String {
         let suffix = attempt == 0 ? "" : "-\(attempt)"
-        return "\(compactUTC(epochSeconds))-\(pid)\(suffix).heapsnapshot"
+        return "\(compactUTC(epochSeconds))-\(pid)\(suffix)"
     }
 
     /// `20261125T012233Z`.

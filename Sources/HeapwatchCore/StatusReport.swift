@@ -34,10 +34,14 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     public var etaSeconds: Double?
     /// 0...1: how sure the trend test is that memory grows.
     public var confidence: Double?
+    /// V8's heapUsed, when a heap source gives it.
+    public var heapUsedBytes: UInt64?
+    /// How the last capture of this process ended: `stored …`, `refused: …`, `failed: …`.
+    public var lastCapture: String?
 
     public init(name: String, pid: Int32? = nil, startTime: UInt64? = nil, rssBytes: UInt64? = nil, anonBytes: UInt64? = nil,
                 limitBytes: UInt64? = nil, slopeBytesPerHour: Double? = nil, state: String, snapshots: Int,
-                etaSeconds: Double? = nil, confidence: Double? = nil) {
+                etaSeconds: Double? = nil, confidence: Double? = nil, heapUsedBytes: UInt64? = nil, lastCapture: String? = nil) {
         self.name = name
         self.pid = pid
         self.startTime = startTime
@@ -49,10 +53,13 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         self.snapshots = snapshots
         self.etaSeconds = etaSeconds
         self.confidence = confidence
+        self.heapUsedBytes = heapUsedBytes
+        self.lastCapture = lastCapture
     }
 
     enum CodingKeys: String, CodingKey {
         case name, pid, state, snapshots, confidence
+        case heapUsedBytes = "heap_used_bytes", lastCapture = "last_capture"
         case startTime = "start_time", rssBytes = "rss_bytes", anonBytes = "anon_bytes", limitBytes = "limit_bytes"
         case slopeBytesPerHour = "slope_bytes_per_hour", etaSeconds = "eta_seconds"
     }
@@ -71,6 +78,8 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         try container.encode(snapshots, forKey: .snapshots)
         try container.encode(etaSeconds, forKey: .etaSeconds)
         try container.encode(confidence, forKey: .confidence)
+        try container.encode(heapUsedBytes, forKey: .heapUsedBytes)
+        try container.encode(lastCapture, forKey: .lastCapture)
     }
 
     /// The one-line summary systemd shows as STATUS: `3 processes; api 1.2GiB +40MiB/h leaking`.
@@ -107,20 +116,49 @@ public struct SnapshotEntry: Codable, Sendable, Equatable {
     public var target: String
     public var pid: Int32
     public var path: String
+    /// Bytes on disk.
     public var bytes: UInt64
+    /// Bytes of the snapshot itself (larger than `bytes` when compressed).
+    public var originalBytes: UInt64
+    public var compressed: Bool
     /// UTC, ISO 8601.
     public var time: String
     public var reason: String
     public var method: String
 
-    public init(target: String, pid: Int32, path: String, bytes: UInt64, time: String, reason: String, method: String) {
+    public init(target: String, pid: Int32, path: String, bytes: UInt64, originalBytes: UInt64, compressed: Bool,
+                time: String, reason: String, method: String) {
         self.target = target
         self.pid = pid
         self.path = path
         self.bytes = bytes
+        self.originalBytes = originalBytes
+        self.compressed = compressed
         self.time = time
         self.reason = reason
         self.method = method
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case target, pid, path, bytes, compressed, time, reason, method
+        case originalBytes = "original_bytes"
+    }
+}
+
+/// `prune`: what retention deleted.
+public struct PruneReply: Codable, Sendable, Equatable {
+    public var ok = true
+    public var deleted: [String]
+    public var freedBytes: UInt64
+
+    public init(deleted: [String], freedBytes: UInt64) {
+        self.deleted = deleted
+        self.freedBytes = freedBytes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case ok, deleted
+        case freedBytes = "freed_bytes"
     }
 }
 

@@ -46,7 +46,7 @@ public enum ConfigLoader {
                 if let c = t["command"]?.string { matchers.append(.command(pattern: c)) }
                 if let p = t["pidfile"]?.string { matchers.append(.pidfile(p)) }
                 var target = TargetConfig(name: name, matchers: matchers)
-                if let c = t["capture"]?.string { target.capture = c == "none" ? .none : c == "signal" ? .signal : .http(url: c) }
+                if let c = t["capture"]?.string { target.capture = c == "none" ? .none : c == "signal" ? .signal : c == "inspector" ? .inspector : c == "auto" ? .auto : .http(url: c) }
                 if let v = t["window"]?.string, let s = Units.parseDuration(v) { target.window = s }
                 if let v = t["cooldown"]?.string, let s = Units.parseDuration(v) { target.cooldown = s }
                 if let v = t["growth_max"]?.string, let s = Units.parseGrowthRate(v) { target.growthMax = s }

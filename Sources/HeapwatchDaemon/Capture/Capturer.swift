@@ -8,7 +8,7 @@ import Glibc
 /// How a capture ended.
 public enum CaptureOutcome: Sendable, Equatable {
     case stored(path: String, manifest: SnapshotManifest)
-    /// Not attempted because it would not be safe (no handler, no memory headroom, capture = none).
+    /// Not attempted because it would not be safe (no handler, no memory or disk headroom, capture = none).
     case refused(String)
     /// Attempted and did not produce a snapshot.
     case failed(String)
@@ -16,17 +16,15 @@ public enum CaptureOutcome: Sendable, Equatable {
 
 public struct CaptureSettings: Sendable {
     /// How long a capture may take, from trigger to a complete file, seconds.
-    public var timeout: Double = 300
-    /// Free memory required, as a multiple of the process's anonymous memory.
-    public var headroomFactor: Double = 4
+    public var timeout: Double = DaemonSettings.defaultCaptureTimeout
     /// How often to look for the file while node writes it, seconds.
     public var pollInterval: Double = 0.2
 
     public init() {}
 }
 
-/// Asks one process for a heap snapshot and moves it into the store. Every check that protects the
-/// target comes first; a failure is reported, never retried in a loop here.
+/// Asks one process for a heap snapshot and puts it into the store. Every check that protects the
+/// target comes first (admission); a failure is reported, never retried in a loop here.
 public struct Capturer: Sendable {
     let procFS: ProcFS
     let cgroups: CgroupReader
@@ -51,90 +49,119 @@ public struct Capturer: Sendable {
         } catch {
             return .failed("pid \(job.identity.pid) exited before the capture")
         }
-        if case .none = job.method {
-            return .refused("target '\(job.target)' has capture = \"none\"")
-        }
-        let memory = cgroups.memory(of: job.cgroup)
-        if let refusal = CaptureSafety.memoryRefusal(anonBytes: status.anonBytes, memAvailable: try? procFS.memAvailable(),
-                                                     cgroupLimit: memory.limitBytes, cgroupUsage: memory.usageBytes,
-                                                     factor: settings.headroomFactor) {
-            return .refused(refusal)
-        }
-        let located: Result<String, CaptureFailure>
+        let method: CaptureMethod
         switch job.method {
-        case .signal:
-            if let refusal = CaptureSafety.signalRefusal(status: status, flags: job.flags) { return .refused(refusal) }
-            located = await captureBySignal(job)
-        case .http(let url):
-            located = await captureByHTTP(job, url: url)
-        case .none:
-            return .refused("target '\(job.target)' has capture = \"none\"")
+        case .none: return .refused("target '\(job.target)' has capture = \"none\"")
+        case .auto: method = CaptureSafety.signalRefusal(status: status, flags: job.flags) == nil ? .signal : .inspector
+        default: method = job.method
         }
-        switch located {
-        case .failure(let failure):
-            return .failed(failure.message)
-        case .success(let source):
-            do {
-                let (path, manifest) = try store.ingest(source: source, job: job, method: job.method.kind, epochSeconds: Int64(time(nil)))
-                store.enforceRetention(protecting: [path])
-                return .stored(path: path, manifest: manifest)
-            } catch {
-                return .failed("could not store \(source): \(error)")
+        if let refusal = admissionRefusal(job, status: status) { return .refused(refusal) }
+        let deadline = ContinuousClock.now + .seconds(settings.timeout)
+        let epoch = Int64(time(nil))
+        do {
+            switch method {
+            case .signal:
+                if let refusal = CaptureSafety.signalRefusal(status: status, flags: job.flags) { return .refused(refusal) }
+                let source = try await captureBySignal(job, deadline: deadline)
+                return try stored(store.ingest(source: source, job: job, method: "signal", epochSeconds: epoch))
+            case .http(let url):
+                let source = try await captureByHTTP(job, url: url, deadline: deadline)
+                return try stored(store.ingest(source: source, job: job, method: "http", epochSeconds: epoch))
+            case .inspector:
+                let alreadyOpen = (try? inspector.listener(of: job.flags.inspectPort ?? 9229, pid: job.identity.pid)) == .ours
+                if let refusal = InspectorCapture.refusal(status: status, flags: job.flags, alreadyListening: alreadyOpen) {
+                    return .refused(refusal)
+                }
+                let writer = try store.beginWrite(job, epochSeconds: epoch)
+                do {
+                    try await inspector.capture(job, status: status, into: writer, deadline: deadline)
+                } catch {
+                    writer.abort()
+                    throw error
+                }
+                return try stored(store.finish(writer, job: job, method: "inspector", epochSeconds: epoch,
+                                               originalPath: "inspector:127.0.0.1:\(job.flags.inspectPort ?? 9229)"))
+            case .auto, .none:
+                return .refused("no capture method for target '\(job.target)'")
             }
+        } catch let failure as CaptureFailure {
+            return .failed(failure.message)
+        } catch {
+            return .failed("\(error)")
         }
     }
 
-    // MARK: - Methods
+    private var inspector: InspectorCapture {
+        InspectorCapture(procFS: procFS, signaller: signaller, logger: logger)
+    }
 
-    private func captureBySignal(_ job: CaptureJob) async -> Result<String, CaptureFailure> {
+    private func stored(_ result: (path: String, manifest: SnapshotManifest)) -> CaptureOutcome {
+        store.enforceRetention(protecting: [result.path])
+        return .stored(path: result.path, manifest: result.manifest)
+    }
+
+    /// Memory (host and cgroup) and disk must have room for the capture. The heap is heapUsed when a
+    /// heap source gives it, else the process's anonymous memory.
+    func admissionRefusal(_ job: CaptureJob, status: ProcStatus) -> String? {
+        let heap = job.heapUsedBytes ?? status.anonBytes
+        let memory = cgroups.memory(of: job.cgroup)
+        if let refusal = CaptureSafety.memoryRefusal(anonBytes: heap, memAvailable: try? procFS.memAvailable(),
+                                                     cgroupLimit: memory.limitBytes, cgroupUsage: memory.usageBytes,
+                                                     factor: job.headroomFactor) {
+            return refusal
+        }
+        if let free = store.freeBytes(), let refusal = CaptureSafety.diskRefusal(heapBytes: heap, freeBytes: free, storeDirectory: store.directory) {
+            return refusal
+        }
+        return nil
+    }
+
+    // MARK: - Signal and HTTP
+
+    private func captureBySignal(_ job: CaptureJob, deadline: ContinuousClock.Instant) async throws -> String {
         let directory = snapshotDirectory(job)
         let before = Set(nodeSnapshots(in: directory, pid: job.identity.pid))
         do {
             try signaller.send(SIGUSR2, to: job.identity)
         } catch {
-            return .failure(CaptureFailure("SIGUSR2 to pid \(job.identity.pid) failed: \(error)"))
+            throw CaptureFailure("SIGUSR2 to pid \(job.identity.pid) failed: \(error)")
         }
         logger.info("sent SIGUSR2 to \(job.target) pid \(job.identity.pid); waiting for a snapshot in \(directory)",
                     metadata: [LogField.target: "\(job.target)", LogField.pid: "\(job.identity.pid)"])
-        let deadline = ContinuousClock.now + .seconds(settings.timeout)
-        var name: String?
-        while name == nil {
-            name = nodeSnapshots(in: directory, pid: job.identity.pid).first { !before.contains($0) }
-            if name != nil { break }
+        while true {
+            if let name = nodeSnapshots(in: directory, pid: job.identity.pid).first(where: { !before.contains($0) }) {
+                return try await waitUntilComplete(directory + "/" + name, job: job, deadline: deadline)
+            }
             if (try? job.directory.status()) == nil {
-                return .failure(CaptureFailure("pid \(job.identity.pid) exited before writing a snapshot"))
+                throw CaptureFailure("pid \(job.identity.pid) exited before writing a snapshot")
             }
             if ContinuousClock.now >= deadline {
-                return .failure(CaptureFailure(
-                    "no snapshot appeared in \(directory) within \(Units.formatDuration(settings.timeout)) of SIGUSR2; node runs the "
-                    + "handler in JavaScript, so a busy event loop delays it (it may still write one later)"))
+                throw CaptureFailure(
+                    "no snapshot appeared in \(directory) within \(Units.formatDuration(settings.timeout)) of SIGUSR2: node runs that handler "
+                    + "in JavaScript, so a busy event loop delays it (it may still write one later); capture = \"inspector\" works then")
             }
-            try? await Task.sleep(for: .seconds(settings.pollInterval))
+            try await pause()
         }
-        return await waitUntilComplete(directory + "/" + name!, job: job, deadline: deadline)
     }
 
-    private func captureByHTTP(_ job: CaptureJob, url: String) async -> Result<String, CaptureFailure> {
-        let deadline = ContinuousClock.now + .seconds(settings.timeout)
+    private func captureByHTTP(_ job: CaptureJob, url: String, deadline: ContinuousClock.Instant) async throws -> String {
         let response: HTTPGet.Response
         do {
             response = try await HTTPGet.fetch(url, timeout: .seconds(settings.timeout))
         } catch {
-            return .failure(CaptureFailure("GET \(url) failed: \(error)"))
+            throw CaptureFailure("GET \(url) failed: \(error)")
         }
         guard (200..<300).contains(response.status) else {
-            return .failure(CaptureFailure("GET \(url) answered HTTP \(response.status)"))
+            throw CaptureFailure("GET \(url) answered HTTP \(response.status)")
         }
         guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
               let file = (object["snapshot"] ?? object["file"] ?? object["path"]) as? String, !file.isEmpty else {
-            return .failure(CaptureFailure("GET \(url) did not answer with JSON naming the file, like {\"snapshot\": \"Heap….heapsnapshot\"}"))
+            throw CaptureFailure("GET \(url) did not answer with JSON naming the file, like {\"snapshot\": \"Heap….heapsnapshot\"}")
         }
         let pid = job.identity.pid
         let path = file.hasPrefix("/") ? "\(procFS.root)/\(pid)/root\(file)" : "\(procFS.root)/\(pid)/cwd/\(file)"
-        return await waitUntilComplete(path, job: job, deadline: deadline)
+        return try await waitUntilComplete(path, job: job, deadline: deadline)
     }
-
-    // MARK: - Files
 
     /// Where a signal-triggered snapshot lands, as seen from here: `--diagnostic-dir` or the cwd,
     /// through `/proc/PID/root` and `/proc/PID/cwd` so other mount namespaces work too.
@@ -148,24 +175,33 @@ public struct Capturer: Sendable {
         ((try? Sys.listDirectory(directory)) ?? []).filter { SnapshotNaming.isNodeSnapshot($0, pid: pid) }.sorted()
     }
 
-    /// Complete means: node no longer has it open, and it ends with `]}`.
-    private func waitUntilComplete(_ path: String, job: CaptureJob, deadline: ContinuousClock.Instant) async -> Result<String, CaptureFailure> {
+    /// Complete means: node no longer has it open, and it ends with `]}`. A file whose writer died is removed.
+    private func waitUntilComplete(_ path: String, job: CaptureJob, deadline: ContinuousClock.Instant) async throws -> String {
         let name = "/" + (path.split(separator: "/").last.map(String.init) ?? path)
         while true {
             let alive = (try? job.directory.status()) != nil
             let open = alive && ((try? procFS.openFileTargets(job.identity.pid))?.contains { $0.hasSuffix(name) } ?? false)
             if !open {
-                if Self.endsLikeSnapshot(path) { return .success(path) }
+                if Self.endsLikeSnapshot(path) { return path }
                 if !alive {
                     unlink(path)
-                    return .failure(CaptureFailure("pid \(job.identity.pid) exited while writing \(path); the incomplete file was removed"))
+                    throw CaptureFailure("pid \(job.identity.pid) exited while writing \(path); the incomplete file was removed")
                 }
-                if access(path, F_OK) != 0 { return .failure(CaptureFailure("\(path) does not exist")) }
+                if access(path, F_OK) != 0 { throw CaptureFailure("\(path) does not exist") }
             }
             if ContinuousClock.now >= deadline {
-                return .failure(CaptureFailure("\(path) was not complete within \(Units.formatDuration(settings.timeout))"))
+                throw CaptureFailure("\(path) was not complete within \(Units.formatDuration(settings.timeout))")
             }
-            try? await Task.sleep(for: .seconds(settings.pollInterval))
+            try await pause()
+        }
+    }
+
+    /// Waits one poll interval; at shutdown, ends the capture.
+    private func pause() async throws {
+        do {
+            try await Task.sleep(for: .seconds(settings.pollInterval))
+        } catch {
+            throw CaptureFailure("heapwatchd is stopping")
         }
     }
 
@@ -187,15 +223,4 @@ public struct Capturer: Sendable {
 struct CaptureFailure: Error {
     var message: String
     init(_ message: String) { self.message = message }
-}
-
-extension CaptureMethod {
-    /// `signal`, `http` or `none`: the manifest's `method`.
-    var kind: String {
-        switch self {
-        case .signal: "signal"
-        case .http: "http"
-        case .none: "none"
-        }
-    }
 }

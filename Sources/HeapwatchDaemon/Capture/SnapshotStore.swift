@@ -5,20 +5,18 @@ import Logging
 import Glibc
 #endif
 
-/// The persistent snapshot store: `<dir>/<target>/<UTC time>-<pid>.heapsnapshot` with a sidecar
+/// The persistent snapshot store: `<dir>/<target>/<UTC time>-<pid>.heapsnapshot[.gz]` with a sidecar
 /// `.json` manifest. Snapshots hold secrets (tokens, user data): directories are 0700, files 0600.
-/// A file is written as `.partial` and renamed only once complete and synced, so a crash never
-/// leaves a half file that looks like a snapshot.
+/// A file is written as `.partial` and renamed only once complete, validated and synced, so a crash
+/// or a full disk never leaves a half file that looks like a snapshot.
 public struct SnapshotStore: Sendable {
-    public let directory: String
-    public let keepPerTarget: Int
-    public let maxBytes: UInt64
+    public let settings: StorageSettings
     private let logger: Logger
 
+    public var directory: String { settings.dir }
+
     public init(settings: StorageSettings, logger: Logger) {
-        self.directory = settings.dir
-        self.keepPerTarget = settings.keepPerTarget
-        self.maxBytes = settings.maxBytes
+        self.settings = settings
         self.logger = logger
     }
 
@@ -36,34 +34,73 @@ public struct SnapshotStore: Sendable {
         }
     }
 
-    /// Copies `source` into the store, writes its manifest, removes the source. Returns the manifest
-    /// and the stored path.
-    public func ingest(source: String, job: CaptureJob, method: String, epochSeconds: Int64) throws -> (path: String, manifest: SnapshotManifest) {
+    /// A writer for a new snapshot of `job`'s process, under a name no other snapshot has.
+    func beginWrite(_ job: CaptureJob, epochSeconds: Int64) throws -> SnapshotWriter {
         let targetDirectory = directory + "/" + job.target
         try Sys.makeDirectory(targetDirectory, mode: 0o700)
         var attempt = 0
-        var name = SnapshotNaming.storedName(epochSeconds: epochSeconds, pid: job.identity.pid)
-        while access(targetDirectory + "/" + name, F_OK) == 0 {
+        while true {
+            let base = targetDirectory + "/" + SnapshotNaming.storedBase(epochSeconds: epochSeconds, pid: job.identity.pid, attempt: attempt)
+            if access(base + ".json", F_OK) != 0 {
+                do {
+                    return try SnapshotWriter(basePath: base, compress: settings.compress)
+                } catch let error as SystemError where error.errno == EEXIST {
+                    // Another writer took the name: try the next.
+                }
+            }
             attempt += 1
-            name = SnapshotNaming.storedName(epochSeconds: epochSeconds, pid: job.identity.pid, attempt: attempt)
         }
-        let finalPath = targetDirectory + "/" + name
-        let (bytes, digest) = try FileCopier.copy(from: source, to: finalPath)
+    }
+
+    /// Commits `writer` and writes its manifest. On any failure nothing is left behind.
+    func finish(_ writer: SnapshotWriter, job: CaptureJob, method: String, epochSeconds: Int64, originalPath: String) throws -> (path: String, manifest: SnapshotManifest) {
+        let digest = try writer.commit()
+        let name = String(writer.path.split(separator: "/").last ?? "")
         let manifest = SnapshotManifest(
             target: job.target, pid: job.identity.pid, startTime: job.identity.startTime, reason: job.reason,
             rssBytes: job.rssBytes, anonBytes: job.anonBytes, slopeBytesPerHour: job.slopeBytesPerHour,
-            bytes: bytes, sha256: digest, method: method, time: SnapshotNaming.iso8601(epochSeconds),
-            originalPath: Self.pathInProcess(source))
+            bytes: writer.storedBytes, originalBytes: writer.originalBytes, compressed: writer.compressed, file: name,
+            sha256: digest, method: method, time: SnapshotNaming.iso8601(epochSeconds), originalPath: originalPath)
         do {
-            try writeManifest(manifest, beside: finalPath)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try FileCopier.writeAtomically(Array(try encoder.encode(manifest)) + [UInt8(ascii: "\n")], to: Self.manifestPath(of: writer.path))
         } catch {
-            unlink(finalPath)
+            unlink(writer.path)
             throw error
         }
-        if unlink(source) != 0 {
-            logger.warning("stored \(finalPath) but could not remove the original \(source): \(String(cString: strerror(errno)))")
+        return (writer.path, manifest)
+    }
+
+    /// Copies `source` (a file node wrote) into the store and removes the source.
+    func ingest(source: String, job: CaptureJob, method: String, epochSeconds: Int64) throws -> (path: String, manifest: SnapshotManifest) {
+        let input = Sys.retrying { open(source, O_RDONLY | O_CLOEXEC) }
+        guard input >= 0 else { throw SystemError("open", path: source, errno: errno) }
+        defer { close(input) }
+        let writer = try beginWrite(job, epochSeconds: epochSeconds)
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        do {
+            while true {
+                let count = buffer.withUnsafeMutableBytes { raw in Sys.retrying { read(input, raw.baseAddress, raw.count) } }
+                if count < 0 { throw SystemError("read", path: source, errno: errno) }
+                if count == 0 { break }
+                try buffer.withUnsafeBytes { try writer.write(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            }
+        } catch {
+            writer.abort()
+            throw error
         }
-        return (finalPath, manifest)
+        let stored = try finish(writer, job: job, method: method, epochSeconds: epochSeconds, originalPath: Self.pathInProcess(source))
+        if unlink(source) != 0 {
+            logger.warning("stored \(stored.path) but could not remove the original \(source): \(String(cString: strerror(errno)))")
+        }
+        return stored
+    }
+
+    static func manifestPath(of snapshotPath: String) -> String {
+        var base = snapshotPath
+        for suffix in [".gz", ".heapsnapshot"] where base.hasSuffix(suffix) { base.removeLast(suffix.count) }
+        return base + ".json"
     }
 
     /// `/proc/PID/cwd/Heap…` as the process sees it (`/srv/app/Heap…`), for the manifest.
@@ -88,10 +125,12 @@ public struct SnapshotStore: Sendable {
             let targetDirectory = directory + "/" + name
             for file in (try? Sys.listDirectory(targetDirectory)) ?? [] where file.hasSuffix(".json") {
                 guard let data = try? Sys.readFile(targetDirectory + "/" + file),
-                      let manifest = try? JSONDecoder().decode(SnapshotManifest.self, from: Data(data)) else { continue }
-                let snapshotPath = targetDirectory + "/" + file.dropLast(".json".count) + ".heapsnapshot"
+                      let manifest = try? JSONDecoder().decode(SnapshotManifest.self, from: Data(data)),
+                      !manifest.file.contains("/") else { continue }
+                let snapshotPath = targetDirectory + "/" + manifest.file
                 guard access(snapshotPath, F_OK) == 0 else { continue }
                 entries.append(SnapshotEntry(target: manifest.target, pid: manifest.pid, path: snapshotPath, bytes: manifest.bytes,
+                                             originalBytes: manifest.originalBytes, compressed: manifest.compressed,
                                              time: manifest.time, reason: manifest.reason, method: manifest.method))
             }
         }
@@ -102,28 +141,37 @@ public struct SnapshotStore: Sendable {
         Dictionary(grouping: list(), by: \.target).mapValues(\.count)
     }
 
-    /// Deletes what retention says must go; never `protected`. Returns the deleted paths.
+    /// Free bytes on the store's filesystem.
+    func freeBytes() -> UInt64? {
+        try? Sys.availableBytes(onFilesystemOf: directory)
+    }
+
+    /// Deletes what retention says must go (count, bytes, age); never `protected`. Returns what was deleted.
     @discardableResult
-    public func enforceRetention(protecting protected: Set<String>) -> [String] {
+    public func enforceRetention(protecting protected: Set<String>, now: Int64 = Int64(time(nil))) -> [StoredSnapshot] {
         let stored = list().map { entry in
-            StoredSnapshot(target: entry.target, path: entry.path, bytes: entry.bytes,
-                           time: Int64(entry.time.filter(\.isNumber)) ?? 0)
+            StoredSnapshot(target: entry.target, path: entry.path, bytes: entry.bytes, time: Self.epochSeconds(entry.time) ?? 0)
         }
-        let victims = Retention.victims(stored, keepPerTarget: keepPerTarget, maxBytes: maxBytes, protected: protected)
+        let victims = Retention.victims(stored, keepPerTarget: settings.keepPerTarget, maxBytes: settings.maxBytes,
+                                        maxAge: settings.maxAge, now: now, protected: protected)
         for victim in victims {
             unlink(victim.path)
-            unlink(String(victim.path.dropLast(".heapsnapshot".count)) + ".json")
+            unlink(Self.manifestPath(of: victim.path))
             logger.info("retention: deleted \(victim.path) (\(Units.formatBytes(victim.bytes)))",
                         metadata: [LogField.target: "\(victim.target)", LogField.snapshotPath: "\(victim.path)"])
         }
-        return victims.map(\.path)
+        return victims
     }
 
-    private func writeManifest(_ manifest: SnapshotManifest, beside snapshotPath: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(manifest)) ?? Data()
-        let path = String(snapshotPath.dropLast(".heapsnapshot".count)) + ".json"
-        try FileCopier.writeAtomically(Array(data) + [UInt8(ascii: "\n")], to: path)
+    /// Unix seconds of `2026-11-25T01:22:33Z`.
+    static func epochSeconds(_ iso: String) -> Int64? {
+        let digits = iso.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        guard digits.count == 6 else { return nil }
+        var components = DateComponents()
+        (components.year, components.month, components.day) = (digits[0], digits[1], digits[2])
+        (components.hour, components.minute, components.second) = (digits[3], digits[4], digits[5])
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.date(from: components).map { Int64($0.timeIntervalSince1970) }
     }
 }

@@ -210,7 +210,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         CaptureJob(identity: process.identity, target: target.name, method: target.capture, flags: process.flags,
                    directory: process.directory, cgroup: process.cgroup, reason: reason,
                    rssBytes: process.status.rssBytes, anonBytes: process.status.anonBytes,
-                   slopeBytesPerHour: process.assessment.slopeBytesPerHour, automatic: automatic)
+                   slopeBytesPerHour: process.assessment.slopeBytesPerHour, heapUsedBytes: nil,
+                   headroomFactor: target.headroomFactor, automatic: automatic)
     }
 
     private func logTransition(from previous: TrendState, process: WatchedProcess, target: TargetConfig) {

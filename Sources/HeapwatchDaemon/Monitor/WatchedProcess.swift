@@ -45,6 +45,9 @@ public struct CaptureJob: Sendable {
     public var rssBytes: UInt64
     public var anonBytes: UInt64
     public var slopeBytesPerHour: Double?
+    /// V8's heapUsed, when a heap source gave it.
+    public var heapUsedBytes: UInt64?
+    public var headroomFactor: Double
     /// Automatic captures go through the planner; a failed one frees its slot sooner.
     public var automatic: Bool
 }

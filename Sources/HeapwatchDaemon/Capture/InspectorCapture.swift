@@ -1,0 +1,136 @@
+import Foundation
+import HeapwatchCore
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Captures a heap snapshot through the Node inspector, from any Node process, prepared or not:
+/// SIGUSR1 opens the inspector on loopback, `HeapProfiler.takeHeapSnapshot` streams the snapshot
+/// as JSON-escaped chunks straight into the store's `.partial` file, and the inspector is closed
+/// again. Anyone who can reach the port can run code in the target, so the window is kept short,
+/// it is logged, and it is refused when the port belongs to another process.
+struct InspectorCapture {
+    let procFS: ProcFS
+    let signaller: any Signaller
+    let logger: Logger
+    /// Seconds to wait for the inspector to listen after SIGUSR1.
+    var openTimeout: Double = 10
+    var pollInterval: Double = 0.1
+
+    /// Why an inspector capture of this process is not allowed, or nil.
+    static func refusal(status: ProcStatus, flags: NodeFlags, alreadyListening: Bool) -> String? {
+        if alreadyListening { return nil }
+        if flags.disableSigusr1 { return "started with --disable-sigusr1: the inspector cannot be opened from outside" }
+        if !status.catchesSIGUSR1 {
+            return "SIGUSR1 is not caught (SigCgt=\(String(status.caughtSignals, radix: 16))); sending it would kill the process, so no signal was sent"
+        }
+        return nil
+    }
+
+    /// Streams a snapshot of `job`'s process into `output`. Returns nothing; throws a readable reason.
+    func capture(_ job: CaptureJob, status: ProcStatus, into output: SnapshotWriter, deadline: ContinuousClock.Instant) async throws {
+        let pid = job.identity.pid
+        let port = job.flags.inspectPort ?? 9229
+        guard try sameNetworkNamespace(pid) else {
+            throw InspectorError("pid \(pid) is in another network namespace; its inspector is not reachable on this host's loopback")
+        }
+        let openedByUs: Bool
+        switch try listener(of: port, pid: pid) {
+        case .ours: openedByUs = false
+        case .someoneElse:
+            throw InspectorError("port \(port) is taken by another process; not opening pid \(pid)'s inspector")
+        case .nobody:
+            if let refusal = Self.refusal(status: status, flags: job.flags, alreadyListening: false) { throw InspectorError(refusal) }
+            try signaller.send(SIGUSR1, to: job.identity)
+            openedByUs = true
+            logger.notice("opened the inspector of \(job.target) pid \(pid) on 127.0.0.1:\(port) for a heap snapshot",
+                          metadata: [LogField.target: "\(job.target)", LogField.pid: "\(pid)"])
+            try await waitForListener(port: port, pid: pid, deadline: min(deadline, .now + .seconds(openTimeout)))
+        }
+        defer {
+            if openedByUs {
+                logger.notice("inspector of \(job.target) pid \(pid) closed",
+                              metadata: [LogField.target: "\(job.target)", LogField.pid: "\(pid)"])
+            }
+        }
+        let debuggerURL = try await webSocketURL(port: port, deadline: deadline)
+        try await InspectorSession.with(url: debuggerURL) { session in
+            do {
+                let reported = try await session.evaluate("process.pid")
+                guard (reported as? Int) == Int(pid) else {
+                    throw InspectorError("the inspector on port \(port) belongs to pid \(reported.map { "\($0)" } ?? "?"), not \(pid)")
+                }
+                _ = try await session.call("HeapProfiler.enable")
+                var chunkError: (any Error)?
+                _ = try await session.call("HeapProfiler.takeHeapSnapshot", ["reportProgress": false, "captureNumericValue": false]) { event, params in
+                    guard event == "HeapProfiler.addHeapSnapshotChunk", chunkError == nil,
+                          let chunk = params["chunk"] as? String else { return }
+                    do { try output.write(Array(chunk.utf8)) } catch { chunkError = error }
+                }
+                if let chunkError { throw chunkError }
+            } catch {
+                if openedByUs { try? await closeInspector(session) }
+                throw error
+            }
+            if openedByUs { try? await closeInspector(session) }
+        }
+        if openedByUs, case .ours = (try? listener(of: port, pid: pid)) ?? .nobody {
+            logger.warning("pid \(pid)'s inspector still listens on 127.0.0.1:\(port) after close()",
+                           metadata: [LogField.target: "\(job.target)", LogField.pid: "\(pid)"])
+        }
+    }
+
+    private func closeInspector(_ session: InspectorSession) async throws {
+        // Node ≥ 20.16 has process.getBuiltinModule; close() ends this very session, so no reply is awaited.
+        try await session.send("Runtime.evaluate", [
+            "expression": "(process.getBuiltinModule ? process.getBuiltinModule('inspector') : process.mainModule.require('inspector')).close()",
+        ])
+    }
+
+    // MARK: - Finding the inspector
+
+    enum PortOwner { case ours, someoneElse, nobody }
+
+    /// Who listens on loopback `port` in the target's network namespace.
+    func listener(of port: Int, pid: Int32) throws -> PortOwner {
+        var listeners: [ProcNetTCP.Listener] = []
+        for file in ["net/tcp", "net/tcp6"] {
+            if let text = try? Sys.readText(procFS.path(pid, file)) { listeners += ProcNetTCP.listeners(text) }
+        }
+        let onPort = listeners.filter { $0.port == port && ($0.isLoopback || $0.isWildcard) }
+        guard !onPort.isEmpty else { return .nobody }
+        let sockets = try procFS.openFileTargets(pid)
+        return onPort.contains { sockets.contains("socket:[\($0.inode)]") } ? .ours : .someoneElse
+    }
+
+    private func waitForListener(port: Int, pid: Int32, deadline: ContinuousClock.Instant) async throws {
+        while true {
+            switch try listener(of: port, pid: pid) {
+            case .ours: return
+            case .someoneElse: throw InspectorError("port \(port) was taken by another process while pid \(pid) opened its inspector")
+            case .nobody: break
+            }
+            if ContinuousClock.now >= deadline {
+                throw InspectorError("pid \(pid) did not open its inspector on port \(port) after SIGUSR1")
+            }
+            try await Task.sleep(for: .seconds(pollInterval))
+        }
+    }
+
+    private func webSocketURL(port: Int, deadline: ContinuousClock.Instant) async throws -> String {
+        let response = try await HTTPGet.fetch("http://127.0.0.1:\(port)/json/list", timeout: .seconds(5))
+        guard response.status == 200,
+              let targets = try JSONSerialization.jsonObject(with: Data(response.body)) as? [[String: Any]],
+              let url = targets.compactMap({ $0["webSocketDebuggerUrl"] as? String }).first else {
+            throw InspectorError("http://127.0.0.1:\(port)/json/list gave no webSocketDebuggerUrl")
+        }
+        return url
+    }
+
+    private func sameNetworkNamespace(_ pid: Int32) throws -> Bool {
+        let theirs = try Sys.readLink(procFS.path(pid, "ns/net"))
+        let ours = try Sys.readLink(procFS.root + "/self/ns/net")
+        return theirs == ours
+    }
+}
