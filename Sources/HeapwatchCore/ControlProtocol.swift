@@ -55,10 +55,10 @@ public enum ControlProtocol {
 }
 
 public enum ControlCommand: String, Sendable, CaseIterable {
-    case status, snapshots, snapshot, reload
+    case status, snapshots, snapshot, reload, prune
 
-    /// `snapshot` and `reload` change things: only root and the daemon's own user may send them.
-    public var changesState: Bool { self == .snapshot || self == .reload }
+    /// `snapshot`, `reload` and `prune` change things: only root and the daemon's own user may send them.
+    public var changesState: Bool { self == .snapshot || self == .reload || self == .prune }
 }
 
 public struct ControlRequest: Sendable, Equatable {

@@ -13,6 +13,8 @@ public enum Daemon {
         /// `/proc`, injectable for fixture trees.
         public var procRoot = "/proc"
         public var capture = CaptureSettings()
+        /// `--capture-timeout`, seconds: wins over `[daemon] capture_timeout`.
+        public var captureTimeoutOverride: Double?
 
         public init(configPath: String?) { self.configPath = configPath }
     }
@@ -35,18 +37,25 @@ public enum Daemon {
         let readiness = Readiness(notifier: notifier)
         let reloader = Reloader(context: context, monitor: monitor, notifier: notifier, logger: logger)
         let signaller = PidfdSignaller(procFS: procFS)
-        let settings = options.capture
+        let baseSettings = options.capture
+        let timeoutOverride = options.captureTimeoutOverride
+        let inspectorLock = AsyncLock()
         let handler = ControlHandler(context: context, monitor: monitor, queue: queue, reloader: reloader, procFS: procFS, logger: logger)
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: CaptureService(queue: queue, context: context, monitor: monitor, makeCapturer: { store in
-                Capturer(procFS: procFS, cgroups: cgroups, signaller: signaller, store: store, settings: settings, logger: logger)
+            .init(service: CaptureService(queue: queue, context: context, monitor: monitor, makeCapturer: { store, config in
+                var settings = baseSettings
+                settings.timeout = timeoutOverride ?? config.daemon.captureTimeout
+                return Capturer(procFS: procFS, cgroups: cgroups, signaller: signaller, store: store, settings: settings,
+                         inspectorLock: inspectorLock, logger: logger)
             }, logger: logger), serviceName: "capture"),
             .init(service: SamplingService(monitor: monitor, queue: queue, notifier: notifier, readiness: readiness, clock: clock),
                   serviceName: "sampling"),
             .init(service: ControlService(socketPath: config.daemon.socket, handler: handler, readiness: readiness, logger: logger),
                   serviceName: "control"),
             .init(service: ReloadService(reloader: reloader), serviceName: "reload"),
+            .init(service: HeapFiguresService(monitor: monitor, inspector: InspectorCapture(procFS: procFS, signaller: signaller, logger: logger),
+                                              inspectorLock: inspectorLock, clock: clock, logger: logger), serviceName: "heap-figures"),
         ]
         if let watchdog = SystemdNotifier.watchdogInterval() {
             logger.info("systemd watchdog every \(watchdog); pinging at half that while sampling progresses")

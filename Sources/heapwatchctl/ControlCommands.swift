@@ -37,8 +37,9 @@ struct SnapshotsCommand: AsyncParsableCommand {
             print(target.map { "no snapshots stored for \($0)" } ?? "no snapshots stored")
             return
         }
-        Output.table(["TIME", "TARGET", "PID", "SIZE", "REASON", "METHOD", "PATH"], reply.snapshots.map { entry in
-            [entry.time, entry.target, String(entry.pid), Units.formatBytes(entry.bytes), entry.reason, entry.method, entry.path]
+        Output.table(["TIME", "TARGET", "PID", "SIZE", "ORIGINAL", "REASON", "METHOD", "PATH"], reply.snapshots.map { entry in
+            [entry.time, entry.target, String(entry.pid), Units.formatBytes(entry.bytes),
+             entry.compressed ? Units.formatBytes(entry.originalBytes) : "-", entry.reason, entry.method, entry.path]
         })
     }
 }
@@ -82,5 +83,20 @@ struct ReloadCommand: AsyncParsableCommand {
         let reply = try connection.decode(OKReply.self, try await connection.send(ControlRequest(command: .reload)))
         if connection.json { return try Output.json(reply) }
         print(reply.message)
+    }
+}
+
+struct PruneCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune", abstract: "Apply the store's retention now (keep_per_target, max_bytes, max_age).")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let reply = try connection.decode(PruneReply.self, try await connection.send(ControlRequest(command: .prune)))
+        if connection.json { return try Output.json(reply) }
+        if reply.deleted.isEmpty { return print("nothing to prune") }
+        for path in reply.deleted { print("deleted \(path)") }
+        print("freed \(Units.formatBytes(reply.freedBytes))")
     }
 }

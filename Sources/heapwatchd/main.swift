@@ -66,7 +66,7 @@ struct Heapwatchd: AsyncParsableCommand {
         var options = Daemon.Options(configPath: path)
         options.overrides = overrides
         options.procRoot = procRoot
-        if let captureTimeout { options.capture.timeout = captureTimeout }
+        options.captureTimeoutOverride = captureTimeout
         do {
             try await Daemon.run(config: effective, options: options, logger: logger)
         } catch {

@@ -32,8 +32,12 @@ public struct Capturer: Sendable {
     let store: SnapshotStore
     let settings: CaptureSettings
     let logger: Logger
+    /// One inspector session at a time, host-wide (heap-figure queries use it too).
+    let inspectorLock: AsyncLock
 
-    public init(procFS: ProcFS, cgroups: CgroupReader, signaller: any Signaller, store: SnapshotStore, settings: CaptureSettings, logger: Logger) {
+    public init(procFS: ProcFS, cgroups: CgroupReader, signaller: any Signaller, store: SnapshotStore, settings: CaptureSettings,
+                inspectorLock: AsyncLock, logger: Logger) {
+        self.inspectorLock = inspectorLock
         self.procFS = procFS
         self.cgroups = cgroups
         self.signaller = signaller
@@ -73,9 +77,12 @@ public struct Capturer: Sendable {
                     return .refused(refusal)
                 }
                 let writer = try store.beginWrite(job, epochSeconds: epoch)
+                await inspectorLock.acquire()
                 do {
                     try await inspector.capture(job, status: status, into: writer, deadline: deadline)
+                    await inspectorLock.release()
                 } catch {
+                    await inspectorLock.release()
                     writer.abort()
                     throw error
                 }

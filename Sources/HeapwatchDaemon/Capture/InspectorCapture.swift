@@ -28,57 +28,77 @@ struct InspectorCapture {
         return nil
     }
 
-    /// Streams a snapshot of `job`'s process into `output`. Returns nothing; throws a readable reason.
+    /// Streams a snapshot of `job`'s process into `output`. Throws a readable reason.
     func capture(_ job: CaptureJob, status: ProcStatus, into output: SnapshotWriter, deadline: ContinuousClock.Instant) async throws {
-        let pid = job.identity.pid
-        let port = job.flags.inspectPort ?? 9229
+        try await withSession(identity: job.identity, target: job.target, flags: job.flags, status: status, deadline: deadline) { session in
+            _ = try await session.call("HeapProfiler.enable")
+            var chunkError: (any Error)?
+            _ = try await session.call("HeapProfiler.takeHeapSnapshot", ["reportProgress": false, "captureNumericValue": false]) { event, params in
+                guard event == "HeapProfiler.addHeapSnapshotChunk", chunkError == nil,
+                      let chunk = params["chunk"] as? String else { return }
+                do { try output.write(Array(chunk.utf8)) } catch { chunkError = error }
+            }
+            if let chunkError { throw chunkError }
+        }
+    }
+
+    /// V8's own figures: `process.memoryUsage()` and the heap limit.
+    func heapFigures(identity: ProcessIdentity, target: String, flags: NodeFlags, status: ProcStatus) async throws -> HeapFigures {
+        try await withSession(identity: identity, target: target, flags: flags, status: status, deadline: .now + .seconds(15)) { session in
+            let value = try await session.evaluate(
+                "(() => { const m = process.memoryUsage(); const v8 = process.getBuiltinModule ? process.getBuiltinModule('v8') : null; "
+                + "return { heapUsed: m.heapUsed, heapTotal: m.heapTotal, heapLimit: v8 ? v8.getHeapStatistics().heap_size_limit : null }; })()")
+            guard let object = value as? [String: Any], let figures = HeapFigures(json: object) else {
+                throw InspectorError("process.memoryUsage() gave no heapUsed")
+            }
+            return figures
+        }
+    }
+
+    /// Opens (when needed) and checks the inspector of one process, runs `body` in a CDP session,
+    /// and closes the inspector again if heapwatch opened it.
+    private func withSession<T: Sendable>(identity: ProcessIdentity, target: String, flags: NodeFlags, status: ProcStatus,
+                                          deadline: ContinuousClock.Instant, _ body: (InspectorSession) async throws -> T) async throws -> T {
+        let pid = identity.pid
+        let port = flags.inspectPort ?? 9229
         guard try sameNetworkNamespace(pid) else {
             throw InspectorError("pid \(pid) is in another network namespace; its inspector is not reachable on this host's loopback")
         }
+        let metadata: Logger.Metadata = [LogField.target: "\(target)", LogField.pid: "\(pid)"]
         let openedByUs: Bool
         switch try listener(of: port, pid: pid) {
         case .ours: openedByUs = false
         case .someoneElse:
             throw InspectorError("port \(port) is taken by another process; not opening pid \(pid)'s inspector")
         case .nobody:
-            if let refusal = Self.refusal(status: status, flags: job.flags, alreadyListening: false) { throw InspectorError(refusal) }
-            try signaller.send(SIGUSR1, to: job.identity)
+            if let refusal = Self.refusal(status: status, flags: flags, alreadyListening: false) { throw InspectorError(refusal) }
+            try signaller.send(SIGUSR1, to: identity)
             openedByUs = true
-            logger.notice("opened the inspector of \(job.target) pid \(pid) on 127.0.0.1:\(port) for a heap snapshot",
-                          metadata: [LogField.target: "\(job.target)", LogField.pid: "\(pid)"])
+            logger.notice("opened the inspector of \(target) pid \(pid) on 127.0.0.1:\(port)", metadata: metadata)
             try await waitForListener(port: port, pid: pid, deadline: min(deadline, .now + .seconds(openTimeout)))
         }
         defer {
-            if openedByUs {
-                logger.notice("inspector of \(job.target) pid \(pid) closed",
-                              metadata: [LogField.target: "\(job.target)", LogField.pid: "\(pid)"])
-            }
+            if openedByUs { logger.notice("inspector of \(target) pid \(pid) closed", metadata: metadata) }
         }
         let debuggerURL = try await webSocketURL(port: port, deadline: deadline)
-        try await InspectorSession.with(url: debuggerURL) { session in
+        let result = try await InspectorSession.with(url: debuggerURL) { session in
             do {
                 let reported = try await session.evaluate("process.pid")
                 guard (reported as? Int) == Int(pid) else {
                     throw InspectorError("the inspector on port \(port) belongs to pid \(reported.map { "\($0)" } ?? "?"), not \(pid)")
                 }
-                _ = try await session.call("HeapProfiler.enable")
-                var chunkError: (any Error)?
-                _ = try await session.call("HeapProfiler.takeHeapSnapshot", ["reportProgress": false, "captureNumericValue": false]) { event, params in
-                    guard event == "HeapProfiler.addHeapSnapshotChunk", chunkError == nil,
-                          let chunk = params["chunk"] as? String else { return }
-                    do { try output.write(Array(chunk.utf8)) } catch { chunkError = error }
-                }
-                if let chunkError { throw chunkError }
+                let value = try await body(session)
+                if openedByUs { try? await closeInspector(session) }
+                return value
             } catch {
                 if openedByUs { try? await closeInspector(session) }
                 throw error
             }
-            if openedByUs { try? await closeInspector(session) }
         }
         if openedByUs, case .ours = (try? listener(of: port, pid: pid)) ?? .nobody {
-            logger.warning("pid \(pid)'s inspector still listens on 127.0.0.1:\(port) after close()",
-                           metadata: [LogField.target: "\(job.target)", LogField.pid: "\(pid)"])
+            logger.warning("pid \(pid)'s inspector still listens on 127.0.0.1:\(port) after close()", metadata: metadata)
         }
+        return result
     }
 
     private func closeInspector(_ session: InspectorSession) async throws {

@@ -43,6 +43,9 @@ public struct ControlHandler<C: Clock>: Sendable where C.Duration == Duration {
             return ControlProtocol.encode(SnapshotsReply(snapshots: store.list(target: request.target)))
         case .snapshot:
             return await capture(request)
+        case .prune:
+            let deleted = await context.store.enforceRetention(protecting: [])
+            return ControlProtocol.encode(PruneReply(deleted: deleted.map(\.path), freedBytes: deleted.reduce(0) { $0 + $1.bytes }))
         case .reload:
             if let errors = await reloader.reload() {
                 return ControlProtocol.errorReply("config rejected, the running config stays in force:\n" + errors)

@@ -74,8 +74,9 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             }
             process.cgroupMemory = cgroups.memory(of: process.cgroup)
             let previous = process.assessment.state
-            let sample = TrendSample(time: time, anonBytes: Double(process.status.anonBytes), rssBytes: Double(process.status.rssBytes))
-            process.assessment = process.tracker.record(sample, limits: process.limits(target: target))
+            let sample = TrendSample(time: time, anonBytes: Double(process.status.anonBytes), rssBytes: Double(process.status.rssBytes),
+                                     heapUsedBytes: process.currentHeap(now: time).map { Double($0.heapUsed) })
+            process.assessment = process.tracker.record(sample, limits: process.limits(target: target, now: time))
             if process.assessment.state != previous {
                 logTransition(from: previous, process: process, target: target)
             }
@@ -110,11 +111,41 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     }
 
     /// Called when a capture ends, stored or not.
-    public func captureFinished(_ job: CaptureJob, stored: Bool) {
+    public func captureFinished(_ job: CaptureJob, outcome: CaptureOutcome) {
         guard var process = watched[job.identity] else { return }
         process.capturing = false
-        if !stored && job.automatic { process.planner.captureFailed(now: now) }
+        switch outcome {
+        case .stored(let path, _): process.lastCapture = "stored \(path)"
+        case .refused(let why): process.lastCapture = "refused: \(why)"
+        case .failed(let why): process.lastCapture = "failed: \(why)"
+        }
+        if case .stored = outcome {} else if job.automatic { process.planner.captureFailed(now: now) }
         watched[job.identity] = process
+    }
+
+    /// Processes whose target has a heap source and whose figures are due: over HTTP every tick,
+    /// through the inspector (which must be opened each time) at most once a minute.
+    public func heapSourceRequests() -> [HeapSourceRequest] {
+        let time = now
+        return watched.values.compactMap { process in
+            let target = config.targets[process.targetIndex]
+            guard let source = target.heapSource, !process.capturing else { return nil }
+            let spacing: Double
+            switch source {
+            case .http: spacing = max(config.daemon.interval, 5) * 0.9
+            case .inspector: spacing = 60
+            }
+            if let at = process.heapFetchedAt, time - at < spacing { return nil }
+            return HeapSourceRequest(identity: process.identity, target: target.name, source: source, flags: process.flags,
+                                     status: process.status, soleInstance: watched.values.filter { $0.targetIndex == process.targetIndex }.count == 1)
+        }
+    }
+
+    public func updateHeap(_ identity: ProcessIdentity, _ figures: HeapFigures?) {
+        guard var process = watched[identity] else { return }
+        process.heapFetchedAt = now
+        if let figures { process.heap = figures }
+        watched[identity] = process
     }
 
     /// One row per watched process, and one `absent` row per target with none.
@@ -128,7 +159,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                 rssBytes: process.status.rssBytes, anonBytes: process.status.anonBytes,
                 limitBytes: process.limitBytes(target: target), slopeBytesPerHour: assessment.slopeBytesPerHour,
                 state: assessment.state.rawValue, snapshots: snapshotCounts[target.name] ?? 0,
-                etaSeconds: assessment.etaSeconds, confidence: assessment.confidence))
+                etaSeconds: assessment.etaSeconds, confidence: assessment.confidence,
+                heapUsedBytes: process.currentHeap(now: now)?.heapUsed, lastCapture: process.lastCapture))
         }
         for target in config.targets where !rows.contains(where: { $0.name == target.name }) {
             rows.append(TargetStatus(name: target.name, state: "absent", snapshots: snapshotCounts[target.name] ?? 0))
@@ -210,7 +242,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         CaptureJob(identity: process.identity, target: target.name, method: target.capture, flags: process.flags,
                    directory: process.directory, cgroup: process.cgroup, reason: reason,
                    rssBytes: process.status.rssBytes, anonBytes: process.status.anonBytes,
-                   slopeBytesPerHour: process.assessment.slopeBytesPerHour, heapUsedBytes: nil,
+                   slopeBytesPerHour: process.assessment.slopeBytesPerHour, heapUsedBytes: process.currentHeap(now: now)?.heapUsed,
                    headroomFactor: target.headroomFactor, automatic: automatic)
     }
 
@@ -239,6 +271,17 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     private func fields(_ target: String, _ identity: ProcessIdentity) -> Logger.Metadata {
         [LogField.target: "\(target)", LogField.pid: "\(identity.pid)"]
     }
+}
+
+/// A process whose V8 heap figures are due, and where to get them.
+public struct HeapSourceRequest: Sendable {
+    public var identity: ProcessIdentity
+    public var target: String
+    public var source: HeapSource
+    public var flags: NodeFlags
+    public var status: ProcStatus
+    /// An HTTP source is per target: it describes this process only when the target has no other.
+    public var soleInstance: Bool
 }
 
 public enum ManualCaptureError: Error, Sendable, CustomStringConvertible {

@@ -16,18 +16,30 @@ struct WatchedProcess {
     var assessment = TrendAssessment(state: .warmingUp)
     /// Whether a capture of this instance is queued or running.
     var capturing = false
+    /// V8's figures from the target's heap source, and when they were taken (monitor seconds).
+    var heap: HeapFigures?
+    var heapFetchedAt: Double?
+    /// How the last capture ended, for `status`.
+    var lastCapture: String?
+
+    /// Heap figures count as current for two minutes.
+    func currentHeap(now: Double) -> HeapFigures? {
+        guard let heap, let at = heapFetchedAt, now - at < 120 else { return nil }
+        return heap
+    }
 
     /// The smallest limit that applies: the cgroup's, `rss_max`, or nil.
     func limitBytes(target: TargetConfig) -> UInt64? {
         [cgroupMemory.limitBytes, target.rssMax].compactMap { $0 }.min()
     }
 
-    func limits(target: TargetConfig) -> MemoryLimits {
+    /// The V8 heap limit: measured when a heap source gave it, else `--max-old-space-size`.
+    func limits(target: TargetConfig, now: Double) -> MemoryLimits {
         MemoryLimits(
             cgroupBytes: cgroupMemory.limitBytes.map(Double.init),
             cgroupHighBytes: cgroupMemory.highBytes.map(Double.init),
             rssMaxBytes: target.rssMax.map(Double.init),
-            v8HeapLimitBytes: flags.maxOldSpaceSizeMiB.map { Double($0) * 1024 * 1024 }
+            v8HeapLimitBytes: currentHeap(now: now)?.heapLimit.map(Double.init) ?? flags.maxOldSpaceSizeMiB.map { Double($0) * 1024 * 1024 }
         )
     }
 }

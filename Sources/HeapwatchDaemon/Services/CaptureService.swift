@@ -37,25 +37,22 @@ public struct CaptureService<C: Clock>: Service where C.Duration == Duration {
     let queue: CaptureQueue
     let context: DaemonContext
     let monitor: Monitor<C>
-    let makeCapturer: @Sendable (SnapshotStore) -> Capturer
+    let makeCapturer: @Sendable (SnapshotStore, HeapwatchConfig) -> Capturer
     let logger: Logger
 
     public func run() async throws {
         await withGracefulShutdownHandler {
             for await request in queue.requests {
                 let store = await context.store
+                let config = await context.config
                 let outcome: CaptureOutcome
                 if Task.isCancelled {
                     outcome = .failed("heapwatchd is stopping")
                 } else {
-                    outcome = await makeCapturer(store).capture(request.job)
+                    outcome = await makeCapturer(store, config).capture(request.job)
                 }
                 report(outcome, job: request.job)
-                if case .stored = outcome {
-                    await monitor.captureFinished(request.job, stored: true)
-                } else {
-                    await monitor.captureFinished(request.job, stored: false)
-                }
+                await monitor.captureFinished(request.job, outcome: outcome)
                 request.reply?(outcome)
             }
         } onGracefulShutdown: {

@@ -1,0 +1,77 @@
+import Foundation
+import HeapwatchCore
+import Logging
+import ServiceLifecycle
+
+/// Fetches true V8 heap figures for targets with a `heap_source`, so the trend and the forecast
+/// can follow `heapUsed` against V8's limit rather than RSS alone. Never blocks sampling.
+public struct HeapFiguresService<C: Clock>: Service where C.Duration == Duration {
+    let monitor: Monitor<C>
+    let inspector: InspectorCapture
+    let inspectorLock: AsyncLock
+    let clock: C
+    let logger: Logger
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                for request in await monitor.heapSourceRequests() {
+                    let figures = await fetch(request)
+                    await monitor.updateHeap(request.identity, figures)
+                }
+                let interval = await monitor.intervalSeconds
+                do { try await clock.sleep(for: .milliseconds(Int64(max(interval, 1) * 1000))) } catch { return }
+            }
+        }
+    }
+
+    private func fetch(_ request: HeapSourceRequest) async -> HeapFigures? {
+        let metadata: Logger.Metadata = [LogField.target: "\(request.target)", LogField.pid: "\(request.identity.pid)"]
+        switch request.source {
+        case .http(let url):
+            do {
+                let response = try await HTTPGet.fetch(url, timeout: .seconds(5))
+                guard response.status == 200, let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+                      let figures = HeapFigures(json: object) else {
+                    logger.debug("heap source \(url) gave no heapUsed", metadata: metadata)
+                    return nil
+                }
+                if let pid = object["pid"] as? Int {
+                    return pid == Int(request.identity.pid) ? figures : nil
+                }
+                return request.soleInstance ? figures : nil
+            } catch {
+                logger.debug("heap source \(url): \(error)", metadata: metadata)
+                return nil
+            }
+        case .inspector:
+            await inspectorLock.acquire()
+            let figures: HeapFigures?
+            do {
+                figures = try await inspector.heapFigures(identity: request.identity, target: request.target, flags: request.flags, status: request.status)
+            } catch {
+                logger.info("heap figures of \(request.target) pid \(request.identity.pid) through the inspector: \(error)", metadata: metadata)
+                figures = nil
+            }
+            await inspectorLock.release()
+            return figures
+        }
+    }
+}
+
+/// A lock for async code: one inspector session at a time, host-wide.
+public actor AsyncLock {
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    public init() {}
+
+    public func acquire() async {
+        guard busy else { busy = true; return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    public func release() {
+        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+    }
+}
