@@ -32,6 +32,7 @@ public enum ConfigLoader {
             if let v = d["interval"]?.string, let s = Units.parseDuration(v) { daemon.interval = s }
             if let v = d["socket"]?.string { daemon.socket = v }
             if let v = d["state_dir"]?.string { daemon.stateDir = v }
+            if let v = d["log_level"]?.string, let l = LogLevel(rawValue: v) { daemon.logLevel = l }
         }
         var storage = StorageSettings(dir: daemon.stateDir + "/snapshots")
         if let s = table["storage"]?.table {
@@ -51,6 +52,7 @@ public enum ConfigLoader {
                 if let v = t["cooldown"]?.string, let s = Units.parseDuration(v) { target.cooldown = s }
                 if let v = t["growth_max"]?.string, let s = Units.parseGrowthRate(v) { target.growthMax = s }
                 if let v = t["rss_max"]?.string, let s = Units.parseSize(v) { target.rssMax = s }
+                if let v = t["heap_source"]?.string { target.heapSource = v == "inspector" ? .inspector : .http(url: v) }
                 targets.append(target)
             }
         }

@@ -31,12 +31,15 @@ public enum Daemon {
         } catch {
             throw DaemonError.storage("cannot prepare the snapshot store \(config.storage.dir): \(error)")
         }
+        let signaller = PidfdSignaller(procFS: procFS)
+        let inspector = InspectorCapture(procFS: procFS, signaller: signaller, logger: logger,
+                                         markerDirectory: config.storage.dir + "/.inspector-open")
+        await inspector.closeLeftovers()
         let clock = ContinuousClock()
         let monitor = Monitor(config: config, procFS: procFS, cgroups: cgroups, clock: clock, logger: logger)
         let queue = CaptureQueue()
         let readiness = Readiness(notifier: notifier)
         let reloader = Reloader(context: context, monitor: monitor, notifier: notifier, logger: logger)
-        let signaller = PidfdSignaller(procFS: procFS)
         let baseSettings = options.capture
         let timeoutOverride = options.captureTimeoutOverride
         let inspectorLock = AsyncLock()
@@ -54,7 +57,7 @@ public enum Daemon {
             .init(service: ControlService(socketPath: config.daemon.socket, handler: handler, readiness: readiness, logger: logger),
                   serviceName: "control"),
             .init(service: ReloadService(reloader: reloader), serviceName: "reload"),
-            .init(service: HeapFiguresService(monitor: monitor, inspector: InspectorCapture(procFS: procFS, signaller: signaller, logger: logger),
+            .init(service: HeapFiguresService(monitor: monitor, inspector: inspector,
                                               inspectorLock: inspectorLock, clock: clock, logger: logger), serviceName: "heap-figures"),
         ]
         if let watchdog = SystemdNotifier.watchdogInterval() {

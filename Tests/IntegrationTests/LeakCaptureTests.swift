@@ -5,86 +5,89 @@ import Testing
 import Glibc
 #endif
 
-/// The spine end to end: a real leaky Node app, a real heapwatchd, real files and sockets.
-@Suite(.serialized)
-struct LeakCaptureTests {
-    @Test func leakIsDetectedAndASnapshotIsStoredPrivately() throws {
-        let appDirectory = try TempDirectory()
-        let app = try NodeApp(nodeFlags: ["--heapsnapshot-signal=SIGUSR2"], directory: appDirectory.path)
-        let daemon = try DaemonUnderTest(targets: """
-            [[target]]
-            name = "leaky"
-            command = "\(app.tag)"
-            window = "6s"
-            growth_max = "1MiB/h"
-            """)
 
-        let stored = try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("snapshot of leaky pid \(app.pid) stored") }
-        #expect(stored.contains("MESSAGE_ID=52414fcb6b264f24a8f7132100749f3f"))
+extension IntegrationSuite {
+    /// The spine end to end: a real leaky Node app, a real heapwatchd, real files and sockets.
+    @Suite
+    struct LeakCaptureTests {
+        @Test func leakIsDetectedAndASnapshotIsStoredPrivately() throws {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(nodeFlags: ["--heapsnapshot-signal=SIGUSR2"], directory: appDirectory.path)
+            let daemon = try DaemonUnderTest(targets: """
+                [[target]]
+                name = "leaky"
+                command = "\(app.tag)"
+                window = "6s"
+                growth_max = "1MiB/h"
+                """)
 
-        let status = try daemon.statusJSON()
-        let rows = try #require(status["targets"] as? [[String: Any]])
-        let row = try #require(rows.first { $0["name"] as? String == "leaky" })
-        #expect(row["pid"] as? Int == Int(app.pid))
-        #expect(row["state"] as? String == "leaking")
-        #expect((row["slope_bytes_per_hour"] as? Double ?? 0) > 1024 * 1024)
-        #expect(row.keys.contains("limit_bytes"))
+            let stored = try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("snapshot of leaky pid \(app.pid) stored") }
+            #expect(stored.contains("MESSAGE_ID=52414fcb6b264f24a8f7132100749f3f"))
 
-        let listing = try daemon.ctl(["snapshots", "--json"])
-        #expect(listing.status == 0)
-        let snapshots = try #require((try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [String: Any])?["snapshots"] as? [[String: Any]])
-        let entry = try #require(snapshots.first)
-        let path = try #require(entry["path"] as? String)
-        #expect(entry["target"] as? String == "leaky")
-        #expect(entry["method"] as? String == "signal")
+            let status = try daemon.statusJSON()
+            let rows = try #require(status["targets"] as? [[String: Any]])
+            let row = try #require(rows.first { $0["name"] as? String == "leaky" })
+            #expect(row["pid"] as? Int == Int(app.pid))
+            #expect(row["state"] as? String == "leaking")
+            #expect((row["slope_bytes_per_hour"] as? Double ?? 0) > 1024 * 1024)
+            #expect(row.keys.contains("limit_bytes"))
 
-        // Stored privately, whole, with a manifest whose checksum matches.
-        let info = try FileManager.default.attributesOfItem(atPath: path)
-        #expect((info[.posixPermissions] as? Int) == 0o600)
-        let directoryInfo = try FileManager.default.attributesOfItem(atPath: daemon.storeDirectory + "/leaky")
-        #expect((directoryInfo[.posixPermissions] as? Int) == 0o700)
-        let storeInfo = try FileManager.default.attributesOfItem(atPath: daemon.storeDirectory)
-        #expect((storeInfo[.posixPermissions] as? Int) == 0o700)
-        let manifestPath = String(path.dropLast(".heapsnapshot".count)) + ".json"
-        let manifest = try JSONDecoder().decode(SnapshotManifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
-        #expect(manifest.pid == app.pid)
-        #expect(manifest.bytes == (info[.size] as? UInt64))
-        let digest = try run("/usr/bin/sha256sum", [path])
-        #expect(digest.stdout.hasPrefix(manifest.sha256 + " "))
-        let tail = try Data(contentsOf: URL(fileURLWithPath: path)).suffix(2)
-        #expect(Array(tail) == Array("]}".utf8))
+            let listing = try daemon.ctl(["snapshots", "--json"])
+            #expect(listing.status == 0)
+            let snapshots = try #require((try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [String: Any])?["snapshots"] as? [[String: Any]])
+            let entry = try #require(snapshots.first)
+            let path = try #require(entry["path"] as? String)
+            #expect(entry["target"] as? String == "leaky")
+            #expect(entry["method"] as? String == "signal")
 
-        // The original in the app's directory is gone, and the app lives on.
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: appDirectory.path).filter { $0.hasSuffix(".heapsnapshot") }
-        #expect(leftovers.isEmpty)
-        #expect(app.isAlive)
-        #expect(try daemon.stop() == 0)
-    }
+            // Stored privately, whole, with a manifest whose checksum matches.
+            let info = try FileManager.default.attributesOfItem(atPath: path)
+            #expect((info[.posixPermissions] as? Int) == 0o600)
+            let directoryInfo = try FileManager.default.attributesOfItem(atPath: daemon.storeDirectory + "/leaky")
+            #expect((directoryInfo[.posixPermissions] as? Int) == 0o700)
+            let storeInfo = try FileManager.default.attributesOfItem(atPath: daemon.storeDirectory)
+            #expect((storeInfo[.posixPermissions] as? Int) == 0o700)
+            let manifestPath = String(path.dropLast(".heapsnapshot".count)) + ".json"
+            let manifest = try JSONDecoder().decode(SnapshotManifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
+            #expect(manifest.pid == app.pid)
+            #expect(manifest.bytes == (info[.size] as? UInt64))
+            let digest = try run("/usr/bin/sha256sum", [path])
+            #expect(digest.stdout.hasPrefix(manifest.sha256 + " "))
+            let tail = try Data(contentsOf: URL(fileURLWithPath: path)).suffix(2)
+            #expect(Array(tail) == Array("]}".utf8))
 
-    @Test func aProcessWithoutTheSignalFlagIsNeverSignalled() throws {
-        let appDirectory = try TempDirectory()
-        let app = try NodeApp(script: "fixed-app.js", directory: appDirectory.path)
-        let daemon = try DaemonUnderTest(targets: """
-            [[target]]
-            name = "noflag"
-            command = "\(app.tag)"
-            window = "4s"
-            growth_max = "1KiB/h"
-            """)
+            // The original in the app's directory is gone, and the app lives on.
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: appDirectory.path).filter { $0.hasSuffix(".heapsnapshot") }
+            #expect(leftovers.isEmpty)
+            #expect(app.isAlive)
+            #expect(try daemon.stop() == 0)
+        }
 
-        let forced = try daemon.ctl(["snapshot", "noflag", "--wait"])
-        #expect(forced.status == 1)
-        #expect(forced.stderr.contains("refused"))
-        #expect(forced.stderr.contains("--heapsnapshot-signal=SIGUSR2"))
+        @Test func aProcessWithoutTheSignalFlagIsNeverSignalled() throws {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(script: "fixed-app.js", directory: appDirectory.path)
+            let daemon = try DaemonUnderTest(targets: """
+                [[target]]
+                name = "noflag"
+                command = "\(app.tag)"
+                window = "4s"
+                growth_max = "1KiB/h"
+                """)
 
-        let byPID = try daemon.ctl(["snapshot", String(app.pid), "--wait", "--json"])
-        #expect(byPID.status == 1)
-        #expect(byPID.stdout.contains("\"refused\":true"))
+            let forced = try daemon.ctl(["snapshot", "noflag", "--wait"])
+            #expect(forced.status == 1)
+            #expect(forced.stderr.contains("refused"))
+            #expect(forced.stderr.contains("--heapsnapshot-signal=SIGUSR2"))
 
-        #expect(app.isAlive)
-        let listing = try daemon.ctl(["snapshots", "noflag"])
-        #expect(listing.stdout.contains("no snapshots stored"))
-        #expect(try daemon.stop() == 0)
-        #expect(app.isAlive)
+            let byPID = try daemon.ctl(["snapshot", String(app.pid), "--wait", "--json"])
+            #expect(byPID.status == 1)
+            #expect(byPID.stdout.contains("\"refused\":true"))
+
+            #expect(app.isAlive)
+            let listing = try daemon.ctl(["snapshots", "noflag"])
+            #expect(listing.stdout.contains("no snapshots stored"))
+            #expect(try daemon.stop() == 0)
+            #expect(app.isAlive)
+        }
     }
 }

@@ -6,81 +6,96 @@ import Testing
 import Glibc
 #endif
 
-/// The I/O shell's readers: real processes where reality can be made on demand, fixture trees
-/// for what this host cannot show (cgroup v2 memory files on a v1-memory host).
-struct SystemReaderTests {
-    @Test func aVanishedProcessEndsItsInstanceWithESRCH() throws {
-        let child = try Child("/bin/sleep", ["30"])
-        let procFS = ProcFS()
-        let stat = try procFS.stat(child.pid)
-        let directory = try ProcessDirectory(procFS: procFS, identity: ProcessIdentity(pid: child.pid, startTime: stat.startTime))
-        #expect(try directory.status().name == "sleep")
-        child.signal(SIGKILL)
-        _ = try child.waitForExit(timeout: 10)
-        #expect {
-            try directory.status()
-        } throws: { error in
-            (error as? SystemError)?.processGone == true
+
+extension IntegrationSuite {
+    /// The I/O shell's readers: real processes where reality can be made on demand, fixture trees
+    /// for what this host cannot show (cgroup v2 memory files on a v1-memory host).
+    struct SystemReaderTests {
+        @Test func aVanishedProcessEndsItsInstanceWithESRCH() throws {
+            let child = try Child("/bin/sleep", ["30"])
+            let procFS = ProcFS()
+            let stat = try procFS.stat(child.pid)
+            let directory = try ProcessDirectory(procFS: procFS, identity: ProcessIdentity(pid: child.pid, startTime: stat.startTime))
+            #expect(try directory.status().name == "sleep")
+            child.signal(SIGKILL)
+            _ = try child.waitForExit(timeout: 10)
+            #expect {
+                try directory.status()
+            } throws: { error in
+                (error as? SystemError)?.processGone == true
+            }
         }
-    }
 
-    @Test func aWrongStartTimeIsNotOurProcess() throws {
-        let child = try Child("/bin/sleep", ["30"])
-        let stat = try ProcFS().stat(child.pid)
-        #expect(throws: SystemError.self) {
-            try ProcessDirectory(procFS: ProcFS(), identity: ProcessIdentity(pid: child.pid, startTime: stat.startTime + 1))
+        @Test func aWrongStartTimeIsNotOurProcess() throws {
+            let child = try Child("/bin/sleep", ["30"])
+            let stat = try ProcFS().stat(child.pid)
+            #expect(throws: SystemError.self) {
+                try ProcessDirectory(procFS: ProcFS(), identity: ProcessIdentity(pid: child.pid, startTime: stat.startTime + 1))
+            }
         }
-    }
 
-    @Test func theSignallerRefusesAReusedPid() throws {
-        let child = try Child("/bin/sleep", ["30"])
-        let stat = try ProcFS().stat(child.pid)
-        let signaller = PidfdSignaller(procFS: ProcFS())
-        #expect(throws: SystemError.self) {
-            try signaller.send(SIGKILL, to: ProcessIdentity(pid: child.pid, startTime: stat.startTime + 1))
+        @Test func theSignallerRefusesAReusedPid() throws {
+            let child = try Child("/bin/sleep", ["30"])
+            let stat = try ProcFS().stat(child.pid)
+            let signaller = PidfdSignaller(procFS: ProcFS())
+            #expect(throws: SystemError.self) {
+                try signaller.send(SIGKILL, to: ProcessIdentity(pid: child.pid, startTime: stat.startTime + 1))
+            }
+            #expect(child.isRunning)
+            try signaller.send(SIGKILL, to: ProcessIdentity(pid: child.pid, startTime: stat.startTime))
+            #expect(try child.waitForExit(timeout: 10) == SIGKILL)
+            #expect(child.process.terminationReason == .uncaughtSignal)
         }
-        #expect(child.isRunning)
-        try signaller.send(SIGKILL, to: ProcessIdentity(pid: child.pid, startTime: stat.startTime))
-        #expect(try child.waitForExit(timeout: 10) == SIGKILL)
-        #expect(child.process.terminationReason == .uncaughtSignal)
-    }
 
-    @Test func readsCgroupV2LimitsFromAFixtureTree() throws {
-        let root = try TempDirectory()
-        let leaf = root.path + "/system.slice/api.service"
-        try FileManager.default.createDirectory(atPath: leaf, withIntermediateDirectories: true)
-        try "max\n".write(toFile: root.path + "/memory.max", atomically: true, encoding: .utf8)
-        try "1073741824\n".write(toFile: root.path + "/system.slice/memory.max", atomically: true, encoding: .utf8)
-        try "805306368\n".write(toFile: root.path + "/system.slice/memory.high", atomically: true, encoding: .utf8)
-        try "2147483648\n".write(toFile: leaf + "/memory.max", atomically: true, encoding: .utf8)
-        try "max\n".write(toFile: leaf + "/memory.high", atomically: true, encoding: .utf8)
-        try "314572800\n".write(toFile: leaf + "/memory.current", atomically: true, encoding: .utf8)
-        let reader = CgroupReader(mounts: [CgroupMount(version: .v2, mountPoint: root.path, root: "/")])
-        let memory = reader.memory(of: CgroupMembership(unifiedPath: "/system.slice/api.service"))
-        // The parent's 1 GiB limit binds, not the leaf's 2 GiB.
-        #expect(memory.limitBytes == 1_073_741_824)
-        #expect(memory.highBytes == 805_306_368)
-        #expect(memory.usageBytes == 314_572_800)
-        #expect(reader.memory(of: CgroupMembership(unifiedPath: "/")) == CgroupMemory(limitBytes: nil, highBytes: nil, usageBytes: nil))
-    }
+        @Test func readsCgroupV2LimitsFromAFixtureTree() throws {
+            let root = try TempDirectory()
+            let leaf = root.path + "/system.slice/api.service"
+            try FileManager.default.createDirectory(atPath: leaf, withIntermediateDirectories: true)
+            try "max\n".write(toFile: root.path + "/memory.max", atomically: true, encoding: .utf8)
+            try "1073741824\n".write(toFile: root.path + "/system.slice/memory.max", atomically: true, encoding: .utf8)
+            try "805306368\n".write(toFile: root.path + "/system.slice/memory.high", atomically: true, encoding: .utf8)
+            try "2147483648\n".write(toFile: leaf + "/memory.max", atomically: true, encoding: .utf8)
+            try "max\n".write(toFile: leaf + "/memory.high", atomically: true, encoding: .utf8)
+            try "314572800\n".write(toFile: leaf + "/memory.current", atomically: true, encoding: .utf8)
+            let reader = CgroupReader(mounts: [CgroupMount(version: .v2, mountPoint: root.path, root: "/")])
+            let memory = reader.memory(of: CgroupMembership(unifiedPath: "/system.slice/api.service"))
+            // The parent's 1 GiB limit binds, not the leaf's 2 GiB.
+            #expect(memory.limitBytes == 1_073_741_824)
+            #expect(memory.highBytes == 805_306_368)
+            #expect(memory.usageBytes == 314_572_800)
+            #expect(reader.memory(of: CgroupMembership(unifiedPath: "/")) == CgroupMemory(limitBytes: nil, highBytes: nil, usageBytes: nil))
+        }
 
-    @Test func readsThisHostsCgroupV1Memory() throws {
-        let procFS = ProcFS()
-        let mounts = try procFS.cgroupMounts()
-        guard mounts.contains(where: { $0.version == .v1Memory }) else { return }
-        let membership = try procFS.cgroup(getpid())
-        let memory = CgroupReader(mounts: mounts).memory(of: membership)
-        #expect((memory.usageBytes ?? 0) > 0)
-    }
+        @Test func readsThisHostsCgroupV1Memory() throws {
+            let procFS = ProcFS()
+            let mounts = try procFS.cgroupMounts()
+            guard mounts.contains(where: { $0.version == .v1Memory }) else { return }
+            let membership = try procFS.cgroup(getpid())
+            let memory = CgroupReader(mounts: mounts).memory(of: membership)
+            #expect((memory.usageBytes ?? 0) > 0)
+        }
 
-    @Test func snapshotCompletenessLooksAtTheEnd() throws {
-        let directory = try TempDirectory()
-        try directory.write("whole", "{\"snapshot\":{},\"strings\":[\"a\"]}\n")
-        try directory.write("cut", "{\"snapshot\":{},\"strings\":[\"a\"")
-        try directory.write("empty", "")
-        #expect(Capturer.endsLikeSnapshot(directory.file("whole")))
-        #expect(!Capturer.endsLikeSnapshot(directory.file("cut")))
-        #expect(!Capturer.endsLikeSnapshot(directory.file("empty")))
-        #expect(!Capturer.endsLikeSnapshot(directory.file("missing")))
+        @Test func memoryLimitsKeepTheirValues() {
+            let limits = WatchedProcess.memoryLimits(cgroup: CgroupMemory(limitBytes: 268_435_456, highBytes: 200_000_000),
+                                                     rssMax: 100_000_000, heapLimit: nil, maxOldSpaceSizeMiB: 512)
+            #expect(limits.cgroupBytes == 268_435_456)
+            #expect(limits.cgroupHighBytes == 200_000_000)
+            #expect(limits.rssMaxBytes == 100_000_000)
+            #expect(limits.v8HeapLimitBytes == Double(512 * 1024 * 1024))
+            let measured = WatchedProcess.memoryLimits(cgroup: CgroupMemory(), rssMax: nil, heapLimit: 4_345_298_944, maxOldSpaceSizeMiB: 512)
+            #expect(measured.v8HeapLimitBytes == 4_345_298_944)
+            #expect(measured.cgroupBytes == nil)
+        }
+
+        @Test func snapshotCompletenessLooksAtTheEnd() throws {
+            let directory = try TempDirectory()
+            try directory.write("whole", "{\"snapshot\":{},\"strings\":[\"a\"]}\n")
+            try directory.write("cut", "{\"snapshot\":{},\"strings\":[\"a\"")
+            try directory.write("empty", "")
+            #expect(Capturer.endsLikeSnapshot(directory.file("whole")))
+            #expect(!Capturer.endsLikeSnapshot(directory.file("cut")))
+            #expect(!Capturer.endsLikeSnapshot(directory.file("empty")))
+            #expect(!Capturer.endsLikeSnapshot(directory.file("missing")))
+        }
     }
 }

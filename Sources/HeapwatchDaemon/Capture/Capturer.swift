@@ -34,6 +34,8 @@ public struct Capturer: Sendable {
     let logger: Logger
     /// One inspector session at a time, host-wide (heap-figure queries use it too).
     let inspectorLock: AsyncLock
+    /// See `InspectorCapture.markerDirectory`.
+    var markerDirectory: String { store.directory + "/.inspector-open" }
 
     public init(procFS: ProcFS, cgroups: CgroupReader, signaller: any Signaller, store: SnapshotStore, settings: CaptureSettings,
                 inspectorLock: AsyncLock, logger: Logger) {
@@ -99,7 +101,7 @@ public struct Capturer: Sendable {
     }
 
     private var inspector: InspectorCapture {
-        InspectorCapture(procFS: procFS, signaller: signaller, logger: logger)
+        InspectorCapture(procFS: procFS, signaller: signaller, logger: logger, markerDirectory: markerDirectory)
     }
 
     private func stored(_ result: (path: String, manifest: SnapshotManifest)) -> CaptureOutcome {

@@ -14,6 +14,9 @@ struct InspectorCapture {
     let procFS: ProcFS
     let signaller: any Signaller
     let logger: Logger
+    /// Where heapwatch notes the inspectors it opened (`<pid>-<start time>` holding the port), so
+    /// that one left open by a crash is closed at the next start.
+    let markerDirectory: String
     /// Seconds to wait for the inspector to listen after SIGUSR1.
     var openTimeout: Double = 10
     var pollInterval: Double = 0.1
@@ -72,13 +75,17 @@ struct InspectorCapture {
             throw InspectorError("port \(port) is taken by another process; not opening pid \(pid)'s inspector")
         case .nobody:
             if let refusal = Self.refusal(status: status, flags: flags, alreadyListening: false) { throw InspectorError(refusal) }
+            try writeMarker(identity, port: port)
             try signaller.send(SIGUSR1, to: identity)
             openedByUs = true
             logger.notice("opened the inspector of \(target) pid \(pid) on 127.0.0.1:\(port)", metadata: metadata)
             try await waitForListener(port: port, pid: pid, deadline: min(deadline, .now + .seconds(openTimeout)))
         }
         defer {
-            if openedByUs { logger.notice("inspector of \(target) pid \(pid) closed", metadata: metadata) }
+            if openedByUs {
+                logger.notice("inspector of \(target) pid \(pid) closed", metadata: metadata)
+                unlink(markerPath(identity))
+            }
         }
         let debuggerURL = try await webSocketURL(port: port, deadline: deadline)
         let result = try await InspectorSession.with(url: debuggerURL) { session in
@@ -99,6 +106,42 @@ struct InspectorCapture {
             logger.warning("pid \(pid)'s inspector still listens on 127.0.0.1:\(port) after close()", metadata: metadata)
         }
         return result
+    }
+
+    // MARK: - Leftovers
+
+    private func markerPath(_ identity: ProcessIdentity) -> String {
+        "\(markerDirectory)/\(identity.pid)-\(identity.startTime)"
+    }
+
+    private func writeMarker(_ identity: ProcessIdentity, port: Int) throws {
+        try Sys.makeDirectory(markerDirectory, mode: 0o700)
+        try FileCopier.writeAtomically(Array("\(port)\n".utf8), to: markerPath(identity))
+    }
+
+    /// Closes inspectors an earlier run opened and could not close (it was killed mid-capture).
+    func closeLeftovers() async {
+        for name in (try? Sys.listDirectory(markerDirectory)) ?? [] where !name.hasSuffix(".partial") {
+            let path = markerDirectory + "/" + name
+            defer { unlink(path) }
+            let parts = name.split(separator: "-")
+            guard parts.count == 2, let pid = Int32(parts[0]), let start = UInt64(parts[1]),
+                  let port = (try? Sys.readText(path)).flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }),
+                  let stat = try? procFS.stat(pid), stat.startTime == start,
+                  (try? listener(of: port, pid: pid)) == .ours else { continue }
+            do {
+                let url = try await webSocketURL(port: port, deadline: .now + .seconds(5))
+                try await InspectorSession.with(url: url) { session in
+                    guard (try await session.evaluate("process.pid") as? Int) == Int(pid) else { return }
+                    try await closeInspector(session)
+                }
+                logger.notice("closed the inspector of pid \(pid) on 127.0.0.1:\(port), left open by an earlier run",
+                              metadata: [LogField.pid: "\(pid)"])
+            } catch {
+                logger.warning("could not close the inspector of pid \(pid) on 127.0.0.1:\(port) left open by an earlier run: \(error)",
+                               metadata: [LogField.pid: "\(pid)"])
+            }
+        }
     }
 
     private func closeInspector(_ session: InspectorSession) async throws {

@@ -120,7 +120,7 @@ public struct SnapshotStore: Sendable {
     /// Stored snapshots, newest first, optionally of one target.
     public func list(target: String? = nil) -> [SnapshotEntry] {
         var entries: [SnapshotEntry] = []
-        let targets = target.map { [$0] } ?? ((try? Sys.listDirectory(directory)) ?? [])
+        let targets = target.map { [$0] } ?? ((try? Sys.listDirectory(directory)) ?? []).filter { !$0.hasPrefix(".") }
         for name in targets {
             let targetDirectory = directory + "/" + name
             for file in (try? Sys.listDirectory(targetDirectory)) ?? [] where file.hasSuffix(".json") {

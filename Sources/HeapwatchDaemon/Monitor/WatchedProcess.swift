@@ -35,11 +35,18 @@ struct WatchedProcess {
 
     /// The V8 heap limit: measured when a heap source gave it, else `--max-old-space-size`.
     func limits(target: TargetConfig, now: Double) -> MemoryLimits {
+        Self.memoryLimits(cgroup: cgroupMemory, rssMax: target.rssMax, heapLimit: currentHeap(now: now)?.heapLimit,
+                          maxOldSpaceSizeMiB: flags.maxOldSpaceSizeMiB)
+    }
+
+    /// Byte counts as the detector's doubles. (Beware `.map(Double.init)` on a `UInt64?`: it picks
+    /// `Double(bitPattern:)`.)
+    static func memoryLimits(cgroup: CgroupMemory, rssMax: UInt64?, heapLimit: UInt64?, maxOldSpaceSizeMiB: Int?) -> MemoryLimits {
         MemoryLimits(
-            cgroupBytes: cgroupMemory.limitBytes.map(Double.init),
-            cgroupHighBytes: cgroupMemory.highBytes.map(Double.init),
-            rssMaxBytes: target.rssMax.map(Double.init),
-            v8HeapLimitBytes: currentHeap(now: now)?.heapLimit.map(Double.init) ?? flags.maxOldSpaceSizeMiB.map { Double($0) * 1024 * 1024 }
+            cgroupBytes: cgroup.limitBytes.map { Double($0) },
+            cgroupHighBytes: cgroup.highBytes.map { Double($0) },
+            rssMaxBytes: rssMax.map { Double($0) },
+            v8HeapLimitBytes: heapLimit.map { Double($0) } ?? maxOldSpaceSizeMiB.map { Double($0) * 1024 * 1024 }
         )
     }
 }

@@ -17,6 +17,10 @@ public struct HeapFiguresService<C: Clock>: Service where C.Duration == Duration
             while !Task.isCancelled {
                 for request in await monitor.heapSourceRequests() {
                     let figures = await fetch(request)
+                    if let figures {
+                        logger.debug("heap figures of \(request.target) pid \(request.identity.pid): heapUsed \(figures.heapUsed)",
+                                     metadata: [LogField.target: "\(request.target)", LogField.pid: "\(request.identity.pid)"])
+                    }
                     await monitor.updateHeap(request.identity, figures)
                 }
                 let interval = await monitor.intervalSeconds

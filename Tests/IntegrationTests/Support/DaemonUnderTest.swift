@@ -8,31 +8,48 @@ import Glibc
 final class DaemonUnderTest {
     let directory: TempDirectory
     let notify: NotifyListener
-    let child: Child
+    private(set) var child: Child
+    private let launch: (arguments: [String], environment: [String: String])
     var socket: String { directory.file("control.sock") }
     var configPath: String { directory.file("heapwatch.toml") }
-    var storeDirectory: String { directory.file("state/snapshots") }
+    let stateDirectory: String
+    var storeDirectory: String { stateDirectory + "/snapshots" }
 
-    /// - Parameter targets: the `[[target]]` tables of the config.
-    init(targets: String, interval: String = "1s", environment: [String: String] = [:], arguments: [String] = []) throws {
+    /// - Parameters:
+    ///   - targets: the `[[target]]` tables of the config.
+    ///   - daemonKeys: more `[daemon]` lines; `stateDirectory`: where state goes (default: inside the temp dir).
+    init(targets: String, interval: String = "1s", daemonKeys: String = "", stateDirectory: String? = nil,
+         environment: [String: String] = [:], arguments: [String] = []) throws {
         directory = try TempDirectory()
+        self.stateDirectory = stateDirectory ?? directory.file("state")
         notify = try NotifyListener(directory: directory.path)
-        try directory.write("heapwatch.toml", Self.config(directory: directory.path, interval: interval, targets: targets))
+        try directory.write("heapwatch.toml", Self.config(directory: directory.path, interval: interval, targets: targets,
+                                                          daemonKeys: daemonKeys, stateDirectory: self.stateDirectory))
         var env = ["NOTIFY_SOCKET": notify.path]
         env.merge(environment) { $1 }
-        child = try Child(Paths.heapwatchd, ["--config", directory.file("heapwatch.toml")] + arguments, environment: env)
+        launch = (["--config", directory.file("heapwatch.toml")] + arguments, env)
+        child = try Child(Paths.heapwatchd, launch.arguments, environment: launch.environment)
         try notify.waitFor(timeout: 30) { $0 == "READY=1" }
     }
 
-    static func config(directory: String, interval: String, targets: String) -> String {
+    static func config(directory: String, interval: String, targets: String, daemonKeys: String = "", stateDirectory: String? = nil) -> String {
         """
         [daemon]
         interval = "\(interval)"
         socket = "\(directory)/control.sock"
-        state_dir = "\(directory)/state"
+        state_dir = "\(stateDirectory ?? directory + "/state")"
+        \(daemonKeys)
 
         \(targets)
         """
+    }
+
+    /// Starts the daemon again on the same config and state (after it stopped or was killed);
+    /// returns once it is ready again.
+    func restart() throws {
+        let readyBefore = notify.messages.filter { $0.split(separator: "\n").contains("READY=1") }.count
+        child = try Child(Paths.heapwatchd, launch.arguments, environment: launch.environment)
+        try notify.waitFor(occurrence: readyBefore + 1, timeout: 30) { $0 == "READY=1" }
     }
 
     func ctl(_ arguments: [String], timeout: Double = 120) throws -> (status: Int32, stdout: String, stderr: String) {

@@ -28,17 +28,40 @@ final class NotifyListener: @unchecked Sendable {
 
     deinit { close(fd); unlink(path) }
 
-    /// Every datagram so far, each split into its `KEY=value` lines.
-    var messages: [String] { received }
+    /// Every datagram received so far (pending ones are read first).
+    var messages: [String] {
+        drain()
+        return received
+    }
+
+    /// Reads every datagram already waiting, without blocking.
+    func drain() {
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            guard count > 0 else { return }
+            received.append(String(decoding: buffer[0..<count], as: UTF8.self))
+        }
+    }
 
     /// Waits (up to `timeout` seconds) for a datagram with a line for which `predicate` holds; returns that line.
     @discardableResult
     func waitFor(timeout: Double, _ predicate: (String) -> Bool) throws -> String {
+        try waitFor(occurrence: 1, timeout: timeout, predicate)
+    }
+
+    /// Waits for the `occurrence`-th line (counting from the first datagram) for which `predicate` holds.
+    @discardableResult
+    func waitFor(occurrence: Int, timeout: Double, _ predicate: (String) -> Bool) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var checked = 0
+        var seen = 0
         while true {
             for message in received[checked...] {
-                if let line = message.split(separator: "\n").map(String.init).first(where: predicate) { return line }
+                for line in message.split(separator: "\n").map(String.init) where predicate(line) {
+                    seen += 1
+                    if seen == occurrence { return line }
+                }
             }
             checked = received.count
             let remaining = deadline.timeIntervalSinceNow

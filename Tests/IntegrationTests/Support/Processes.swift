@@ -18,6 +18,7 @@ enum Paths {
     static var heapwatchd: String { binDir + "/heapwatchd" }
     static var heapwatchctl: String { binDir + "/heapwatchctl" }
     static var examples: String { packageRoot + "/examples" }
+    static var testApps: String { packageRoot + "/scripts/test-apps" }
 }
 
 /// A private temporary directory removed when the test is done.
@@ -156,7 +157,8 @@ final class NodeApp {
         tag = "hwtest-" + UUID().uuidString.prefix(8).lowercased()
         var env = ["PORT": "0", "REQUESTS_PER_SEC": "300"]
         env.merge(environment) { $1 }
-        child = try Child("/usr/bin/env", ["node"] + nodeFlags + [Paths.examples + "/" + script, tag], environment: env, directory: directory)
+        let path = script.hasPrefix("/") ? script : Paths.examples + "/" + script
+        child = try Child("/usr/bin/env", ["node"] + nodeFlags + [path, tag], environment: env, directory: directory)
         let line = try child.stdout.waitForLine(timeout: 20) { $0.hasPrefix("listening on ") }
         guard let port = Int(line.split(separator: " ")[2]) else { throw TestFailure("no port in '\(line)'") }
         self.port = port
@@ -204,4 +206,14 @@ func run(_ executable: String, _ arguments: [String], timeout: Double = 60) thro
 
 func heapwatchctl(_ arguments: [String], timeout: Double = 60) throws -> (status: Int32, stdout: String, stderr: String) {
     try run(Paths.heapwatchctl, arguments, timeout: timeout)
+}
+
+/// Waits for a condition of the outside world that announces itself by no event (a port opening),
+/// checking every 50 ms up to `timeout` seconds.
+func eventually(timeout: Double, _ condition: () -> Bool) throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while !condition() {
+        guard Date() < deadline else { throw TestFailure("condition not met within \(timeout)s") }
+        usleep(50_000)
+    }
 }

@@ -1,0 +1,226 @@
+import Foundation
+import HeapwatchCore
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension IntegrationSuite {
+    /// Issue 5: capture from unprepared and busy processes, admission control in a real memory
+    /// cgroup, a full disk, and kills mid-capture — the target always survives heapwatch.
+    @Suite struct CaptureLifecycleTests {
+        static func target(_ tag: String, capture: String, extra: String = "") -> String {
+            """
+            [[target]]
+            name = "app"
+            command = "\(tag)"
+            capture = "\(capture)"
+            window = "1h"
+            \(extra)
+            """
+        }
+
+        /// Whether `pid` listens on TCP `port` (in its network namespace).
+        static func listens(_ pid: Int32, port: Int) -> Bool {
+            let inodes = ["tcp", "tcp6"].flatMap { file in
+                ProcNetTCP.listeners((try? String(contentsOfFile: "/proc/\(pid)/net/\(file)", encoding: .utf8)) ?? "")
+                    .filter { $0.port == port }.map(\.inode)
+            }
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+            let sockets = Set(fds.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)") })
+            return inodes.contains { sockets.contains("socket:[\($0)]") }
+        }
+
+        static func partials(under directory: String) -> [String] {
+            (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".partial") }
+        }
+
+        @Test func theInspectorCapturesAnUnpreparedProcessAndClosesAgain() throws {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(script: "fixed-app.js", directory: appDirectory.path)
+            let daemon = try DaemonUnderTest(targets: Self.target(app.tag, capture: "inspector"))
+            #expect(!Self.listens(app.pid, port: 9229))
+
+            let result = try daemon.ctl(["snapshot", "app", "--wait"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let path = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(path.hasPrefix(daemon.storeDirectory + "/app/"))
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            #expect((json["snapshot"] as? [String: Any])?["node_count"] as? Int ?? 0 > 1000)
+            #expect(!Self.listens(app.pid, port: 9229))
+            try daemon.child.stderr.waitForLine(timeout: 5) { $0.contains("inspector of app pid \(app.pid) closed") }
+            #expect(app.isAlive)
+            #expect(try daemon.stop() == 0)
+        }
+
+        @Test func aBusyEventLoopDefeatsTheSignalButNotTheInspector() throws {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(script: Paths.testApps + "/heap-app.js", nodeFlags: ["--heapsnapshot-signal=SIGUSR2"],
+                                  environment: ["BUSY": "1"], directory: appDirectory.path)
+            try app.child.stdout.waitForLine(timeout: 10) { $0 == "busy" }
+            let bySignal = try DaemonUnderTest(targets: Self.target(app.tag, capture: "signal"), arguments: ["--capture-timeout", "3"])
+            let refused = try bySignal.ctl(["snapshot", "app", "--wait"])
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("busy event loop"), "\(bySignal.child.stderr.all.joined(separator: "\n"))")
+            #expect(try bySignal.stop() == 0)
+            #expect(app.isAlive)
+
+            let byInspector = try DaemonUnderTest(targets: Self.target(app.tag, capture: "inspector"))
+            let captured = try byInspector.ctl(["snapshot", "app", "--wait"])
+            #expect(captured.status == 0, "\(captured.stderr)")
+            #expect(!Self.listens(app.pid, port: 9229))
+            #expect(app.isAlive)
+            #expect(try byInspector.stop() == 0)
+        }
+
+        @Test func admissionControlRefusesInATightMemoryCgroup() throws {
+            let appDirectory = try TempDirectory()
+            // About 40 MiB of heap: a snapshot may need 10× that, far more than the cgroup's 160 MiB.
+            let app = try NodeApp(script: Paths.testApps + "/heap-app.js", nodeFlags: ["--heapsnapshot-signal=SIGUSR2"],
+                                  environment: ["HEAP_MB": "30"], directory: appDirectory.path)
+            guard let cgroup = try TightCgroup(limitBytes: 160 * 1024 * 1024) else {
+                print("skipped: no writable memory cgroup here (needs root and cgroup v1 memory or v2 with the memory controller)")
+                return
+            }
+            try cgroup.adopt(app.pid)
+            defer { cgroup.release(app.pid) }
+            let daemon = try DaemonUnderTest(targets: Self.target(app.tag, capture: "signal"))
+            let result = try daemon.ctl(["snapshot", "app", "--wait"])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("refused: cgroup headroom is"), "\(daemon.child.stderr.all.joined(separator: "\n"))")
+            #expect(result.stderr.contains("limit 160MiB"))
+            try daemon.child.stderr.waitForLine(timeout: 5) { $0.contains("MESSAGE_ID=57d5e0552dd146908259f03b749d6452") }
+            let rows = try #require(try daemon.statusJSON()["targets"] as? [[String: Any]])
+            #expect((rows.first?["last_capture"] as? String)?.hasPrefix("refused: cgroup headroom") == true)
+            #expect((rows.first?["limit_bytes"] as? Int) == 160 * 1024 * 1024)
+            #expect(rows.first?["state"] as? String != "over_limit")
+            #expect(app.isAlive)
+            #expect(try daemon.stop() == 0)
+        }
+
+        @Test func aFullDiskLeavesNoPartialFileAndTheNextCaptureWorks() throws {
+            guard getuid() == 0 else { print("skipped: mounting a tmpfs needs root"); return }
+            let appDirectory = try TempDirectory()
+            // The app reports a tiny heapUsed so admission lets the capture try a disk too small for it.
+            let app = try NodeApp(script: Paths.testApps + "/heap-app.js", environment: ["HEAP_MB": "8", "FAKE_HEAP_USED": "100000"],
+                                  directory: appDirectory.path)
+            let state = try TempDirectory()
+            let mount = try TmpfsMount(at: state.path, size: "2m")
+            defer { mount.unmount() }
+            let daemon = try DaemonUnderTest(
+                targets: Self.target(app.tag, capture: "inspector", extra: "heap_source = \"http://127.0.0.1:\(app.port)/memory\""),
+                daemonKeys: "log_level = \"debug\"", stateDirectory: state.path)
+            defer { _ = try? daemon.stop() }
+            try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("heapUsed 100000") }
+
+            let full = try daemon.ctl(["snapshot", "app", "--wait"])
+            #expect(full.status == 1)
+            #expect(full.stderr.contains("No space left on device"), "\(full.stderr)")
+            #expect(Self.partials(under: state.path).isEmpty)
+            #expect(try daemon.ctl(["snapshots", "app"]).stdout.contains("no snapshots stored"))
+            try daemon.child.stderr.waitForLine(timeout: 5) { $0.contains("MESSAGE_ID=1ee42fcaf8d2416cab1602583919623e") }
+
+            try mount.resize("256m")
+            let next = try daemon.ctl(["snapshot", "app", "--wait"])
+            #expect(next.status == 0, "\(next.stderr)")
+            #expect(app.isAlive)
+            #expect(!Self.listens(app.pid, port: 9229))
+        }
+
+        @Test func killingTheTargetMidCaptureLeavesNothingBehind() throws {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(script: Paths.testApps + "/heap-app.js", environment: ["HEAP_MB": "120"], directory: appDirectory.path)
+            let daemon = try DaemonUnderTest(targets: Self.target(app.tag, capture: "inspector"))
+            let capture = try Child(Paths.heapwatchctl, ["snapshot", "app", "--wait", "--socket", daemon.socket])
+            try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("opened the inspector of app pid \(app.pid)") }
+            app.child.signal(SIGKILL)
+            #expect(try capture.waitForExit(timeout: 60) == 1)
+            try daemon.child.stderr.waitForLine(timeout: 10) { $0.contains("capture of app pid \(app.pid) failed") }
+            #expect(Self.partials(under: daemon.storeDirectory).isEmpty)
+            #expect(try daemon.ctl(["snapshots", "app"]).stdout.contains("no snapshots stored"))
+            #expect(daemon.child.isRunning)
+            #expect(try daemon.stop() == 0)
+        }
+
+        @Test func killingTheDaemonMidCaptureLeavesNothingCountedAndClosesTheInspectorOnRestart() throws {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(script: Paths.testApps + "/heap-app.js", environment: ["HEAP_MB": "120"], directory: appDirectory.path)
+            let daemon = try DaemonUnderTest(targets: Self.target(app.tag, capture: "inspector"))
+            #expect(try daemon.ctl(["snapshot", "app"]).status == 0)
+            try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("opened the inspector of app pid \(app.pid)") }
+            daemon.child.signal(SIGKILL)
+            _ = try daemon.child.waitForExit(timeout: 10)
+            // SIGUSR1 was sent: the inspector opens and stays open without the daemon.
+            try eventually(timeout: 10) { Self.listens(app.pid, port: 9229) }
+
+            try daemon.restart()
+            #expect(Self.partials(under: daemon.storeDirectory).isEmpty)
+            #expect(try daemon.ctl(["snapshots", "app"]).stdout.contains("no snapshots stored"))
+            try daemon.child.stderr.waitForLine(timeout: 10) { $0.contains("left open by an earlier run") }
+            #expect(!Self.listens(app.pid, port: 9229))
+            #expect(app.isAlive)
+            #expect(try daemon.stop() == 0)
+        }
+    }
+}
+
+/// A child memory cgroup with a small limit, under this process's own (v1 here; v2 where that is the memory hierarchy).
+final class TightCgroup {
+    let path: String
+    let parent: String
+
+    init?(limitBytes: UInt64) throws {
+        guard getuid() == 0 else { return nil }
+        let membership = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
+        let v1 = membership.split(separator: "\n").first { $0.split(separator: ":")[1].split(separator: ",").contains("memory") }
+        let name = "heapwatch-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        if let v1, FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory") {
+            parent = "/sys/fs/cgroup/memory" + String(v1.split(separator: ":", maxSplits: 2)[2])
+            path = parent + "/" + name
+            guard mkdir(path, 0o755) == 0 else { return nil }
+            try "\(limitBytes)\n".write(toFile: path + "/memory.limit_in_bytes", atomically: false, encoding: .utf8)
+        } else if FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers") {
+            let own = membership.split(separator: "\n").first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) } ?? "/"
+            parent = "/sys/fs/cgroup" + (own == "/" ? "" : own)
+            path = parent + "/" + name
+            guard mkdir(path, 0o755) == 0 else { return nil }
+            guard (try? "\(limitBytes)\n".write(toFile: path + "/memory.max", atomically: false, encoding: .utf8)) != nil else {
+                rmdir(path)
+                return nil
+            }
+        } else {
+            return nil
+        }
+    }
+
+    func adopt(_ pid: Int32) throws {
+        try "\(pid)\n".write(toFile: path + "/cgroup.procs", atomically: false, encoding: .utf8)
+    }
+
+    /// Moves the process back out and removes the cgroup.
+    func release(_ pid: Int32) {
+        try? "\(pid)\n".write(toFile: parent + "/cgroup.procs", atomically: false, encoding: .utf8)
+        rmdir(path)
+    }
+}
+
+/// A small tmpfs for disk-full tests, unmounted (lazily) when done.
+final class TmpfsMount {
+    let path: String
+
+    init(at path: String, size: String) throws {
+        self.path = path
+        let result = try run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(size),mode=0700", "tmpfs", path])
+        guard result.status == 0 else { throw TestFailure("mount tmpfs: \(result.stderr)") }
+    }
+
+    func resize(_ size: String) throws {
+        let result = try run("/bin/mount", ["-o", "remount,size=\(size)", path])
+        guard result.status == 0 else { throw TestFailure("remount tmpfs: \(result.stderr)") }
+    }
+
+    func unmount() {
+        _ = try? run("/bin/umount", ["-l", path])
+    }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// A test app for heapwatch's capture tests. Environment:
+//   HEAP_MB=N          keep about N MiB of small objects alive (a snapshot of it takes a while)
+//   BUSY=1             after announcing itself, block the event loop for good (a hot loop)
+//   FAKE_HEAP_USED=B   report heapUsed = B on /memory (to drive admission control in tests)
+// Prints "listening on PORT pid PID" once ready. The first argument after the script is a tag
+// tests use to match this process alone.
+'use strict';
+const http = require('node:http');
+
+const keep = [];
+const heapMB = Number(process.env.HEAP_MB ?? 0);
+for (let i = 0; i < heapMB * 1024 * 1024 / 64; i++) keep.push({ i, s: 'x' + i });
+
+const server = http.createServer((req, res) => {
+  if (req.url === '/memory') {
+    const usage = process.memoryUsage();
+    if (process.env.FAKE_HEAP_USED) usage.heapUsed = Number(process.env.FAKE_HEAP_USED);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ ...usage, pid: process.pid }));
+  } else {
+    res.end('ok\n');
+  }
+});
+
+server.listen(0, '127.0.0.1', () => {
+  console.log(`listening on ${server.address().port} pid ${process.pid} (${keep.length} objects)`);
+  if (process.env.BUSY === '1') {
+    setTimeout(() => { console.log('busy'); for (;;) { keep.length; } }, 200);
+  }
+});
