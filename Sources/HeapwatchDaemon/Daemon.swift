@@ -36,10 +36,11 @@ public enum Daemon {
                                          markerDirectory: config.storage.dir + "/.inspector-open")
         await inspector.closeLeftovers()
         let clock = ContinuousClock()
-        let monitor = Monitor(config: config, procFS: procFS, cgroups: cgroups, clock: clock, logger: logger)
+        let events = EventHub()
+        let monitor = Monitor(config: config, procFS: procFS, cgroups: cgroups, clock: clock, events: events, logger: logger)
         let queue = CaptureQueue()
         let readiness = Readiness(notifier: notifier)
-        let reloader = Reloader(context: context, monitor: monitor, notifier: notifier, logger: logger)
+        let reloader = Reloader(context: context, monitor: monitor, notifier: notifier, events: events, logger: logger)
         let baseSettings = options.capture
         let timeoutOverride = options.captureTimeoutOverride
         let inspectorLock = AsyncLock()
@@ -51,7 +52,7 @@ public enum Daemon {
                 settings.timeout = timeoutOverride ?? config.daemon.captureTimeout
                 return Capturer(procFS: procFS, cgroups: cgroups, signaller: signaller, store: store, settings: settings,
                          inspectorLock: inspectorLock, logger: logger)
-            }, logger: logger), serviceName: "capture"),
+            }, events: events, logger: logger), serviceName: "capture"),
             .init(service: SamplingService(monitor: monitor, queue: queue, notifier: notifier, readiness: readiness, clock: clock),
                   serviceName: "sampling"),
             .init(service: ControlService(socketPath: config.daemon.socket, handler: handler, readiness: readiness, logger: logger),

@@ -13,6 +13,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     private let clock: C
     private let origin: C.Instant
     private let logger: Logger
+    private let events: EventHub
     private var watched: [ProcessIdentity: WatchedProcess] = [:]
     /// Processes looked at and not claimed, by pid: skipped while start time and comm stay the same
     /// (an `exec` changes comm, so `sh -c "exec node …"` is looked at again).
@@ -20,7 +21,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     public private(set) var lastTickCompleted: C.Instant?
     public private(set) var ticks = 0
 
-    public init(config: HeapwatchConfig, procFS: ProcFS, cgroups: CgroupReader, clock: C, logger: Logger) {
+    public init(config: HeapwatchConfig, procFS: ProcFS, cgroups: CgroupReader, clock: C, events: EventHub = EventHub(), logger: Logger) {
+        self.events = events
         self.config = config
         self.matcher = TargetMatcher(targets: config.targets)
         self.procFS = procFS
@@ -256,16 +258,22 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         let etaText = a.etaSeconds.map { ", limit in \(Units.formatDuration($0))" } ?? ""
         let summary = "\(target.name) pid \(process.identity.pid): \(previous.rawValue) → \(a.state.rawValue), "
             + "RSS \(Units.formatBytes(process.status.rssBytes))\(slopeText)\(etaText)"
+        let kind: DaemonEvent.Kind
         switch a.state {
         case .leaking:
             metadata[LogField.messageID] = "\(MessageID.leakDetected)"
             logger.warning("leak detected: \(summary)", metadata: metadata)
+            kind = .leakDetected
         case .overLimit:
             metadata[LogField.messageID] = "\(MessageID.overLimit)"
             logger.warning("over limit: \(summary)", metadata: metadata)
+            kind = .overLimit
         default:
             logger.info("\(summary)", metadata: metadata)
+            kind = .stateChange
         }
+        events.publish(DaemonEvent(kind: kind, target: target.name, pid: process.identity.pid, message: summary, state: a.state.rawValue,
+                                   rssBytes: process.status.rssBytes, slopeBytesPerHour: a.slopeBytesPerHour, etaSeconds: a.etaSeconds))
     }
 
     private func fields(_ target: String, _ identity: ProcessIdentity) -> Logger.Metadata {

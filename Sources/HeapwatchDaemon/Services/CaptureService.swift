@@ -38,6 +38,7 @@ public struct CaptureService<C: Clock>: Service where C.Duration == Duration {
     let context: DaemonContext
     let monitor: Monitor<C>
     let makeCapturer: @Sendable (SnapshotStore, HeapwatchConfig) -> Capturer
+    let events: EventHub
     let logger: Logger
 
     public func run() async throws {
@@ -66,18 +67,26 @@ public struct CaptureService<C: Clock>: Service where C.Duration == Duration {
             LogField.rssBytes: "\(job.rssBytes)", LogField.reason: "\(job.reason)",
         ]
         if let slope = job.slopeBytesPerHour { metadata[LogField.slopeBytesPerHour] = "\(Int64(slope))" }
+        var event = DaemonEvent(kind: .snapshotCaptured, target: job.target, pid: job.identity.pid, message: "",
+                                rssBytes: job.rssBytes, slopeBytesPerHour: job.slopeBytesPerHour)
         switch outcome {
         case .stored(let path, let manifest):
             metadata[LogField.messageID] = "\(MessageID.snapshotCaptured)"
             metadata[LogField.snapshotPath] = "\(path)"
-            logger.notice("snapshot of \(job.target) pid \(job.identity.pid) stored: \(path) (\(Units.formatBytes(manifest.bytes)), \(job.reason))",
-                          metadata: metadata)
+            event.message = "snapshot of \(job.target) pid \(job.identity.pid) stored: \(path) (\(Units.formatBytes(manifest.bytes)), \(job.reason))"
+            event.snapshotPath = path
+            logger.notice("\(event.message)", metadata: metadata)
         case .refused(let why):
             metadata[LogField.messageID] = "\(MessageID.captureRefused)"
-            logger.warning("capture of \(job.target) pid \(job.identity.pid) refused: \(why)", metadata: metadata)
+            event.kind = .captureRefused
+            event.message = "capture of \(job.target) pid \(job.identity.pid) refused: \(why)"
+            logger.warning("\(event.message)", metadata: metadata)
         case .failed(let why):
             metadata[LogField.messageID] = "\(MessageID.captureFailed)"
-            logger.error("capture of \(job.target) pid \(job.identity.pid) failed: \(why)", metadata: metadata)
+            event.kind = .captureFailed
+            event.message = "capture of \(job.target) pid \(job.identity.pid) failed: \(why)"
+            logger.error("\(event.message)", metadata: metadata)
         }
+        events.publish(event)
     }
 }

@@ -9,9 +9,11 @@ public actor Reloader<C: Clock> where C.Duration == Duration {
     let context: DaemonContext
     let monitor: Monitor<C>
     let notifier: any Notifier
+    let events: EventHub
     let logger: Logger
 
-    init(context: DaemonContext, monitor: Monitor<C>, notifier: any Notifier, logger: Logger) {
+    init(context: DaemonContext, monitor: Monitor<C>, notifier: any Notifier, events: EventHub, logger: Logger) {
+        self.events = events
         self.context = context
         self.monitor = monitor
         self.notifier = notifier
@@ -37,6 +39,7 @@ public actor Reloader<C: Clock> where C.Duration == Duration {
         } catch let error as ConfigError {
             logger.error("reload rejected, keeping the running config:\n\(error)",
                          metadata: [LogField.messageID: "\(MessageID.configRejected)"])
+            events.publish(DaemonEvent(kind: .configRejected, message: "reload of \(path) rejected: \(error)"))
             return error.description
         } catch {
             logger.error("reload rejected, keeping the running config: \(error)",
