@@ -4,11 +4,64 @@ public struct HeapwatchConfig: Sendable, Equatable {
     public var storage: StorageSettings
     /// Never empty once loaded: with no `[[target]]` the loader adds `TargetConfig.defaultNode`.
     public var targets: [TargetConfig]
+    /// `[metrics]`: a Prometheus endpoint, off when nil.
+    public var metrics: MetricsSettings?
+    /// `[[sink]]` tables: where events go besides the log.
+    public var sinks: [SinkConfig]
 
-    public init(daemon: DaemonSettings = .init(), storage: StorageSettings? = nil, targets: [TargetConfig] = [.defaultNode]) {
+    public init(daemon: DaemonSettings = .init(), storage: StorageSettings? = nil, targets: [TargetConfig] = [.defaultNode],
+                metrics: MetricsSettings? = nil, sinks: [SinkConfig] = []) {
         self.daemon = daemon
         self.storage = storage ?? StorageSettings(dir: daemon.stateDir + "/snapshots")
         self.targets = targets
+        self.metrics = metrics
+        self.sinks = sinks
+    }
+}
+
+public struct MetricsSettings: Sendable, Equatable {
+    /// `host:port` to serve `/metrics` on, e.g. `127.0.0.1:9464`.
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// `127.0.0.1:9464`, `[::1]:9464`, `localhost:9464`.
+    public static func parseListen(_ text: String) -> MetricsSettings? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        return MetricsSettings(host: host, port: port)
+    }
+}
+
+/// One `[[sink]]`: where events are sent besides the log.
+public struct SinkConfig: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// POST the event as JSON (with a Slack-compatible `text`).
+        case webhook(url: String, retries: Int)
+        /// Run a command (no shell) with the event in its environment.
+        case exec(command: [String])
+        /// Append one JSON object per line; rotate past `maxBytes`, keeping `keep` old files.
+        case jsonl(path: String, maxBytes: UInt64, keep: Int)
+    }
+
+    public var name: String
+    public var kind: Kind
+    /// Event kinds to send (`leak_detected`, `over_limit`, `snapshot_captured`, …); nil sends all.
+    public var events: Set<String>?
+    /// Seconds one delivery may take.
+    public var timeout: Double
+
+    public init(name: String, kind: Kind, events: Set<String>? = nil, timeout: Double = 10) {
+        self.name = name
+        self.kind = kind
+        self.events = events
+        self.timeout = timeout
     }
 }
 

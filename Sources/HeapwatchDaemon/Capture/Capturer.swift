@@ -154,9 +154,9 @@ public struct Capturer: Sendable {
     }
 
     private func captureByHTTP(_ job: CaptureJob, url: String, deadline: ContinuousClock.Instant) async throws -> String {
-        let response: HTTPGet.Response
+        let response: HTTPClient.Response
         do {
-            response = try await HTTPGet.fetch(url, timeout: .seconds(settings.timeout))
+            response = try await HTTPClient.fetch(url, timeout: .seconds(settings.timeout))
         } catch {
             throw CaptureFailure("GET \(url) failed: \(error)")
         }

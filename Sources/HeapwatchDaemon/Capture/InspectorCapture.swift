@@ -182,7 +182,7 @@ struct InspectorCapture {
     }
 
     private func webSocketURL(port: Int, deadline: ContinuousClock.Instant) async throws -> String {
-        let response = try await HTTPGet.fetch("http://127.0.0.1:\(port)/json/list", timeout: .seconds(5))
+        let response = try await HTTPClient.fetch("http://127.0.0.1:\(port)/json/list", timeout: .seconds(5))
         guard response.status == 200,
               let targets = try JSONSerialization.jsonObject(with: Data(response.body)) as? [[String: Any]],
               let url = targets.compactMap({ $0["webSocketDebuggerUrl"] as? String }).first else {

@@ -34,7 +34,7 @@ public struct HeapFiguresService<C: Clock>: Service where C.Duration == Duration
         switch request.source {
         case .http(let url):
             do {
-                let response = try await HTTPGet.fetch(url, timeout: .seconds(5))
+                let response = try await HTTPClient.fetch(url, timeout: .seconds(5))
                 guard response.status == 200, let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
                       let figures = HeapFigures(json: object) else {
                     logger.debug("heap source \(url) gave no heapUsed", metadata: metadata)

@@ -3,18 +3,19 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// A minimal HTTP/1.1 GET over SwiftNIO, enough to call an app's local snapshot endpoint.
-/// (AsyncHTTPClient would do, at the cost of minutes of build time for one GET to loopback.)
-enum HTTPGet {
+/// A minimal HTTP/1.1 client over SwiftNIO: GET an app's local snapshot or memory endpoint, POST a
+/// webhook. Plain http only. (AsyncHTTPClient would do, at the cost of minutes of build time.)
+enum HTTPClient {
     struct Response: Sendable {
         var status: Int
         var body: [UInt8]
     }
 
     /// - Parameter maxBody: larger bodies are an error: an endpoint answers with a file name, not a file.
-    static func fetch(_ urlString: String, timeout: Duration, maxBody: Int = 1 << 20) async throws -> Response {
+    static func fetch(_ urlString: String, method: HTTPMethod = .GET, body: [UInt8]? = nil, contentType: String = "application/json",
+                      timeout: Duration, maxBody: Int = 1 << 20) async throws -> Response {
         guard let url = URL(string: urlString), url.scheme == "http", let host = url.host else {
-            throw HTTPGetError.badURL(urlString)
+            throw HTTPClientError.badURL(urlString)
         }
         let port = url.port ?? 80
         var path = url.path.isEmpty ? "/" : url.path
@@ -31,11 +32,16 @@ enum HTTPGet {
         let hostHeader = url.port.map { "\(host):\($0)" } ?? host
         return try await withDeadline(timeout, url: urlString) {
             try await channel.executeThenClose { inbound, outbound in
-                var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: requestPath)
+                var head = HTTPRequestHead(version: .http1_1, method: method, uri: requestPath)
                 head.headers.add(name: "Host", value: hostHeader)
                 head.headers.add(name: "User-Agent", value: "heapwatchd")
                 head.headers.add(name: "Connection", value: "close")
+                if let body {
+                    head.headers.add(name: "Content-Type", value: contentType)
+                    head.headers.add(name: "Content-Length", value: String(body.count))
+                }
                 try await outbound.write(.head(head))
+                if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
                 try await outbound.write(.end(nil))
                 var status = 0
                 var body: [UInt8] = []
@@ -44,11 +50,11 @@ enum HTTPGet {
                     case .head(let responseHead): status = Int(responseHead.status.code)
                     case .body(let buffer):
                         body.append(contentsOf: buffer.readableBytesView)
-                        if body.count > maxBody { throw HTTPGetError.bodyTooLarge(urlString, limit: maxBody) }
+                        if body.count > maxBody { throw HTTPClientError.bodyTooLarge(urlString, limit: maxBody) }
                     case .end: return Response(status: status, body: body)
                     }
                 }
-                throw HTTPGetError.closedEarly(urlString)
+                throw HTTPClientError.closedEarly(urlString)
             }
         }
     }
@@ -58,7 +64,7 @@ enum HTTPGet {
             group.addTask { try await body() }
             group.addTask {
                 try await Task.sleep(for: timeout)
-                throw HTTPGetError.timedOut(url, timeout: timeout)
+                throw HTTPClientError.timedOut(url, timeout: timeout)
             }
             defer { group.cancelAll() }
             guard let first = try await group.next() else { throw CancellationError() }
@@ -67,7 +73,7 @@ enum HTTPGet {
     }
 }
 
-enum HTTPGetError: Error, CustomStringConvertible {
+enum HTTPClientError: Error, CustomStringConvertible {
     case badURL(String)
     case bodyTooLarge(String, limit: Int)
     case closedEarly(String)
