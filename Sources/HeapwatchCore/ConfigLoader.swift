@@ -15,6 +15,13 @@ public enum ConfigLoader {
                     message: "NUL character in the file; a config file is text")
             ])
         }
+        let map = ConfigSourceMap(text: text)
+        if let problem = map.syntaxProblems.first {
+            throw ConfigError(diagnostics: [
+                ConfigDiagnostic(
+                    file: file, line: problem.position.line, column: problem.position.column, message: problem.message)
+            ])
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)
@@ -30,7 +37,7 @@ public enum ConfigLoader {
                 ConfigDiagnostic(file: file, line: 1, column: 1, message: "cannot parse TOML: \(error)")
             ])
         }
-        var out = ConfigDiagnosticCollector(file: file, map: ConfigSourceMap(text: text))
+        var out = ConfigDiagnosticCollector(file: file, map: map)
         let config = decode(root, &out)
         guard out.diagnostics.isEmpty else { throw ConfigError(diagnostics: out.sorted) }
         return config
@@ -117,7 +124,10 @@ public enum ConfigLoader {
     private static func reportUnknownTopLevel(_ root: TOMLTable, _ out: inout ConfigDiagnosticCollector) {
         let names = ConfigSchema.tables.map(\.name)
         for key in root.keys where !names.contains(key) {
-            guard let value = root[key] else { continue }
+            guard let value = root[key] else {
+                out.atKey([.key(key)], "unknown key '\(key)' at the top level")
+                continue
+            }
             let nearTable = ConfigSpelling.nearest(to: key, among: names)
                 .flatMap { near in ConfigSchema.tables.first { $0.name == near }?.display }
             if value.type == .table {

@@ -36,6 +36,11 @@ struct ConfigSourceMap: Sendable {
     private(set) var values: [ConfigPath: SourcePosition] = [:]
     /// Where each `[table]` / `[[array]]` header starts (its first bracket).
     private(set) var headers: [ConfigPath: SourcePosition] = [:]
+    /// Table headers and bare values malformed in ways that make toml++ 3.4 abort (debug
+    /// builds) or misbehave (release builds, where its assertions become assumptions) instead
+    /// of reporting an error, e.g. `[[[` or `2024-01-01T:`. The loader reports these itself
+    /// and never hands such text to TOMLKit.
+    private(set) var syntaxProblems: [(position: SourcePosition, message: String)] = []
 
     init(text: String) {
         var scanner = TOMLScanner(text: text)
@@ -43,6 +48,7 @@ struct ConfigSourceMap: Sendable {
         keys = scanner.keys
         values = scanner.values
         headers = scanner.headers
+        syntaxProblems = scanner.syntaxProblems
     }
 
     /// The key itself, else its table header, else its value, else the nearest ancestor
@@ -77,10 +83,12 @@ private struct TOMLScanner {
     private var column = 1
     /// How many `[[x]]` headers have been seen per resolved array path.
     private var arrayCounts: [ConfigPath: Int] = [:]
+    private let scalarSyntax = TOMLScalarSyntax()
 
     var keys: [ConfigPath: SourcePosition] = [:]
     var values: [ConfigPath: SourcePosition] = [:]
     var headers: [ConfigPath: SourcePosition] = [:]
+    var syntaxProblems: [(position: SourcePosition, message: String)] = []
 
     /// Deeper nesting than toml++ accepts (256) means the text is not what we think.
     private static let maxDepth = 300
@@ -156,8 +164,16 @@ private struct TOMLScanner {
     private mutating func scanHeader() -> ConfigPath? {
         let start = position
         advance()
+        skipSpaces()
         let isArray = peek == "["
         if isArray { advance() }
+        skipSpaces()
+        // End of file and `]` get a proper error from toml++ itself.
+        if let first = peek, first != "]", first != "\"", first != "'", !TOMLScalarSyntax.isBareKeyScalar(first) {
+            syntaxProblems.append(
+                (position, "syntax error in table header: expected a key name, saw \(TOMLScalarSyntax.describe(first))"))
+            return nil
+        }
         let parts = scanKeyPath()
         guard !parts.isEmpty else { return nil }
         var path: ConfigPath = []
@@ -214,6 +230,10 @@ private struct TOMLScanner {
                 guard !bare.isEmpty else { return parts }
                 key = String(bare)
             }
+            if key.unicodeScalars.contains("\0") {
+                // toml++ keeps it, but TOMLKit's C strings would cut the key short at the NUL.
+                syntaxProblems.append((start, "syntax error in key: a key must not contain NUL (\\u0000)"))
+            }
             parts.append((key, start))
             skipSpaces()
             guard peek == "." else { return parts }
@@ -242,7 +262,19 @@ private struct TOMLScanner {
         default:
             // Numbers, booleans, dates (which may hold a space): up to a delimiter.
             let start = index
-            while let c = peek, c != ",", c != "]", c != "}", c != "#", c != "\n", c != "\r" { advance() }
+            let startPosition = position
+            var token = String.UnicodeScalarView()
+            while let c = peek, c != ",", c != "]", c != "}", c != "#", c != "\n", c != "\r" {
+                token.append(c)
+                advance()
+            }
+            let text = String(token).trimmingSpaces()
+            if text.isEmpty {
+                let saw = peek.map { TOMLScalarSyntax.describe($0) } ?? "end of file"
+                syntaxProblems.append((startPosition, "syntax error in value: expected a value, saw \(saw)"))
+            } else if !scalarSyntax.isValid(text) {
+                syntaxProblems.append((startPosition, "syntax error in value: '\(text)' is not a TOML value"))
+            }
             return index > start
         }
     }

@@ -3,9 +3,12 @@ import Testing
 
 /// One diagnostic kind per test, each with its exact `file:line:col: message`.
 @Suite struct ConfigDiagnosticTests {
-    @Test func syntaxErrorCarriesTOMLKitPosition() {
-        #expect(diagnostics("[daemon]\ninterval = = 5") == [
-            "t.toml:2:12: syntax error in value: could not determine value type"
+    @Test func syntaxErrorsCarryTOMLKitPositions() {
+        #expect(diagnostics("[daemon]\ninterval = \"5s") == [
+            "t.toml:2:15: syntax error in string: encountered end-of-file"
+        ])
+        #expect(diagnostics("[daemon]\ninterval = \"5s\" x") == [
+            "t.toml:2:17: syntax error in key-value pair: expected a comment or whitespace, saw 'x'"
         ])
     }
 
