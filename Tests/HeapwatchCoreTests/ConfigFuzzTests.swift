@@ -1,0 +1,43 @@
+import Testing
+@testable import HeapwatchCore
+
+/// Random token soups through the whole loader. A crash here aborts the test run: toml++
+/// (inside TOMLKit) asserts on some malformed text, which the loader must screen out first.
+@Suite struct ConfigFuzzTests {
+    /// SplitMix64: a fixed seed makes a failure reproducible.
+    struct SeededGenerator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let tokens = [
+        "[", "]", "[[", "]]", "{", "}", "=", " = ", "\"", "'", "\"\"\"", "'''", ".", ",", "#", " ", "\t", "\n",
+        "\r\n", "\\", "\\u0000", "a", "k", "a.b", "\"k\"", "1", "0", "-", "+", "_", "e", "0x", "1e", "inf", "nan",
+        "true", ":", "T", "Z", "2024-01-01", "07:32:00", "é", "[daemon]", "[[target]]", "name = \"a\"",
+        "interval", "unit = \"a.service\"",
+    ]
+
+    @Test(arguments: [1, 2, 3, 4])
+    func randomTokenSoupsNeverCrash(seed: UInt64) {
+        var rng = SeededGenerator(state: seed)
+        for _ in 0..<1500 {
+            let count = Int.random(in: 1...12, using: &rng)
+            var text = Int.random(in: 0...1, using: &rng) == 0 ? "a = " : ""
+            for _ in 0..<count { text += Self.tokens.randomElement(using: &rng) ?? "" }
+            do {
+                _ = try ConfigLoader.parse(text, file: "fuzz")
+            } catch {
+                #expect(!error.diagnostics.isEmpty, "no diagnostics for \(text.debugDescription)")
+                for diagnostic in error.diagnostics {
+                    #expect(diagnostic.line >= 1 && diagnostic.column >= 1, "bad position for \(text.debugDescription)")
+                }
+            }
+        }
+    }
+}
