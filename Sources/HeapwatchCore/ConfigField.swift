@@ -35,6 +35,32 @@ extension ConfigField {
         }
     }
 
+    /// A duration in seconds for a setting that is off by default; greater than zero.
+    static func optionalDuration(_ name: String, _ keyPath: WritableKeyPath<Model, Double?>) -> Self {
+        Self(name) { value, model throws(ValueProblem) in
+            let seconds = try ConfigValueReader.duration(value, key: name)
+            guard seconds > 0 else { throw ValueProblem("'\(name)' must be greater than 0") }
+            model[keyPath: keyPath] = seconds
+        }
+    }
+
+    static func boolean(_ name: String, default defaultText: String, _ keyPath: WritableKeyPath<Model, Bool>) -> Self {
+        Self(name, default: defaultText) { value, model throws(ValueProblem) in
+            model[keyPath: keyPath] = try ConfigValueReader.boolean(value, key: name)
+        }
+    }
+
+    /// A number (integer or float) within `range`.
+    static func number(_ name: String, default defaultText: String, _ keyPath: WritableKeyPath<Model, Double>, range: ClosedRange<Double>) -> Self {
+        Self(name, default: defaultText) { value, model throws(ValueProblem) in
+            let number = try ConfigValueReader.number(value, key: name)
+            guard range.contains(number) else {
+                throw ValueProblem("'\(name)' must be between \(range.lowerBound.formatted()) and \(range.upperBound.formatted()), got \(number.formatted())")
+            }
+            model[keyPath: keyPath] = number
+        }
+    }
+
     /// A size in bytes, greater than zero.
     static func size(_ name: String, default defaultText: String?, _ keyPath: WritableKeyPath<Model, UInt64>) -> Self {
         Self(name, default: defaultText) { value, model throws(ValueProblem) in

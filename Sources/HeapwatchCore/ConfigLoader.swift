@@ -68,8 +68,10 @@ public enum ConfigLoader {
             checkWindows(decodedTargets, interval: daemon.interval, &out)
         }
 
+        let metrics = decodeMetrics(root, &out)
+        let sinks = decodeSinks(root, &out)
         reportUnknownTopLevel(root, &out)
-        return HeapwatchConfig(daemon: daemon, storage: storage, targets: targets)
+        return HeapwatchConfig(daemon: daemon, storage: storage, targets: targets, metrics: metrics, sinks: sinks)
     }
 
     /// `<state_dir>/snapshots`, without a doubled slash.

@@ -63,6 +63,8 @@ enum TargetValues {
         let text = try ConfigValueReader.string(value, key: "capture")
         switch text {
         case "signal": return .signal
+        case "inspector": return .inspector
+        case "auto": return .auto
         case "none": return .none
         default: break
         }
@@ -79,17 +81,28 @@ enum TargetValues {
         if let schemeEnd = text.firstRange(of: "://") {
             throw ValueProblem("'capture' URL must start with http://, got \"\(text[..<schemeEnd.lowerBound])://\"")
         }
-        var message = "'capture' must be \"signal\", \"none\" or an http:// URL, got \"\(text)\""
-        if let near = ConfigSpelling.nearest(to: text, among: ["signal", "none"]) {
+        var message = "'capture' must be \"signal\", \"inspector\", \"auto\", \"none\" or an http:// URL, got \"\(text)\""
+        if let near = ConfigSpelling.nearest(to: text, among: ["signal", "inspector", "auto", "none"]) {
             message += "; did you mean \"\(near)\"?"
         }
         throw ValueProblem(message)
     }
 
+    /// `heap_source`: `"inspector"` or an http:// URL answering `process.memoryUsage()` as JSON.
+    static func heapSource(_ value: TOMLValueConvertible) throws(ValueProblem) -> HeapSource {
+        let text = try ConfigValueReader.string(value, key: "heap_source")
+        if text == "inspector" { return .inspector }
+        guard text.lowercased().hasPrefix("http://") else {
+            throw ValueProblem("'heap_source' must be \"inspector\" or an http:// URL answering process.memoryUsage() as JSON, got \"\(text)\"")
+        }
+        try checkHTTPURL(text, key: "heap_source")
+        return .http(url: text)
+    }
+
     /// `http://` then a host, an optional numeric port, and an optional path.
-    private static func checkHTTPURL(_ url: String) throws(ValueProblem) {
+    static func checkHTTPURL(_ url: String, key: String = "capture") throws(ValueProblem) {
         guard !url.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 }) else {
-            throw ValueProblem("'capture' URL must not contain spaces or control characters")
+            throw ValueProblem("'\(key)' URL must not contain spaces or control characters")
         }
         let rest = url.dropFirst("http://".count)
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
@@ -100,21 +113,21 @@ enum TargetValues {
         if hostAndPort.hasPrefix("[") {
             // IPv6 literal: [::1] or [::1]:8080
             guard let close = hostAndPort.firstIndex(of: "]") else {
-                throw ValueProblem("'capture' URL has an unterminated IPv6 address: \"\(url)\"")
+                throw ValueProblem("'\(key)' URL has an unterminated IPv6 address: \"\(url)\"")
             }
             host = hostAndPort[hostAndPort.index(after: hostAndPort.startIndex)..<close]
             let after = hostAndPort[hostAndPort.index(after: close)...]
             if after.hasPrefix(":") { port = after.dropFirst() } else if !after.isEmpty {
-                throw ValueProblem("'capture' URL has junk after its IPv6 address: \"\(url)\"")
+                throw ValueProblem("'\(key)' URL has junk after its IPv6 address: \"\(url)\"")
             }
         } else if let colon = hostAndPort.lastIndex(of: ":") {
             host = hostAndPort[..<colon]
             port = hostAndPort[hostAndPort.index(after: colon)...]
         }
-        guard !host.isEmpty else { throw ValueProblem("'capture' URL has no host: \"\(url)\"") }
+        guard !host.isEmpty else { throw ValueProblem("'\(key)' URL has no host: \"\(url)\"") }
         if let port {
             guard let number = Int(port), (1...65535).contains(number) else {
-                throw ValueProblem("'capture' URL has a bad port \"\(port)\"; use a number from 1 to 65535")
+                throw ValueProblem("'\(key)' URL has a bad port \"\(port)\"; use a number from 1 to 65535")
             }
         }
     }

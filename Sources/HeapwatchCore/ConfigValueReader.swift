@@ -44,6 +44,31 @@ enum ConfigValueReader {
         return text
     }
 
+    static func boolean(_ value: TOMLValueConvertible, key: String) throws(ValueProblem) -> Bool {
+        guard let flag = value.bool else { throw wrongType(key, expected: "true or false", got: value) }
+        return flag
+    }
+
+    /// An integer or a float.
+    static func number(_ value: TOMLValueConvertible, key: String) throws(ValueProblem) -> Double {
+        if let number = value.double, number.isFinite { return number }
+        if let number = value.int { return Double(number) }
+        throw wrongType(key, expected: "a number", got: value)
+    }
+
+    /// An array of strings.
+    static func strings(_ value: TOMLValueConvertible, key: String) throws(ValueProblem) -> [String] {
+        guard let array = value.array else { throw wrongType(key, expected: "an array of strings", got: value) }
+        var result: [String] = []
+        for element in array {
+            guard let text = element.string else {
+                throw ValueProblem("'\(key)' must be an array of strings, got an element of type \(typeName(element.type))")
+            }
+            result.append(text)
+        }
+        return result
+    }
+
     static func integer(_ value: TOMLValueConvertible, key: String) throws(ValueProblem) -> Int {
         guard let number = value.int else { throw wrongType(key, expected: "an integer", got: value) }
         return number

@@ -39,6 +39,7 @@ public enum Daemon {
         let events = EventHub()
         let monitor = Monitor(config: config, procFS: procFS, cgroups: cgroups, clock: clock, events: events, logger: logger)
         let queue = CaptureQueue()
+        let metrics = config.metrics.map { _ in HeapwatchMetrics() }
         let readiness = Readiness(notifier: notifier)
         let reloader = Reloader(context: context, monitor: monitor, notifier: notifier, events: events, logger: logger)
         let baseSettings = options.capture
@@ -53,7 +54,8 @@ public enum Daemon {
                 return Capturer(procFS: procFS, cgroups: cgroups, signaller: signaller, store: store, settings: settings,
                          inspectorLock: inspectorLock, logger: logger)
             }, events: events, logger: logger), serviceName: "capture"),
-            .init(service: SamplingService(monitor: monitor, queue: queue, notifier: notifier, readiness: readiness, clock: clock),
+            .init(service: SamplingService(monitor: monitor, queue: queue, notifier: notifier, readiness: readiness, clock: clock,
+                                           metrics: metrics, procFS: procFS),
                   serviceName: "sampling"),
             .init(service: ControlService(socketPath: config.daemon.socket, handler: handler, readiness: readiness, logger: logger),
                   serviceName: "control"),
@@ -61,6 +63,13 @@ public enum Daemon {
             .init(service: HeapFiguresService(monitor: monitor, inspector: inspector,
                                               inspectorLock: inspectorLock, clock: clock, logger: logger), serviceName: "heap-figures"),
         ]
+        if let settings = config.metrics, let metrics {
+            services.append(.init(service: MetricsService(settings: settings, metrics: metrics, events: events.subscribe(), logger: logger),
+                                  serviceName: "metrics"))
+        }
+        for sink in config.sinks {
+            services.append(.init(service: SinkService(sink: sink, events: events.subscribe(), logger: logger), serviceName: "sink \(sink.name)"))
+        }
         if let watchdog = SystemdNotifier.watchdogInterval() {
             logger.info("systemd watchdog every \(watchdog); pinging at half that while sampling progresses")
             services.append(.init(service: WatchdogService(monitor: monitor, notifier: notifier, watchdog: watchdog, clock: clock),

@@ -60,7 +60,8 @@ import Testing
         #expect(diagnostics("[[targets]]\nname = \"a\"") == [
             "t.toml:1:1: unknown table [[targets]]; did you mean [[target]]?"
         ])
-        #expect(diagnostics("[metrics]\nport = 9") == ["t.toml:1:1: unknown table [metrics]"])
+        #expect(diagnostics("[prometheus]\nport = 9") == ["t.toml:1:1: unknown table [prometheus]"])
+        #expect(diagnostics("[metric]\nlisten = \"127.0.0.1:9464\"") == ["t.toml:1:1: unknown table [metric]; did you mean [metrics]?"])
     }
 
     @Test func unknownSubtable() {
@@ -200,8 +201,8 @@ import Testing
         ("http:///snap", "'capture' URL has no host: \"http:///snap\""),
         ("http://host:99999/", "'capture' URL has a bad port \"99999\"; use a number from 1 to 65535"),
         ("http://host/a b", "'capture' URL must not contain spaces or control characters"),
-        ("signall", "'capture' must be \"signal\", \"none\" or an http:// URL, got \"signall\"; did you mean \"signal\"?"),
-        ("gdb", "'capture' must be \"signal\", \"none\" or an http:// URL, got \"gdb\""),
+        ("signall", "'capture' must be \"signal\", \"inspector\", \"auto\", \"none\" or an http:// URL, got \"signall\"; did you mean \"signal\"?"),
+        ("gdb", "'capture' must be \"signal\", \"inspector\", \"auto\", \"none\" or an http:// URL, got \"gdb\""),
     ])
     func badCaptures(value: String, message: String) {
         #expect(diagnostics("[[target]]\nname = \"a\"\nunit = \"a.service\"\ncapture = \"\(value)\"") == [

@@ -23,6 +23,9 @@ public actor DaemonContext {
         if newConfig.daemon.socket != config.daemon.socket {
             logger.warning("the control socket moves from \(config.daemon.socket) to \(newConfig.daemon.socket) only on restart")
         }
+        if newConfig.metrics != config.metrics || newConfig.sinks != config.sinks {
+            logger.warning("changes to [metrics] and [[sink]] take effect when heapwatchd restarts")
+        }
         var adjusted = newConfig
         adjusted.daemon.socket = config.daemon.socket
         config = adjusted

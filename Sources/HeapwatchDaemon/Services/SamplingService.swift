@@ -9,6 +9,8 @@ public struct SamplingService<C: Clock>: Service where C.Duration == Duration {
     let notifier: any Notifier
     let readiness: Readiness
     let clock: C
+    var metrics: HeapwatchMetrics?
+    var procFS = ProcFS()
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -17,6 +19,7 @@ public struct SamplingService<C: Clock>: Service where C.Duration == Duration {
                 for job in await monitor.tick() { queue.enqueue(job) }
                 let rows = await monitor.statusRows(snapshotCounts: [:])
                 notifier.notify("STATUS=" + TargetStatus.summaryLine(rows))
+                metrics?.update(rows: rows, tickDuration: started.duration(to: clock.now), daemonRSSBytes: procFS.ownResidentBytes())
                 await readiness.markSampled()
                 let interval = await monitor.intervalSeconds
                 // Cancelled at shutdown: end the loop normally.

@@ -62,6 +62,14 @@ public struct ProcFS: Sendable {
         return bytes
     }
 
+    /// This process's resident memory, bytes (`/proc/self/statm`: the cheapest file that has it).
+    public func ownResidentBytes() -> UInt64? {
+        guard let text = try? Sys.readText(root + "/self/statm") else { return nil }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = UInt64(fields[1]) else { return nil }
+        return pages * UInt64(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
     public func cgroupMounts() throws(SystemError) -> [CgroupMount] {
         CgroupMount.parse(mountinfo: try Sys.readText(root + "/self/mountinfo"))
     }
