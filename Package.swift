@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C libraries.
@@ -91,6 +92,21 @@ let package = Package(
                 "HeapAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+
+        // Samples, rollups and events in SQLite under state_dir, and the history chart.
+        .target(
+            name: "HeapwatchHistory",
+            dependencies: [
+                "HeapwatchCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // Test helper: records ticks into a history database until killed.
+        .executableTarget(name: "heapwatch-history-writer", dependencies: ["HeapwatchHistory"]),
+        .testTarget(
+            name: "HeapwatchHistoryTests",
+            dependencies: ["HeapwatchHistory", "heapwatch-history-writer"]
         ),
 
         .testTarget(name: "HeapwatchTrendTests", dependencies: ["HeapwatchTrend"]),
