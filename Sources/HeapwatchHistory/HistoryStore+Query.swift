@@ -24,25 +24,22 @@ extension HistoryStore {
         guard let targetID = try Int64.fetchOne(db, sql: "SELECT id FROM target WHERE name = ?", arguments: [target]) else {
             return []
         }
-        // Rollups cover only whole minutes before the oldest raw sample left.
+        // Rollups cover the minutes that overlap the span and end before the oldest raw sample left.
         let oldestRaw = try Int64.fetchOne(db, sql: "SELECT min(time_ms) FROM sample WHERE target_id = ?", arguments: [targetID])
-        let rollupEndMs = min(untilMs + 1, oldestRaw ?? (untilMs + 1))
         var points: [HistoryPoint] = []
         let rollups = try Row.fetchCursor(db, sql: """
             SELECT minute, pid, count, rss_min, rss_max, rss_sum, anon_min, anon_max, anon_sum FROM rollup
-            WHERE target_id = ? AND minute >= ? AND (minute + 1) * 60000 <= ?
+            WHERE target_id = ? AND minute >= ? AND minute * 60000 <= ? AND (minute + 1) * 60000 <= ?
             ORDER BY minute, pid
-            """, arguments: [targetID, sinceMs.floorDivided(by: 60_000), rollupEndMs])
+            """, arguments: [targetID, sinceMs.floorDivided(by: 60_000), untilMs, oldestRaw ?? Int64.max])
         while let row = try rollups.next() {
             let minute: Int64 = row[0]
             let pid: Int64 = row[1]
             let count: Int64 = row[2]
             let rssSum: Int64 = row[5]
             let anonSum: Int64 = row[8]
-            let middle = Double(minute * 60 + 30)
-            guard Double(sinceMs) / 1000 <= middle else { continue }
             points.append(HistoryPoint(
-                time: middle, pid: Int32(truncatingIfNeeded: pid),
+                time: Double(minute * 60 + 30), pid: Int32(truncatingIfNeeded: pid),
                 rssBytes: UInt64((Double(rssSum) / Double(count)).rounded()),
                 anonBytes: UInt64((Double(anonSum) / Double(count)).rounded()),
                 rssMin: UInt64(row[3] as Int64), rssMax: UInt64(row[4] as Int64),
