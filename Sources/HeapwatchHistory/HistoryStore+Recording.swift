@@ -119,8 +119,8 @@ extension HistoryStore {
     }
 
     private static func targetID(_ name: String, db: Database) throws -> Int64 {
-        try db.execute(sql: "INSERT OR IGNORE INTO target (name) VALUES (?)", arguments: [name])
-        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM target WHERE name = ?", arguments: [name]) else {
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO target (name) VALUES (?)").execute(arguments: [name])
+        guard let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM target WHERE name = ?"), arguments: [name]) else {
             throw DatabaseError(resultCode: .SQLITE_INTERNAL, message: "target row for \(name) missing after insert")
         }
         return id
