@@ -21,9 +21,9 @@ public struct HistoryRetention: Sendable, Equatable {
         self.rawSeconds = rawSeconds
         self.rollupSeconds = rollupSeconds
         self.eventSeconds = eventSeconds
-        self.maxRawRowsPerTarget = maxRawRowsPerTarget
-        self.maxEvents = maxEvents
-        self.maxRollupRowsPerTarget = maxRollupRowsPerTarget
+        self.maxRawRowsPerTarget = max(1, maxRawRowsPerTarget)
+        self.maxEvents = max(1, maxEvents)
+        self.maxRollupRowsPerTarget = max(1, maxRollupRowsPerTarget)
     }
 
     public static let standard = HistoryRetention()

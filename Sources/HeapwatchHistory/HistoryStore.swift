@@ -58,6 +58,14 @@ public final class HistoryStore: Sendable {
         }
     }
 
+    /// For a store that threw `.corrupt` while running: close it, then call this to move the file
+    /// aside and open a fresh one. Returns the fresh store and the old file's new name.
+    public static func startFresh(directory: String, retention: HistoryRetention = .standard,
+                                  now: Double) throws(HistoryError) -> (store: HistoryStore, movedAside: String) {
+        let aside = try moveAside(path: directory + "/" + fileName, now: now)
+        return (try HistoryStore(directory: directory, retention: retention), aside)
+    }
+
     /// Renames a damaged database (and its `-wal`) to `<path>.corrupt-<UTC time>` and removes its
     /// `-shm`, so a fresh store can be created. Returns the new name. The store on it must be closed.
     @discardableResult

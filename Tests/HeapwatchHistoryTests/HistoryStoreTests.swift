@@ -208,6 +208,18 @@ import Testing
         #expect(reply.samples.isEmpty)
     }
 
+    @Test func aStoreFoundCorruptWhileRunningIsReplacedByAFreshOne() async throws {
+        let dir = try TempDirectory()
+        let store = try HistoryStore(directory: dir.path)
+        try await store.record(tick: [sample(rss: 1, anon: 1)], at: midnight)
+        store.close()
+        let (fresh, aside) = try HistoryStore.startFresh(directory: dir.path, now: midnight + 59)
+        #expect(aside == dir.file("history.sqlite.corrupt-20261125T000059Z"))
+        #expect(FileManager.default.fileExists(atPath: aside))
+        let reply = try await fresh.query(target: "api", since: midnight, until: midnight + 60)
+        #expect(reply.samples.isEmpty)
+    }
+
     @Test func anUnopenablePathSaysWhichFile() {
         let dir = try? TempDirectory()
         let notADirectory = (dir?.path ?? "/tmp") + "/plain-file"
