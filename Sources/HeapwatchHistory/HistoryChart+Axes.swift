@@ -12,7 +12,7 @@ struct ValueScale {
     init(samples: [HistoryPoint], limitBytes: UInt64?, rows: Int) {
         let dataLow = Double(samples.map { min($0.anonMin, $0.rssMin) }.min() ?? 0)
         let dataHigh = Double(samples.map { max($0.anonMax, $0.rssMax) }.max() ?? 0)
-        let top = max(dataHigh, limitBytes.map(Double.init) ?? 0)
+        let top = max(dataHigh, limitBytes.map { Double($0) } ?? 0)
         let bottom = dataLow < top / 2 ? 0 : dataLow
         let wanted = max(2, rows / 4)
         var step = 1.0

@@ -53,6 +53,21 @@ import Testing
             """)
     }
 
+    /// A limit far above the data sets the top of the scale: 0…1GiB in 512MiB steps over 9 rows,
+    /// RSS 200MiB on row round(8 × 824/1024) = 6, anon 100MiB on row round(8 × 924/1024) = 7.
+    @Test func aLimitAboveTheDataIsTheTopOfTheScale() {
+        let mib = Self.mib
+        let samples = [HistoryPoint(time: midnight, rssBytes: 200 * mib, anonBytes: 100 * mib),
+                       HistoryPoint(time: midnight + 600, rssBytes: 200 * mib, anonBytes: 100 * mib)]
+        let lines = HistoryChart.render(samples: samples, events: [], limitBytes: 1024 * mib, trend: nil, width: 40, height: 9)
+            .split(separator: Character("\n")).map(String.init)
+        #expect(lines[0] == "  1GiB |" + String(repeating: "=", count: 32))
+        #expect(lines[4] == "512MiB |")
+        #expect(lines[6] == "       |." + String(repeating: " ", count: 30) + ".")
+        #expect(lines[7] == "       |#" + String(repeating: " ", count: 30) + "#")
+        #expect(lines[8] == "    0B |")
+    }
+
     @Test func longSpansAreLabelledWithDates() {
         let samples = (0..<30).map { HistoryPoint(time: midnight + Double($0) * 86_400, rssBytes: UInt64($0) << 30, anonBytes: UInt64($0) << 29) }
         let lines = HistoryChart.render(samples: samples, events: [], limitBytes: nil, trend: nil).split(separator: Character("\n"))
