@@ -14,7 +14,7 @@ struct ValueScale {
         let dataHigh = Double(samples.map { max($0.anonMax, $0.rssMax) }.max() ?? 0)
         let top = max(dataHigh, limitBytes.map { Double($0) } ?? 0)
         let bottom = dataLow < top / 2 ? 0 : dataLow
-        let wanted = max(2, rows / 4)
+        let wanted = max(2, rows / 3)
         var step = 1.0
         while (top - bottom) / step > Double(wanted) { step *= 2 }
         var low = (bottom / step).rounded(.down) * step
