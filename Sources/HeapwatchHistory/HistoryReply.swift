@@ -88,6 +88,20 @@ public struct HistoryTrend: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case slopeBytesPerHour = "slope_bytes_per_hour", interceptBytes = "intercept_bytes", interceptTime = "intercept_time"
     }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        slopeBytesPerHour = try c.decode(Double.self, forKey: .slopeBytesPerHour)
+        interceptBytes = try c.decode(Double.self, forKey: .interceptBytes)
+        interceptTime = try HistoryTime.decode(c, .interceptTime)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(slopeBytesPerHour, forKey: .slopeBytesPerHour)
+        try c.encode(interceptBytes, forKey: .interceptBytes)
+        try c.encode(HistoryTime.iso8601(interceptTime), forKey: .interceptTime)
+    }
 }
 
 /// The answer to `history`: JSON `{"target", "samples": [...], "events": [...]}`, plus
@@ -111,5 +125,21 @@ public struct HistoryReply: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case target, samples, events, trend
         case limitBytes = "limit_bytes"
+    }
+}
+
+/// The `history` reply as it goes over the control socket: the reply's fields plus `"ok": true`,
+/// as every reply there carries. `heapwatchctl` decodes it as a `HistoryReply` (unknown keys ignored).
+public struct HistoryOKReply: Encodable, Sendable {
+    public var reply: HistoryReply
+
+    public init(_ reply: HistoryReply) { self.reply = reply }
+
+    private enum CodingKeys: String, CodingKey { case ok }
+
+    public func encode(to encoder: any Encoder) throws {
+        try reply.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(true, forKey: .ok)
     }
 }

@@ -23,6 +23,18 @@ import Testing
         #expect(try JSONDecoder().decode(HistoryReply.self, from: Data(text.utf8)) == reply)
     }
 
+    @Test func theSocketReplyAddsOkAndDecodesAsAHistoryReply() throws {
+        let reply = HistoryReply(target: "api", samples: [HistoryPoint(time: midnight, rssBytes: 2, anonBytes: 1)], events: [],
+                                 trend: HistoryTrend(slopeBytesPerHour: 3600, interceptBytes: 1, interceptTime: midnight))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(HistoryOKReply(reply))
+        #expect(String(decoding: data, as: UTF8.self) == #"{"events":[],"ok":true,"samples":[{"anon_bytes":1,"rss_bytes":2,"#
+            + #""time":"2026-11-25T00:00:00Z"}],"target":"api","trend":{"intercept_bytes":1,"intercept_time":"2026-11-25T00:00:00Z","#
+            + #""slope_bytes_per_hour":3600}}"#)
+        #expect(try JSONDecoder().decode(HistoryReply.self, from: data) == reply)
+    }
+
     static let times: [(Double, String)] = [
         (0.0, "1970-01-01T00:00:00Z"), (midnight, "2026-11-25T00:00:00Z"), (midnight + 3723.25, "2026-11-25T01:02:03.250Z"),
         (951_782_400 - 1, "2000-02-28T23:59:59Z"), (951_868_800, "2000-03-01T00:00:00Z"), (midnight + 0.001, "2026-11-25T00:00:00.001Z"),
