@@ -64,7 +64,7 @@ public enum HistoryChart {
             let label = labels.first { $0.row == row }?.text ?? ""
             lines.append(pad(label, labelWidth) + " |" + String(cells))
         }
-        let captures = events.filter { $0.kind == .capture && timeSpan.contains($0.time) }
+        let captures = events.filter { $0.kind.isCapture && timeSpan.contains($0.time) }
         var axis = [Character](repeating: "-", count: plotWidth)
         let ticks = x.ticks()
         for tick in ticks { axis[tick.column] = "+" }

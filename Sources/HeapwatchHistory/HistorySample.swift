@@ -62,12 +62,19 @@ public struct HistoryEvent: Codable, Sendable, Equatable {
         }
 
         public static let stateChange: Kind = "state_change"
+        public static let leakDetected: Kind = "leak_detected"
+        public static let overLimit: Kind = "over_limit"
+        /// A snapshot stored. The daemon's event hub calls it `snapshot_captured`; both mark the chart.
         public static let capture: Kind = "capture"
+        public static let snapshotCaptured: Kind = "snapshot_captured"
         public static let captureRefused: Kind = "capture_refused"
         public static let captureFailed: Kind = "capture_failed"
         public static let configRejected: Kind = "config_rejected"
         public static let processStarted: Kind = "process_started"
         public static let processExited: Kind = "process_exited"
+
+        /// Kinds drawn as `^` on the chart's time axis.
+        public var isCapture: Bool { self == .capture || self == .snapshotCaptured }
     }
 
     enum CodingKeys: String, CodingKey { case time, target, pid, kind, message, details }

@@ -101,7 +101,8 @@ import Testing
     func captureMarkerSitsAtItsTimeColumn(offset: Double) throws {
         let samples = [HistoryPoint(time: midnight, rssBytes: 100 << 20, anonBytes: 50 << 20),
                        HistoryPoint(time: midnight + 1000, rssBytes: 200 << 20, anonBytes: 90 << 20)]
-        let capture = HistoryEvent(time: midnight + offset, target: "api", kind: .capture, message: "")
+        // The daemon's event hub names a stored snapshot `snapshot_captured`: marked the same way.
+        let capture = HistoryEvent(time: midnight + offset, target: "api", kind: "snapshot_captured", message: "")
         let chart = HistoryChart.render(samples: samples, events: [capture], limitBytes: nil, trend: nil, width: 80, height: 10)
         let lines = chart.split(separator: Character("\n")).map(String.init)
         let plotStart = try #require(lines[0].firstIndex(of: "|")).utf16Offset(in: lines[0]) + 1
