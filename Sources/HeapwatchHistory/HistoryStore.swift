@@ -48,11 +48,18 @@ public final class HistoryStore: Sendable {
     /// `history.sqlite.corrupt-<UTC time>` and starts a fresh one. `movedAside` names the old file.
     public static func openRecovering(directory: String, retention: HistoryRetention = .standard,
                                       now: Double) throws(HistoryError) -> (store: HistoryStore, movedAside: String?) {
+        let store: HistoryStore
         do {
-            let store = try HistoryStore(directory: directory, retention: retention)
+            store = try HistoryStore(directory: directory, retention: retention)
+        } catch .corrupt(let path, _) {
+            let aside = try moveAside(path: path, now: now)
+            return (try HistoryStore(directory: directory, retention: retention), aside)
+        }
+        do {
             try store.quickCheck()
             return (store, nil)
         } catch .corrupt(let path, _) {
+            store.close()
             let aside = try moveAside(path: path, now: now)
             return (try HistoryStore(directory: directory, retention: retention), aside)
         }
