@@ -1,6 +1,6 @@
 # heapwatch: `make run` and `make test` are the whole set-up on a fresh Debian machine.
 SWIFT ?= swift
-DEB_PACKAGES := libsystemd-dev zlib1g-dev libssl-dev pkg-config nodejs
+DEB_PACKAGES := libsystemd-dev zlib1g-dev libssl-dev libsqlite3-dev pkg-config nodejs
 PREFIX ?= /usr/local
 # `make run` keeps its state here, so it needs no root and leaves the system alone.
 RUN_DIR ?= $(CURDIR)/.run

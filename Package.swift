@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C libraries.
@@ -64,6 +65,7 @@ let package = Package(
                 "HeapwatchCore",
                 "HeapwatchTrend",
                 "HeapwatchControl",
+                "HeapwatchHistory",
                 "CSystemd",
                 "CLinux",
                 "CCrypto",
@@ -91,9 +93,25 @@ let package = Package(
             dependencies: [
                 "HeapwatchCore",
                 "HeapwatchControl",
+                "HeapwatchHistory",
                 "HeapAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+
+        // Samples, rollups and events in SQLite under state_dir, and the history chart.
+        .target(
+            name: "HeapwatchHistory",
+            dependencies: [
+                "HeapwatchCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // Test helper: records ticks into a history database until killed.
+        .executableTarget(name: "heapwatch-history-writer", dependencies: ["HeapwatchHistory"]),
+        .testTarget(
+            name: "HeapwatchHistoryTests",
+            dependencies: ["HeapwatchHistory", "heapwatch-history-writer"]
         ),
 
         .testTarget(name: "HeapwatchTrendTests", dependencies: ["HeapwatchTrend"]),

@@ -1,0 +1,52 @@
+/// Fewer points, same extremes: points are grouped into at most `maxPoints` equal time buckets
+/// over `span`, and each bucket becomes one point carrying the min and max of all it holds, the
+/// count-weighted means and the mean time. A one-sample spike therefore survives as its bucket's max.
+public enum Downsampling {
+    public static func bucket(_ points: [HistoryPoint], maxPoints: Int, span: ClosedRange<Double>) -> [HistoryPoint] {
+        precondition(maxPoints > 0, "maxPoints must be positive")
+        guard points.count > maxPoints else { return points }
+        let width = (span.upperBound - span.lowerBound) / Double(maxPoints)
+        guard width > 0 else { return [merge(points[...])] }
+        var result: [HistoryPoint] = []
+        result.reserveCapacity(maxPoints)
+        let sorted = points.sorted { $0.time < $1.time }
+        var start = 0
+        while start < sorted.count {
+            let index = bucketIndex(sorted[start].time, span: span, width: width, count: maxPoints)
+            var end = start + 1
+            while end < sorted.count, bucketIndex(sorted[end].time, span: span, width: width, count: maxPoints) == index {
+                end += 1
+            }
+            result.append(merge(sorted[start..<end]))
+            start = end
+        }
+        return result
+    }
+
+    private static func bucketIndex(_ time: Double, span: ClosedRange<Double>, width: Double, count: Int) -> Int {
+        min(count - 1, max(0, Int(((time - span.lowerBound) / width).rounded(.down))))
+    }
+
+    static func merge(_ points: ArraySlice<HistoryPoint>) -> HistoryPoint {
+        guard points.count > 1, let first = points.first else { return points.first! }
+        var total = 0.0, time = 0.0, rss = 0.0, anon = 0.0
+        var merged = first
+        for point in points {
+            let weight = Double(point.count)
+            total += weight
+            time += point.time * weight
+            rss += Double(point.rssBytes) * weight
+            anon += Double(point.anonBytes) * weight
+            merged.rssMin = min(merged.rssMin, point.rssMin)
+            merged.rssMax = max(merged.rssMax, point.rssMax)
+            merged.anonMin = min(merged.anonMin, point.anonMin)
+            merged.anonMax = max(merged.anonMax, point.anonMax)
+            if merged.pid != point.pid { merged.pid = nil }
+        }
+        merged.count = Int(total)
+        merged.time = time / total
+        merged.rssBytes = UInt64((rss / total).rounded())
+        merged.anonBytes = UInt64((anon / total).rounded())
+        return merged
+    }
+}

@@ -1,0 +1,133 @@
+import HeapwatchCore
+
+/// A terminal chart of a target's memory over time, plain ASCII so its width is its character count:
+///
+///     1.5GiB |======================================
+///       1GiB |                    ..........******
+///     512MiB |  ..........#######*****###
+///         0B |###*****####
+///            +---------+---------^---------+--------
+///                   06:00      12:00     18:00
+///     # anon  . RSS  = limit 1.5GiB  * trend +40MiB/h  ^ capture
+///     UTC 2026-11-25 00:00 -> 23:59
+///
+/// Each column shows the min–max range of the points that fall in it (`#` anonymous memory drawn
+/// over `.` RSS), the limit as a row of `=`, the trend line as `*` over everything, and captures
+/// as `^` on the time axis. Pure: same input, same text.
+public enum HistoryChart {
+    /// - Parameters:
+    ///   - width: total columns, labels included; no line is longer.
+    ///   - height: rows of the plot area (axis, labels and legend come on top of these).
+    ///   - span: the time range to show, Unix seconds; default the samples' and events' extent.
+    public static func render(samples: [HistoryPoint], events: [HistoryEvent], limitBytes: UInt64?, trend: HistoryTrend?,
+                              width: Int = 80, height: Int = 16, span: ClosedRange<Double>? = nil) -> String {
+        let times = samples.map(\.time) + events.map(\.time)
+        guard let first = times.min(), let last = times.max(), !samples.isEmpty else {
+            return clip("no samples" + (span.map { " in " + spanLine($0.lowerBound, $0.upperBound) } ?? ""), width)
+        }
+        let timeSpan = span ?? first...last
+        let t0 = timeSpan.lowerBound
+        let t1 = timeSpan.upperBound > t0 ? timeSpan.upperBound : t0 + 60
+        let rows = max(2, height)
+        let scale = ValueScale(samples: samples, limitBytes: limitBytes, rows: rows)
+        let labels = scale.labels()
+        let labelWidth = labels.map(\.text.count).max() ?? 0
+        let plotWidth = width - labelWidth - 2
+        guard plotWidth >= 8 else { return clip("chart needs at least \(labelWidth + 10) columns", width) }
+        let x = TimeAxis(start: t0, end: t1, columns: plotWidth)
+
+        var grid = [[Character]](repeating: [Character](repeating: " ", count: plotWidth), count: rows)
+        if let limitBytes {
+            let row = scale.row(Double(limitBytes))
+            for column in 0..<plotWidth { grid[row][column] = "=" }
+        }
+        var ranges: [Int: (rssLow: UInt64, rssHigh: UInt64, anonLow: UInt64, anonHigh: UInt64)] = [:]
+        for point in samples where timeSpan.contains(point.time) {
+            let column = x.column(point.time)
+            let old = ranges[column] ?? (point.rssMin, point.rssMax, point.anonMin, point.anonMax)
+            ranges[column] = (min(old.rssLow, point.rssMin), max(old.rssHigh, point.rssMax),
+                              min(old.anonLow, point.anonMin), max(old.anonHigh, point.anonMax))
+        }
+        for (column, range) in ranges {
+            for row in scale.row(Double(range.rssHigh))...scale.row(Double(range.rssLow)) { grid[row][column] = "." }
+            for row in scale.row(Double(range.anonHigh))...scale.row(Double(range.anonLow)) { grid[row][column] = "#" }
+        }
+        if let trend {
+            for column in 0..<plotWidth {
+                let value = trend.bytes(at: x.time(column))
+                if value >= scale.low, value <= scale.high { grid[scale.row(value)][column] = "*" }
+            }
+        }
+
+        var lines: [String] = []
+        for (row, cells) in grid.enumerated() {
+            let label = labels.first { $0.row == row }?.text ?? ""
+            lines.append(pad(label, labelWidth) + " |" + String(cells))
+        }
+        let captures = events.filter { $0.kind.isCapture && timeSpan.contains($0.time) }
+        var axis = [Character](repeating: "-", count: plotWidth)
+        let ticks = x.ticks()
+        for tick in ticks { axis[tick.column] = "+" }
+        for capture in captures { axis[x.column(capture.time)] = "^" }
+        lines.append(String(repeating: " ", count: labelWidth) + " +" + String(axis))
+        lines.append(String(repeating: " ", count: labelWidth + 2) + tickLabels(ticks, columns: plotWidth))
+
+        var legend = ["# anon", ". RSS"]
+        if let limitBytes { legend.append("= limit " + Units.formatBytes(limitBytes)) }
+        if let trend {
+            legend.append("* trend " + (trend.slopeBytesPerHour >= 0 ? "+" : "") + Units.formatBytes(trend.slopeBytesPerHour) + "/h")
+        }
+        if !captures.isEmpty { legend.append("^ capture") }
+        lines += wrap(legend, width: width)
+        lines.append(spanLine(t0, t1))
+        return lines.map { trimTrailingSpaces(clip($0, width)) }.joined(separator: "\n")
+    }
+
+    private static func tickLabels(_ ticks: [TimeAxis.Tick], columns: Int) -> String {
+        var line = [Character](repeating: " ", count: columns)
+        var free = 0
+        for tick in ticks {
+            let start = min(max(0, tick.column - tick.label.count / 2), columns - tick.label.count)
+            guard start >= free, start >= 0 else { continue }
+            for (offset, character) in tick.label.enumerated() { line[start + offset] = character }
+            free = start + tick.label.count + 1
+        }
+        return String(line)
+    }
+
+    private static func wrap(_ items: [String], width: Int) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for item in items {
+            if current.isEmpty {
+                current = item
+            } else if current.count + 2 + item.count <= width {
+                current += "  " + item
+            } else {
+                lines.append(current)
+                current = item
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+
+    /// `UTC 2026-11-25 00:00 -> 06:00`, or with both dates when they differ.
+    private static func spanLine(_ start: Double, _ end: Double) -> String {
+        let from = HistoryTime.dateAndClock(start)
+        let to = HistoryTime.dateAndClock(end)
+        return "UTC " + from + " -> " + (from.prefix(10) == to.prefix(10) ? String(to.dropFirst(11)) : to)
+    }
+
+    private static func trimTrailingSpaces(_ text: String) -> String {
+        String(text.reversed().drop { $0 == " " }.reversed())
+    }
+
+    private static func pad(_ text: String, _ width: Int) -> String {
+        String(repeating: " ", count: max(0, width - text.count)) + text
+    }
+
+    private static func clip(_ text: String, _ width: Int) -> String {
+        text.count <= width ? text : String(text.prefix(max(0, width)))
+    }
+}

@@ -1,0 +1,56 @@
+import GRDB
+
+/// Tables. Times are Unix milliseconds (INTEGER: 6 bytes on disk where a REAL takes 8); targets are
+/// named once in `target` and referred to by id. Samples and rollups are `WITHOUT ROWID` tables
+/// clustered on (target, time): a target's range query is one b-tree walk and needs no second index.
+enum HistorySchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE target (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE
+                );
+                CREATE TABLE sample (
+                    target_id INTEGER NOT NULL,
+                    time_ms INTEGER NOT NULL,
+                    pid INTEGER NOT NULL,
+                    start_time INTEGER NOT NULL,
+                    rss_bytes INTEGER NOT NULL,
+                    anon_bytes INTEGER NOT NULL,
+                    heap_used_bytes INTEGER,
+                    limit_bytes INTEGER,
+                    state TEXT NOT NULL,
+                    slope_bytes_per_hour REAL,
+                    PRIMARY KEY (target_id, time_ms, pid)
+                ) WITHOUT ROWID;
+                CREATE TABLE rollup (
+                    target_id INTEGER NOT NULL,
+                    minute INTEGER NOT NULL,
+                    pid INTEGER NOT NULL,
+                    count INTEGER NOT NULL,
+                    rss_min INTEGER NOT NULL,
+                    rss_max INTEGER NOT NULL,
+                    rss_sum INTEGER NOT NULL,
+                    anon_min INTEGER NOT NULL,
+                    anon_max INTEGER NOT NULL,
+                    anon_sum INTEGER NOT NULL,
+                    PRIMARY KEY (target_id, minute, pid)
+                ) WITHOUT ROWID;
+                CREATE TABLE event (
+                    id INTEGER PRIMARY KEY,
+                    time_ms INTEGER NOT NULL,
+                    target TEXT,
+                    pid INTEGER,
+                    kind TEXT NOT NULL,
+                    message TEXT NOT NULL,
+                    details TEXT
+                );
+                CREATE INDEX event_by_time ON event(time_ms);
+                CREATE INDEX event_by_target ON event(target, time_ms);
+                """)
+        }
+        return migrator
+    }
+}

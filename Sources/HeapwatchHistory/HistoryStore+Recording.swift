@@ -1,0 +1,144 @@
+import Foundation
+import GRDB
+
+extension HistoryStore {
+    /// Records one tick's samples, all at `time` (Unix seconds), in one transaction, and folds
+    /// each into its 1-minute rollup. A sample already recorded for the same target, time and
+    /// pid is ignored (and not counted twice in the rollup).
+    public func record(tick samples: [HistorySample], at time: Double) async throws(HistoryError) {
+        guard !samples.isEmpty else { return }
+        let timeMs = Self.milliseconds(time)
+        try await write("record tick") { db in try Self.insert(samples, timeMs: timeMs, db: db) }
+    }
+
+    /// The same, blocking the calling thread (for a helper without async context).
+    public func recordSynchronously(tick samples: [HistorySample], at time: Double) throws(HistoryError) {
+        guard !samples.isEmpty else { return }
+        let timeMs = Self.milliseconds(time)
+        do {
+            try pool.write { db in try Self.insert(samples, timeMs: timeMs, db: db) }
+        } catch {
+            throw Self.classify(error, path: path, operation: "record tick")
+        }
+    }
+
+    public func record(event: HistoryEvent) async throws(HistoryError) {
+        let details: String? = try event.details.map { details throws(HistoryError) in
+            do {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                return String(decoding: try encoder.encode(details), as: UTF8.self)
+            } catch {
+                throw .failed(path: path, operation: "record event", reason: "details not encodable: \(error)")
+            }
+        }
+        try await write("record event") { db in
+            try db.execute(
+                sql: "INSERT INTO event (time_ms, target, pid, kind, message, details) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [Self.milliseconds(event.time), event.target, event.pid.map { Int64($0) },
+                            event.kind.rawValue, event.message, details])
+        }
+    }
+
+    /// Deletes what is past retention (`now` in Unix seconds) and what is over the row caps.
+    /// Freed pages are reused by later inserts, so the file stops growing at its high-water mark.
+    /// Cheap enough to call once a minute.
+    public func prune(now: Double) async throws(HistoryError) {
+        let retention = retention
+        let rawCutoff = Self.milliseconds(now - retention.rawSeconds)
+        let rollupCutoff = Int64((now - retention.rollupSeconds) / 60)
+        let eventCutoff = Self.milliseconds(now - retention.eventSeconds)
+        try await write("prune") { db in
+            let targets = try Int64.fetchAll(db, sql: "SELECT id FROM target")
+            for target in targets {
+                try db.execute(sql: "DELETE FROM sample WHERE target_id = ? AND time_ms < ?", arguments: [target, rawCutoff])
+                if let oldestKept = try Int64.fetchOne(db, sql: """
+                    SELECT time_ms FROM sample WHERE target_id = ? ORDER BY time_ms DESC LIMIT 1 OFFSET ?
+                    """, arguments: [target, retention.maxRawRowsPerTarget - 1]) {
+                    try db.execute(sql: "DELETE FROM sample WHERE target_id = ? AND time_ms < ?", arguments: [target, oldestKept])
+                }
+                try db.execute(sql: "DELETE FROM rollup WHERE target_id = ? AND minute < ?", arguments: [target, rollupCutoff])
+                if let oldestKept = try Int64.fetchOne(db, sql: """
+                    SELECT minute FROM rollup WHERE target_id = ? ORDER BY minute DESC LIMIT 1 OFFSET ?
+                    """, arguments: [target, retention.maxRollupRowsPerTarget - 1]) {
+                    try db.execute(sql: "DELETE FROM rollup WHERE target_id = ? AND minute < ?", arguments: [target, oldestKept])
+                }
+                let left = try Bool.fetchOne(db, sql: """
+                    SELECT EXISTS (SELECT 1 FROM sample WHERE target_id = ?1) OR EXISTS (SELECT 1 FROM rollup WHERE target_id = ?1)
+                    """, arguments: [target]) ?? true
+                if !left { try db.execute(sql: "DELETE FROM target WHERE id = ?", arguments: [target]) }
+            }
+            try db.execute(sql: "DELETE FROM event WHERE time_ms < ?", arguments: [eventCutoff])
+            if let oldestKept = try Int64.fetchOne(db, sql: "SELECT id FROM event ORDER BY id DESC LIMIT 1 OFFSET ?",
+                                                   arguments: [retention.maxEvents - 1]) {
+                try db.execute(sql: "DELETE FROM event WHERE id < ?", arguments: [oldestKept])
+            }
+        }
+    }
+
+    // MARK: - Helpers
+
+    static func milliseconds(_ seconds: Double) -> Int64 { Int64((seconds * 1000).rounded()) }
+
+    private static func insert(_ samples: [HistorySample], timeMs: Int64, db: Database) throws {
+        let minute = timeMs.floorDivided(by: 60_000)
+        let insertSample = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO sample (target_id, time_ms, pid, start_time, rss_bytes, anon_bytes,
+                heap_used_bytes, limit_bytes, state, slope_bytes_per_hour)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let upsertRollup = try db.cachedStatement(sql: """
+            INSERT INTO rollup (target_id, minute, pid, count, rss_min, rss_max, rss_sum, anon_min, anon_max, anon_sum)
+            VALUES (?1, ?2, ?3, 1, ?4, ?4, ?4, ?5, ?5, ?5)
+            ON CONFLICT (target_id, minute, pid) DO UPDATE SET
+                count = count + 1,
+                rss_min = min(rss_min, excluded.rss_min), rss_max = max(rss_max, excluded.rss_max),
+                rss_sum = rss_sum + excluded.rss_sum,
+                anon_min = min(anon_min, excluded.anon_min), anon_max = max(anon_max, excluded.anon_max),
+                anon_sum = anon_sum + excluded.anon_sum
+            """)
+        var targetIDs: [String: Int64] = [:]
+        for sample in samples {
+            let targetID: Int64
+            if let known = targetIDs[sample.target] {
+                targetID = known
+            } else {
+                targetID = try Self.targetID(sample.target, db: db)
+                targetIDs[sample.target] = targetID
+            }
+            let rss = Int64(clamping: sample.rssBytes)
+            let anon = Int64(clamping: sample.anonBytes)
+            try insertSample.execute(arguments: [
+                targetID, timeMs, Int64(sample.pid), Int64(clamping: sample.startTime), rss, anon,
+                sample.heapUsedBytes.map { Int64(clamping: $0) }, sample.limitBytes.map { Int64(clamping: $0) },
+                sample.state, sample.slopeBytesPerHour,
+            ])
+            guard db.changesCount > 0 else { continue }
+            try upsertRollup.execute(arguments: [targetID, minute, Int64(sample.pid), rss, anon])
+        }
+    }
+
+    private static func targetID(_ name: String, db: Database) throws -> Int64 {
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO target (name) VALUES (?)").execute(arguments: [name])
+        guard let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM target WHERE name = ?"), arguments: [name]) else {
+            throw DatabaseError(resultCode: .SQLITE_INTERNAL, message: "target row for \(name) missing after insert")
+        }
+        return id
+    }
+
+    func write(_ operation: String, _ updates: @escaping @Sendable (Database) throws -> Void) async throws(HistoryError) {
+        do {
+            try await pool.write(updates)
+        } catch {
+            throw Self.classify(error, path: path, operation: operation)
+        }
+    }
+
+    func read<T: Sendable>(_ operation: String, _ value: @escaping @Sendable (Database) throws -> T) async throws(HistoryError) -> T {
+        do {
+            return try await pool.read(value)
+        } catch {
+            throw Self.classify(error, path: path, operation: operation)
+        }
+    }
+}
