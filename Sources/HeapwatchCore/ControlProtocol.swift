@@ -31,12 +31,25 @@ public enum ControlProtocol {
             guard let number = pid as? Int, let value = Int32(exactly: number), value > 0 else { throw .malformed("'pid' must be a positive integer") }
             request.pid = value
         }
+        if let since = dictionary["since_seconds"] {
+            guard let seconds = (since as? NSNumber)?.doubleValue, seconds > 0, seconds.isFinite else {
+                throw .malformed("'since_seconds' must be a positive number")
+            }
+            request.sinceSeconds = seconds
+        }
+        if let points = dictionary["max_points"] {
+            guard let number = points as? Int, (2...20_000).contains(number) else { throw .malformed("'max_points' must be an integer from 2 to 20000") }
+            request.maxPoints = number
+        }
         if let wait = dictionary["wait"] {
             guard let flag = wait as? Bool else { throw .malformed("'wait' must be true or false") }
             request.wait = flag
         }
         if command == .snapshot, request.target == nil, request.pid == nil {
             throw .malformed("'snapshot' needs 'target' or 'pid'")
+        }
+        if command == .history, request.target == nil {
+            throw .malformed("'history' needs 'target'")
         }
         return request
     }
@@ -55,7 +68,7 @@ public enum ControlProtocol {
 }
 
 public enum ControlCommand: String, Sendable, CaseIterable {
-    case status, snapshots, snapshot, reload, prune
+    case status, snapshots, snapshot, reload, prune, history
 
     /// `snapshot`, `reload` and `prune` change things: only root and the daemon's own user may send them.
     public var changesState: Bool { self == .snapshot || self == .reload || self == .prune }
@@ -66,12 +79,19 @@ public struct ControlRequest: Sendable, Equatable {
     public var target: String?
     public var pid: Int32?
     public var wait = false
+    /// `history`: how far back, seconds (default 6 h).
+    public var sinceSeconds: Double?
+    /// `history`: at most this many points.
+    public var maxPoints: Int?
 
-    public init(command: ControlCommand, target: String? = nil, pid: Int32? = nil, wait: Bool = false) {
+    public init(command: ControlCommand, target: String? = nil, pid: Int32? = nil, wait: Bool = false,
+                sinceSeconds: Double? = nil, maxPoints: Int? = nil) {
         self.command = command
         self.target = target
         self.pid = pid
         self.wait = wait
+        self.sinceSeconds = sinceSeconds
+        self.maxPoints = maxPoints
     }
 
     /// The request as a wire line, for clients.
@@ -80,6 +100,8 @@ public struct ControlRequest: Sendable, Equatable {
         if let target { object["target"] = target }
         if let pid { object["pid"] = Int(pid) }
         if wait { object["wait"] = true }
+        if let sinceSeconds { object["since_seconds"] = sinceSeconds }
+        if let maxPoints { object["max_points"] = maxPoints }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return Array(data) + [UInt8(ascii: "\n")]
     }

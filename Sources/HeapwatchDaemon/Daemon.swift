@@ -1,4 +1,6 @@
+import Foundation
 import HeapwatchCore
+import HeapwatchHistory
 import Logging
 import ServiceLifecycle
 #if canImport(Glibc)
@@ -40,12 +42,16 @@ public enum Daemon {
         let monitor = Monitor(config: config, procFS: procFS, cgroups: cgroups, clock: clock, events: events, logger: logger)
         let queue = CaptureQueue()
         let metrics = config.metrics.map { _ in HeapwatchMetrics() }
+        let history = openHistory(directory: config.daemon.stateDir, logger: logger)
+        let (historyTicks, historyFeed) = AsyncStream.makeStream(of: (time: Double, samples: [HistorySample]).self,
+                                                                 bufferingPolicy: .bufferingNewest(8))
         let readiness = Readiness(notifier: notifier)
         let reloader = Reloader(context: context, monitor: monitor, notifier: notifier, events: events, logger: logger)
         let baseSettings = options.capture
         let timeoutOverride = options.captureTimeoutOverride
         let inspectorLock = AsyncLock()
-        let handler = ControlHandler(context: context, monitor: monitor, queue: queue, reloader: reloader, procFS: procFS, logger: logger)
+        let handler = ControlHandler(context: context, monitor: monitor, queue: queue, reloader: reloader, procFS: procFS,
+                                     history: history, logger: logger)
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: CaptureService(queue: queue, context: context, monitor: monitor, makeCapturer: { store, config in
@@ -55,7 +61,7 @@ public enum Daemon {
                          inspectorLock: inspectorLock, logger: logger)
             }, events: events, logger: logger), serviceName: "capture"),
             .init(service: SamplingService(monitor: monitor, queue: queue, notifier: notifier, readiness: readiness, clock: clock,
-                                           metrics: metrics, procFS: procFS),
+                                           metrics: metrics, procFS: procFS, history: historyFeed),
                   serviceName: "sampling"),
             .init(service: ControlService(socketPath: config.daemon.socket, handler: handler, readiness: readiness, logger: logger),
                   serviceName: "control"),
@@ -63,6 +69,8 @@ public enum Daemon {
             .init(service: HeapFiguresService(monitor: monitor, inspector: inspector,
                                               inspectorLock: inspectorLock, clock: clock, logger: logger), serviceName: "heap-figures"),
         ]
+        services.append(.init(service: HistoryService(box: history, ticks: historyTicks, events: events.subscribe(),
+                                                      directory: config.daemon.stateDir, logger: logger), serviceName: "history"))
         if let settings = config.metrics, let metrics {
             services.append(.init(service: MetricsService(settings: settings, metrics: metrics, events: events.subscribe(), logger: logger),
                                   serviceName: "metrics"))
@@ -83,6 +91,22 @@ public enum Daemon {
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+}
+
+/// Opens `<state_dir>/history.sqlite`; a corrupt file is moved aside, any other failure leaves
+/// the daemon running without history (said once in the log and in `heapwatchctl history`).
+private func openHistory(directory: String, logger: Logger) -> HistoryBox {
+    do {
+        try Sys.makeDirectory(directory, mode: 0o700)
+        let opened = try HistoryStore.openRecovering(directory: directory, now: Date().timeIntervalSince1970)
+        if let aside = opened.movedAside {
+            logger.warning("history database was corrupt; kept as \(aside), starting a fresh one")
+        }
+        return HistoryBox(store: opened.store, unavailableReason: nil)
+    } catch {
+        logger.error("history unavailable, running without it: \(error)")
+        return HistoryBox(store: nil, unavailableReason: "\(error)")
     }
 }
 

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import HeapwatchCore
+import HeapwatchHistory
 
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the watched processes and their memory trend.")
@@ -98,5 +100,53 @@ struct PruneCommand: AsyncParsableCommand {
         if reply.deleted.isEmpty { return print("nothing to prune") }
         for path in reply.deleted { print("deleted \(path)") }
         print("freed \(Units.formatBytes(reply.freedBytes))")
+    }
+}
+
+struct HistoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "Chart a target's memory over time, with its limit, trend and captures.",
+        discussion: "History is kept 24 h at full resolution and 30 days as 1-minute rollups.")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: "The target.")
+    var target: String
+
+    @Option(help: "How far back: 30m, 6h, 2d, …")
+    var since = "6h"
+
+    @Option(help: "Chart width in columns (default: the terminal's, or 80).")
+    var width: Int?
+
+    @Option(help: "Chart height in rows.")
+    var height = 16
+
+    func validate() throws {
+        guard let seconds = Units.parseDuration(since), seconds > 0 else {
+            throw ValidationError("--since \(since) is not a duration like 30m, 6h or 2d")
+        }
+        if let width, width < 40 { throw ValidationError("--width must be at least 40") }
+    }
+
+    func run() async throws {
+        let seconds = Units.parseDuration(since) ?? 6 * 3600
+        let columns = width ?? Terminal.columns() ?? 80
+        let request = ControlRequest(command: .history, target: target, sinceSeconds: seconds, maxPoints: connection.json ? 5000 : columns * 4)
+        let reply = try connection.decode(HistoryReply.self, try await connection.send(request))
+        if connection.json { return try Output.json(reply) }
+        let now = Date().timeIntervalSince1970
+        print(HistoryChart.render(samples: reply.samples, events: reply.events, limitBytes: reply.limitBytes, trend: reply.trend,
+                                  width: columns, height: height, span: (now - seconds)...now))
+    }
+}
+
+enum Terminal {
+    /// The terminal's width when standard output is one.
+    static func columns() -> Int? {
+        var size = winsize()
+        guard isatty(STDOUT_FILENO) != 0, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col >= 40 else { return nil }
+        return Int(size.ws_col)
     }
 }

@@ -1,4 +1,6 @@
+import Foundation
 import HeapwatchCore
+import HeapwatchHistory
 import Logging
 
 /// Answers one control request. Decoding and authorization are pure (`ControlProtocol`,
@@ -9,6 +11,7 @@ public struct ControlHandler<C: Clock>: Sendable where C.Duration == Duration {
     let queue: CaptureQueue
     let reloader: Reloader<C>
     let procFS: ProcFS
+    let history: HistoryBox
     let logger: Logger
 
     public static var version: String { "0.1.0" }
@@ -43,6 +46,8 @@ public struct ControlHandler<C: Clock>: Sendable where C.Duration == Duration {
             return ControlProtocol.encode(SnapshotsReply(snapshots: store.list(target: request.target)))
         case .snapshot:
             return await capture(request)
+        case .history:
+            return await historyReply(request)
         case .prune:
             let deleted = await context.store.enforceRetention(protecting: [])
             return ControlProtocol.encode(PruneReply(deleted: deleted.map(\.path), freedBytes: deleted.reduce(0) { $0 + $1.bytes }))
@@ -51,6 +56,26 @@ public struct ControlHandler<C: Clock>: Sendable where C.Duration == Duration {
                 return ControlProtocol.errorReply("config rejected, the running config stays in force:\n" + errors)
             }
             return ControlProtocol.encode(OKReply(message: "reloaded"))
+        }
+    }
+
+    private func historyReply(_ request: ControlRequest) async -> [UInt8] {
+        guard let store = await history.store else {
+            return ControlProtocol.errorReply("history unavailable: \(await history.unavailableReason ?? "not open")")
+        }
+        let target = request.target ?? ""
+        let now = Date().timeIntervalSince1970
+        do {
+            var reply = try await store.query(target: target, since: now - (request.sinceSeconds ?? 6 * 3600), until: now,
+                                              maxPoints: request.maxPoints ?? 600)
+            let rows = await monitor.statusRows(snapshotCounts: [:]).filter { $0.name == target && $0.pid != nil }
+            reply.limitBytes = rows.compactMap(\.limitBytes).min() ?? reply.limitBytes
+            if let line = await monitor.trendLine(target: target) {
+                reply.trend = HistoryTrend(slopeBytesPerHour: line.slopeBytesPerHour, interceptBytes: line.floorBytes, interceptTime: now)
+            }
+            return ControlProtocol.encode(HistoryOKReply(reply))
+        } catch {
+            return ControlProtocol.errorReply("history: \(error)")
         }
     }
 

@@ -12,7 +12,7 @@ public struct MetricsService: Service {
     let events: AsyncStream<DaemonEvent>
     let logger: Logger
 
-    typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPPart<HTTPResponseHead, ByteBuffer>>
+    typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
 
     public func run() async throws {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -51,7 +51,7 @@ public struct MetricsService: Service {
                 head.headers.add(name: "Content-Length", value: String(body.count))
                 head.headers.add(name: "Connection", value: "close")
                 try await outbound.write(.head(head))
-                try await outbound.write(.body(ByteBuffer(bytes: body)))
+                try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
                 try await outbound.write(.end(nil))
                 return
             }

@@ -1,4 +1,5 @@
 import HeapwatchCore
+import HeapwatchHistory
 import HeapwatchTrend
 import Logging
 
@@ -171,6 +172,27 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     }
 
     public var intervalSeconds: Double { config.daemon.interval }
+
+    /// This tick's figures of every watched process, for the history database.
+    public func historySamples() -> [HistorySample] {
+        let time = now
+        return watched.values.map { process in
+            let target = config.targets[process.targetIndex]
+            return HistorySample(target: target.name, pid: process.identity.pid, startTime: process.identity.startTime,
+                                 rssBytes: process.status.rssBytes, anonBytes: process.status.anonBytes,
+                                 heapUsedBytes: process.currentHeap(now: time)?.heapUsed, limitBytes: process.limitBytes(target: target),
+                                 state: process.assessment.state.rawValue, slopeBytesPerHour: process.assessment.slopeBytesPerHour)
+        }
+    }
+
+    /// The current trend line of a target's largest process, for the history chart: slope and the
+    /// floor now.
+    public func trendLine(target name: String) -> (slopeBytesPerHour: Double, floorBytes: Double)? {
+        let candidates = watched.values.filter { config.targets[$0.targetIndex].name == name }
+        guard let process = candidates.max(by: { $0.status.rssBytes < $1.status.rssBytes }),
+              let slope = process.assessment.slopeBytesPerHour, let floor = process.assessment.floorBytes else { return nil }
+        return (slope, floor)
+    }
 
     // MARK: - Discovery
 

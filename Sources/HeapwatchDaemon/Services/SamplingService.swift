@@ -1,4 +1,6 @@
+import Foundation
 import HeapwatchCore
+import HeapwatchHistory
 import Logging
 import ServiceLifecycle
 
@@ -11,6 +13,8 @@ public struct SamplingService<C: Clock>: Service where C.Duration == Duration {
     let clock: C
     var metrics: HeapwatchMetrics?
     var procFS = ProcFS()
+    /// Each tick's samples go to the history recorder, when history is on.
+    var history: AsyncStream<(time: Double, samples: [HistorySample])>.Continuation?
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -20,6 +24,7 @@ public struct SamplingService<C: Clock>: Service where C.Duration == Duration {
                 let rows = await monitor.statusRows(snapshotCounts: [:])
                 notifier.notify("STATUS=" + TargetStatus.summaryLine(rows))
                 metrics?.update(rows: rows, tickDuration: started.duration(to: clock.now), daemonRSSBytes: procFS.ownResidentBytes())
+                if let history { history.yield((Date().timeIntervalSince1970, await monitor.historySamples())) }
                 await readiness.markSampled()
                 let interval = await monitor.intervalSeconds
                 // Cancelled at shutdown: end the loop normally.
