@@ -1,0 +1,82 @@
+/// What the detector and the capture planner need from a target's configuration, plus tuning
+/// knobs with defaults chosen on the `heapwatch-bench-detect` corpus.
+public struct TrendPolicy: Sendable, Equatable {
+    /// Seconds of history the trend is judged on; `leaking` needs a full window of data.
+    public var window: Double
+    /// Floor growth above which the process is `leaking`, bytes per hour.
+    public var growthMax: Double
+    /// Capture a `near_limit` snapshot once the forecast crash is closer than this, seconds.
+    public var captureBefore: Double
+    /// Minimum seconds between two captures of one process instance.
+    public var cooldown: Double
+
+    /// At most this many buckets in a window (Theil–Sen and Mann–Kendall are O(buckets²)).
+    public var maxBuckets: Int
+    /// A bucket spans at least this many sample intervals, so its minimum is a post-GC floor.
+    public var minTicksPerBucket: Int
+    /// Fewest closed buckets a trend is computed from.
+    public var minBuckets: Int
+    /// One-sided Mann–Kendall p-value below which an upward trend is significant.
+    public var significance: Double
+    /// Two-sided normal score of the slope interval and the ETA bounds (1.96 = 95 %).
+    public var intervalZ: Double
+    /// Fraction of the window, at its end, that must still grow: a plateau after warm-up is not a leak.
+    public var recentFraction: Double
+    /// `leaking` needs the recent slope ≥ this × `growthMax` and ≥ this × the window's slope.
+    public var recentSlopeRatio: Double
+    /// `leaking` needs the floor of the recent part to sit above the floor of the first part of the
+    /// window by at least this × `growthMax` × the time between them (a sawtooth's floor does not rise).
+    public var floorRiseRatio: Double
+    /// `growing` needs a slope ≥ this × `growthMax`, or a forecast crash within `captureBefore`.
+    public var growingMinRatio: Double
+    /// `over_limit` when RSS exceeds this fraction of the cgroup limit.
+    public var overLimitFraction: Double
+    /// `bursty` when the window's swing (highest RSS-side anon minus lowest floor) exceeds this
+    /// fraction of the median floor and `burstyMinBytes`.
+    public var burstyFraction: Double
+    public var burstyMinBytes: Double
+    /// Seconds of calm (`ok`/`bursty`) after which a leak episode is over and a new one may start.
+    public var recovery: Double
+    /// Seconds after a failed or refused capture before the planner asks again.
+    public var retryDelay: Double
+
+    public init(
+        window: Double = 900,
+        growthMax: Double = 20 * 1_048_576,
+        captureBefore: Double = 1800,
+        cooldown: Double = 3600,
+        maxBuckets: Int = 120,
+        minTicksPerBucket: Int = 3,
+        minBuckets: Int = 12,
+        significance: Double = 0.01,
+        intervalZ: Double = 1.96,
+        recentFraction: Double = 1.0 / 3.0,
+        recentSlopeRatio: Double = 0.5,
+        floorRiseRatio: Double = 0.5,
+        growingMinRatio: Double = 0.25,
+        overLimitFraction: Double = 0.9,
+        burstyFraction: Double = 0.25,
+        burstyMinBytes: Double = 32 * 1_048_576,
+        recovery: Double = 1800,
+        retryDelay: Double = 300
+    ) {
+        self.window = window
+        self.growthMax = growthMax
+        self.captureBefore = captureBefore
+        self.cooldown = cooldown
+        self.maxBuckets = maxBuckets
+        self.minTicksPerBucket = minTicksPerBucket
+        self.minBuckets = minBuckets
+        self.significance = significance
+        self.intervalZ = intervalZ
+        self.recentFraction = recentFraction
+        self.recentSlopeRatio = recentSlopeRatio
+        self.floorRiseRatio = floorRiseRatio
+        self.growingMinRatio = growingMinRatio
+        self.overLimitFraction = overLimitFraction
+        self.burstyFraction = burstyFraction
+        self.burstyMinBytes = burstyMinBytes
+        self.recovery = recovery
+        self.retryDelay = retryDelay
+    }
+}
