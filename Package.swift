@@ -73,6 +73,9 @@ let package = Package(
             ]
         ),
 
+        // Evaluation harness for the trend detector (`make bench-detect`), not a CI test.
+        .executableTarget(name: "heapwatch-bench-detect", dependencies: ["HeapwatchTrend"]),
+
         .testTarget(name: "HeapwatchTrendTests", dependencies: ["HeapwatchTrend"]),
         .testTarget(name: "HeapwatchCoreTests", dependencies: ["HeapwatchCore"]),
         .testTarget(name: "HeapAnalysisTests", dependencies: ["HeapAnalysis"]),

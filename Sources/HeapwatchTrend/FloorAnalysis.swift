@@ -5,47 +5,126 @@ struct FloorAnalysis: Sendable, Equatable {
     var fit: Statistics.TheilSen
     /// Mann–Kendall test of the anon floor over the whole window.
     var trend: Statistics.MannKendall
-    /// Theil–Sen slope over the recent part of the window.
+    /// Buckets merged per point for `fit` and `trend` (1, 2 or 4): the smallest scale that
+    /// hides a sawtooth slower than one bucket.
+    var scale: Int
+    /// Theil–Sen slope over the last third of the window (at least 6 points), at `scale`.
     var recentSlope: Double
-    /// Lowest floor of the recent part minus lowest floor of the first part, bytes.
-    var floorRise: Double
-    /// Seconds between the centres of the first and the recent part.
-    var partDistance: Double
+    /// Level of the floor in each third of the window, oldest first: the median of the floors
+    /// at `scale` in that third. Robust to a sawtooth (a third holds whole periods), noise and
+    /// outliers; a step moves it only when it covers most of the third.
+    var thirdFloors: [Double]
+    /// Seconds per third.
+    var thirdSeconds: Double
     /// Median floor, bytes.
     var medianFloor: Double
     /// Highest anon minus lowest floor over the window, bytes.
     var swing: Double
+    /// How far anon usually climbs above the floor trend (90th percentile of bucket maxima above
+    /// the line), bytes: the GC sawtooth and bursts a crash forecast must leave room for.
+    var excursion: Double
     /// Theil–Sen line of the heapUsed floor, when every bucket of the window has one.
     var heapFit: Statistics.TheilSen?
+    /// Window slope now over window slope up to a window ago, scaled to one window (see
+    /// `TrendTracker.slopeDecay`); nil when unknown. Well under 1: growth settling, as a warm-up does.
+    var slopeDecay: Double?
     /// Number of buckets and seconds they cover.
     var bucketCount: Int
     var span: Double
+
+    /// Rise of the floor from the first to the second third, and from the second to the last.
+    var earlyRise: Double { thirdFloors[1] - thirdFloors[0] }
+    var lateRise: Double { thirdFloors[2] - thirdFloors[1] }
 
     /// Nil with fewer than `policy.minBuckets` closed buckets.
     init?(_ floors: FloorWindow, policy: TrendPolicy) {
         let buckets = floors.closed
         let n = buckets.count
-        guard n >= max(4, policy.minBuckets) else { return nil }
+        guard n >= max(6, policy.minBuckets) else { return nil }
         let times = buckets.map { floors.centerTime(of: $0) }
         let anon = buckets.map(\.minAnon)
-        guard let fit = Statistics.theilSen(x: times, y: anon, z: policy.intervalZ),
-              let trend = Statistics.mannKendall(anon)
-        else { return nil }
+        guard let (fit, trend, scale) = Self.bestScale(times: times, floors: anon, policy: policy) else { return nil }
         self.fit = fit
         self.trend = trend
+        self.scale = scale
 
-        let partCount = min(n, max(4, Int((Double(n) * policy.recentFraction).rounded())))
-        let recentTimes = Array(times.suffix(partCount))
-        let recentAnon = Array(anon.suffix(partCount))
-        recentSlope = Statistics.theilSen(x: recentTimes, y: recentAnon, z: policy.intervalZ)?.slope ?? 0
-        floorRise = (recentAnon.min() ?? 0) - (anon.prefix(partCount).min() ?? 0)
-        partDistance = (Statistics.median(recentTimes) ?? 0) - (Statistics.median(Array(times.prefix(partCount))) ?? 0)
+        recentSlope = Self.recentSlope(times: times, floors: anon, scale: scale, policy: policy)
+        thirdFloors = Self.thirdLevels(times: times, floors: anon, scale: scale)
+        thirdSeconds = (times[n - 1] - times[0]) / 3
         medianFloor = Statistics.median(anon) ?? 0
         swing = (buckets.map(\.maxAnon).max() ?? 0) - (anon.min() ?? 0)
+        let above = zip(times, buckets).map { $1.maxAnon - fit.value(at: $0) }.sorted()
+        excursion = max(0, above[min(above.count - 1, Int(Double(above.count) * 0.9))])
 
         let heap = buckets.compactMap(\.minHeap)
         heapFit = heap.count == n ? Statistics.theilSen(x: times, y: heap, z: policy.intervalZ) : nil
         bucketCount = n
         span = floors.closedSpan
+    }
+
+    /// The trend at the scale where it is clearest. A GC sawtooth slower than a bucket leaves the
+    /// bucket minima scattered; merging 2 or 4 buckets (minimum of the minima) removes it at the
+    /// cost of fewer points. Tries each scale that keeps `minBuckets` points and keeps the one
+    /// with the largest Mann–Kendall z.
+    static func bestScale(
+        times: [Double], floors: [Double], policy: TrendPolicy
+    ) -> (Statistics.TheilSen, Statistics.MannKendall, Int)? {
+        var best: (Statistics.TheilSen, Statistics.MannKendall, Int)?
+        for scale in [1, 2, 4] where scale == 1 || floors.count / scale >= max(6, policy.minBuckets) {
+            var x: [Double] = []
+            var y: [Double] = []
+            // Groups aligned to the newest bucket, so the latest points are always complete.
+            var end = floors.count
+            while end - scale >= 0 {
+                let group = (end - scale)..<end
+                x.append(times[group].reduce(0, +) / Double(scale))
+                y.append(floors[group].min() ?? 0)
+                end -= scale
+            }
+            x.reverse()
+            y.reverse()
+            guard let fit = Statistics.theilSen(x: x, y: y, z: policy.intervalZ),
+                  let trend = Statistics.mannKendall(y)
+            else { continue }
+            if best == nil || trend.z > best!.1.z { best = (fit, trend, scale) }
+        }
+        return best
+    }
+
+    /// Theil–Sen slope of the last third of the window, with buckets merged by `scale` and at
+    /// least 6 points.
+    static func recentSlope(times: [Double], floors: [Double], scale: Int, policy: TrendPolicy) -> Double {
+        let points = max(6, floors.count / 3 / scale)
+        var x: [Double] = []
+        var y: [Double] = []
+        var end = floors.count
+        while end - scale >= 0 && x.count < points {
+            let group = (end - scale)..<end
+            x.append(times[group].reduce(0, +) / Double(scale))
+            y.append(floors[group].min() ?? 0)
+            end -= scale
+        }
+        return Statistics.theilSen(x: x, y: y, z: policy.intervalZ)?.slope ?? 0
+    }
+
+    /// Median of the floors at `scale` (groups aligned to the newest bucket) in each third of the
+    /// window, oldest first.
+    static func thirdLevels(times: [Double], floors: [Double], scale: Int) -> [Double] {
+        let n = floors.count
+        var groups: [(time: Double, floor: Double)] = []
+        var end = n
+        while end - scale >= 0 {
+            let group = (end - scale)..<end
+            groups.append((times[group].reduce(0, +) / Double(scale), floors[group].min() ?? 0))
+            end -= scale
+        }
+        let start = times[0]
+        let third = (times[n - 1] - start) / 3
+        return (0..<3).map { k in
+            let lower = start + Double(k) * third
+            let upper = k == 2 ? Double.infinity : lower + third
+            let values = groups.filter { $0.time >= lower && $0.time < upper }.map(\.floor)
+            return Statistics.median(values) ?? floors[min(n - 1, k * n / 3)]
+        }
     }
 }

@@ -105,6 +105,12 @@ struct FloorWindow: Sendable {
         return Double(last.index - first.index + 1) * bucketSeconds
     }
 
+    /// Buckets a window holds when no tick is missed.
+    var bucketsPerWindow: Int {
+        guard let bucketSeconds else { return 0 }
+        return Int((window / bucketSeconds).rounded(.down))
+    }
+
     /// Number of items held: for the bounded-memory test.
     var storedCount: Int { closed.count + pending.count + (open == nil ? 0 : 1) }
 }

@@ -1,6 +1,8 @@
 /// When the floor trend reaches the limit. Memory limits (cgroup, memory.high, rss_max) are
-/// compared with the anon floor plus the process's non-anonymous resident memory (RSS − anon,
-/// roughly constant); the V8 heap limit with the heapUsed floor when heap figures are known.
+/// compared with the anon floor trend plus its usual excursion above the floor (the sawtooth: the
+/// kernel kills at a peak, not at a floor) plus the non-anonymous resident memory (RSS − anon,
+/// roughly constant). The V8 heap limit is compared with the heapUsed floor when heap figures
+/// are known.
 struct Forecast: Sendable, Equatable {
     var effectiveLimit: Double?
     /// Seconds from now; 0 when already past; nil when the trend does not reach a limit.
@@ -14,9 +16,9 @@ struct Forecast: Sendable, Equatable {
         var candidates: [Candidate] = []
         var smallest: Double?
         let nonAnon = max(0, sample.rssBytes - sample.anonBytes)
-        let floorNow = analysis.fit.value(at: now)
+        let peakNow = analysis.fit.value(at: now) + analysis.excursion
         for limit in [limits.cgroupBytes, limits.cgroupHighBytes, limits.rssMaxBytes].compactMap({ $0 }) where limit > 0 {
-            candidates.append(Candidate(gap: limit - nonAnon - floorNow, fit: analysis.fit))
+            candidates.append(Candidate(gap: limit - nonAnon - peakNow, fit: analysis.fit))
             smallest = min(smallest ?? limit, limit)
         }
         if let v8 = limits.v8HeapLimitBytes, v8 > 0, sample.heapUsedBytes != nil, let heapFit = analysis.heapFit {

@@ -71,12 +71,12 @@ public struct SyntheticTrace: Sendable {
         return value
     }
 
-    /// First time the floor plus `fileBytes` reaches `limit`, searched at tick resolution; nil if
-    /// not within `duration`.
+    /// First time the top of the sawtooth (floor + amplitude + `fileBytes`) reaches `limit`,
+    /// searched at tick resolution; nil if not within `duration`. Noise and bursts are left out.
     public func crashTime(limit: Double) -> Double? {
         var t = 0.0
         while t <= duration {
-            if floor(at: t) + fileBytes >= limit { return t }
+            if floor(at: t) + sawtoothAmplitude + fileBytes >= limit { return t }
             t += tick
         }
         return nil

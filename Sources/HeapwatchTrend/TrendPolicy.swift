@@ -20,17 +20,32 @@ public struct TrendPolicy: Sendable, Equatable {
     public var significance: Double
     /// Two-sided normal score of the slope interval and the ETA bounds (1.96 = 95 %).
     public var intervalZ: Double
-    /// Fraction of the window, at its end, that must still grow: a plateau after warm-up is not a leak.
-    public var recentFraction: Double
-    /// `leaking` needs the recent slope ≥ this × `growthMax` and ≥ this × the window's slope.
-    public var recentSlopeRatio: Double
-    /// `leaking` needs the floor of the recent part to sit above the floor of the first part of the
-    /// window by at least this × `growthMax` × the time between them (a sawtooth's floor does not rise).
+    /// `leaking` needs the lowest floor of each third of the window to rise over the previous
+    /// third's by at least this × `growthMax` × a third of the window (a sawtooth's floor, a
+    /// plateau's and a step's do not keep rising).
     public var floorRiseRatio: Double
+    /// `growing`/`leaking` need the rise into the middle third ≥ this × the rise into the last
+    /// third: a step looks like a sudden rise after a flat stretch.
+    public var accelerationRatio: Double
+    /// Not `leaking` while the window slope, scaled to one window, falls below this fraction of
+    /// what it was up to a window ago: growth that settles is a warm-up.
+    public var settlingRatio: Double
+    /// `leaking` needs the lower end of the slope interval ≥ this × `growthMax`.
+    public var lowerSlopeRatio: Double
+    /// `leaking` needs the Theil–Sen slope of the last third of the window ≥ this × `growthMax`
+    /// and ≥ this × half the window's slope.
+    public var recentSlopeRatio: Double
+    /// `growing`/`leaking` need the rise into the last third ≥ this × the rise into the middle
+    /// third: growth that slows down this much is a warm-up settling.
+    public var decelerationRatio: Double
     /// `growing` needs a slope ≥ this × `growthMax`, or a forecast crash within `captureBefore`.
     public var growingMinRatio: Double
     /// `over_limit` when RSS exceeds this fraction of the cgroup limit.
     public var overLimitFraction: Double
+    /// Once over the limit, RSS must fall this fraction below the line to leave `over_limit`.
+    public var overLimitHysteresis: Double
+    /// One-sided Mann–Kendall p-value under which a `leaking`/`growing` process keeps its state.
+    public var holdSignificance: Double
     /// `bursty` when the window's swing (highest RSS-side anon minus lowest floor) exceeds this
     /// fraction of the median floor and `burstyMinBytes`.
     public var burstyFraction: Double
@@ -48,13 +63,18 @@ public struct TrendPolicy: Sendable, Equatable {
         maxBuckets: Int = 120,
         minTicksPerBucket: Int = 3,
         minBuckets: Int = 12,
-        significance: Double = 0.01,
+        significance: Double = 0.001,
         intervalZ: Double = 1.96,
-        recentFraction: Double = 1.0 / 3.0,
-        recentSlopeRatio: Double = 0.5,
         floorRiseRatio: Double = 0.5,
+        decelerationRatio: Double = 0.4,
+        accelerationRatio: Double = 0.2,
+        settlingRatio: Double = 0.5,
+        lowerSlopeRatio: Double = 0.5,
+        recentSlopeRatio: Double = 0.5,
         growingMinRatio: Double = 0.25,
         overLimitFraction: Double = 0.9,
+        overLimitHysteresis: Double = 0.02,
+        holdSignificance: Double = 0.02,
         burstyFraction: Double = 0.25,
         burstyMinBytes: Double = 32 * 1_048_576,
         recovery: Double = 1800,
@@ -69,11 +89,16 @@ public struct TrendPolicy: Sendable, Equatable {
         self.minBuckets = minBuckets
         self.significance = significance
         self.intervalZ = intervalZ
-        self.recentFraction = recentFraction
-        self.recentSlopeRatio = recentSlopeRatio
         self.floorRiseRatio = floorRiseRatio
+        self.decelerationRatio = decelerationRatio
+        self.accelerationRatio = accelerationRatio
+        self.settlingRatio = settlingRatio
+        self.lowerSlopeRatio = lowerSlopeRatio
+        self.recentSlopeRatio = recentSlopeRatio
         self.growingMinRatio = growingMinRatio
         self.overLimitFraction = overLimitFraction
+        self.overLimitHysteresis = overLimitHysteresis
+        self.holdSignificance = holdSignificance
         self.burstyFraction = burstyFraction
         self.burstyMinBytes = burstyMinBytes
         self.recovery = recovery

@@ -1,21 +1,45 @@
 extension TrendTracker {
-    /// The state of a full window that is not over the limit.
-    static func classify(_ a: FloorAnalysis, forecast: Forecast, policy: TrendPolicy) -> TrendState {
+    /// The state of a full window that is not over the limit. `previous` gives hysteresis: a
+    /// `leaking` or `growing` process keeps its state on weaker evidence than it took to enter it,
+    /// so noise does not make it flap.
+    static func classify(
+        _ a: FloorAnalysis, forecast: Forecast, previous: TrendState, policy: TrendPolicy
+    ) -> TrendState {
         let slope = a.fit.slope
         let growthMax = policy.growthMax / 3600
-        let significant = a.trend.z > 0 && a.trend.pUpward < policy.significance && slope > 0
+        let pace = policy.floorRiseRatio * growthMax * a.thirdSeconds
 
-        // Persistence: the recent part still climbs, and the floor itself has risen.
-        let recentKeepsUp = a.recentSlope >= policy.recentSlopeRatio * slope
-        let floorRose = a.floorRise >= policy.floorRiseRatio * slope * a.partDistance
-        if significant, slope > growthMax, recentKeepsUp, floorRose,
-           a.recentSlope >= policy.recentSlopeRatio * growthMax,
-           a.floorRise >= policy.floorRiseRatio * growthMax * a.partDistance {
+        // Significance of the upward trend of the floor over the whole window.
+        let significant = slope > 0 && a.trend.z > 0 && a.trend.pUpward < policy.significance
+        // Persistence: the floor level of each third sits above the one before, and the growth
+        // has neither slowed down much (a warm-up settling) nor jumped (a step).
+        let keepsRising = a.earlyRise > 0 && a.lateRise > 0
+            && a.lateRise >= policy.decelerationRatio * a.earlyRise
+            && a.earlyRise >= policy.accelerationRatio * a.lateRise
+            && a.thirdFloors[2] - a.thirdFloors[0] >= policy.floorRiseRatio * slope * 2 * a.thirdSeconds
+
+        // Still climbing now: a plateau reached inside the last third has a flat recent slope.
+        let recentClimbs = a.recentSlope >= policy.recentSlopeRatio * max(growthMax, 0.5 * slope)
+        // A warm-up settles: its window slope keeps falling from one window to the next.
+        let settling = (a.slopeDecay ?? 1) < policy.settlingRatio
+        // The slope interval must clear a good part of growth_max, not just zero.
+        let clearlyAbove = a.fit.slopeLower >= policy.lowerSlopeRatio * growthMax
+        if significant, slope > growthMax, clearlyAbove, keepsRising, recentClimbs, !settling,
+           a.earlyRise >= pace, a.lateRise >= pace {
+            return .leaking
+        }
+        // Hysteresis: a leak stays a leak while the window still rises clearly.
+        let stillSignificant = slope > 0 && a.trend.z > 0 && a.trend.pUpward < policy.holdSignificance
+        let floorAbove = a.thirdFloors[2] > a.thirdFloors[0]
+        if previous == .leaking, stillSignificant, slope > 0.5 * growthMax, floorAbove, !settling {
             return .leaking
         }
         let nearLimit = (forecast.eta ?? .infinity) < policy.captureBefore
         let worthNaming = slope >= policy.growingMinRatio * growthMax || nearLimit
-        if significant, recentKeepsUp, floorRose, a.floorRise > 0, worthNaming {
+        if significant, keepsRising, worthNaming, a.recentSlope > 0 {
+            return .growing
+        }
+        if previous == .growing || previous == .leaking, stillSignificant, floorAbove, worthNaming {
             return .growing
         }
         if a.swing > max(policy.burstyMinBytes, policy.burstyFraction * a.medianFloor) {
@@ -24,3 +48,4 @@ extension TrendTracker {
         return .ok
     }
 }
+

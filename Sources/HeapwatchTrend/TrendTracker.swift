@@ -1,16 +1,36 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Incremental, bounded-memory tracker for ONE process instance (pid + start time). A new
 /// instance gets a new tracker. Pure and clock-free: time comes with the samples.
 ///
 /// The signal is the floor: the per-bucket minimum of `RssAnon` (a bucket is a few ticks), which
-/// removes the GC sawtooth. Over the window, Theil–Sen gives the slope and Mann–Kendall its
-/// significance; the recent part of the window must still grow and the floor must have risen, so
-/// a warm-up that has plateaued, a step and a slow sawtooth are not leaks.
+/// removes the fast GC sawtooth. Over the window, Theil–Sen gives the slope and Mann–Kendall its
+/// significance; the lowest floor of each third of the window must keep rising at a pace that
+/// does not slow down, so a warm-up that has plateaued, a step and a sawtooth are not leaks.
 public struct TrendTracker: Sendable {
     public let policy: TrendPolicy
     private var floors: FloorWindow
     private var firstTime: Double?
     private var lastTime: Double?
     private var analysis: FloorAnalysis?
+    /// (time, window slope) at each bucket close over the last window, oldest first: to tell a
+    /// warm-up that is settling (its slope keeps falling) from a steady leak.
+    private var slopeHistory: [SlopeMark] = []
+    /// The last classification of a full window, ignoring `over_limit`: hysteresis survives a
+    /// spell over the limit.
+    private var trendState: TrendState = .warmingUp
+    private var overLimit = false
+
+    struct SlopeMark: Sendable {
+        var time: Double
+        var fit: Statistics.TheilSen
+    }
     public private(set) var assessment: TrendAssessment = .warmingUp
 
     public init(policy: TrendPolicy) {
@@ -34,32 +54,46 @@ public struct TrendTracker: Sendable {
         lastTime = sample.time
         if floors.add(sample) {
             analysis = FloorAnalysis(floors, policy: policy)
+            if var current = analysis {
+                current.slopeDecay = Self.slopeDecay(history: slopeHistory, now: sample.time, fit: current.fit, window: policy.window)
+                analysis = current
+                slopeHistory.append(SlopeMark(time: sample.time, fit: current.fit))
+                slopeHistory.removeAll { $0.time < sample.time - policy.window }
+            }
         }
         assessment = assess(sample, limits: limits, now: sample.time)
         return assessment
     }
 
-    /// Items held in memory (buckets and pending samples): stays bounded however long it runs.
-    public var storedItemCount: Int { floors.storedCount }
+    /// Items held in memory (buckets, pending samples, slope history): stays bounded however long
+    /// it runs.
+    public var storedItemCount: Int { floors.storedCount + slopeHistory.count }
 
-    private func assess(_ sample: TrendSample, limits: MemoryLimits, now: Double) -> TrendAssessment {
-        let overLimit = Self.isOverLimit(rss: sample.rssBytes, limits: limits, fraction: policy.overLimitFraction)
+    /// How the window slope changed from the oldest remembered one to now, scaled to one window:
+    /// (now / then)^(window / Δt). Nil unless the oldest is at least a third of a window old and
+    /// the fall is significant (the old interval lies wholly above the new one).
+    static func slopeDecay(history: [SlopeMark], now: Double, fit: Statistics.TheilSen, window: Double) -> Double? {
+        guard let oldest = history.first, oldest.fit.slope > 0, now - oldest.time >= window / 3,
+              oldest.fit.slopeLower > fit.slopeUpper
+        else { return nil }
+        let ratio = max(0, fit.slope) / oldest.fit.slope
+        return pow(ratio, window / (now - oldest.time))
+    }
+
+    private mutating func assess(_ sample: TrendSample, limits: MemoryLimits, now: Double) -> TrendAssessment {
+        overLimit = Self.isOverLimit(rss: sample.rssBytes, limits: limits, policy: policy, wasOver: overLimit)
         guard let analysis else {
             return TrendAssessment(state: overLimit ? .overLimit : .warmingUp)
         }
         let forecast = Forecast(analysis: analysis, sample: sample, limits: limits, now: now, z: policy.intervalZ)
         let observed = now - (firstTime ?? now)
         let fullWindow = observed >= policy.window
-            && analysis.bucketCount >= max(policy.minBuckets, floors.closed.count / 2)
-            && analysis.span >= policy.window / 2
-        let state: TrendState
-        if overLimit {
-            state = .overLimit
-        } else if !fullWindow {
-            state = .warmingUp
-        } else {
-            state = Self.classify(analysis, forecast: forecast, policy: policy)
-        }
+            && analysis.bucketCount >= max(policy.minBuckets, floors.bucketsPerWindow / 2)
+        let trend = fullWindow
+            ? Self.classify(analysis, forecast: forecast, previous: trendState, policy: policy)
+            : TrendState.warmingUp
+        trendState = trend
+        let state = overLimit ? .overLimit : trend
         let perHour = 3600.0
         let showsForecast = state == .growing || state == .leaking || state == .overLimit
         return TrendAssessment(
@@ -78,9 +112,13 @@ public struct TrendTracker: Sendable {
         )
     }
 
-    static func isOverLimit(rss: Double, limits: MemoryLimits, fraction: Double) -> Bool {
-        if let rssMax = limits.rssMaxBytes, rssMax > 0, rss > rssMax { return true }
-        if let cgroup = limits.cgroupBytes, cgroup > 0, rss > fraction * cgroup { return true }
+    /// RSS over `rss_max` or over `overLimitFraction` of the cgroup limit. Once over, it stays
+    /// over until RSS falls `overLimitHysteresis` (a fraction) below the line, so noise at the
+    /// line does not make the state flap.
+    static func isOverLimit(rss: Double, limits: MemoryLimits, policy: TrendPolicy, wasOver: Bool) -> Bool {
+        let margin = wasOver ? 1 - policy.overLimitHysteresis : 1
+        if let rssMax = limits.rssMaxBytes, rssMax > 0, rss > margin * rssMax { return true }
+        if let cgroup = limits.cgroupBytes, cgroup > 0, rss > margin * policy.overLimitFraction * cgroup { return true }
         return false
     }
 }

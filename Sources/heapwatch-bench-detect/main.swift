@@ -1,0 +1,124 @@
+import HeapwatchTrend
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// heapwatch-bench-detect [TRACES_DIR]: runs the detector and two naive baselines over the
+// synthetic corpus and the recorded traces, prints one row per case and a summary.
+// Exit status 1 when a target is missed.
+
+// heapwatch-bench-detect --case TEXT: prints the state changes of the matching cases instead.
+var arguments = Array(CommandLine.arguments.dropFirst())
+var traceFilter: String?
+if let i = arguments.firstIndex(of: "--case"), i + 1 < arguments.count {
+    traceFilter = arguments[i + 1]
+    arguments.removeSubrange(i...(i + 1))
+}
+let tracesDirectory = arguments.first ?? "Benchmarks/traces"
+
+func readTraces(_ directory: String) -> [(name: String, text: String)] {
+    guard let dir = opendir(directory) else { return [] }
+    defer { closedir(dir) }
+    var files: [(String, String)] = []
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        guard name.hasSuffix(".csv"), let file = fopen("\(directory)/\(name)", "r") else { continue }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, file)
+            if n <= 0 { break }
+            bytes.append(contentsOf: buffer[0..<n])
+        }
+        fclose(file)
+        files.append((name, String(decoding: bytes, as: UTF8.self)))
+    }
+    return files
+}
+
+let policy = TrendPolicy()
+let cases = Corpus.synthetic(policy: policy) + RecordedTraces.load(directory: tracesDirectory, files: readTraces(tracesDirectory))
+
+if let traceFilter {
+    for c in cases where c.name.contains(traceFilter) {
+        print("== \(c.name)")
+        var tracker = TrendTracker(policy: c.policy)
+        var last: TrendState?
+        for s in c.samples {
+            let a = tracker.record(s, limits: c.limits)
+            if a.state != last {
+                let mib = SyntheticTrace.mib
+                func f(_ x: Double?) -> String { x.map { String(Int(($0 / mib).rounded())) } ?? "-" }
+                print("\(Report.pad(Report.duration(s.time), 8)) \(Report.pad(a.state.rawValue, 11)) slope \(f(a.slopeBytesPerHour)) [\(f(a.slopeLowerBytesPerHour)), \(f(a.slopeUpperBytesPerHour))] recent \(f(a.recentSlopeBytesPerHour)) conf \(Int(a.confidence * 1000))‰ floor \(f(a.floorBytes)) eta \(a.etaSeconds.map(Report.duration) ?? "-")")
+                last = a.state
+            }
+        }
+    }
+    exit(0)
+}
+
+print("heapwatch-bench-detect: window \(Int(policy.window / 60))m, growth_max \(Int(policy.growthMax / SyntheticTrace.mib))MiB/h, 5 s ticks (synthetic)")
+print("latency = time from leak start to first alert; false = alerts on a non-leak or before the leak starts")
+print("ETA err = (forecast − true time to crash)/true at the first `leaking`; ETA ok = share of `leaking` ticks within ±20 %\n")
+
+let header = [
+    Report.pad("case", 34), Report.pad("heapwatch", 10), Report.pad("false", 6), Report.pad("grow!", 6),
+    Report.pad("final", 11), Report.pad("ETA err", 8), Report.pad("ETA ok", 7), Report.pad("snapshots", 9),
+    "| ", Report.pad("PM2", 8), Report.pad("false", 6), "| ", Report.pad("memwatch", 9), "false",
+].joined()
+var group = ""
+var misses: [String] = []
+var latencies30: [Double] = []
+var etaErrors: [Double] = []
+for c in cases {
+    if c.group != group {
+        group = c.group
+        print("\n== \(group)")
+        print(header)
+    }
+    let r = Evaluation.run(c)
+    let detected: String
+    if c.isLeak {
+        let latency = c.mustLeak ? r.heapwatch.latency : r.growingLatency
+        detected = latency.map(Report.duration) ?? "missed"
+        if latency == nil { misses.append("\(c.name): not detected") }
+    } else {
+        detected = "-"
+    }
+    if r.heapwatch.falseAlerts > 0 { misses.append("\(c.name): \(r.heapwatch.falseAlerts) false leaking") }
+    if c.name.hasPrefix("leak 30M/h σ"), let l = r.heapwatch.latency { latencies30.append(l) }
+    if let e = r.etaErrorAtDetection { etaErrors.append(abs(e)) }
+    let row = [
+        Report.pad(c.name, 34),
+        Report.pad(detected + (c.isLeak && !c.mustLeak ? "ᵍ" : ""), 10),
+        Report.pad("\(r.heapwatch.falseAlerts)", 6),
+        Report.pad(c.isLeak ? "-" : "\(r.falseGrowing)", 6),
+        Report.pad(r.finalState.rawValue, 11),
+        Report.pad(Report.percent(r.etaErrorAtDetection), 8),
+        Report.pad(r.etaWithin20.map { "\(Int(($0 * 100).rounded()))%" } ?? "-", 7),
+        Report.pad("\(r.captures.count)", 9),
+        "| ", Report.pad(Report.detection(r.threshold, isLeak: c.isLeak), 8), Report.pad("\(r.threshold.falseAlerts)", 6),
+        "| ", Report.pad(Report.detection(r.memwatch, isLeak: c.isLeak), 9), "\(r.memwatch.falseAlerts)",
+    ].joined()
+    print(row)
+}
+print("\nᵍ leak at or under growth_max: detection = first `growing`")
+if !latencies30.isEmpty {
+    print("30 MiB/h leaks: worst latency \(Report.duration(latencies30.max() ?? 0)) (target ≤ 20m)")
+}
+if !etaErrors.isEmpty {
+    let within = etaErrors.filter { $0 <= 0.2 }.count
+    print("ETA at first `leaking`: \(within)/\(etaErrors.count) within ±20 %, worst \(Report.percent(etaErrors.max()))")
+}
+if misses.isEmpty {
+    print("all targets met")
+} else {
+    print("missed:")
+    for m in misses { print("  \(m)") }
+    exit(1)
+}
