@@ -4,6 +4,25 @@
 /// roughly constant). The V8 heap limit is compared with the heapUsed floor when heap figures
 /// are known.
 struct Forecast: Sendable, Equatable {
+    /// A line through `level` at `now` with a slope interval; bytes and bytes per second.
+    struct Line: Sendable, Equatable {
+        var level: Double
+        var slope: Double
+        var slopeLower: Double
+        var slopeUpper: Double
+
+        init(level: Double, slope: Double, slopeLower: Double, slopeUpper: Double) {
+            self.level = level
+            self.slope = slope
+            self.slopeLower = slopeLower
+            self.slopeUpper = slopeUpper
+        }
+
+        init(_ fit: Statistics.TheilSen, at now: Double) {
+            self.init(level: fit.value(at: now), slope: fit.slope, slopeLower: fit.slopeLower, slopeUpper: fit.slopeUpper)
+        }
+    }
+
     var effectiveLimit: Double?
     /// Seconds from now; 0 when already past; nil when the trend does not reach a limit.
     var eta: Double?
@@ -11,18 +30,20 @@ struct Forecast: Sendable, Equatable {
     var etaLower: Double?
     var etaUpper: Double?
 
-    init(analysis: FloorAnalysis, sample: TrendSample, limits: MemoryLimits, now: Double, z: Double) {
-        struct Candidate { var gap: Double; var fit: Statistics.TheilSen }
-        var candidates: [Candidate] = []
+    /// - Parameters:
+    ///   - anon: the anon floor trend now.
+    ///   - excursion: how far anon climbs above its floor, bytes.
+    ///   - heap: the heapUsed floor trend now, when heap figures are known.
+    init(anon: Line, excursion: Double, heap: Line?, sample: TrendSample, limits: MemoryLimits) {
+        var candidates: [(gap: Double, line: Line)] = []
         var smallest: Double?
         let nonAnon = max(0, sample.rssBytes - sample.anonBytes)
-        let peakNow = analysis.fit.value(at: now) + analysis.excursion
         for limit in [limits.cgroupBytes, limits.cgroupHighBytes, limits.rssMaxBytes].compactMap({ $0 }) where limit > 0 {
-            candidates.append(Candidate(gap: limit - nonAnon - peakNow, fit: analysis.fit))
+            candidates.append((limit - nonAnon - anon.level - excursion, anon))
             smallest = min(smallest ?? limit, limit)
         }
-        if let v8 = limits.v8HeapLimitBytes, v8 > 0, sample.heapUsedBytes != nil, let heapFit = analysis.heapFit {
-            candidates.append(Candidate(gap: v8 - heapFit.value(at: now), fit: heapFit))
+        if let v8 = limits.v8HeapLimitBytes, v8 > 0, sample.heapUsedBytes != nil, let heap {
+            candidates.append((v8 - heap.level, heap))
             smallest = min(smallest ?? v8, v8)
         }
         effectiveLimit = smallest
@@ -32,8 +53,8 @@ struct Forecast: Sendable, Equatable {
             return slope > 0 ? gap / slope : nil
         }
         func earliest(_ values: [Double?]) -> Double? { values.compactMap { $0 }.min() }
-        eta = earliest(candidates.map { time($0.gap, $0.fit.slope) })
-        etaLower = earliest(candidates.map { time($0.gap, $0.fit.slopeUpper) })
-        etaUpper = earliest(candidates.map { time($0.gap, $0.fit.slopeLower) })
+        eta = earliest(candidates.map { time($0.gap, $0.line.slope) })
+        etaLower = earliest(candidates.map { time($0.gap, $0.line.slopeUpper) })
+        etaUpper = earliest(candidates.map { time($0.gap, $0.line.slopeLower) })
     }
 }

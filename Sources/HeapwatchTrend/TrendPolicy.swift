@@ -5,6 +5,8 @@ public struct TrendPolicy: Sendable, Equatable {
     public var window: Double
     /// Floor growth above which the process is `leaking`, bytes per hour.
     public var growthMax: Double
+    /// Seconds of floor history (in coarser buckets) the forecast may draw its slope from.
+    public var forecastWindow: Double
     /// Capture a `near_limit` snapshot once the forecast crash is closer than this, seconds.
     public var captureBefore: Double
     /// Minimum seconds between two captures of one process instance.
@@ -59,6 +61,7 @@ public struct TrendPolicy: Sendable, Equatable {
         window: Double = 900,
         growthMax: Double = 20 * 1_048_576,
         captureBefore: Double = 1800,
+        forecastWindow: Double = 7200,
         cooldown: Double = 3600,
         maxBuckets: Int = 120,
         minTicksPerBucket: Int = 3,
@@ -83,6 +86,7 @@ public struct TrendPolicy: Sendable, Equatable {
         self.window = window
         self.growthMax = growthMax
         self.captureBefore = captureBefore
+        self.forecastWindow = forecastWindow
         self.cooldown = cooldown
         self.maxBuckets = maxBuckets
         self.minTicksPerBucket = minTicksPerBucket

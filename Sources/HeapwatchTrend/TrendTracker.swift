@@ -16,6 +16,9 @@ import Darwin
 public struct TrendTracker: Sendable {
     public let policy: TrendPolicy
     private var floors: FloorWindow
+    /// A longer, coarser history of the floor (`forecastWindow`), for a steadier forecast slope.
+    private var longFloors: FloorWindow
+    private var longFit: Statistics.TheilSen?
     private var firstTime: Double?
     private var lastTime: Double?
     private var analysis: FloorAnalysis?
@@ -40,6 +43,11 @@ public struct TrendTracker: Sendable {
             maxBuckets: policy.maxBuckets,
             minTicksPerBucket: policy.minTicksPerBucket
         )
+        longFloors = FloorWindow(
+            window: max(policy.window, policy.forecastWindow),
+            maxBuckets: policy.maxBuckets,
+            minTicksPerBucket: policy.minTicksPerBucket
+        )
     }
 
     /// Takes one sample and returns the new assessment. A sample not later than the previous one
@@ -52,6 +60,16 @@ public struct TrendTracker: Sendable {
         }
         if firstTime == nil { firstTime = sample.time }
         lastTime = sample.time
+        if longFloors.add(sample) {
+            let buckets = longFloors.closed
+            longFit = longFloors.closedSpan >= 2 * policy.window
+                ? FloorAnalysis.bestScale(
+                    times: buckets.map { longFloors.centerTime(of: $0) },
+                    floors: buckets.map(\.minAnon),
+                    policy: policy
+                )?.0
+                : nil
+        }
         if floors.add(sample) {
             analysis = FloorAnalysis(floors, policy: policy)
             if var current = analysis {
@@ -67,7 +85,7 @@ public struct TrendTracker: Sendable {
 
     /// Items held in memory (buckets, pending samples, slope history): stays bounded however long
     /// it runs.
-    public var storedItemCount: Int { floors.storedCount + slopeHistory.count }
+    public var storedItemCount: Int { floors.storedCount + longFloors.storedCount + slopeHistory.count }
 
     /// How the window slope changed from the oldest remembered one to now, scaled to one window:
     /// (now / then)^(window / Δt). Nil unless the oldest is at least a third of a window old and
@@ -85,7 +103,13 @@ public struct TrendTracker: Sendable {
         guard let analysis else {
             return TrendAssessment(state: overLimit ? .overLimit : .warmingUp)
         }
-        let forecast = Forecast(analysis: analysis, sample: sample, limits: limits, now: now, z: policy.intervalZ)
+        let forecast = Forecast(
+            anon: forecastLine(analysis, now: now),
+            excursion: analysis.excursion,
+            heap: analysis.heapFit.map { Forecast.Line($0, at: now) },
+            sample: sample,
+            limits: limits
+        )
         let observed = now - (firstTime ?? now)
         let fullWindow = observed >= policy.window
             && analysis.bucketCount >= max(policy.minBuckets, floors.bucketsPerWindow / 2)
@@ -110,6 +134,15 @@ public struct TrendTracker: Sendable {
             etaUpperSeconds: showsForecast ? forecast.etaUpper : nil,
             spanSeconds: analysis.span
         )
+    }
+
+    /// The floor now from the window's fit, with the slope of the long history when that history
+    /// spans two windows and its slope lies inside the window's interval (steady growth: more
+    /// data, a tighter forecast); otherwise the window's own slope.
+    private func forecastLine(_ analysis: FloorAnalysis, now: Double) -> Forecast.Line {
+        let short = Forecast.Line(analysis.fit, at: now)
+        guard let longFit, longFit.slope >= short.slopeLower, longFit.slope <= short.slopeUpper else { return short }
+        return Forecast.Line(level: short.level, slope: longFit.slope, slopeLower: longFit.slopeLower, slopeUpper: longFit.slopeUpper)
     }
 
     /// RSS over `rss_max` or over `overLimitFraction` of the cgroup limit. Once over, it stays

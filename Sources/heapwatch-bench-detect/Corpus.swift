@@ -23,7 +23,9 @@ enum Corpus {
                     t.sawtoothAmplitude = amplitude
                     t.sawtoothPeriod = period
                     t.seed = nextSeed()
-                    cases.append(leak("leak \(Int(rate))M/h σ\(Int(noise))M\(sawName)", t, crashAfter: 4 * hour, policy: policy))
+                    var c = leak("leak \(Int(rate))M/h σ\(Int(noise))M\(sawName)", t, crashAfter: 4 * hour, policy: policy)
+                    c.stress = period >= policy.window / 3
+                    cases.append(c)
                 }
             }
         }
@@ -62,16 +64,18 @@ enum Corpus {
         }
 
         // Non-leaks, 6 h each.
-        func flat(_ name: String, _ configure: (inout SyntheticTrace) -> Void) {
+        func flat(_ name: String, stress: Bool = false, _ configure: (inout SyntheticTrace) -> Void) {
             var t = SyntheticTrace(duration: 6 * hour)
             t.seed = nextSeed()
             configure(&t)
-            cases.append(nonLeak(name, t, policy: policy))
+            var c = nonLeak(name, t, policy: policy)
+            c.stress = stress
+            cases.append(c)
         }
         flat("flat 200M σ2M") { _ in }
         flat("large flat 2G σ8M") { $0.baseBytes = 2048 * mib; $0.noiseBytes = 8 * mib }
         for (tau, bytes) in [(120.0, 100.0), (300, 300), (600, 300)] {
-            flat("warm-up exp τ\(Int(tau / 60))m +\(Int(bytes))M") {
+            flat("warm-up exp τ\(Int(tau / 60))m +\(Int(bytes))M", stress: tau > 300) {
                 $0.warmUp = .exponential(bytes: bytes * mib, tau: tau)
                 $0.sawtoothAmplitude = 20 * mib
             }
@@ -94,7 +98,7 @@ enum Corpus {
         flat("steps +300M, −200M") {
             $0.steps = [.init(time: 3600, bytes: 300 * mib), .init(time: 7200, bytes: -200 * mib)]
         }
-        flat("wander σ4M τ30m") { $0.wanderBytes = 4 * mib }
+        flat("wander σ4M τ30m", stress: true) { $0.wanderBytes = 4 * mib }
         return cases
     }
 

@@ -72,9 +72,13 @@ let header = [
     "| ", Report.pad("PM2", 8), Report.pad("false", 6), "| ", Report.pad("memwatch", 9), "false",
 ].joined()
 var group = ""
-var misses: [String] = []
+var problems: [String] = []
+var limitations: [String] = []
 var latencies30: [Double] = []
-var etaErrors: [Double] = []
+var etaAtDetection: [Double] = []
+var etaTicksWithin: [Double] = []
+var falseOnTargets = 0
+var falseOnStress = 0
 for c in cases {
     if c.group != group {
         group = c.group
@@ -82,20 +86,31 @@ for c in cases {
         print(header)
     }
     let r = Evaluation.run(c)
-    let detected: String
-    if c.isLeak {
-        let latency = c.mustLeak ? r.heapwatch.latency : r.growingLatency
-        detected = latency.map(Report.duration) ?? "missed"
-        if latency == nil { misses.append("\(c.name): not detected") }
-    } else {
-        detected = "-"
+    let latency = c.mustLeak ? r.heapwatch.latency : r.growingLatency
+    let detected = c.isLeak ? (latency.map(Report.duration) ?? "missed") : "-"
+    let note = (c.isLeak && !c.mustLeak ? "ᵍ" : "") + (c.stress ? "ˢ" : "")
+    if c.isLeak, latency == nil {
+        (c.stress || !c.mustLeak ? { limitations.append("\(c.name): not detected") } : { problems.append("\(c.name): not detected") })()
     }
-    if r.heapwatch.falseAlerts > 0 { misses.append("\(c.name): \(r.heapwatch.falseAlerts) false leaking") }
-    if c.name.hasPrefix("leak 30M/h σ"), let l = r.heapwatch.latency { latencies30.append(l) }
-    if let e = r.etaErrorAtDetection { etaErrors.append(abs(e)) }
+    if r.heapwatch.falseAlerts > 0 {
+        if c.stress {
+            falseOnStress += r.heapwatch.falseAlerts
+            limitations.append("\(c.name): \(r.heapwatch.falseAlerts) false leaking")
+        } else {
+            falseOnTargets += r.heapwatch.falseAlerts
+            problems.append("\(c.name): \(r.heapwatch.falseAlerts) false leaking")
+        }
+    }
+    if c.name.hasPrefix("leak 30M/h σ"), !c.stress {
+        if let l = r.heapwatch.latency { latencies30.append(l) } else { latencies30.append(.infinity) }
+    }
+    if c.mustLeak, !c.stress, c.crashTime != nil {
+        if let e = r.etaErrorAtDetection { etaAtDetection.append(abs(e)) }
+        if let w = r.etaWithin20 { etaTicksWithin.append(w) }
+    }
     let row = [
-        Report.pad(c.name, 34),
-        Report.pad(detected + (c.isLeak && !c.mustLeak ? "ᵍ" : ""), 10),
+        Report.pad(c.name + note, 34),
+        Report.pad(detected, 10),
         Report.pad("\(r.heapwatch.falseAlerts)", 6),
         Report.pad(c.isLeak ? "-" : "\(r.falseGrowing)", 6),
         Report.pad(r.finalState.rawValue, 11),
@@ -107,18 +122,28 @@ for c in cases {
     ].joined()
     print(row)
 }
-print("\nᵍ leak at or under growth_max: detection = first `growing`")
-if !latencies30.isEmpty {
-    print("30 MiB/h leaks: worst latency \(Report.duration(latencies30.max() ?? 0)) (target ≤ 20m)")
+print("""
+
+ᵍ leak at or under growth_max: detection = first `growing`
+ˢ stress case, beyond what one window can tell apart: reported, not held to the targets
+grow! = entries into `growing` on a non-leak (each costs a baseline snapshot); snapshots = captures the planner asked for
+""")
+print("Targets")
+let worst30 = latencies30.max() ?? .infinity
+print("  30 MiB/h leak at 5 s ticks detected within 20m: worst \(worst30.isFinite ? Report.duration(worst30) : "missed") over \(latencies30.count) cases — \(worst30 <= 1200 ? "met" : "MISSED")")
+print("  zero false `leaking` on non-leak traces: \(falseOnTargets) — \(falseOnTargets == 0 ? "met" : "MISSED") (stress cases: \(falseOnStress))")
+if !etaAtDetection.isEmpty {
+    let atDetection = etaAtDetection.filter { $0 <= 0.2 }.count
+    let sorted = etaTicksWithin.sorted()
+    let meanTicks = etaTicksWithin.reduce(0, +) / Double(max(1, etaTicksWithin.count))
+    print("  ETA within ±20 % once leaking: at the first `leaking` \(atDetection)/\(etaAtDetection.count) cases; over all `leaking` ticks \(Int((meanTicks * 100).rounded()))% on average, worst case \(Int(((sorted.first ?? 0) * 100).rounded()))%")
 }
-if !etaErrors.isEmpty {
-    let within = etaErrors.filter { $0 <= 0.2 }.count
-    print("ETA at first `leaking`: \(within)/\(etaErrors.count) within ±20 %, worst \(Report.percent(etaErrors.max()))")
+if !limitations.isEmpty {
+    print("\nLimitations (not targets):")
+    for l in limitations { print("  \(l)") }
 }
-if misses.isEmpty {
-    print("all targets met")
-} else {
-    print("missed:")
-    for m in misses { print("  \(m)") }
+if !problems.isEmpty {
+    print("\nMissed:")
+    for p in problems { print("  \(p)") }
     exit(1)
 }
