@@ -80,7 +80,7 @@ public struct TrendPolicy: Sendable, Equatable {
         holdSignificance: Double = 0.02,
         burstyFraction: Double = 0.25,
         burstyMinBytes: Double = 32 * 1_048_576,
-        recovery: Double = 1800,
+        recovery: Double = 7200,
         retryDelay: Double = 300
     ) {
         self.window = window

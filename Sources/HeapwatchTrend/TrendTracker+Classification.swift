@@ -2,8 +2,11 @@ extension TrendTracker {
     /// The state of a full window that is not over the limit. `previous` gives hysteresis: a
     /// `leaking` or `growing` process keeps its state on weaker evidence than it took to enter it,
     /// so noise does not make it flap.
+    ///
+    /// `long` is the same analysis over the forecast window (when it spans two windows): a leak too
+    /// slow to show inside one window is `growing` when the long history passes the same tests.
     static func classify(
-        _ a: FloorAnalysis, forecast: Forecast, previous: TrendState, policy: TrendPolicy
+        _ a: FloorAnalysis, long: FloorAnalysis?, forecast: Forecast, previous: TrendState, policy: TrendPolicy
     ) -> TrendState {
         let slope = a.fit.slope
         let growthMax = policy.growthMax / 3600
@@ -42,10 +45,29 @@ extension TrendTracker {
         if previous == .growing || previous == .leaking, stillSignificant, floorAbove, worthNaming {
             return .growing
         }
+        if let long, slowGrowth(long, nearLimit: nearLimit, holding: previous == .growing || previous == .leaking, policy: policy) {
+            return .growing
+        }
         if a.swing > max(policy.burstyMinBytes, policy.burstyFraction * a.medianFloor) {
             return .bursty
         }
         return .ok
     }
-}
 
+    /// A slow, steady rise over the long history: significant, every third above the one before
+    /// without slowing down, the last third still rising at half the pace, and worth naming.
+    /// When `holding` (already growing), a significant rise whose last third is above the first
+    /// is enough.
+    static func slowGrowth(_ l: FloorAnalysis, nearLimit: Bool, holding: Bool, policy: TrendPolicy) -> Bool {
+        let slope = l.fit.slope
+        let alpha = holding ? policy.holdSignificance : policy.significance
+        guard slope > 0, l.trend.z > 0, l.trend.pUpward < alpha else { return false }
+        guard slope >= policy.growingMinRatio * policy.growthMax / 3600 || nearLimit else { return false }
+        if holding { return l.thirdFloors[2] > l.thirdFloors[0] && l.lateRise > 0 }
+        let pace = policy.floorRiseRatio * slope * l.thirdSeconds
+        return l.earlyRise >= pace && l.lateRise >= pace
+            && l.lateRise >= policy.decelerationRatio * l.earlyRise
+            && l.earlyRise >= policy.accelerationRatio * l.lateRise
+            && l.recentSlope >= policy.recentSlopeRatio * slope
+    }
+}

@@ -18,7 +18,7 @@ public struct TrendTracker: Sendable {
     private var floors: FloorWindow
     /// A longer, coarser history of the floor (`forecastWindow`), for a steadier forecast slope.
     private var longFloors: FloorWindow
-    private var longFit: Statistics.TheilSen?
+    private var longAnalysis: FloorAnalysis?
     private var firstTime: Double?
     private var lastTime: Double?
     private var analysis: FloorAnalysis?
@@ -61,14 +61,7 @@ public struct TrendTracker: Sendable {
         if firstTime == nil { firstTime = sample.time }
         lastTime = sample.time
         if longFloors.add(sample) {
-            let buckets = longFloors.closed
-            longFit = longFloors.closedSpan >= 2 * policy.window
-                ? FloorAnalysis.bestScale(
-                    times: buckets.map { longFloors.centerTime(of: $0) },
-                    floors: buckets.map(\.minAnon),
-                    policy: policy
-                )?.0
-                : nil
+            longAnalysis = longFloors.closedSpan >= 2 * policy.window ? FloorAnalysis(longFloors, policy: policy) : nil
         }
         if floors.add(sample) {
             analysis = FloorAnalysis(floors, policy: policy)
@@ -114,7 +107,7 @@ public struct TrendTracker: Sendable {
         let fullWindow = observed >= policy.window
             && analysis.bucketCount >= max(policy.minBuckets, floors.bucketsPerWindow / 2)
         let trend = fullWindow
-            ? Self.classify(analysis, forecast: forecast, previous: trendState, policy: policy)
+            ? Self.classify(analysis, long: longAnalysis, forecast: forecast, previous: trendState, policy: policy)
             : TrendState.warmingUp
         trendState = trend
         let state = overLimit ? .overLimit : trend
@@ -141,7 +134,8 @@ public struct TrendTracker: Sendable {
     /// data, a tighter forecast); otherwise the window's own slope.
     private func forecastLine(_ analysis: FloorAnalysis, now: Double) -> Forecast.Line {
         let short = Forecast.Line(analysis.fit, at: now)
-        guard let longFit, longFit.slope >= short.slopeLower, longFit.slope <= short.slopeUpper else { return short }
+        guard let longFit = longAnalysis?.fit, longFit.slope >= short.slopeLower, longFit.slope <= short.slopeUpper
+        else { return short }
         return Forecast.Line(level: short.level, slope: longFit.slope, slopeLower: longFit.slopeLower, slopeUpper: longFit.slopeUpper)
     }
 

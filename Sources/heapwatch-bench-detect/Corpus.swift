@@ -12,7 +12,8 @@ enum Corpus {
         var seed: UInt64 = 1
         func nextSeed() -> UInt64 { seed += 1; return seed }
 
-        // Leaks: rate × noise × sawtooth. The limit is set so the floor crashes 4 h after the start.
+        // Leaks: rate × noise × sawtooth. The limit is set so the sawtooth's top crashes 4 h after
+        // the start, or later for slow leaks so they start under 62 % of it.
         let saws: [(String, Double, Double)] = [("", 0, 60), (" saw30M/60s", 30 * mib, 60), (" saw100M/5m", 100 * mib, 300)]
         for rate in [5.0, 10, 30, 50, 100, 200] {
             for noise in [1.0, 4] {
@@ -23,7 +24,10 @@ enum Corpus {
                     t.sawtoothAmplitude = amplitude
                     t.sawtoothPeriod = period
                     t.seed = nextSeed()
-                    var c = leak("leak \(Int(rate))M/h σ\(Int(noise))M\(sawName)", t, crashAfter: 4 * hour, policy: policy)
+                    let start = t.baseBytes + amplitude + t.fileBytes
+                    let crashAfter = max(4 * hour, 0.6 * start / (rate * mib) * hour)
+                    t.duration = crashAfter + 600
+                    var c = leak("leak \(Int(rate))M/h σ\(Int(noise))M\(sawName)", t, crashAfter: crashAfter, policy: policy)
                     c.stress = period >= policy.window / 3
                     cases.append(c)
                 }
