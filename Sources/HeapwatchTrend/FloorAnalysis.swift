@@ -16,6 +16,12 @@ struct FloorAnalysis: Sendable, Equatable {
     var thirdFloors: [Double]
     /// Seconds per third.
     var thirdSeconds: Double
+    /// Largest fall of the floor (at `scale`) below an earlier value in the window, bytes: a
+    /// leak's floor does not fall back; held uploads and caches that are released do.
+    var drawdown: Double
+    /// Robust spread of the floor around the trend line at `scale` (1.4826 × median absolute
+    /// residual), bytes.
+    var noise: Double
     /// Median floor, bytes.
     var medianFloor: Double
     /// Highest anon minus lowest floor over the window, bytes.
@@ -51,6 +57,18 @@ struct FloorAnalysis: Sendable, Equatable {
         recentSlope = Self.recentSlope(times: times, floors: anon, scale: scale, policy: policy)
         thirdFloors = Self.thirdLevels(times: times, floors: anon, scale: scale)
         thirdSeconds = (times[n - 1] - times[0]) / 3
+        // At the trend's scale: the floor the slope was measured on must not fall back much.
+        let points = Self.merged(floors: anon, scale: scale)
+        var peak = -Double.infinity
+        var fall = 0.0
+        for value in points {
+            peak = max(peak, value)
+            fall = max(fall, peak - value)
+        }
+        drawdown = fall
+        let pointTimes = Self.merged(floors: times, scale: scale, combine: { $0.reduce(0, +) / Double($0.count) })
+        let residuals = zip(pointTimes, points).map { abs($1 - fit.value(at: $0)) }
+        noise = 1.4826 * (Statistics.median(residuals) ?? 0)
         medianFloor = Statistics.median(anon) ?? 0
         swing = (buckets.map(\.maxAnon).max() ?? 0) - (anon.min() ?? 0)
         let above = zip(times, buckets).map { $1.maxAnon - fit.value(at: $0) }.sorted()
@@ -126,5 +144,19 @@ struct FloorAnalysis: Sendable, Equatable {
             let values = groups.filter { $0.time >= lower && $0.time < upper }.map(\.floor)
             return Statistics.median(values) ?? floors[min(n - 1, k * n / 3)]
         }
+    }
+
+    /// Values merged by `scale` (by default the minimum of each group; groups aligned to the
+    /// newest bucket), oldest first.
+    static func merged(
+        floors: [Double], scale: Int, combine: (ArraySlice<Double>) -> Double = { $0.min() ?? 0 }
+    ) -> [Double] {
+        var out: [Double] = []
+        var end = floors.count
+        while end - scale >= 0 {
+            out.append(combine(floors[(end - scale)..<end]))
+            end -= scale
+        }
+        return out.reversed()
     }
 }

@@ -32,6 +32,10 @@ public struct TrendPolicy: Sendable, Equatable {
     /// Not `leaking` while the window slope, scaled to one window, falls below this fraction of
     /// what it was up to a window ago: growth that settles is a warm-up.
     public var settlingRatio: Double
+    /// `leaking` needs the floor's largest fall in the window ≤ `drawdownRatio` × its rise (first
+    /// to last third) + `drawdownNoise` × its spread around the trend.
+    public var drawdownRatio: Double
+    public var drawdownNoise: Double
     /// `leaking` needs the lower end of the slope interval ≥ this × `growthMax`.
     public var lowerSlopeRatio: Double
     /// `leaking` needs the Theil–Sen slope of the last third of the window ≥ this × `growthMax`
@@ -72,6 +76,8 @@ public struct TrendPolicy: Sendable, Equatable {
         decelerationRatio: Double = 0.4,
         accelerationRatio: Double = 0.2,
         settlingRatio: Double = 0.5,
+        drawdownRatio: Double = 0.5,
+        drawdownNoise: Double = 4,
         lowerSlopeRatio: Double = 0.5,
         recentSlopeRatio: Double = 0.5,
         growingMinRatio: Double = 0.25,
@@ -97,6 +103,8 @@ public struct TrendPolicy: Sendable, Equatable {
         self.decelerationRatio = decelerationRatio
         self.accelerationRatio = accelerationRatio
         self.settlingRatio = settlingRatio
+        self.drawdownRatio = drawdownRatio
+        self.drawdownNoise = drawdownNoise
         self.lowerSlopeRatio = lowerSlopeRatio
         self.recentSlopeRatio = recentSlopeRatio
         self.growingMinRatio = growingMinRatio

@@ -27,14 +27,17 @@ extension TrendTracker {
         let settling = (a.slopeDecay ?? 1) < policy.settlingRatio
         // The slope interval must clear a good part of growth_max, not just zero.
         let clearlyAbove = a.fit.slopeLower >= policy.lowerSlopeRatio * growthMax
-        if significant, slope > growthMax, clearlyAbove, keepsRising, recentClimbs, !settling,
+        // A leak's floor does not fall back much: a large fall means held memory that is released.
+        let noFallBack = a.drawdown <= policy.drawdownRatio * max(0, a.thirdFloors[2] - a.thirdFloors[0]) + policy.drawdownNoise * a.noise
+        if significant, slope > growthMax, clearlyAbove, keepsRising, recentClimbs, !settling, noFallBack,
            a.earlyRise >= pace, a.lateRise >= pace {
             return .leaking
         }
         // Hysteresis: a leak stays a leak while the window still rises clearly.
         let stillSignificant = slope > 0 && a.trend.z > 0 && a.trend.pUpward < policy.holdSignificance
         let floorAbove = a.thirdFloors[2] > a.thirdFloors[0]
-        if previous == .leaking, stillSignificant, slope > 0.5 * growthMax, floorAbove, !settling {
+        if previous == .leaking, stillSignificant, slope > 0.5 * growthMax, floorAbove, !settling,
+           a.lateRise > 0, a.recentSlope > -growthMax {
             return .leaking
         }
         let nearLimit = (forecast.eta ?? .infinity) < policy.captureBefore

@@ -96,8 +96,13 @@ enum Corpus {
             }
         }
         flat("sawtooth 300M/2m σ4M") { $0.sawtoothAmplitude = 300 * mib; $0.sawtoothPeriod = 120; $0.noiseBytes = 4 * mib }
-        flat("bursty uploads ≤200M") { $0.burstsPerHour = 30; $0.burstMaxBytes = 200 * mib; $0.burstHold = 90 }
-        flat("bursty uploads ≤500M") { $0.burstsPerHour = 60; $0.burstMaxBytes = 500 * mib; $0.burstHold = 30 }
+        for k in 1...4 {
+            flat("bursty uploads ≤200M #\(k)") { $0.burstsPerHour = 30; $0.burstMaxBytes = 200 * mib; $0.burstHold = 90 }
+        }
+        for k in 1...2 {
+            flat("bursty uploads ≤500M #\(k)") { $0.burstsPerHour = 60; $0.burstMaxBytes = 500 * mib; $0.burstHold = 30 }
+        }
+        flat("bursty uploads ≤200M seed 1") { $0.burstsPerHour = 30; $0.burstMaxBytes = 200 * mib; $0.burstHold = 90; $0.seed = 1 }
         flat("step +80M at 1h") { $0.steps = [.init(time: 3600, bytes: 80 * mib)] }
         flat("steps +300M, −200M") {
             $0.steps = [.init(time: 3600, bytes: 300 * mib), .init(time: 7200, bytes: -200 * mib)]
