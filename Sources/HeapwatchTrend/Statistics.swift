@@ -115,10 +115,10 @@ public enum Statistics {
             }
         }
         guard !slopes.isEmpty else { return nil }
-        slopes.sort()
         let count = slopes.count
         let mid = count / 2
-        let slope = count.isMultiple(of: 2) ? (slopes[mid - 1] + slopes[mid]) / 2 : slopes[mid]
+        let upperMid = select(&slopes, mid)
+        let slope = count.isMultiple(of: 2) ? (select(&slopes, mid - 1) + upperMid) / 2 : upperMid
         let intercept = median(zip(x, y).map { $1 - slope * $0 }) ?? 0
 
         // Sen (1968): with N slopes and C = z·√Var(S), the interval runs from the
@@ -127,8 +127,41 @@ public enum Statistics {
         let nSlopes = Double(count)
         let lowerRank = Int(((nSlopes - c) / 2).rounded(.down))
         let upperRank = Int(((nSlopes + c) / 2).rounded(.up)) + 1
-        let lower = slopes[min(max(lowerRank, 1), count) - 1]
-        let upper = slopes[min(max(upperRank, 1), count) - 1]
+        let lower = select(&slopes, min(max(lowerRank, 1), count) - 1)
+        let upper = select(&slopes, min(max(upperRank, 1), count) - 1)
         return TheilSen(slope: slope, intercept: intercept, slopeLower: lower, slopeUpper: upper)
+    }
+
+    /// The `k`-th smallest element (0-based) of `values`, reordering them (quickselect, expected
+    /// O(n)). Repeated calls on the same array stay correct: they only reorder it.
+    static func select(_ values: inout [Double], _ k: Int) -> Double {
+        precondition(values.indices.contains(k), "select: k out of range")
+        var low = 0
+        var high = values.count - 1
+        while low < high {
+            // Median of three as the pivot guards against sorted input.
+            let middle = low + (high - low) / 2
+            let a = values[low], b = values[middle], c = values[high]
+            let pivot = max(min(a, b), min(max(a, b), c))
+            var i = low
+            var j = high
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while values[j] > pivot { j -= 1 }
+                if i <= j {
+                    values.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if k <= j {
+                high = j
+            } else if k >= i {
+                low = i
+            } else {
+                return values[k]
+            }
+        }
+        return values[k]
     }
 }

@@ -99,3 +99,17 @@ struct StatisticsTests {
         #expect(Statistics.median([4, 1, 3, 2]) == 2.5)
     }
 }
+
+@Suite("Statistics: selection")
+struct SelectionTests {
+    @Test(arguments: [1, 2, 7, 100, 1001])
+    func selectAgreesWithSorting(count: Int) {
+        var rng = SplitMix64(seed: UInt64(count))
+        let values = (0..<count).map { _ in (rng.nextUnit() * 20).rounded() } // many ties
+        let sorted = values.sorted()
+        var work = values
+        for k in [0, count / 3, count / 2, count - 1] {
+            #expect(Statistics.select(&work, k) == sorted[k])
+        }
+    }
+}
