@@ -1,7 +1,9 @@
 /// What the detector and the capture planner need from a target's configuration, plus tuning
 /// knobs with defaults chosen on the `heapwatch-bench-detect` corpus.
 public struct TrendPolicy: Sendable, Equatable {
-    /// Seconds of history the trend is judged on; `leaking` needs a full window of data.
+    /// Seconds of history the trend is judged on; `leaking` needs a full window of data, so the
+    /// window is the floor of the detection latency. Default 15 min (the detection target is
+    /// 20 min); with 30 min leaks are found after about 30 min.
     public var window: Double
     /// Floor growth above which the process is `leaking`, bytes per hour.
     public var growthMax: Double
@@ -22,9 +24,9 @@ public struct TrendPolicy: Sendable, Equatable {
     public var significance: Double
     /// Two-sided normal score of the slope interval and the ETA bounds (1.96 = 95 %).
     public var intervalZ: Double
-    /// `leaking` needs the lowest floor of each third of the window to rise over the previous
-    /// third's by at least this × `growthMax` × a third of the window (a sawtooth's floor, a
-    /// plateau's and a step's do not keep rising).
+    /// `leaking` needs the floor level (median) of each third of the window to rise over the
+    /// previous third's by at least this × `growthMax` × a third of the window (a sawtooth's
+    /// floor, a plateau's and a step's do not keep rising).
     public var floorRiseRatio: Double
     /// `growing`/`leaking` need the rise into the middle third ≥ this × the rise into the last
     /// third: a step looks like a sudden rise after a flat stretch.

@@ -10,9 +10,15 @@ import Darwin
 /// instance gets a new tracker. Pure and clock-free: time comes with the samples.
 ///
 /// The signal is the floor: the per-bucket minimum of `RssAnon` (a bucket is a few ticks), which
-/// removes the fast GC sawtooth. Over the window, Theil–Sen gives the slope and Mann–Kendall its
-/// significance; the lowest floor of each third of the window must keep rising at a pace that
-/// does not slow down, so a warm-up that has plateaued, a step and a sawtooth are not leaks.
+/// removes the fast GC sawtooth; buckets are merged by 2 or 4 when that shows the trend more
+/// clearly (a slower sawtooth). Over the window, Theil–Sen gives the slope and Mann–Kendall its
+/// significance. `leaking` also needs the floor level of each third of the window to keep rising
+/// at a pace that neither slows down (a warm-up settling, a plateau) nor jumps (a step), the last
+/// third to be still climbing, and the floor not to fall back (held memory being released).
+/// A 2 h coarse history steadies the forecast and finds leaks too slow for one window.
+///
+/// Memory: two windows of at most `maxBuckets` + 2 buckets and one slope per bucket, whatever
+/// the run time. Cost per closed bucket: O(buckets²) (Theil–Sen, Mann–Kendall).
 public struct TrendTracker: Sendable {
     public let policy: TrendPolicy
     private var floors: FloorWindow
@@ -29,12 +35,12 @@ public struct TrendTracker: Sendable {
     /// spell over the limit.
     private var trendState: TrendState = .warmingUp
     private var overLimit = false
+    public private(set) var assessment: TrendAssessment = .warmingUp
 
     struct SlopeMark: Sendable {
         var time: Double
         var fit: Statistics.TheilSen
     }
-    public private(set) var assessment: TrendAssessment = .warmingUp
 
     public init(policy: TrendPolicy) {
         self.policy = policy
