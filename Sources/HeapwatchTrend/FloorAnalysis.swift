@@ -29,7 +29,8 @@ struct FloorAnalysis: Sendable, Equatable {
     /// How far anon usually climbs above the floor trend (90th percentile of bucket maxima above
     /// the line), bytes: the GC sawtooth and bursts a crash forecast must leave room for.
     var excursion: Double
-    /// Theil–Sen line of the heapUsed floor, when every bucket of the window has one.
+    /// Theil–Sen line of the heapUsed floor over the buckets that have heap figures (at least
+    /// `minBuckets` of them), nil otherwise.
     var heapFit: Statistics.TheilSen?
     /// Window slope now over window slope up to a window ago, scaled to one window (see
     /// `TrendTracker.slopeDecay`); nil when unknown. Well under 1: growth settling, as a warm-up does.
@@ -74,8 +75,10 @@ struct FloorAnalysis: Sendable, Equatable {
         let above = zip(times, buckets).map { $1.maxAnon - fit.value(at: $0) }.sorted()
         excursion = max(0, above[min(above.count - 1, Int(Double(above.count) * 0.9))])
 
-        let heap = buckets.compactMap(\.minHeap)
-        heapFit = heap.count == n ? Statistics.theilSen(x: times, y: heap, z: policy.intervalZ) : nil
+        let heap = zip(times, buckets).compactMap { time, bucket in bucket.minHeap.map { (time, $0) } }
+        heapFit = heap.count >= max(6, policy.minBuckets)
+            ? Statistics.theilSen(x: heap.map(\.0), y: heap.map(\.1), z: policy.intervalZ)
+            : nil
         bucketCount = n
         span = floors.closedSpan
     }

@@ -4,7 +4,7 @@ struct FloorBucket: Sendable, Equatable {
     var index: Int
     var minAnon: Double
     var maxAnon: Double
-    /// Floor of `heapUsedBytes`; nil unless every sample in the bucket had one.
+    /// Floor of `heapUsedBytes` over the samples that had one; nil when none had.
     var minHeap: Double?
     var count: Int
 
@@ -19,10 +19,8 @@ struct FloorBucket: Sendable, Equatable {
     mutating func add(_ sample: TrendSample) {
         minAnon = min(minAnon, sample.anonBytes)
         maxAnon = max(maxAnon, sample.anonBytes)
-        if let heap = sample.heapUsedBytes, let current = minHeap {
-            minHeap = min(current, heap)
-        } else {
-            minHeap = nil
+        if let heap = sample.heapUsedBytes {
+            minHeap = min(minHeap ?? heap, heap)
         }
         count += 1
     }

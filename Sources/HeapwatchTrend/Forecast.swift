@@ -33,7 +33,8 @@ struct Forecast: Sendable, Equatable {
     /// - Parameters:
     ///   - anon: the anon floor trend now.
     ///   - excursion: how far anon climbs above its floor, bytes.
-    ///   - heap: the heapUsed floor trend now, when heap figures are known.
+    ///   - heap: the heapUsed floor trend now, when heap figures are known; without it the V8
+    ///     heap limit is ignored (it cannot be compared with RSS).
     init(anon: Line, excursion: Double, heap: Line?, sample: TrendSample, limits: MemoryLimits) {
         var candidates: [(gap: Double, line: Line)] = []
         var smallest: Double?
@@ -42,7 +43,7 @@ struct Forecast: Sendable, Equatable {
             candidates.append((limit - nonAnon - anon.level - excursion, anon))
             smallest = min(smallest ?? limit, limit)
         }
-        if let v8 = limits.v8HeapLimitBytes, v8 > 0, sample.heapUsedBytes != nil, let heap {
+        if let v8 = limits.v8HeapLimitBytes, v8 > 0, let heap {
             candidates.append((v8 - heap.level, heap))
             smallest = min(smallest ?? v8, v8)
         }

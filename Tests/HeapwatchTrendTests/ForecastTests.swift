@@ -40,7 +40,7 @@ struct ForecastTests {
         // heapUsed reaches 512 MiB from 400 MiB at 100 MiB/h: 1 h 7 m 12 s.
         #expect(abs(try #require(f.eta) - 112.0 / 100 * 3600) < 1e-6)
 
-        let g = Forecast(anon: anon, excursion: 0, heap: nil, sample: sample, limits: limits)
+        let g = Forecast(anon: anon, excursion: 0, heap: nil, sample: withHeap, limits: limits)
         #expect(g.effectiveLimit == 4096 * mib)
         #expect(abs(try #require(g.eta) - 35.56 * 3600) < 1)
     }
@@ -81,5 +81,23 @@ struct ForecastTests {
             checked += 1
         }
         #expect(checked >= 8)
+    }
+
+    /// With heap figures the V8 limit is the effective one when the heap reaches it first.
+    @Test func trackerForecastsTheV8HeapLimitFromHeapUsed() throws {
+        var tracker = TrendTracker(policy: TrendPolicy())
+        let limits = MemoryLimits(cgroupBytes: 4096 * mib, v8HeapLimitBytes: 400 * mib)
+        var last = TrendAssessment.warmingUp
+        for k in 0...360 { // 30 min at 5 s
+            let t = Double(k) * 5
+            let heap = 100 * mib + 100 * mib * t / 3600 // 100 MiB/h
+            let sample = TrendSample(time: t, anonBytes: heap + 50 * mib, rssBytes: heap + 90 * mib, heapUsedBytes: heap)
+            last = tracker.record(sample, limits: limits)
+        }
+        #expect(last.state == .leaking)
+        #expect(last.effectiveLimitBytes == 400 * mib)
+        // heapUsed is 150 MiB at 30 min: 250 MiB to go at 100 MiB/h.
+        let eta = try #require(last.etaSeconds)
+        #expect(abs(eta - 2.5 * 3600) < 0.05 * 2.5 * 3600)
     }
 }

@@ -43,6 +43,22 @@ struct TrendTrackerTests {
         #expect(try #require(firstTime([.leaking], in: run(t))) <= 1200)
     }
 
+    /// A monotonic clock can read days since boot: the same trace shifted by 10⁷ s gives the
+    /// same states.
+    @Test func largeClockOffsetChangesNothing() {
+        var t = SyntheticTrace(duration: 3600)
+        t.leakBytesPerHour = 30 * mib
+        var plain = TrendTracker(policy: TrendPolicy())
+        var shifted = TrendTracker(policy: TrendPolicy())
+        for s in t.samples() {
+            let a = plain.record(s, limits: .none)
+            var later = s
+            later.time += 10_000_000
+            let b = shifted.record(later, limits: .none)
+            #expect(a.state == b.state)
+        }
+    }
+
     @Test func warmingUpBeforeAFullWindow() {
         var t = SyntheticTrace(duration: 880)
         t.leakBytesPerHour = 200 * mib
