@@ -42,7 +42,10 @@ extension TrendTracker {
         }
         let nearLimit = (forecast.eta ?? .infinity) < policy.captureBefore
         let worthNaming = slope >= policy.growingMinRatio * growthMax || nearLimit
-        if significant, keepsRising, worthNaming, a.recentSlope > 0 {
+        // `growing` costs a baseline snapshot: the same persistence tests as `leaking`, relative to
+        // the window's own slope instead of growth_max.
+        if significant, keepsRising, worthNaming, !settling, noFallBack,
+           a.recentSlope > 0, a.recentSlope >= 0.5 * policy.recentSlopeRatio * slope {
             return .growing
         }
         if previous == .growing || previous == .leaking, stillSignificant, floorAbove, worthNaming {
