@@ -113,6 +113,8 @@ let package = Package(
             name: "HeapwatchHistoryTests",
             dependencies: ["HeapwatchHistory", "heapwatch-history-writer"]
         ),
+        // Evaluation harness for the trend detector (`make bench-detect`), not a CI test.
+        .executableTarget(name: "heapwatch-bench-detect", dependencies: ["HeapwatchTrend"]),
 
         .testTarget(name: "HeapwatchTrendTests", dependencies: ["HeapwatchTrend"]),
         .testTarget(name: "HeapwatchCoreTests", dependencies: ["HeapwatchCore"]),

@@ -185,7 +185,7 @@ public struct TargetConfig: Sendable, Equatable {
     public var heapSource: HeapSource?
 
     public static let defaultGrowthMax = 20.0 * 1024 * 1024
-    public static let defaultWindow = 30.0 * 60
+    public static let defaultWindow = 15.0 * 60
     public static let defaultCooldown = 3600.0
     public static let defaultCaptureBefore = 1800.0
     public static let defaultHeadroomFactor = 10.0

@@ -1,3 +1,4 @@
+import HeapwatchTrend
 import TOMLKit
 
 /// A `[[target]]` as read, with what the cross-table checks need to place their diagnostics.
@@ -64,15 +65,23 @@ extension ConfigLoader {
         return target
     }
 
-    /// A slope needs samples: each target's window must hold at least two intervals.
+    /// Samples a window must hold for the trend to be judged at all: the detector needs
+    /// `minBuckets` buckets of `minTicksPerBucket` samples (a shorter window never says `leaking`).
+    static var samplesPerWindow: Int {
+        let policy = TrendPolicy()
+        return policy.minBuckets * policy.minTicksPerBucket
+    }
+
+    /// A trend needs samples: each target's window must hold `samplesPerWindow` intervals.
     static func checkWindows(_ targets: [DecodedTarget], interval: Double, _ out: inout ConfigDiagnosticCollector) {
         guard !out.rejected.contains([.key("daemon"), .key("interval")]) else { return }
-        let needed = 2 * interval
+        let needed = Double(samplesPerWindow) * interval
         for decoded in targets where decoded.config.window < needed {
             let target = decoded.config
             let path: ConfigPath = [.key("target"), .index(decoded.index)]
             let windowPath = path + [.key("window")]
-            let rule = "at least twice [daemon] interval (2 × \(format(interval)) = \(format(needed)))"
+            let rule = "at least \(samplesPerWindow) × [daemon] interval (\(samplesPerWindow) × \(format(interval)) = \(format(needed))), "
+                + "or the trend can never be judged"
             if decoded.windowGiven {
                 guard !out.rejected.contains(windowPath) else { continue }
                 out.atValue(windowPath, "'window' (\(format(target.window))) must be \(rule)")
@@ -90,10 +99,10 @@ extension ConfigLoader {
         let intervalPath: ConfigPath = [.key("daemon"), .key("interval")]
         guard !out.rejected.contains(intervalPath) else { return }
         let window = TargetConfig.defaultNode.window
-        guard window < 2 * interval else { return }
+        guard window < Double(samplesPerWindow) * interval else { return }
         out.atValue(
             intervalPath,
-            "'interval' (\(format(interval))) must be at most half the default target's window "
+            "'interval' (\(format(interval))) must be at most 1/\(samplesPerWindow) of the default target's window "
                 + "(\(format(window))); lower it, or add a [[target]] with a longer 'window'")
     }
 

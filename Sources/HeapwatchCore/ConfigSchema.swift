@@ -51,7 +51,7 @@ enum ConfigSchema {
             },
             .optionalSize("rss_max", \.rssMax),
             .growthRate("growth_max", default: "20MiB/h", \.growthMax),
-            .duration("window", default: "30m", \.window, positive: true),
+            .duration("window", default: "15m", \.window, positive: true),
             .duration("cooldown", default: "1h", \.cooldown),
             .duration("capture_before", default: "30m", \.captureBefore),
             .number("headroom_factor", default: "10", \.headroomFactor, range: 1...100),

@@ -225,18 +225,18 @@ import Testing
         ])
     }
 
-    @Test func windowMustHoldTwoIntervals() {
-        let base = "[daemon]\ninterval = \"1m\"\n[[target]]\nname = \"a\"\nunit = \"a.service\"\n"
-        #expect(diagnostics(base + "window = \"90s\"") == [
-            "t.toml:6:10: 'window' (90s) must be at least twice [daemon] interval (2 × 1m = 2m)"
+    @Test func windowMustHoldEnoughSamples() {
+        let base = "[daemon]\ninterval = \"10s\"\n[[target]]\nname = \"a\"\nunit = \"a.service\"\n"
+        #expect(diagnostics(base + "window = \"5m\"") == [
+            "t.toml:6:10: 'window' (5m) must be at least 36 × [daemon] interval (36 × 10s = 6m), or the trend can never be judged"
         ])
-        #expect(diagnostics(base + "window = \"2m\"") == [])
-        #expect(diagnostics("[daemon]\ninterval = \"20m\"\n[[target]]\nname = \"a\"\nunit = \"a.service\"") == [
-            "t.toml:3:1: target 'a': the default 'window' (30m) must be at least twice [daemon] interval "
-                + "(2 × 20m = 40m); set 'window' to at least 40m"
+        #expect(diagnostics(base + "window = \"6m\"") == [])
+        #expect(diagnostics("[daemon]\ninterval = \"1m\"\n[[target]]\nname = \"a\"\nunit = \"a.service\"") == [
+            "t.toml:3:1: target 'a': the default 'window' (15m) must be at least 36 × [daemon] interval "
+                + "(36 × 1m = 36m), or the trend can never be judged; set 'window' to at least 36m"
         ])
-        #expect(diagnostics("[daemon]\ninterval = \"20m\"") == [
-            "t.toml:2:12: 'interval' (20m) must be at most half the default target's window (30m); "
+        #expect(diagnostics("[daemon]\ninterval = \"1m\"") == [
+            "t.toml:2:12: 'interval' (1m) must be at most 1/36 of the default target's window (15m); "
                 + "lower it, or add a [[target]] with a longer 'window'"
         ])
     }

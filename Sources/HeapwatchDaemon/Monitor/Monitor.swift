@@ -19,6 +19,10 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     /// Processes looked at and not claimed, by pid: skipped while start time and comm stay the same
     /// (an `exec` changes comm, so `sh -c "exec node …"` is looked at again).
     private var ignored: [Int32: (startTime: UInt64, comm: String)] = [:]
+    /// When automatic captures of each target were stored (monitor seconds), for `max_captures_per_day`.
+    private var automaticCaptures: [String: [Double]] = [:]
+    /// When the daily cap was last logged per target, so it is said once an hour, not every tick.
+    private var dailyCapLogged: [String: Double] = [:]
     public private(set) var lastTickCompleted: C.Instant?
     public private(set) var ticks = 0
 
@@ -85,8 +89,13 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             }
             if target.capture != .none, !process.capturing,
                let reason = process.planner.decide(process.assessment, now: time) {
-                process.capturing = true
-                jobs.append(job(for: process, target: target, reason: reason.rawValue, automatic: true))
+                if let refusal = dailyCapRefusal(target: target, now: time) {
+                    process.planner.captureFailed(now: time)
+                    logDailyCap(refusal, process: process, target: target, now: time)
+                } else {
+                    process.capturing = true
+                    jobs.append(job(for: process, target: target, reason: reason.rawValue, automatic: true))
+                }
             }
             watched[identity] = process
         }
@@ -110,6 +119,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         guard !process.capturing else { return .failure(.busy(pid: process.identity.pid)) }
         let target = config.targets[process.targetIndex]
         watched[process.identity]?.capturing = true
+        watched[process.identity]?.planner.noteManualCapture(now: now)
         return .success(job(for: process, target: target, reason: CaptureReason.manual.rawValue, automatic: false))
     }
 
@@ -117,6 +127,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     public func captureFinished(_ job: CaptureJob, outcome: CaptureOutcome) {
         guard var process = watched[job.identity] else { return }
         process.capturing = false
+        if case .stored = outcome, job.automatic { automaticCaptures[job.target, default: []].append(now) }
         switch outcome {
         case .stored(let path, _): process.lastCapture = "stored \(path)"
         case .refused(let why): process.lastCapture = "refused: \(why)"
@@ -242,7 +253,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         let environment = (try? procFS.environment(pid)) ?? []
         let flags = NodeFlags.parse(arguments: arguments, nodeOptions: NulList.value(of: "NODE_OPTIONS", inEnvironment: environment))
         let target = config.targets[index]
-        let policy = TrendPolicy(window: target.window, growthMax: target.growthMax, cooldown: target.cooldown)
+        let policy = TrendPolicy(window: target.window, growthMax: target.growthMax, captureBefore: target.captureBefore, cooldown: target.cooldown)
         return WatchedProcess(identity: identity, targetIndex: index, directory: directory, arguments: arguments,
                               flags: flags, cgroup: membership, tracker: TrendTracker(policy: policy),
                               planner: CapturePlanner(policy: policy))
@@ -258,6 +269,25 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             }
         }
         return result
+    }
+
+    // MARK: - Daily cap
+
+    private func dailyCapRefusal(target: TargetConfig, now: Double) -> String? {
+        let recent = (automaticCaptures[target.name] ?? []).filter { now - $0 < 86400 }
+        automaticCaptures[target.name] = recent
+        guard recent.count >= target.maxCapturesPerDay else { return nil }
+        return "\(recent.count) automatic captures of '\(target.name)' in the last 24 h (max_captures_per_day = \(target.maxCapturesPerDay))"
+    }
+
+    private func logDailyCap(_ refusal: String, process: WatchedProcess, target: TargetConfig, now: Double) {
+        guard now - (dailyCapLogged[target.name] ?? -.infinity) >= 3600 else { return }
+        dailyCapLogged[target.name] = now
+        var metadata = fields(target.name, process.identity)
+        metadata[LogField.messageID] = "\(MessageID.captureRefused)"
+        logger.warning("capture of \(target.name) pid \(process.identity.pid) refused: \(refusal)", metadata: metadata)
+        events.publish(DaemonEvent(kind: .captureRefused, target: target.name, pid: process.identity.pid,
+                                   message: "capture refused: \(refusal)", rssBytes: process.status.rssBytes))
     }
 
     // MARK: - Helpers

@@ -1,0 +1,104 @@
+/// Why a heap snapshot is taken.
+public enum CaptureReason: String, Sendable, Codable, CaseIterable {
+    /// First snapshot of a leak episode, when the process first becomes `growing` or `leaking`.
+    case baseline
+    /// A later snapshot of the same episode, at least `cooldown` after the baseline.
+    case followUp = "follow_up"
+    /// The forecast crash is closer than `captureBefore`.
+    case nearLimit = "near_limit"
+    /// RSS is over `rss_max` or 90 % of the cgroup limit.
+    case overLimit = "over_limit"
+    /// Asked for by `heapwatchctl snapshot`.
+    case manual
+}
+
+/// A run of `growing`/`leaking`/`over_limit` assessments of one process instance, ended by
+/// `recovery` seconds of calm.
+public struct LeakEpisode: Sendable, Equatable {
+    public var startedAt: Double
+    /// Captures taken in this episode, in order (at most `CapturePlanner.maxPerEpisode`).
+    public var captures: [CaptureReason] = []
+    /// Start of the current calm stretch; nil while the episode is active.
+    public var calmSince: Double?
+}
+
+/// Pure capture decisions for one process instance. At most three snapshots per leak episode —
+/// a baseline, a follow-up, one close to the limit — so the analysis can diff them; any two
+/// automatic captures are at least `cooldown` apart. Clock-free: `now` is seconds on the same
+/// clock as the samples.
+public struct CapturePlanner: Sendable {
+    public static let maxPerEpisode = 3
+
+    public let policy: TrendPolicy
+    public private(set) var episode: LeakEpisode?
+    /// Time of the last capture decided (automatic or manual).
+    public private(set) var lastCaptureAt: Double?
+    /// No automatic capture before this time (set after a failed capture).
+    public private(set) var retryAfter: Double?
+    /// The last decision, kept so a failure can give its slot back.
+    private var lastDecision: (reason: CaptureReason, previousCaptureAt: Double?)?
+
+    public init(policy: TrendPolicy) {
+        self.policy = policy
+    }
+
+    /// Feeds one assessment; returns a reason when a snapshot should be taken now. A returned
+    /// reason counts as taken until `captureFailed(now:)` says otherwise.
+    public mutating func decide(_ a: TrendAssessment, now: Double) -> CaptureReason? {
+        let active = a.state == .growing || a.state == .leaking || a.state == .overLimit
+        guard active else {
+            if var calm = episode {
+                let since = calm.calmSince ?? now
+                calm.calmSince = since
+                episode = now - since >= policy.recovery ? nil : calm
+            }
+            return nil
+        }
+        var current = episode ?? LeakEpisode(startedAt: now)
+        current.calmSince = nil
+        episode = current
+
+        guard current.captures.count < Self.maxPerEpisode else { return nil }
+        if let retryAfter, now < retryAfter { return nil }
+        if let lastCaptureAt, now - lastCaptureAt < policy.cooldown { return nil }
+
+        let nearLimit = (a.etaSeconds ?? .infinity) < policy.captureBefore
+        let reason: CaptureReason
+        if a.state == .overLimit {
+            reason = .overLimit
+        } else if nearLimit && !current.captures.contains(.nearLimit) {
+            reason = .nearLimit
+        } else if current.captures.isEmpty {
+            reason = .baseline
+        } else if current.captures == [.baseline] {
+            reason = .followUp
+        } else {
+            return nil
+        }
+        current.captures.append(reason)
+        episode = current
+        lastDecision = (reason, lastCaptureAt)
+        lastCaptureAt = now
+        retryAfter = nil
+        return reason
+    }
+
+    /// The last decided capture failed or was refused: give its episode slot back, undo its
+    /// cooldown, and ask again no sooner than `retryDelay` from now.
+    public mutating func captureFailed(now: Double) {
+        guard let decision = lastDecision else { return }
+        lastDecision = nil
+        lastCaptureAt = decision.previousCaptureAt
+        retryAfter = now + policy.retryDelay
+        if var current = episode, let index = current.captures.lastIndex(of: decision.reason) {
+            current.captures.remove(at: index)
+            episode = current
+        }
+    }
+
+    /// A manual snapshot was taken: automatic ones keep `cooldown` from it. It uses no episode slot.
+    public mutating func noteManualCapture(now: Double) {
+        lastCaptureAt = now
+        lastDecision = nil
+    }
+}

@@ -1,0 +1,165 @@
+/// The statistics of one window of floor buckets, recomputed when a bucket closes.
+/// Times are seconds on the caller's clock; slopes are bytes per second.
+struct FloorAnalysis: Sendable, Equatable {
+    /// Theil–Sen line of the anon floor over the whole window.
+    var fit: Statistics.TheilSen
+    /// Mann–Kendall test of the anon floor over the whole window.
+    var trend: Statistics.MannKendall
+    /// Buckets merged per point for `fit` and `trend` (1, 2 or 4): the smallest scale that
+    /// hides a sawtooth slower than one bucket.
+    var scale: Int
+    /// Theil–Sen slope over the last third of the window (at least 6 points), at `scale`.
+    var recentSlope: Double
+    /// Level of the floor in each third of the window, oldest first: the median of the floors
+    /// at `scale` in that third. Robust to a sawtooth (a third holds whole periods), noise and
+    /// outliers; a step moves it only when it covers most of the third.
+    var thirdFloors: [Double]
+    /// Seconds per third.
+    var thirdSeconds: Double
+    /// Largest fall of the floor (at `scale`) below an earlier value in the window, bytes: a
+    /// leak's floor does not fall back; held uploads and caches that are released do.
+    var drawdown: Double
+    /// Robust spread of the floor around the trend line at `scale` (1.4826 × median absolute
+    /// residual), bytes.
+    var noise: Double
+    /// Median floor, bytes.
+    var medianFloor: Double
+    /// Highest anon minus lowest floor over the window, bytes.
+    var swing: Double
+    /// How far anon usually climbs above the floor trend (90th percentile of bucket maxima above
+    /// the line), bytes: the GC sawtooth and bursts a crash forecast must leave room for.
+    var excursion: Double
+    /// Theil–Sen line of the heapUsed floor over the buckets that have heap figures (at least
+    /// `minBuckets` of them), nil otherwise.
+    var heapFit: Statistics.TheilSen?
+    /// Window slope now over window slope up to a window ago, scaled to one window (see
+    /// `TrendTracker.slopeDecay`); nil when unknown. Well under 1: growth settling, as a warm-up does.
+    var slopeDecay: Double?
+    /// Number of buckets and seconds they cover.
+    var bucketCount: Int
+    var span: Double
+
+    /// Rise of the floor from the first to the second third, and from the second to the last.
+    var earlyRise: Double { thirdFloors[1] - thirdFloors[0] }
+    var lateRise: Double { thirdFloors[2] - thirdFloors[1] }
+
+    /// Nil with fewer than `policy.minBuckets` closed buckets.
+    init?(_ floors: FloorWindow, policy: TrendPolicy) {
+        let buckets = floors.closed
+        let n = buckets.count
+        guard n >= max(6, policy.minBuckets) else { return nil }
+        let times = buckets.map { floors.centerTime(of: $0) }
+        let anon = buckets.map(\.minAnon)
+        guard let (fit, trend, scale) = Self.bestScale(times: times, floors: anon, policy: policy) else { return nil }
+        self.fit = fit
+        self.trend = trend
+        self.scale = scale
+
+        recentSlope = Self.recentSlope(times: times, floors: anon, scale: scale, policy: policy)
+        thirdFloors = Self.thirdLevels(times: times, floors: anon, scale: scale)
+        thirdSeconds = (times[n - 1] - times[0]) / 3
+        // At the trend's scale: the floor the slope was measured on must not fall back much.
+        let points = Self.merged(floors: anon, scale: scale)
+        var peak = -Double.infinity
+        var fall = 0.0
+        for value in points {
+            peak = max(peak, value)
+            fall = max(fall, peak - value)
+        }
+        drawdown = fall
+        let pointTimes = Self.merged(floors: times, scale: scale, combine: { $0.reduce(0, +) / Double($0.count) })
+        let residuals = zip(pointTimes, points).map { abs($1 - fit.value(at: $0)) }
+        noise = 1.4826 * (Statistics.median(residuals) ?? 0)
+        medianFloor = Statistics.median(anon) ?? 0
+        swing = (buckets.map(\.maxAnon).max() ?? 0) - (anon.min() ?? 0)
+        let above = zip(times, buckets).map { $1.maxAnon - fit.value(at: $0) }.sorted()
+        excursion = max(0, above[min(above.count - 1, Int(Double(above.count) * 0.9))])
+
+        let heap = zip(times, buckets).compactMap { time, bucket in bucket.minHeap.map { (time, $0) } }
+        heapFit = heap.count >= max(6, policy.minBuckets)
+            ? Statistics.theilSen(x: heap.map(\.0), y: heap.map(\.1), z: policy.intervalZ)
+            : nil
+        bucketCount = n
+        span = floors.closedSpan
+    }
+
+    /// The trend at the scale where it is clearest. A GC sawtooth slower than a bucket leaves the
+    /// bucket minima scattered; merging 2 or 4 buckets (minimum of the minima) removes it at the
+    /// cost of fewer points. Tries each scale that keeps `minBuckets` points and keeps the one
+    /// with the largest Mann–Kendall z.
+    static func bestScale(
+        times: [Double], floors: [Double], policy: TrendPolicy
+    ) -> (Statistics.TheilSen, Statistics.MannKendall, Int)? {
+        var best: (Statistics.TheilSen, Statistics.MannKendall, Int)?
+        for scale in [1, 2, 4] where scale == 1 || floors.count / scale >= max(6, policy.minBuckets) {
+            var x: [Double] = []
+            var y: [Double] = []
+            // Groups aligned to the newest bucket, so the latest points are always complete.
+            var end = floors.count
+            while end - scale >= 0 {
+                let group = (end - scale)..<end
+                x.append(times[group].reduce(0, +) / Double(scale))
+                y.append(floors[group].min() ?? 0)
+                end -= scale
+            }
+            x.reverse()
+            y.reverse()
+            guard let fit = Statistics.theilSen(x: x, y: y, z: policy.intervalZ),
+                  let trend = Statistics.mannKendall(y)
+            else { continue }
+            if best == nil || trend.z > best!.1.z { best = (fit, trend, scale) }
+        }
+        return best
+    }
+
+    /// Theil–Sen slope of the last third of the window, with buckets merged by `scale` and at
+    /// least 6 points.
+    static func recentSlope(times: [Double], floors: [Double], scale: Int, policy: TrendPolicy) -> Double {
+        let points = max(6, floors.count / 3 / scale)
+        var x: [Double] = []
+        var y: [Double] = []
+        var end = floors.count
+        while end - scale >= 0 && x.count < points {
+            let group = (end - scale)..<end
+            x.append(times[group].reduce(0, +) / Double(scale))
+            y.append(floors[group].min() ?? 0)
+            end -= scale
+        }
+        return Statistics.theilSen(x: x, y: y, z: policy.intervalZ)?.slope ?? 0
+    }
+
+    /// Median of the floors at `scale` (groups aligned to the newest bucket) in each third of the
+    /// window, oldest first.
+    static func thirdLevels(times: [Double], floors: [Double], scale: Int) -> [Double] {
+        let n = floors.count
+        var groups: [(time: Double, floor: Double)] = []
+        var end = n
+        while end - scale >= 0 {
+            let group = (end - scale)..<end
+            groups.append((times[group].reduce(0, +) / Double(scale), floors[group].min() ?? 0))
+            end -= scale
+        }
+        let start = times[0]
+        let third = (times[n - 1] - start) / 3
+        return (0..<3).map { k in
+            let lower = start + Double(k) * third
+            let upper = k == 2 ? Double.infinity : lower + third
+            let values = groups.filter { $0.time >= lower && $0.time < upper }.map(\.floor)
+            return Statistics.median(values) ?? floors[min(n - 1, k * n / 3)]
+        }
+    }
+
+    /// Values merged by `scale` (by default the minimum of each group; groups aligned to the
+    /// newest bucket), oldest first.
+    static func merged(
+        floors: [Double], scale: Int, combine: (ArraySlice<Double>) -> Double = { $0.min() ?? 0 }
+    ) -> [Double] {
+        var out: [Double] = []
+        var end = floors.count
+        while end - scale >= 0 {
+            out.append(combine(floors[(end - scale)..<end]))
+            end -= scale
+        }
+        return out.reversed()
+    }
+}

@@ -1,0 +1,61 @@
+/// When the floor trend reaches the limit. Memory limits (cgroup, memory.high, rss_max) are
+/// compared with the anon floor trend plus its usual excursion above the floor (the sawtooth: the
+/// kernel kills at a peak, not at a floor) plus the non-anonymous resident memory (RSS − anon,
+/// roughly constant). The V8 heap limit is compared with the heapUsed floor when heap figures
+/// are known.
+struct Forecast: Sendable, Equatable {
+    /// A line through `level` at `now` with a slope interval; bytes and bytes per second.
+    struct Line: Sendable, Equatable {
+        var level: Double
+        var slope: Double
+        var slopeLower: Double
+        var slopeUpper: Double
+
+        init(level: Double, slope: Double, slopeLower: Double, slopeUpper: Double) {
+            self.level = level
+            self.slope = slope
+            self.slopeLower = slopeLower
+            self.slopeUpper = slopeUpper
+        }
+
+        init(_ fit: Statistics.TheilSen, at now: Double) {
+            self.init(level: fit.value(at: now), slope: fit.slope, slopeLower: fit.slopeLower, slopeUpper: fit.slopeUpper)
+        }
+    }
+
+    var effectiveLimit: Double?
+    /// Seconds from now; 0 when already past; nil when the trend does not reach a limit.
+    var eta: Double?
+    /// Earliest (upper slope) and latest (lower slope; nil if not positive) crossing.
+    var etaLower: Double?
+    var etaUpper: Double?
+
+    /// - Parameters:
+    ///   - anon: the anon floor trend now.
+    ///   - excursion: how far anon climbs above its floor, bytes.
+    ///   - heap: the heapUsed floor trend now, when heap figures are known; without it the V8
+    ///     heap limit is ignored (it cannot be compared with RSS).
+    init(anon: Line, excursion: Double, heap: Line?, sample: TrendSample, limits: MemoryLimits) {
+        var candidates: [(gap: Double, line: Line)] = []
+        var smallest: Double?
+        let nonAnon = max(0, sample.rssBytes - sample.anonBytes)
+        for limit in [limits.cgroupBytes, limits.cgroupHighBytes, limits.rssMaxBytes].compactMap({ $0 }) where limit > 0 {
+            candidates.append((limit - nonAnon - anon.level - excursion, anon))
+            smallest = min(smallest ?? limit, limit)
+        }
+        if let v8 = limits.v8HeapLimitBytes, v8 > 0, let heap {
+            candidates.append((v8 - heap.level, heap))
+            smallest = min(smallest ?? v8, v8)
+        }
+        effectiveLimit = smallest
+
+        func time(_ gap: Double, _ slope: Double) -> Double? {
+            if gap <= 0 { return 0 }
+            return slope > 0 ? gap / slope : nil
+        }
+        func earliest(_ values: [Double?]) -> Double? { values.compactMap { $0 }.min() }
+        eta = earliest(candidates.map { time($0.gap, $0.line.slope) })
+        etaLower = earliest(candidates.map { time($0.gap, $0.line.slopeUpper) })
+        etaUpper = earliest(candidates.map { time($0.gap, $0.line.slopeLower) })
+    }
+}

@@ -1,0 +1,44 @@
+/// One reading of one process instance, as the daemon samples it each tick.
+public struct TrendSample: Sendable, Equatable {
+    /// Seconds on a monotonic clock. Samples must come in increasing time; older ones are ignored.
+    public var time: Double
+    /// `RssAnon`, bytes: the anonymous resident memory, where a JS heap leak shows.
+    public var anonBytes: Double
+    /// `VmRSS`, bytes.
+    public var rssBytes: Double
+    /// V8 `heapUsed`, bytes, when known (inspector or an app endpoint); nil otherwise.
+    public var heapUsedBytes: Double?
+
+    public init(time: Double, anonBytes: Double, rssBytes: Double, heapUsedBytes: Double? = nil) {
+        self.time = time
+        self.anonBytes = anonBytes
+        self.rssBytes = rssBytes
+        self.heapUsedBytes = heapUsedBytes
+    }
+}
+
+/// The limits a process can die on, all in bytes; nil when there is none.
+public struct MemoryLimits: Sendable, Equatable {
+    /// cgroup v2 `memory.max` or v1 `memory.limit_in_bytes`: the OOM killer's line.
+    public var cgroupBytes: Double?
+    /// cgroup v2 `memory.high`: reclaim and throttling start here.
+    public var cgroupHighBytes: Double?
+    /// The target's configured `rss_max`.
+    public var rssMaxBytes: Double?
+    /// V8's heap limit (`--max-old-space-size` or V8's default); compared with `heapUsedBytes`.
+    public var v8HeapLimitBytes: Double?
+
+    public init(
+        cgroupBytes: Double? = nil,
+        cgroupHighBytes: Double? = nil,
+        rssMaxBytes: Double? = nil,
+        v8HeapLimitBytes: Double? = nil
+    ) {
+        self.cgroupBytes = cgroupBytes
+        self.cgroupHighBytes = cgroupHighBytes
+        self.rssMaxBytes = rssMaxBytes
+        self.v8HeapLimitBytes = v8HeapLimitBytes
+    }
+
+    public static let none = MemoryLimits()
+}

@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Incremental, bounded-memory tracker for ONE process instance (pid + start time). A new
+/// instance gets a new tracker. Pure and clock-free: time comes with the samples.
+///
+/// The signal is the floor: the per-bucket minimum of `RssAnon` (a bucket is a few ticks), which
+/// removes the fast GC sawtooth; buckets are merged by 2 or 4 when that shows the trend more
+/// clearly (a slower sawtooth). Over the window, Theil–Sen gives the slope and Mann–Kendall its
+/// significance. `leaking` also needs the floor level of each third of the window to keep rising
+/// at a pace that neither slows down (a warm-up settling, a plateau) nor jumps (a step), the last
+/// third to be still climbing, and the floor not to fall back (held memory being released).
+/// A 2 h coarse history steadies the forecast and finds leaks too slow for one window.
+///
+/// Memory: two windows of at most `maxBuckets` + 2 buckets and one slope per bucket, whatever
+/// the run time. Cost per closed bucket: O(buckets²) (Theil–Sen, Mann–Kendall).
+public struct TrendTracker: Sendable {
+    public let policy: TrendPolicy
+    private var floors: FloorWindow
+    /// A longer, coarser history of the floor (`forecastWindow`), for a steadier forecast slope.
+    private var longFloors: FloorWindow
+    private var longAnalysis: FloorAnalysis?
+    private var firstTime: Double?
+    private var lastTime: Double?
+    private var analysis: FloorAnalysis?
+    /// (time, window slope) at each bucket close over the last window, oldest first: to tell a
+    /// warm-up that is settling (its slope keeps falling) from a steady leak.
+    private var slopeHistory: [SlopeMark] = []
+    /// The last classification of a full window, ignoring `over_limit`: hysteresis survives a
+    /// spell over the limit.
+    private var trendState: TrendState = .warmingUp
+    private var overLimit = false
+    public private(set) var assessment: TrendAssessment = .warmingUp
+
+    struct SlopeMark: Sendable {
+        var time: Double
+        var fit: Statistics.TheilSen
+    }
+
+    public init(policy: TrendPolicy) {
+        self.policy = policy
+        floors = FloorWindow(
+            window: policy.window,
+            maxBuckets: policy.maxBuckets,
+            minTicksPerBucket: policy.minTicksPerBucket
+        )
+        longFloors = FloorWindow(
+            window: max(policy.window, policy.forecastWindow),
+            maxBuckets: policy.maxBuckets,
+            minTicksPerBucket: policy.minTicksPerBucket
+        )
+    }
+
+    /// Takes one sample and returns the new assessment. A sample not later than the previous one
+    /// only refreshes the over-limit check.
+    @discardableResult
+    public mutating func record(_ sample: TrendSample, limits: MemoryLimits) -> TrendAssessment {
+        if let lastTime, sample.time <= lastTime {
+            assessment = assess(sample, limits: limits, now: lastTime)
+            return assessment
+        }
+        if firstTime == nil { firstTime = sample.time }
+        lastTime = sample.time
+        if longFloors.add(sample) {
+            longAnalysis = longFloors.closedSpan >= 2 * policy.window ? FloorAnalysis(longFloors, policy: policy) : nil
+        }
+        if floors.add(sample) {
+            analysis = FloorAnalysis(floors, policy: policy)
+            if var current = analysis {
+                current.slopeDecay = Self.slopeDecay(history: slopeHistory, now: sample.time, fit: current.fit, window: policy.window)
+                analysis = current
+                slopeHistory.append(SlopeMark(time: sample.time, fit: current.fit))
+                slopeHistory.removeAll { $0.time < sample.time - policy.window }
+            }
+        }
+        assessment = assess(sample, limits: limits, now: sample.time)
+        return assessment
+    }
+
+    /// Items held in memory (buckets, pending samples, slope history): stays bounded however long
+    /// it runs.
+    public var storedItemCount: Int { floors.storedCount + longFloors.storedCount + slopeHistory.count }
+
+    /// How the window slope changed from the oldest remembered one to now, scaled to one window:
+    /// (now / then)^(window / Δt). Nil unless the oldest is at least a third of a window old and
+    /// the fall is significant (the old interval lies wholly above the new one).
+    static func slopeDecay(history: [SlopeMark], now: Double, fit: Statistics.TheilSen, window: Double) -> Double? {
+        guard let oldest = history.first, oldest.fit.slope > 0, now - oldest.time >= window / 3,
+              oldest.fit.slopeLower > fit.slopeUpper
+        else { return nil }
+        let ratio = max(0, fit.slope) / oldest.fit.slope
+        return pow(ratio, window / (now - oldest.time))
+    }
+
+    private mutating func assess(_ sample: TrendSample, limits: MemoryLimits, now: Double) -> TrendAssessment {
+        overLimit = Self.isOverLimit(rss: sample.rssBytes, limits: limits, policy: policy, wasOver: overLimit)
+        guard let analysis else {
+            return TrendAssessment(state: overLimit ? .overLimit : .warmingUp)
+        }
+        let forecast = Forecast(
+            anon: forecastLine(analysis, now: now),
+            excursion: analysis.excursion,
+            heap: analysis.heapFit.map { Forecast.Line($0, at: now) },
+            sample: sample,
+            limits: limits
+        )
+        let observed = now - (firstTime ?? now)
+        let fullWindow = observed >= policy.window
+            && analysis.bucketCount >= max(policy.minBuckets, floors.bucketsPerWindow / 2)
+        let trend = fullWindow
+            ? Self.classify(analysis, long: longAnalysis, forecast: forecast, previous: trendState, policy: policy)
+            : TrendState.warmingUp
+        trendState = trend
+        let state = overLimit ? .overLimit : trend
+        let perHour = 3600.0
+        let showsForecast = state == .growing || state == .leaking || state == .overLimit
+        return TrendAssessment(
+            state: state,
+            slopeBytesPerHour: analysis.fit.slope * perHour,
+            slopeLowerBytesPerHour: analysis.fit.slopeLower * perHour,
+            slopeUpperBytesPerHour: analysis.fit.slopeUpper * perHour,
+            recentSlopeBytesPerHour: analysis.recentSlope * perHour,
+            confidence: analysis.trend.upwardConfidence,
+            floorBytes: analysis.fit.value(at: now),
+            effectiveLimitBytes: forecast.effectiveLimit,
+            etaSeconds: showsForecast ? forecast.eta : nil,
+            etaLowerSeconds: showsForecast ? forecast.etaLower : nil,
+            etaUpperSeconds: showsForecast ? forecast.etaUpper : nil,
+            spanSeconds: analysis.span
+        )
+    }
+
+    /// The floor now from the window's fit, with the slope of the long history when that history
+    /// spans two windows and its slope lies inside the window's interval (steady growth: more
+    /// data, a tighter forecast); otherwise the window's own slope.
+    private func forecastLine(_ analysis: FloorAnalysis, now: Double) -> Forecast.Line {
+        let short = Forecast.Line(analysis.fit, at: now)
+        guard let longFit = longAnalysis?.fit, longFit.slope >= short.slopeLower, longFit.slope <= short.slopeUpper
+        else { return short }
+        return Forecast.Line(level: short.level, slope: longFit.slope, slopeLower: longFit.slopeLower, slopeUpper: longFit.slopeUpper)
+    }
+
+    /// RSS over `rss_max` or over `overLimitFraction` of the cgroup limit. Once over, it stays
+    /// over until RSS falls `overLimitHysteresis` (a fraction) below the line, so noise at the
+    /// line does not make the state flap.
+    static func isOverLimit(rss: Double, limits: MemoryLimits, policy: TrendPolicy, wasOver: Bool) -> Bool {
+        let margin = wasOver ? 1 - policy.overLimitHysteresis : 1
+        if let rssMax = limits.rssMaxBytes, rssMax > 0, rss > margin * rssMax { return true }
+        if let cgroup = limits.cgroupBytes, cgroup > 0, rss > margin * policy.overLimitFraction * cgroup { return true }
+        return false
+    }
+}

@@ -1,0 +1,26 @@
+import HeapwatchTrend
+
+/// One trace with its ground truth and the settings it is judged with.
+struct BenchCase: Sendable {
+    var name: String
+    var group: String
+    var samples: [TrendSample]
+    var limits: MemoryLimits
+    var policy: TrendPolicy
+    /// When the leak starts; nil for a trace without a leak.
+    var leakStart: Double?
+    /// True leak rate, bytes per hour (0 without a leak).
+    var leakRate: Double
+    /// When the floor reaches the limit; nil when it does not within the trace.
+    var crashTime: Double?
+    /// A PM2-style `max_memory_restart`, bytes of RSS.
+    var thresholdBytes: Double
+
+    /// A leak at or under growth_max only has to be `growing`; true when it must be `leaking`.
+    var mustLeak: Bool
+    /// Beyond what one window can tell apart (a warm-up slower than the window, a slow wander, a
+    /// leak under a sawtooth as long as a third of the window): reported, not held to the targets.
+    var stress = false
+
+    var isLeak: Bool { leakStart != nil }
+}

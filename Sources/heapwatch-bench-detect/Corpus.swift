@@ -1,0 +1,144 @@
+import HeapwatchTrend
+
+/// The synthetic corpus: leaks of 5–200 MiB/h under noise and sawtooth, leaks after warm-up and
+/// steps, and non-leaks (warm-up then plateau, big sawtooth, large flat, bursty, steps, wander),
+/// all at 5 s ticks with the default policy (window 15 min, growth_max 20 MiB/h).
+enum Corpus {
+    static let mib = SyntheticTrace.mib
+    static let hour = 3600.0
+
+    static func synthetic(policy: TrendPolicy) -> [BenchCase] {
+        var cases: [BenchCase] = []
+        var seed: UInt64 = 1
+        func nextSeed() -> UInt64 { seed += 1; return seed }
+
+        // Leaks: rate × noise × sawtooth. The limit is set so the sawtooth's top crashes 4 h after
+        // the start, or later for slow leaks so they start under 62 % of it.
+        let saws: [(String, Double, Double)] = [("", 0, 60), (" saw30M/60s", 30 * mib, 60), (" saw100M/5m", 100 * mib, 300)]
+        for rate in [5.0, 10, 30, 50, 100, 200] {
+            for noise in [1.0, 4] {
+                for (sawName, amplitude, period) in saws {
+                    var t = SyntheticTrace(duration: 4 * hour)
+                    t.leakBytesPerHour = rate * mib
+                    t.noiseBytes = noise * mib
+                    t.sawtoothAmplitude = amplitude
+                    t.sawtoothPeriod = period
+                    t.seed = nextSeed()
+                    let start = t.baseBytes + amplitude + t.fileBytes
+                    let crashAfter = max(4 * hour, 0.6 * start / (rate * mib) * hour)
+                    t.duration = crashAfter + 600
+                    var c = leak("leak \(Int(rate))M/h σ\(Int(noise))M\(sawName)", t, crashAfter: crashAfter, policy: policy)
+                    c.stress = period >= policy.window / 3
+                    cases.append(c)
+                }
+            }
+        }
+        // Leaks that start after a warm-up or a step, or under wander.
+        do {
+            var t = SyntheticTrace(duration: 4 * hour)
+            t.warmUp = .exponential(bytes: 150 * mib, tau: 180)
+            t.leakBytesPerHour = 30 * mib
+            t.leakStart = 1200
+            t.seed = nextSeed()
+            cases.append(leak("leak 30M/h after exp warm-up", t, crashAfter: 4 * hour, policy: policy))
+        }
+        do {
+            var t = SyntheticTrace(duration: 4 * hour)
+            t.warmUp = .linear(bytes: 200 * mib, duration: 600)
+            t.leakBytesPerHour = 30 * mib
+            t.leakStart = 1800
+            t.sawtoothAmplitude = 30 * mib
+            t.seed = nextSeed()
+            cases.append(leak("leak 30M/h after linear warm-up", t, crashAfter: 4 * hour, policy: policy))
+        }
+        do {
+            var t = SyntheticTrace(duration: 4 * hour)
+            t.steps = [.init(time: 1800, bytes: 120 * mib)]
+            t.leakBytesPerHour = 50 * mib
+            t.leakStart = 3600
+            t.seed = nextSeed()
+            cases.append(leak("leak 50M/h after a step", t, crashAfter: 4 * hour, policy: policy))
+        }
+        do {
+            var t = SyntheticTrace(duration: 4 * hour)
+            t.leakBytesPerHour = 30 * mib
+            t.wanderBytes = 4 * mib
+            t.seed = nextSeed()
+            cases.append(leak("leak 30M/h with wander", t, crashAfter: 4 * hour, policy: policy))
+        }
+
+        // Non-leaks, 6 h each.
+        func flat(_ name: String, stress: Bool = false, _ configure: (inout SyntheticTrace) -> Void) {
+            var t = SyntheticTrace(duration: 6 * hour)
+            t.seed = nextSeed()
+            configure(&t)
+            var c = nonLeak(name, t, policy: policy)
+            c.stress = stress
+            cases.append(c)
+        }
+        flat("flat 200M σ2M") { _ in }
+        flat("large flat 2G σ8M") { $0.baseBytes = 2048 * mib; $0.noiseBytes = 8 * mib }
+        for (tau, bytes) in [(120.0, 100.0), (300, 300), (600, 300)] {
+            flat("warm-up exp τ\(Int(tau / 60))m +\(Int(bytes))M", stress: tau > 300) {
+                $0.warmUp = .exponential(bytes: bytes * mib, tau: tau)
+                $0.sawtoothAmplitude = 20 * mib
+            }
+        }
+        for (minutes, bytes) in [(5.0, 150.0), (10, 300)] {
+            flat("warm-up linear \(Int(minutes))m +\(Int(bytes))M") {
+                $0.warmUp = .linear(bytes: bytes * mib, duration: minutes * 60)
+            }
+        }
+        for period in [30.0, 120, 300, 600] {
+            flat("sawtooth 100M/\(period < 60 ? "\(Int(period))s" : "\(Int(period / 60))m")") {
+                $0.sawtoothAmplitude = 100 * mib
+                $0.sawtoothPeriod = period
+            }
+        }
+        flat("sawtooth 300M/2m σ4M") { $0.sawtoothAmplitude = 300 * mib; $0.sawtoothPeriod = 120; $0.noiseBytes = 4 * mib }
+        for k in 1...4 {
+            flat("bursty uploads ≤200M #\(k)") { $0.burstsPerHour = 30; $0.burstMaxBytes = 200 * mib; $0.burstHold = 90 }
+        }
+        for k in 1...2 {
+            flat("bursty uploads ≤500M #\(k)") { $0.burstsPerHour = 60; $0.burstMaxBytes = 500 * mib; $0.burstHold = 30 }
+        }
+        flat("bursty uploads ≤200M seed 1") { $0.burstsPerHour = 30; $0.burstMaxBytes = 200 * mib; $0.burstHold = 90; $0.seed = 1 }
+        flat("step +80M at 1h") { $0.steps = [.init(time: 3600, bytes: 80 * mib)] }
+        flat("steps +300M, −200M") {
+            $0.steps = [.init(time: 3600, bytes: 300 * mib), .init(time: 7200, bytes: -200 * mib)]
+        }
+        flat("wander σ4M τ30m", stress: true) { $0.wanderBytes = 4 * mib }
+        return cases
+    }
+
+    static func leak(_ name: String, _ t: SyntheticTrace, crashAfter: Double, policy: TrendPolicy) -> BenchCase {
+        let limit = t.floor(at: crashAfter) + t.sawtoothAmplitude + t.fileBytes
+        return BenchCase(
+            name: name, group: "synthetic leak",
+            samples: t.samples(),
+            limits: MemoryLimits(cgroupBytes: limit),
+            policy: policy,
+            leakStart: t.leakStart,
+            leakRate: t.leakBytesPerHour,
+            crashTime: t.crashTime(limit: limit),
+            thresholdBytes: 0.8 * limit,
+            mustLeak: t.leakBytesPerHour > policy.growthMax
+        )
+    }
+
+    /// Non-leaks get a cgroup limit with headroom over their settled size: 1.5 × (floor + file +
+    /// sawtooth), a limit a careful user would pick. PM2's threshold is 80 % of it.
+    static func nonLeak(_ name: String, _ t: SyntheticTrace, policy: TrendPolicy) -> BenchCase {
+        let settled = t.floor(at: t.duration) + t.fileBytes + t.sawtoothAmplitude
+        let limit = 1.5 * settled
+        return BenchCase(
+            name: name, group: "synthetic non-leak",
+            samples: t.samples(),
+            limits: MemoryLimits(cgroupBytes: limit),
+            policy: policy,
+            leakStart: nil, leakRate: 0, crashTime: nil,
+            thresholdBytes: 0.8 * limit,
+            mustLeak: false
+        )
+    }
+}

@@ -1,0 +1,89 @@
+import HeapwatchTrend
+
+/// How one detector did on one case. Times in seconds.
+struct DetectorResult: Sendable {
+    /// First alert at or after the leak start, seconds after the leak start.
+    var latency: Double?
+    /// Alerts raised on a non-leak, or before the leak started.
+    var falseAlerts = 0
+}
+
+struct CaseResult: Sendable {
+    var heapwatch = DetectorResult()
+    /// Entries into `growing` on a non-leak (not an alert, but they cost a baseline snapshot).
+    var falseGrowing = 0
+    /// For leaks that only have to be `growing`: first growing/leaking after the start.
+    var growingLatency: Double?
+    var finalState: TrendState = .warmingUp
+    /// Relative ETA error at the first `leaking`, and the share of `leaking` ticks within ±20 %.
+    var etaErrorAtDetection: Double?
+    var etaWithin20: Double?
+    var captures: [String] = []
+    var threshold = DetectorResult()
+    var memwatch = DetectorResult()
+}
+
+enum Evaluation {
+    static func run(_ c: BenchCase) -> CaseResult {
+        var result = CaseResult()
+        var tracker = TrendTracker(policy: c.policy)
+        var planner = CapturePlanner(policy: c.policy)
+        var pm2 = ThresholdBaseline(thresholdBytes: c.thresholdBytes)
+        var memwatch = ConsecutiveIncreaseBaseline()
+        var previous: TrendState = .warmingUp
+        var pm2Was = false
+        var memwatchWas = false
+        var etaTicks = 0
+        var etaGood = 0
+        let start = c.samples.first?.time ?? 0
+
+        for sample in c.samples {
+            let a = tracker.record(sample, limits: c.limits)
+            let leakOn = c.leakStart.map { sample.time - start >= $0 } ?? false
+            let sinceLeak = c.leakStart.map { sample.time - start - $0 } ?? 0
+
+            if a.state == .leaking && previous != .leaking {
+                if leakOn {
+                    if result.heapwatch.latency == nil { result.heapwatch.latency = sinceLeak }
+                } else {
+                    result.heapwatch.falseAlerts += 1
+                }
+            }
+            if a.state == .growing && previous != .growing && !c.isLeak { result.falseGrowing += 1 }
+            if leakOn, result.growingLatency == nil, a.state == .growing || a.state == .leaking {
+                result.growingLatency = sinceLeak
+            }
+            if a.state == .leaking, let crash = c.crashTime, let eta = a.etaSeconds {
+                let remaining = crash - (sample.time - start)
+                if remaining > 0 {
+                    let error = (eta - remaining) / remaining
+                    if result.etaErrorAtDetection == nil { result.etaErrorAtDetection = error }
+                    etaTicks += 1
+                    if abs(error) <= 0.2 { etaGood += 1 }
+                }
+            }
+            if let reason = planner.decide(a, now: sample.time) {
+                result.captures.append("\(reason.rawValue)@\(Report.duration(sample.time - start))")
+            }
+            previous = a.state
+
+            let pm2Now = pm2.alert(sample)
+            if pm2Now && !pm2Was { count(&result.threshold, leakOn: leakOn, sinceLeak: sinceLeak) }
+            pm2Was = pm2Now
+            let memwatchNow = memwatch.alert(sample)
+            if memwatchNow && !memwatchWas { count(&result.memwatch, leakOn: leakOn, sinceLeak: sinceLeak) }
+            memwatchWas = memwatchNow
+        }
+        result.finalState = tracker.assessment.state
+        if etaTicks > 0 { result.etaWithin20 = Double(etaGood) / Double(etaTicks) }
+        return result
+    }
+
+    private static func count(_ r: inout DetectorResult, leakOn: Bool, sinceLeak: Double) {
+        if leakOn {
+            if r.latency == nil { r.latency = sinceLeak }
+        } else {
+            r.falseAlerts += 1
+        }
+    }
+}

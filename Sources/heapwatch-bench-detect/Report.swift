@@ -1,0 +1,27 @@
+import HeapwatchTrend
+
+enum Report {
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m\(String(format2(s % 60)))s" }
+        return "\(s / 3600)h\(String(format2((s % 3600) / 60)))m"
+    }
+
+    private static func format2(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+
+    static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+
+    static func percent(_ x: Double?) -> String {
+        guard let x else { return "-" }
+        let p = Int((x * 100).rounded())
+        return p > 0 ? "+\(p)%" : "\(p)%"
+    }
+
+    static func detection(_ r: DetectorResult, isLeak: Bool) -> String {
+        guard isLeak else { return "-" }
+        return r.latency.map(duration) ?? "missed"
+    }
+}

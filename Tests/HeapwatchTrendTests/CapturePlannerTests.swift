@@ -1,0 +1,91 @@
+import Testing
+import HeapwatchTrend
+
+@Suite("CapturePlanner: three snapshots per leak episode, spaced by cooldown")
+struct CapturePlannerTests {
+    let policy = TrendPolicy(captureBefore: 1800, cooldown: 3600, recovery: 7200, retryDelay: 300)
+
+    func assessment(_ state: TrendState, eta: Double? = nil) -> TrendAssessment {
+        TrendAssessment(state: state, etaSeconds: eta)
+    }
+
+    @Test func calmStatesNeverCapture() {
+        var planner = CapturePlanner(policy: policy)
+        for (k, state) in [TrendState.warmingUp, .ok, .bursty].enumerated() {
+            #expect(planner.decide(assessment(state, eta: 10), now: Double(k)) == nil)
+        }
+        #expect(planner.episode == nil)
+    }
+
+    @Test func baselineFollowUpNearLimitThenNothing() {
+        var planner = CapturePlanner(policy: policy)
+        #expect(planner.decide(assessment(.growing), now: 0) == .baseline)
+        #expect(planner.decide(assessment(.leaking), now: 60) == nil) // cooldown
+        #expect(planner.decide(assessment(.leaking), now: 3599) == nil)
+        #expect(planner.decide(assessment(.leaking, eta: 20_000), now: 3600) == .followUp)
+        #expect(planner.decide(assessment(.leaking, eta: 20_000), now: 7200) == nil) // not near yet
+        #expect(planner.decide(assessment(.leaking, eta: 1700), now: 7300) == .nearLimit)
+        #expect(planner.episode?.captures == [.baseline, .followUp, .nearLimit])
+        #expect(planner.decide(assessment(.overLimit, eta: 0), now: 20_000) == nil) // 3 per episode
+    }
+
+    @Test func nearLimitEvenBelowGrowthMaxAndBeforeAFollowUp() {
+        var planner = CapturePlanner(policy: policy)
+        #expect(planner.decide(assessment(.growing, eta: 50_000), now: 0) == .baseline)
+        #expect(planner.decide(assessment(.growing, eta: 1000), now: 3600) == .nearLimit)
+        #expect(planner.decide(assessment(.growing, eta: 900), now: 7200) == nil)
+    }
+
+    @Test func firstCaptureCloseToTheLimitIsNearLimit() {
+        var planner = CapturePlanner(policy: policy)
+        #expect(planner.decide(assessment(.leaking, eta: 600), now: 0) == .nearLimit)
+    }
+
+    @Test func overLimitCapturesRespectingCooldown() {
+        var planner = CapturePlanner(policy: policy)
+        #expect(planner.decide(assessment(.overLimit), now: 0) == .overLimit)
+        #expect(planner.decide(assessment(.overLimit), now: 1800) == nil)
+        #expect(planner.decide(assessment(.overLimit), now: 3600) == .overLimit)
+    }
+
+    @Test func newEpisodeAfterRecovery() {
+        var planner = CapturePlanner(policy: policy)
+        #expect(planner.decide(assessment(.leaking), now: 0) == .baseline)
+        #expect(planner.decide(assessment(.ok), now: 100) == nil)
+        // A short calm does not end the episode.
+        #expect(planner.decide(assessment(.leaking), now: 4000) == .followUp)
+        #expect(planner.decide(assessment(.ok), now: 4100) == nil)
+        #expect(planner.decide(assessment(.ok), now: 4100 + 7200) == nil)
+        #expect(planner.episode == nil)
+        #expect(planner.decide(assessment(.growing), now: 12_000) == .baseline)
+        #expect(planner.episode?.startedAt == 12_000)
+    }
+
+    @Test func failedCaptureGivesItsSlotBackAfterTheRetryDelay() {
+        var planner = CapturePlanner(policy: policy)
+        #expect(planner.decide(assessment(.leaking), now: 0) == .baseline)
+        planner.captureFailed(now: 10)
+        #expect(planner.episode?.captures == [])
+        #expect(planner.decide(assessment(.leaking), now: 100) == nil) // retry delay
+        #expect(planner.decide(assessment(.leaking), now: 310) == .baseline)
+        #expect(planner.episode?.captures == [.baseline])
+        // A second report for the same decision changes nothing.
+        planner.captureFailed(now: 320)
+        planner.captureFailed(now: 330)
+        #expect(planner.episode?.captures == [])
+        #expect(planner.decide(assessment(.leaking), now: 640) == .baseline)
+    }
+
+    @Test func manualCaptureKeepsTheCooldownWithoutUsingASlot() {
+        var planner = CapturePlanner(policy: policy)
+        planner.noteManualCapture(now: 0)
+        #expect(planner.decide(assessment(.leaking), now: 1000) == nil)
+        #expect(planner.decide(assessment(.leaking), now: 3600) == .baseline)
+        #expect(planner.episode?.captures == [.baseline])
+    }
+
+    @Test func reasonsHaveTheirWireNames() {
+        #expect(CaptureReason.allCases.map(\.rawValue) == ["baseline", "follow_up", "near_limit", "over_limit", "manual"])
+        #expect(TrendState.allCases.map(\.rawValue) == ["warming_up", "ok", "bursty", "growing", "leaking", "over_limit"])
+    }
+}

@@ -1,0 +1,103 @@
+import Testing
+@testable import HeapwatchTrend
+
+private let mib = SyntheticTrace.mib
+
+@Suite("Forecast: effective limit and time to crash")
+struct ForecastTests {
+    private let sample = TrendSample(time: 0, anonBytes: 500 * mib, rssBytes: 540 * mib)
+    // Floor 500 MiB now, rising 100 MiB/h (95 % interval 50–200 MiB/h).
+    private let anon = Forecast.Line(level: 500 * mib, slope: 100 * mib / 3600, slopeLower: 50 * mib / 3600, slopeUpper: 200 * mib / 3600)
+
+    @Test func etaIsGapOverSlopeWithBounds() throws {
+        // 1040 MiB limit − 40 MiB file-backed − 500 MiB floor − 0 excursion = 500 MiB: 5 h.
+        let f = Forecast(anon: anon, excursion: 0, heap: nil, sample: sample, limits: MemoryLimits(cgroupBytes: 1040 * mib))
+        #expect(f.effectiveLimit == 1040 * mib)
+        #expect(abs(try #require(f.eta) - 5 * 3600) < 1e-6)
+        #expect(abs(try #require(f.etaLower) - 2.5 * 3600) < 1e-6)
+        #expect(abs(try #require(f.etaUpper) - 10 * 3600) < 1e-6)
+    }
+
+    @Test func excursionBringsTheCrashForward() throws {
+        // The sawtooth's top is 100 MiB above the floor: the kernel kills at the top.
+        let f = Forecast(anon: anon, excursion: 100 * mib, heap: nil, sample: sample, limits: MemoryLimits(cgroupBytes: 1040 * mib))
+        #expect(abs(try #require(f.eta) - 4 * 3600) < 1e-6)
+    }
+
+    @Test func smallestLimitWins() throws {
+        let limits = MemoryLimits(cgroupBytes: 2048 * mib, cgroupHighBytes: 840 * mib, rssMaxBytes: 1040 * mib)
+        let f = Forecast(anon: anon, excursion: 0, heap: nil, sample: sample, limits: limits)
+        #expect(f.effectiveLimit == 840 * mib)
+        #expect(abs(try #require(f.eta) - 3 * 3600) < 1e-6) // (840 − 40 − 500) / 100
+    }
+
+    @Test func v8HeapLimitCountsOnlyWithHeapFigures() throws {
+        let heap = Forecast.Line(level: 400 * mib, slope: 100 * mib / 3600, slopeLower: 80 * mib / 3600, slopeUpper: 120 * mib / 3600)
+        let limits = MemoryLimits(cgroupBytes: 4096 * mib, v8HeapLimitBytes: 512 * mib)
+        let withHeap = TrendSample(time: 0, anonBytes: 500 * mib, rssBytes: 540 * mib, heapUsedBytes: 410 * mib)
+        let f = Forecast(anon: anon, excursion: 0, heap: heap, sample: withHeap, limits: limits)
+        #expect(f.effectiveLimit == 512 * mib)
+        // heapUsed reaches 512 MiB from 400 MiB at 100 MiB/h: 1 h 7 m 12 s.
+        #expect(abs(try #require(f.eta) - 112.0 / 100 * 3600) < 1e-6)
+
+        let g = Forecast(anon: anon, excursion: 0, heap: nil, sample: withHeap, limits: limits)
+        #expect(g.effectiveLimit == 4096 * mib)
+        #expect(abs(try #require(g.eta) - 35.56 * 3600) < 1)
+    }
+
+    @Test func noLimitOrNoGrowthMeansNoEta() throws {
+        #expect(Forecast(anon: anon, excursion: 0, heap: nil, sample: sample, limits: .none).eta == nil)
+        let flat = Forecast.Line(level: 500 * mib, slope: 0, slopeLower: -1, slopeUpper: 1)
+        let f = Forecast(anon: flat, excursion: 0, heap: nil, sample: sample, limits: MemoryLimits(rssMaxBytes: 1024 * mib))
+        #expect(f.eta == nil)
+        #expect(f.etaUpper == nil)
+        #expect(try #require(f.etaLower) > 0)
+    }
+
+    @Test func pastTheLimitIsZero() {
+        let f = Forecast(anon: anon, excursion: 0, heap: nil, sample: sample, limits: MemoryLimits(rssMaxBytes: 500 * mib))
+        #expect(f.eta == 0 && f.etaLower == 0 && f.etaUpper == 0)
+    }
+
+    /// End to end: a 60 MiB/h leak from 240 MiB towards a 400 MiB cgroup (crash at 2 h 40 m); once
+    /// leaking the ETA is within ±20 % of the true time left and its bounds bracket it.
+    @Test func trackerEtaMatchesTheTrueCrash() throws {
+        var t = SyntheticTrace(duration: 3 * 3600)
+        t.leakBytesPerHour = 60 * mib
+        t.noiseBytes = 2 * mib
+        let limit = 400 * mib
+        let crash = try #require(t.crashTime(limit: limit))
+        var tracker = TrendTracker(policy: TrendPolicy())
+        var checked = 0
+        for s in t.samples() {
+            let a = tracker.record(s, limits: MemoryLimits(cgroupBytes: limit))
+            guard a.state == .leaking, Int(s.time) % 600 == 0 else { continue }
+            let eta = try #require(a.etaSeconds)
+            let left = crash - s.time
+            #expect(abs(eta - left) / left < 0.2, "at \(Int(s.time)) s: eta \(Int(eta)) s, true \(Int(left)) s")
+            #expect(try #require(a.etaLowerSeconds) <= eta)
+            #expect(try #require(a.etaUpperSeconds) >= eta)
+            #expect(a.effectiveLimitBytes == limit)
+            checked += 1
+        }
+        #expect(checked >= 8)
+    }
+
+    /// With heap figures the V8 limit is the effective one when the heap reaches it first.
+    @Test func trackerForecastsTheV8HeapLimitFromHeapUsed() throws {
+        var tracker = TrendTracker(policy: TrendPolicy())
+        let limits = MemoryLimits(cgroupBytes: 4096 * mib, v8HeapLimitBytes: 400 * mib)
+        var last = TrendAssessment.warmingUp
+        for k in 0...360 { // 30 min at 5 s
+            let t = Double(k) * 5
+            let heap = 100 * mib + 100 * mib * t / 3600 // 100 MiB/h
+            let sample = TrendSample(time: t, anonBytes: heap + 50 * mib, rssBytes: heap + 90 * mib, heapUsedBytes: heap)
+            last = tracker.record(sample, limits: limits)
+        }
+        #expect(last.state == .leaking)
+        #expect(last.effectiveLimitBytes == 400 * mib)
+        // heapUsed is 150 MiB at 30 min: 250 MiB to go at 100 MiB/h.
+        let eta = try #require(last.etaSeconds)
+        #expect(abs(eta - 2.5 * 3600) < 0.05 * 2.5 * 3600)
+    }
+}

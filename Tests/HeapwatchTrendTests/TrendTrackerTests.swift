@@ -1,0 +1,182 @@
+import Testing
+@testable import HeapwatchTrend
+
+private let mib = SyntheticTrace.mib
+
+/// Runs a trace through a fresh tracker; returns every assessment with its sample time.
+private func run(
+    _ trace: SyntheticTrace, policy: TrendPolicy = TrendPolicy(), limits: MemoryLimits = .none
+) -> [(time: Double, assessment: TrendAssessment)] {
+    var tracker = TrendTracker(policy: policy)
+    return trace.samples().map { ($0.time, tracker.record($0, limits: limits)) }
+}
+
+private func firstTime(_ states: Set<TrendState>, in run: [(time: Double, assessment: TrendAssessment)]) -> Double? {
+    run.first { states.contains($0.assessment.state) }?.time
+}
+
+@Suite("TrendTracker: classification of synthetic shapes")
+struct TrendTrackerTests {
+    @Test(arguments: [1.0, 4.0])
+    func leakOf30MiBPerHourIsLeakingWithin20Minutes(noise: Double) throws {
+        var t = SyntheticTrace(duration: 3600)
+        t.leakBytesPerHour = 30 * mib
+        t.noiseBytes = noise * mib
+        let result = run(t)
+        let detected = try #require(firstTime([.leaking], in: result))
+        #expect(detected <= 1200)
+        #expect(detected >= TrendPolicy().window, "leaking needs a full window")
+        let last = try #require(result.last?.assessment)
+        #expect(last.state == .leaking)
+        let slope = try #require(last.slopeBytesPerHour)
+        #expect(abs(slope - 30 * mib) < 6 * mib)
+        #expect(last.confidence > 0.99)
+        #expect(try #require(last.slopeLowerBytesPerHour) <= slope)
+        #expect(try #require(last.slopeUpperBytesPerHour) >= slope)
+    }
+
+    @Test func leakUnderAFastSawtoothIsLeaking() throws {
+        var t = SyntheticTrace(duration: 3600)
+        t.leakBytesPerHour = 50 * mib
+        t.sawtoothAmplitude = 30 * mib
+        t.sawtoothPeriod = 60
+        #expect(try #require(firstTime([.leaking], in: run(t))) <= 1200)
+    }
+
+    /// A monotonic clock can read days since boot: the same trace shifted by 10⁷ s gives the
+    /// same states.
+    @Test func largeClockOffsetChangesNothing() {
+        var t = SyntheticTrace(duration: 3600)
+        t.leakBytesPerHour = 30 * mib
+        var plain = TrendTracker(policy: TrendPolicy())
+        var shifted = TrendTracker(policy: TrendPolicy())
+        for s in t.samples() {
+            let a = plain.record(s, limits: .none)
+            var later = s
+            later.time += 10_000_000
+            let b = shifted.record(later, limits: .none)
+            #expect(a.state == b.state)
+        }
+    }
+
+    @Test func warmingUpBeforeAFullWindow() {
+        var t = SyntheticTrace(duration: 880)
+        t.leakBytesPerHour = 200 * mib
+        #expect(run(t).allSatisfy { $0.assessment.state == .warmingUp })
+    }
+
+    /// Shapes that are not leaks: none may ever be `leaking`.
+    static let nonLeaks: [(String, SyntheticTrace)] = {
+        func shape(_ configure: (inout SyntheticTrace) -> Void) -> SyntheticTrace {
+            var t = SyntheticTrace(duration: 3 * 3600)
+            configure(&t)
+            return t
+        }
+        return [
+            ("flat", shape { _ in }),
+            ("large flat 2 GiB", shape { $0.baseBytes = 2048 * mib; $0.noiseBytes = 8 * mib }),
+            ("exponential warm-up then plateau", shape { $0.warmUp = .exponential(bytes: 300 * mib, tau: 300) }),
+            ("linear warm-up then plateau", shape { $0.warmUp = .linear(bytes: 300 * mib, duration: 600) }),
+            ("100 MiB sawtooth, 2 min", shape { $0.sawtoothAmplitude = 100 * mib; $0.sawtoothPeriod = 120 }),
+            ("100 MiB sawtooth, 10 min", shape { $0.sawtoothAmplitude = 100 * mib; $0.sawtoothPeriod = 600 }),
+            ("bursty uploads", shape { $0.burstsPerHour = 30; $0.burstMaxBytes = 200 * mib; $0.burstHold = 90 }),
+            ("step up", shape { $0.steps = [.init(time: 3600, bytes: 80 * mib)] }),
+        ]
+    }()
+
+    @Test(arguments: nonLeaks)
+    func nonLeakIsNeverLeaking(name: String, trace: SyntheticTrace) {
+        let result = run(trace)
+        let leaking = result.filter { $0.assessment.state == .leaking }
+        #expect(leaking.isEmpty, "\(name): leaking at \(leaking.first.map { Int($0.time) } ?? -1) s")
+    }
+
+    @Test func warmUpEndsOk() throws {
+        var t = SyntheticTrace(duration: 2 * 3600)
+        t.warmUp = .exponential(bytes: 300 * mib, tau: 300)
+        let last = try #require(run(t).last?.assessment)
+        #expect(last.state == .ok)
+        #expect(last.etaSeconds == nil)
+    }
+
+    @Test func bigSawtoothIsBursty() throws {
+        var t = SyntheticTrace(duration: 2 * 3600)
+        t.sawtoothAmplitude = 100 * mib
+        t.sawtoothPeriod = 120
+        let result = run(t)
+        #expect(try #require(result.last?.assessment.state) == .bursty)
+        #expect(!result.contains { $0.assessment.state == .growing || $0.assessment.state == .leaking })
+    }
+
+    @Test func slowLeakIsGrowingNotLeaking() throws {
+        var t = SyntheticTrace(duration: 3 * 3600)
+        t.leakBytesPerHour = 10 * mib
+        t.noiseBytes = 1 * mib
+        let result = run(t)
+        #expect(try #require(result.last?.assessment.state) == .growing)
+        #expect(try #require(firstTime([.growing], in: result)) <= 3600)
+    }
+
+    @Test func overLimitOnRssMaxAndOnNinetyPercentOfTheCgroup() {
+        var tracker = TrendTracker(policy: TrendPolicy())
+        let sample = TrendSample(time: 0, anonBytes: 400 * mib, rssBytes: 500 * mib)
+        #expect(tracker.record(sample, limits: MemoryLimits(rssMaxBytes: 499 * mib)).state == .overLimit)
+        var second = TrendTracker(policy: TrendPolicy())
+        #expect(second.record(sample, limits: MemoryLimits(cgroupBytes: 550 * mib)).state == .overLimit)
+        var third = TrendTracker(policy: TrendPolicy())
+        #expect(third.record(sample, limits: MemoryLimits(cgroupBytes: 560 * mib)).state == .warmingUp)
+    }
+
+    @Test func overLimitHasHysteresis() {
+        var tracker = TrendTracker(policy: TrendPolicy())
+        let limits = MemoryLimits(rssMaxBytes: 100 * mib)
+        #expect(tracker.record(TrendSample(time: 0, anonBytes: 50 * mib, rssBytes: 101 * mib), limits: limits).state == .overLimit)
+        // 99 MiB is under the line but within 2 %: still over.
+        #expect(tracker.record(TrendSample(time: 5, anonBytes: 50 * mib, rssBytes: 99 * mib), limits: limits).state == .overLimit)
+        #expect(tracker.record(TrendSample(time: 10, anonBytes: 50 * mib, rssBytes: 97 * mib), limits: limits).state == .warmingUp)
+    }
+
+    @Test func samplesGoingBackInTimeAreIgnored() {
+        var tracker = TrendTracker(policy: TrendPolicy())
+        for k in 0..<400 {
+            tracker.record(TrendSample(time: Double(k) * 5, anonBytes: 200 * mib, rssBytes: 240 * mib), limits: .none)
+        }
+        let before = tracker.assessment
+        tracker.record(TrendSample(time: 10, anonBytes: 2000 * mib, rssBytes: 2040 * mib), limits: .none)
+        #expect(tracker.assessment.state == before.state)
+        #expect(tracker.assessment.floorBytes == before.floorBytes)
+    }
+
+    /// Memory does not grow with run time. A small window keeps the 100k samples quick in a
+    /// debug build; the bound is the same formula for any policy.
+    @Test(arguments: [100_000, 20_000])
+    func memoryStaysBounded(samples: Int) {
+        let policy = samples > 50_000
+            ? TrendPolicy(window: 300, forecastWindow: 600, maxBuckets: 20, minBuckets: 12)
+            : TrendPolicy()
+        var tracker = TrendTracker(policy: policy)
+        var peak = 0
+        var rng = SplitMix64(seed: 7)
+        let perTick = 30 * mib / 3600 * 5 // 30 MiB/h at 5 s ticks
+        for k in 0..<samples {
+            let anon = 200 * mib + Double(k) * perTick + rng.nextGaussian() * mib
+            tracker.record(TrendSample(time: Double(k) * 5, anonBytes: anon, rssBytes: anon + 40 * mib), limits: .none)
+            peak = max(peak, tracker.storedItemCount)
+        }
+        // Two windows of at most maxBuckets + 2 buckets, a few pending samples, and one slope per
+        // bucket of the short window.
+        #expect(peak <= 3 * (policy.maxBuckets + 2) + policy.minTicksPerBucket + 2)
+        // With the 5-minute window a 30 MiB/h leak is only 2.5 MiB per window: growing is fine.
+        #expect(tracker.assessment.state == .leaking || (samples > 50_000 && tracker.assessment.state == .growing))
+    }
+
+    @Test func bucketsSpanAFewTicks() throws {
+        var floors = FloorWindow(window: 900, maxBuckets: 120, minTicksPerBucket: 3)
+        for k in 0..<10 {
+            _ = floors.add(TrendSample(time: Double(k) * 5, anonBytes: Double(100 - k), rssBytes: 0))
+        }
+        #expect(floors.bucketSeconds == 15) // max(3 × 5 s, 900 s / 120)
+        let first = try #require(floors.closed.first)
+        #expect(first.minAnon == 98 && first.maxAnon == 100 && first.count == 3)
+    }
+}
