@@ -77,6 +77,7 @@ public enum Units {
     /// `"45s"`, `"12m"`, `"3h20m"`, `"2d4h"`.
     public static func formatDuration(_ seconds: Double) -> String {
         guard seconds.isFinite else { return "never" }
+        if seconds > 0 && seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
         let total = Int(seconds.rounded())
         if total < 60 { return "\(total)s" }
         if total < 3600 { return "\(total / 60)m" }

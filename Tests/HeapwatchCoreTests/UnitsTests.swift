@@ -39,6 +39,7 @@ struct UnitsTests {
         #expect(Units.formatBytes(UInt64(512)) == "512B")
         #expect(Units.formatBytes(-2048.0) == "-2KiB")
         #expect(Units.formatDuration(45) == "45s")
+        #expect(Units.formatDuration(0.5) == "500ms")
         #expect(Units.formatDuration(12 * 60) == "12m")
         #expect(Units.formatDuration(3 * 3600 + 20 * 60) == "3h20m")
         #expect(Units.formatDuration(2 * 86400 + 4 * 3600) == "2d4h")

@@ -17,9 +17,9 @@ extension IntegrationSuite {
                 [[target]]
                 name = "leaky"
                 command = "\(app.tag)"
-                window = "6s"
+                window = "30s"
                 growth_max = "1MiB/h"
-                """)
+                """, interval: "500ms")
 
             let stored = try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("snapshot of leaky pid \(app.pid) stored") }
             #expect(stored.contains("MESSAGE_ID=52414fcb6b264f24a8f7132100749f3f"))
@@ -70,9 +70,9 @@ extension IntegrationSuite {
                 [[target]]
                 name = "noflag"
                 command = "\(app.tag)"
-                window = "4s"
+                window = "30s"
                 growth_max = "1KiB/h"
-                """)
+                """, interval: "500ms")
 
             let forced = try daemon.ctl(["snapshot", "noflag", "--wait"])
             #expect(forced.status == 1)

@@ -64,5 +64,6 @@ public struct StoppingNotifierService: Service {
     public func run() async throws {
         try? await gracefulShutdown()
         notifier.notify("STOPPING=1")
+        (notifier as? SystemdNotifier)?.flush()
     }
 }

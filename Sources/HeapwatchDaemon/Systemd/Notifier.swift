@@ -1,4 +1,5 @@
 import CSystemd
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,11 +10,37 @@ public protocol Notifier: Sendable {
 }
 
 /// `sd_notify` through libsystemd: a no-op without `NOTIFY_SOCKET`.
-public struct SystemdNotifier: Notifier {
+///
+/// `sd_notify` blocks when the receiver's queue is full, so messages are sent from a serial queue
+/// of their own and the sampling loop never waits on the service manager; a `STATUS=` line not yet
+/// sent is replaced by a newer one rather than queued behind it.
+public final class SystemdNotifier: Notifier, @unchecked Sendable {
+    private let queue = DispatchQueue(label: "heapwatch.sd_notify")
+    private let lock = NSLock()
+    /// The newest STATUS waiting to be sent; guarded by `lock`.
+    private var pendingStatus: String?
+
     public init() {}
 
     public func notify(_ state: String) {
-        _ = sd_notify(0, state)
+        if state.hasPrefix("STATUS=") && !state.contains("\n") {
+            let alreadyQueued = lock.withLock { () -> Bool in
+                defer { pendingStatus = state }
+                return pendingStatus != nil
+            }
+            if alreadyQueued { return }
+            queue.async { [self] in
+                guard let status = lock.withLock({ () -> String? in defer { pendingStatus = nil }; return pendingStatus }) else { return }
+                _ = sd_notify(0, status)
+            }
+        } else {
+            queue.async { _ = sd_notify(0, state) }
+        }
+    }
+
+    /// Waits until everything queued so far has been handed to the service manager.
+    public func flush() {
+        queue.sync {}
     }
 
     /// `WATCHDOG_USEC` as a duration when systemd asked for watchdog pings, else nil.

@@ -64,6 +64,8 @@ final class DaemonUnderTest {
         return object
     }
 
+    deinit { notify.stop() }
+
     /// SIGTERM, then the exit status.
     func stop(timeout: Double = 20) throws -> Int32 {
         child.signal(SIGTERM)

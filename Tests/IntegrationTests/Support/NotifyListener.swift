@@ -3,11 +3,15 @@ import Foundation
 import Glibc
 #endif
 
-/// A real `NOTIFY_SOCKET`: an AF_UNIX datagram socket that collects what the daemon sends.
+/// A real `NOTIFY_SOCKET`: an AF_UNIX datagram socket that, like systemd, reads everything the
+/// daemon sends as it arrives (on a thread of its own), so the daemon never waits on it.
 final class NotifyListener: @unchecked Sendable {
     let path: String
     private let fd: Int32
+    private let condition = NSCondition()
     private var received: [String] = []
+    private var closing = false
+    private var reader: Thread?
 
     init(directory: String) throws {
         path = directory + "/notify.sock"
@@ -24,24 +28,46 @@ final class NotifyListener: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard result == 0 else { throw TestFailure("bind \(path): errno \(errno)") }
+        let thread = Thread { [self] in readLoop() }
+        reader = thread
+        thread.start()
     }
 
-    deinit { close(fd); unlink(path) }
-
-    /// Every datagram received so far (pending ones are read first).
-    var messages: [String] {
-        drain()
-        return received
+    deinit {
+        close(fd)
+        unlink(path)
     }
 
-    /// Reads every datagram already waiting, without blocking.
-    func drain() {
+    /// Stops the reader thread (it wakes within 100 ms).
+    func stop() {
+        condition.lock()
+        closing = true
+        condition.unlock()
+    }
+
+    private func readLoop() {
         var buffer = [UInt8](repeating: 0, count: 8192)
         while true {
+            condition.lock()
+            let done = closing
+            condition.unlock()
+            if done { return }
+            var pollfd = Glibc.pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&pollfd, 1, 100) > 0 else { continue }
             let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-            guard count > 0 else { return }
+            guard count > 0 else { continue }
+            condition.lock()
             received.append(String(decoding: buffer[0..<count], as: UTF8.self))
+            condition.broadcast()
+            condition.unlock()
         }
+    }
+
+    /// Every datagram received so far.
+    var messages: [String] {
+        condition.lock()
+        defer { condition.unlock() }
+        return received
     }
 
     /// Waits (up to `timeout` seconds) for a datagram with a line for which `predicate` holds; returns that line.
@@ -54,25 +80,18 @@ final class NotifyListener: @unchecked Sendable {
     @discardableResult
     func waitFor(occurrence: Int, timeout: Double, _ predicate: (String) -> Bool) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
-        var checked = 0
-        var seen = 0
+        condition.lock()
+        defer { condition.unlock() }
         while true {
-            for message in received[checked...] {
+            var seen = 0
+            for message in received {
                 for line in message.split(separator: "\n").map(String.init) where predicate(line) {
                     seen += 1
                     if seen == occurrence { return line }
                 }
             }
-            checked = received.count
-            let remaining = deadline.timeIntervalSinceNow
-            guard remaining > 0 else {
+            if !condition.wait(until: deadline) {
                 throw TestFailure("no matching notify message within \(timeout)s; got: \(received.suffix(10))")
-            }
-            var pollfd = Glibc.pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            if poll(&pollfd, 1, Int32(remaining * 1000) + 1) > 0 {
-                var buffer = [UInt8](repeating: 0, count: 8192)
-                let count = recv(fd, &buffer, buffer.count, 0)
-                if count > 0 { received.append(String(decoding: buffer[0..<count], as: UTF8.self)) }
             }
         }
     }
