@@ -1,0 +1,56 @@
+/// Breadth-first distances from the root (node 0) over retaining edges, with the BFS parent of
+/// each node: following parents gives a shortest retainer path.
+public struct Distances: Sendable {
+    public static let unreachable = UInt32.max
+
+    let distance: [UInt32]
+    let parent: [UInt32]
+
+    public func distance(of node: Int) -> Int? {
+        distance[node] == Self.unreachable ? nil : Int(distance[node])
+    }
+
+    public init(snapshot: HeapSnapshot) {
+        let n = snapshot.nodeCount
+        var distance = [UInt32](repeating: Self.unreachable, count: n)
+        var parent = [UInt32](repeating: Self.unreachable, count: n)
+        var queue = [UInt32](repeating: 0, count: n)
+        distance.withUnsafeMutableBufferPointer { distance in
+            parent.withUnsafeMutableBufferPointer { parent in
+                queue.withUnsafeMutableBufferPointer { queue in
+                    distance[0] = 0
+                    var head = 0, tail = 1
+                    while head < tail {
+                        let source = Int(queue[head])
+                        head += 1
+                        let next = distance[source] + 1
+                        for edge in snapshot.firstEdge[source]..<snapshot.firstEdge[source + 1]
+                        where snapshot.isRetainingEdge(edge, from: source) {
+                            let target = Int(snapshot.edgeTargets[edge])
+                            if distance[target] == Self.unreachable {
+                                distance[target] = next
+                                parent[target] = UInt32(source)
+                                queue[tail] = UInt32(target)
+                                tail += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.distance = distance
+        self.parent = parent
+    }
+
+    /// Nodes from the root's child down to `node`, or empty when `node` is unreachable.
+    public func path(to node: Int) -> [Int] {
+        guard distance[node] != Self.unreachable else { return [] }
+        var nodes: [Int] = []
+        var current = node
+        while current != 0 {
+            nodes.append(current)
+            current = Int(parent[current])
+        }
+        return nodes.reversed()
+    }
+}
