@@ -73,6 +73,9 @@ let package = Package(
             ]
         ),
 
+        // Benchmark driver for scripts/bench-analyze.sh (not a product).
+        .executableTarget(name: "heapwatch-bench-analyze", dependencies: ["HeapAnalysis"]),
+
         .testTarget(name: "HeapwatchTrendTests", dependencies: ["HeapwatchTrend"]),
         .testTarget(name: "HeapwatchCoreTests", dependencies: ["HeapwatchCore"]),
         .testTarget(name: "HeapAnalysisTests", dependencies: ["HeapAnalysis"]),

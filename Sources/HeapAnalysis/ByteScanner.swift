@@ -121,6 +121,48 @@ struct ByteScanner {
     /// bracket. `first` tells whether a comma must come before the number.
     @inline(__always)
     mutating func nextUInt(first: Bool) throws -> Int {
+        // Fast path: the whole element lies in this chunk; nothing is consumed unless it parses.
+        if end - pos > 48 {
+            var index = pos
+            var byte = bytes[index]
+            while byte == 0x0A || byte == 0x20 || byte == 0x0D || byte == 0x09 {
+                index += 1
+                guard index < end else { return try nextUIntSlow(first: first) }
+                byte = bytes[index]
+            }
+            if !first && byte == UInt8(ascii: ",") {
+                index += 1
+                guard index < end else { return try nextUIntSlow(first: first) }
+                byte = bytes[index]
+                while byte == 0x0A || byte == 0x20 || byte == 0x0D || byte == 0x09 {
+                    index += 1
+                    guard index < end else { return try nextUIntSlow(first: first) }
+                    byte = bytes[index]
+                }
+            } else {
+                return try nextUIntSlow(first: first)
+            }
+            var digit = byte &- 0x30
+            if digit < 10 {
+                var value = Int(digit)
+                let limit = min(index + 18, end)
+                index += 1
+                while index < limit {
+                    digit = bytes[index] &- 0x30
+                    if digit >= 10 {
+                        pos = index
+                        return value
+                    }
+                    value = value &* 10 &+ Int(digit)
+                    index += 1
+                }
+            }
+        }
+        return try nextUIntSlow(first: first)
+    }
+
+    @inline(never)
+    private mutating func nextUIntSlow(first: Bool) throws -> Int {
         var byte = try peekNonSpace()
         if byte == UInt8(ascii: "]") {
             pos += 1

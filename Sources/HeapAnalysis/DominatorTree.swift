@@ -30,18 +30,21 @@ public struct DominatorTree: Sendable {
         return position >= start && position - start < subtreeSize[dominator]
     }
 
-    public init(snapshot: HeapSnapshot, retainers: Retainers) {
+    /// Memory at the peak: about 40 bytes per node plus 4 per edge, on top of the snapshot.
+    public init(snapshot: HeapSnapshot) {
         let n = snapshot.nodeCount
         // DFS numbers start at 1; 0 means "not visited" / "no ancestor".
         var number = [UInt32](repeating: 0, count: n)
         var vertex = [UInt32](repeating: 0, count: n + 1)
-        var parent = [UInt32](repeating: 0, count: n + 1)
+        // DFS parent of each vertex until the vertex is processed, then its dominator: the parent
+        // is read once, when the vertex is processed, before anything writes its dominator.
+        var dom = [UInt32](repeating: 0, count: n + 1)
         var count = 0
 
         // 1. Iterative depth-first search over retaining edges.
         number.withUnsafeMutableBufferPointer { number in
             vertex.withUnsafeMutableBufferPointer { vertex in
-                parent.withUnsafeMutableBufferPointer { parent in
+                dom.withUnsafeMutableBufferPointer { parent in
                     var stackNode: [UInt32] = [0]
                     var stackEdge: [Int] = [snapshot.firstEdge[0]]
                     count = 1
@@ -77,12 +80,12 @@ public struct DominatorTree: Sendable {
             }
         }
         reachableCount = count
+        var retainers: Retainers? = snapshot.retainers()
 
         // 2. Semi-dominators and immediate dominators, in DFS numbers.
         var semi = [UInt32](repeating: 0, count: count + 1)
         var label = [UInt32](repeating: 0, count: count + 1)
         var ancestor = [UInt32](repeating: 0, count: count + 1)
-        var dom = [UInt32](repeating: 0, count: count + 1)
         var bucketHead = [UInt32](repeating: 0, count: count + 1)
         var bucketNext = [UInt32](repeating: 0, count: count + 1)
         for k in 0...count {
@@ -97,7 +100,8 @@ public struct DominatorTree: Sendable {
         bucketNext.withUnsafeMutableBufferPointer { bucketNext in
         number.withUnsafeBufferPointer { number in
         vertex.withUnsafeBufferPointer { vertex in
-        parent.withUnsafeBufferPointer { parent in
+        retainers!.holders.withUnsafeBufferPointer { holders in
+        retainers!.first.withUnsafeBufferPointer { firstHolder in
             var path: [UInt32] = []
 
             /// The vertex with the smallest semi-dominator on the compressed forest path to `v`.
@@ -119,8 +123,8 @@ public struct DominatorTree: Sendable {
             if count >= 2 {
                 for w in stride(from: count, through: 2, by: -1) {
                     let node = Int(vertex[w])
-                    for holder in retainers.holders[retainers.first[node]..<retainers.first[node + 1]] {
-                        let v = number[Int(holder)]
+                    for index in firstHolder[node]..<firstHolder[node + 1] {
+                        let v = number[Int(holders[index])]
                         guard v != 0 else { continue }
                         let u = eval(v)
                         if semi[Int(u)] < semi[w] { semi[w] = semi[Int(u)] }
@@ -128,7 +132,7 @@ public struct DominatorTree: Sendable {
                     let s = Int(semi[w])
                     bucketNext[w] = bucketHead[s]
                     bucketHead[s] = UInt32(w)
-                    let p = parent[w]
+                    let p = dom[w]
                     ancestor[w] = p
                     var v = bucketHead[Int(p)]
                     bucketHead[Int(p)] = 0
@@ -143,7 +147,9 @@ public struct DominatorTree: Sendable {
                 }
             }
             dom[1] = 0
-        }}}}}}}}}
+        }}}}}}}}}}
+        retainers = nil
+        number = []
         semi = []
         label = []
         ancestor = []

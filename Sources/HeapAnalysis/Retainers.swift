@@ -29,17 +29,20 @@ extension HeapSnapshot {
             }
             for node in 0..<nodeCount { first[node + 1] += first[node] }
         }
+        // Fill using first[t] as the cursor of node t; afterwards first[t] is where t + 1 starts,
+        // so shifting by one restores the offsets without a second array.
         var holders = [UInt32](repeating: 0, count: first[nodeCount])
-        var next = first
         holders.withUnsafeMutableBufferPointer { holders in
-            next.withUnsafeMutableBufferPointer { next in
+            first.withUnsafeMutableBufferPointer { first in
                 for source in 0..<nodeCount {
                     for edge in firstEdge[source]..<firstEdge[source + 1] where isRetainingEdge(edge, from: source) {
                         let target = Int(edgeTargets[edge])
-                        holders[next[target]] = UInt32(source)
-                        next[target] += 1
+                        holders[first[target]] = UInt32(source)
+                        first[target] += 1
                     }
                 }
+                for node in stride(from: nodeCount, to: 0, by: -1) { first[node] = first[node - 1] }
+                first[0] = 0
             }
         }
         return Retainers(first: first, holders: holders)

@@ -12,7 +12,7 @@ public struct SnapshotAnalysis: Sendable {
 
     public init(snapshot: HeapSnapshot) {
         self.snapshot = snapshot
-        dominators = DominatorTree(snapshot: snapshot, retainers: snapshot.retainers())
+        dominators = DominatorTree(snapshot: snapshot)
         distances = Distances(snapshot: snapshot)
         classes = ClassIndex(snapshot: snapshot)
         var locationOfClosure: [UInt32: Int] = [:]

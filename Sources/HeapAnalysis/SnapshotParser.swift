@@ -56,50 +56,64 @@ struct SnapshotParser {
 
     private mutating func parseNodes() throws {
         guard let meta else { throw scanner.malformed("\"nodes\" comes before \"snapshot\"") }
+        guard let declared = meta.nodeCount else { throw scanner.malformed("snapshot.node_count is missing") }
         try scanner.expect(UInt8(ascii: "["), "'[' to open the nodes array")
         let fieldCount = meta.nodeFieldCount
-        let limit = maxJSONSize / (2 * fieldCount) + 1
-        let declared = meta.nodeCount ?? 0
-        guard declared <= limit else {
+        guard declared <= maxJSONSize / (2 * fieldCount) + 1 else {
             throw scanner.malformed("node_count \(declared) is more than a file of this size can hold")
         }
-        var columns = NodeColumns(capacity: declared)
-        let roles = meta.nodeRoles
+        var columns = NodeColumns(count: declared)
+        let typeColumn = meta.nodeFieldIndex["type"]!, nameColumn = meta.nodeFieldIndex["name"]!
+        let idColumn = meta.nodeFieldIndex["id"]!, sizeColumn = meta.nodeFieldIndex["self_size"]!
+        let edgeCountColumn = meta.nodeFieldIndex["edge_count"]!
         let typeCount = meta.nodeTypes.count
-        var column = 0
-        var first = true
-        var typeValue = 0, nameValue = 0, idValue = 0, sizeValue = 0, edgeCountValue = 0
-        while true {
-            let value = try scanner.nextUInt(first: first)
-            if value < 0 { break }
-            first = false
-            switch roles[column] {
-            case .type: typeValue = value
-            case .name: nameValue = value
-            case .id: idValue = value
-            case .selfSize: sizeValue = value
-            case .edgeCount: edgeCountValue = value
-            case .ignored: break
-            }
-            column += 1
-            if column == fieldCount {
-                column = 0
-                guard typeValue < typeCount else { throw scanner.malformed("node type \(typeValue) is not in meta.node_types") }
-                guard nameValue <= UInt32.max, idValue <= UInt32.max else {
-                    throw scanner.malformed("node name or id beyond 32 bits")
+        let maxEdgeCount = maxJSONSize
+        let values = UnsafeMutablePointer<Int>.allocate(capacity: fieldCount)
+        defer { values.deallocate() }
+        var count = 0
+        var edgeTotal = 0
+        try columns.types.withUnsafeMutableBufferPointer { types in
+        try columns.names.withUnsafeMutableBufferPointer { names in
+        try columns.ids.withUnsafeMutableBufferPointer { ids in
+        try columns.selfSizes.withUnsafeMutableBufferPointer { selfSizes in
+        try columns.firstEdge.withUnsafeMutableBufferPointer { firstEdge in
+            var first = true
+            outer: while true {
+                for column in 0..<fieldCount {
+                    let value = try scanner.nextUInt(first: first)
+                    first = false
+                    if value < 0 {
+                        guard column == 0 else { throw scanner.malformed("the nodes array does not hold whole nodes") }
+                        break outer
+                    }
+                    values[column] = value
                 }
-                guard columns.count < limit, edgeCountValue <= maxJSONSize else {
-                    throw scanner.malformed("more nodes or edges than the file can hold")
+                guard count < declared else {
+                    throw scanner.malformed("nodes array has more nodes than snapshot.node_count (\(declared))")
                 }
-                columns.append(type: UInt8(typeValue), name: UInt32(nameValue), id: UInt32(idValue),
-                               selfSize: sizeValue, edgeCount: edgeCountValue)
+                let type = values[typeColumn], name = values[nameColumn], id = values[idColumn]
+                let size = values[sizeColumn], edgeCount = values[edgeCountColumn]
+                guard type < typeCount else { throw scanner.malformed("node type \(type) is not in meta.node_types") }
+                guard name <= UInt32.max, id <= UInt32.max else { throw scanner.malformed("node name or id beyond 32 bits") }
+                guard edgeCount <= maxEdgeCount else { throw scanner.malformed("edge_count \(edgeCount) is more than the file can hold") }
+                types[count] = UInt8(truncatingIfNeeded: type)
+                names[count] = UInt32(truncatingIfNeeded: name)
+                ids[count] = UInt32(truncatingIfNeeded: id)
+                if size >= Int(UInt32.max) {
+                    columns.largeSelfSizes[UInt32(count)] = size
+                    selfSizes[count] = UInt32.max
+                } else {
+                    selfSizes[count] = UInt32(truncatingIfNeeded: size)
+                }
+                edgeTotal += edgeCount
+                count += 1
+                firstEdge[count] = edgeTotal
             }
+        }}}}}
+        guard count == declared else {
+            throw scanner.malformed("nodes array has \(count) nodes, snapshot.node_count says \(declared)")
         }
-        guard column == 0 else { throw scanner.malformed("the nodes array does not hold whole nodes") }
-        if let declared = meta.nodeCount, declared != columns.count {
-            throw scanner.malformed("nodes array has \(columns.count) nodes, snapshot.node_count says \(declared)")
-        }
-        guard columns.count > 0 else { throw scanner.malformed("the snapshot has no nodes") }
+        guard count > 0 else { throw scanner.malformed("the snapshot has no nodes") }
         nodes = columns
     }
 
@@ -112,47 +126,45 @@ struct SnapshotParser {
             throw scanner.malformed("the nodes declare \(total) edges, more than the file can hold")
         }
         var columns = EdgeColumns(count: total)
-        let roles = meta.edgeRoles
+        let typeColumn = meta.edgeRoles.firstIndex(of: .type)!
+        let nameColumn = meta.edgeRoles.firstIndex(of: .nameOrIndex)!
+        let targetColumn = meta.edgeRoles.firstIndex(of: .toNode)!
         let typeCount = meta.edgeTypes.count
         let nodeCount = nodes.count
-        var column = 0
+        let nodeFieldCount = meta.nodeFieldCount
+        let values = UnsafeMutablePointer<Int>.allocate(capacity: fieldCount)
+        defer { values.deallocate() }
         var index = 0
-        var first = true
-        var typeValue = 0, nameValue = 0, targetValue = 0
         try columns.types.withUnsafeMutableBufferPointer { types in
-            try columns.names.withUnsafeMutableBufferPointer { names in
-                try columns.targets.withUnsafeMutableBufferPointer { targets in
-                    while true {
-                        let value = try scanner.nextUInt(first: first)
-                        if value < 0 { break }
-                        first = false
-                        switch roles[column] {
-                        case .type: typeValue = value
-                        case .nameOrIndex: nameValue = value
-                        case .toNode: targetValue = value
-                        case .ignored: break
-                        }
-                        column += 1
-                        guard column == fieldCount else { continue }
-                        column = 0
-                        guard index < total else {
-                            throw scanner.malformed("more edges than the nodes' edge_count values add up to (\(total))")
-                        }
-                        guard typeValue < typeCount else { throw scanner.malformed("edge type \(typeValue) is not in meta.edge_types") }
-                        let target = targetValue / meta.nodeFieldCount
-                        guard targetValue % meta.nodeFieldCount == 0, target < nodeCount else {
-                            throw scanner.malformed("edge to_node \(targetValue) is not a node")
-                        }
-                        guard nameValue <= UInt32.max else { throw scanner.malformed("edge name beyond 32 bits") }
-                        types[index] = UInt8(typeValue)
-                        names[index] = UInt32(nameValue)
-                        targets[index] = UInt32(target)
-                        index += 1
+        try columns.names.withUnsafeMutableBufferPointer { names in
+        try columns.targets.withUnsafeMutableBufferPointer { targets in
+            var first = true
+            outer: while true {
+                for column in 0..<fieldCount {
+                    let value = try scanner.nextUInt(first: first)
+                    first = false
+                    if value < 0 {
+                        guard column == 0 else { throw scanner.malformed("the edges array does not hold whole edges") }
+                        break outer
                     }
+                    values[column] = value
                 }
+                guard index < total else {
+                    throw scanner.malformed("more edges than the nodes' edge_count values add up to (\(total))")
+                }
+                let type = values[typeColumn], name = values[nameColumn], targetValue = values[targetColumn]
+                guard type < typeCount else { throw scanner.malformed("edge type \(type) is not in meta.edge_types") }
+                let target = targetValue / nodeFieldCount
+                guard target < nodeCount, target * nodeFieldCount == targetValue else {
+                    throw scanner.malformed("edge to_node \(targetValue) is not a node")
+                }
+                guard name <= UInt32.max else { throw scanner.malformed("edge name beyond 32 bits") }
+                types[index] = UInt8(truncatingIfNeeded: type)
+                names[index] = UInt32(truncatingIfNeeded: name)
+                targets[index] = UInt32(truncatingIfNeeded: target)
+                index += 1
             }
-        }
-        guard column == 0 else { throw scanner.malformed("the edges array does not hold whole edges") }
+        }}}
         guard index == total else {
             throw scanner.malformed("edges array has \(index) edges, the nodes' edge_count values add up to \(total)")
         }
@@ -252,12 +264,11 @@ extension HeapSnapshot {
 
 /// What `snapshot.meta` says about the layout, with columns found by name.
 private struct Meta {
-    enum NodeRole { case type, name, id, selfSize, edgeCount, ignored }
     enum EdgeRole { case type, nameOrIndex, toNode, ignored }
 
     var nodeFieldCount: Int
     var edgeFieldCount: Int
-    var nodeRoles: [NodeRole]
+    var nodeFieldIndex: [String: Int]
     var edgeRoles: [EdgeRole]
     var nodeTypes: [String]
     var edgeTypes: [String]
@@ -281,17 +292,9 @@ private struct Meta {
               nodeTypes.count < 255, edgeTypes.count < 255
         else { throw scanner.malformed("snapshot.meta lacks node_types or edge_types lists") }
         nodeFieldCount = nodeFields.count
+        nodeFieldIndex = [:]
+        for (index, field) in nodeFields.enumerated() where nodeFieldIndex[field] == nil { nodeFieldIndex[field] = index }
         edgeFieldCount = edgeFields.count
-        nodeRoles = nodeFields.map {
-            switch $0 {
-            case "type": .type
-            case "name": .name
-            case "id": .id
-            case "self_size": .selfSize
-            case "edge_count": .edgeCount
-            default: .ignored
-            }
-        }
         edgeRoles = edgeFields.map {
             switch $0 {
             case "type": .type
@@ -309,34 +312,21 @@ private struct Meta {
 }
 
 private struct NodeColumns {
-    var types: [UInt8] = []
-    var names: [UInt32] = []
-    var ids: [UInt32] = []
-    var selfSizes: [UInt32] = []
+    var types: [UInt8]
+    var names: [UInt32]
+    var ids: [UInt32]
+    var selfSizes: [UInt32]
     var largeSelfSizes: [UInt32: Int] = [:]
-    var firstEdge: [Int] = [0]
+    /// `count + 1` offsets: node `n` owns edges `firstEdge[n] ..< firstEdge[n + 1]`.
+    var firstEdge: [Int]
     var count: Int { types.count }
 
-    init(capacity: Int) {
-        types.reserveCapacity(capacity)
-        names.reserveCapacity(capacity)
-        ids.reserveCapacity(capacity)
-        selfSizes.reserveCapacity(capacity)
-        firstEdge.reserveCapacity(capacity + 1)
-    }
-
-    @inline(__always)
-    mutating func append(type: UInt8, name: UInt32, id: UInt32, selfSize: Int, edgeCount: Int) {
-        if selfSize >= Int(UInt32.max) {
-            largeSelfSizes[UInt32(types.count)] = selfSize
-            selfSizes.append(UInt32.max)
-        } else {
-            selfSizes.append(UInt32(selfSize))
-        }
-        types.append(type)
-        names.append(name)
-        ids.append(id)
-        firstEdge.append(firstEdge[firstEdge.count - 1] &+ edgeCount)
+    init(count: Int) {
+        types = [UInt8](repeating: 0, count: count)
+        names = [UInt32](repeating: 0, count: count)
+        ids = [UInt32](repeating: 0, count: count)
+        selfSizes = [UInt32](repeating: 0, count: count)
+        firstEdge = [Int](repeating: 0, count: count + 1)
     }
 }
 

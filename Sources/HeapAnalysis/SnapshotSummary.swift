@@ -94,6 +94,8 @@ struct SnapshotSummary: Sendable {
             }
             let classId = analysis.classes.classOf[node]
             let index = Int(classId)
+            // The synthetic root is a view, not an object: it would "retain" the whole heap.
+            if node == 0 { continue }
             stats[index].count += 1
             stats[index].selfBytes += snapshot.selfSize(ofNode: node)
             if active[index] == 0 { stats[index].retainedBytes += tree.retained[node] }
