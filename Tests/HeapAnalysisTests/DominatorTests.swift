@@ -34,7 +34,7 @@ import Testing
         #expect(snapshot.edgeCount == 9)
         #expect(snapshot.name(ofNode: 3) == "C")
         #expect(snapshot.selfSize(ofNode: 7) == 70)
-        let tree = DominatorTree(snapshot: snapshot, retainers: snapshot.retainers())
+        let tree = DominatorTree(snapshot: snapshot)
         let expectedIdom: [Int?] = [nil, 0, 0, 0, 3, 1, nil, 4]
         for node in 0..<8 {
             #expect(tree.immediateDominator(of: node) == expectedIdom[node], "idom of node \(node)")
@@ -73,7 +73,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let path = try directory.write(b.json(), to: "cycle.heapsnapshot")
         let snapshot = try HeapSnapshot(contentsOf: path)
-        let tree = DominatorTree(snapshot: snapshot, retainers: snapshot.retainers())
+        let tree = DominatorTree(snapshot: snapshot)
         #expect(tree.immediateDominator(of: x) == root)
         #expect(tree.immediateDominator(of: y) == x)
         #expect(tree.immediateDominator(of: z) == root)
@@ -96,7 +96,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let path = try directory.write(b.json(), to: "chain.heapsnapshot")
         let snapshot = try HeapSnapshot(contentsOf: path)
-        let tree = DominatorTree(snapshot: snapshot, retainers: snapshot.retainers())
+        let tree = DominatorTree(snapshot: snapshot)
         #expect(tree.retainedSize(of: 1) == 100_000)
         #expect(tree.immediateDominator(of: 100_000) == 99_999)
     }
