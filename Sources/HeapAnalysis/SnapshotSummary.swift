@@ -94,8 +94,9 @@ struct SnapshotSummary: Sendable {
             }
             let classId = analysis.classes.classOf[node]
             let index = Int(classId)
-            // The synthetic root is a view, not an object: it would "retain" the whole heap.
-            if node == 0 { continue }
+            // Synthetic nodes (the root, "(GC roots)", root categories) are views, not objects:
+            // they would "retain" most of the heap.
+            if snapshot.nodeTypes[node] == snapshot.types.synthetic { continue }
             stats[index].count += 1
             stats[index].selfBytes += snapshot.selfSize(ofNode: node)
             if active[index] == 0 { stats[index].retainedBytes += tree.retained[node] }
