@@ -9,6 +9,8 @@ public struct ClassIndex: Sendable {
 
     /// Most property names listed in a shape class name.
     static let shapeNameLimit = 8
+    /// Property names stop being added once the text passes this many characters.
+    static let shapeTextLimit = 40
 
     public init(snapshot: HeapSnapshot) {
         var names: [String] = []
@@ -66,13 +68,16 @@ public struct ClassIndex: Sendable {
                         classOf[node] = id
                     } else {
                         var keys: [String] = []
+                        var length = 0
                         for edge in snapshot.edges(ofNode: node)
                         where snapshot.edgeTypes[edge] == types.propertyEdge && snapshot.edgeNames[edge] != protoName {
-                            if keys.count == Self.shapeNameLimit {
+                            if keys.count == Self.shapeNameLimit || length > Self.shapeTextLimit {
                                 keys.append("…")
                                 break
                             }
-                            keys.append(snapshot.strings[Int(snapshot.edgeNames[edge])])
+                            let key = snapshot.strings[Int(snapshot.edgeNames[edge])]
+                            keys.append(key)
+                            length += key.count + 2
                         }
                         let id = intern(keys.isEmpty ? "Object" : "{" + keys.joined(separator: ", ") + "}")
                         shapeClass[hash] = id
