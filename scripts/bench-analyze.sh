@@ -34,38 +34,39 @@ mkdir -p "$scratch/growing"
 "${gen[@]}" growing "$scratch/growing" "$grow_units"
 growing=("$scratch"/growing/round-{1,2,3}.heapsnapshot)
 
-# run LABEL COMMAND...: prints "seconds peak_rss_kB status" (seconds from the tool's own line).
+# run COMMAND...: prints "wall_seconds|peak_rss_kB|status|error|cpu_seconds" (wall seconds from the
+# tool's own line; CPU = user + system of the whole process, from /usr/bin/time).
 run() {
     local out time_file status=0
     time_file=$(mktemp)
-    out=$(/usr/bin/time -f "%M" -o "$time_file" "$@" 2>/dev/null) || status=$?
-    local rss
-    rss=$(tail -n 1 "$time_file")
+    out=$(/usr/bin/time -f "%M %U %S" -o "$time_file" "$@" 2>/dev/null) || status=$?
+    local rss user sys
+    read -r rss user sys < <(tail -n 1 "$time_file")
     rm -f "$time_file"
-    local seconds
+    local seconds error cpu
     seconds=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$out")
-    local error
     error=$(sed -n 's/.*error="\([^"]*\)".*/\1/p' <<<"$out")
-    echo "${seconds:-?}|${rss}|${status}|${error}"
+    cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+    echo "${seconds:-?}|${rss}|${status}|${error}|${cpu}"
 }
 
 mb() { echo $(( $(stat -c %s "$1") / 1000000 )); }
-fmt_row() { # name file_mb tool result throughput?
-    IFS='|' read -r seconds rss status error <<<"$4"
+fmt_row() { # name file_mb tool result
+    IFS='|' read -r seconds rss status error cpu <<<"$4"
     local rss_mb=$((rss / 1000)) ratio
     ratio=$(awk -v r="$rss_mb" -v f="$2" 'BEGIN { printf "%.2f", r / f }')
     if [ "$status" != 0 ]; then
-        echo "| $1 | $2 MB | $3 | failed: ${error:-exit $status} | | $rss_mb MB ($ratio×) |"
+        echo "| $1 | $2 MB | $3 | failed: ${error:-exit $status} | | | $rss_mb MB ($ratio×) |"
     else
         local rate
-        rate=$(awk -v f="$2" -v s="$seconds" 'BEGIN { printf "%.0f MB/s", f / s }')
-        echo "| $1 | $2 MB | $3 | $(printf %.2f "$seconds") s | $rate | $rss_mb MB ($ratio×) |"
+        rate=$(awk -v f="$2" -v s="$cpu" 'BEGIN { if (s > 0) printf "%.0f MB/s", f / s; else print "-" }')
+        echo "| $1 | $2 MB | $3 | $(printf %.2f "$seconds") s | $cpu s | $rate | $rss_mb MB ($ratio×) |"
     fi
 }
 
 echo
-echo "| measurement | file | tool | time | throughput | peak RSS (× file) |"
-echo "|---|---|---|---|---|---|"
+echo "| measurement | file | tool | wall time | CPU time | MB per CPU-second | peak RSS (× file) |"
+echo "|---|---|---|---|---|---|---|"
 files=("$scratch/big.heapsnapshot")
 [ -f "$scratch/huge.heapsnapshot" ] && files+=("$scratch/huge.heapsnapshot")
 for file in "${files[@]}"; do
@@ -85,4 +86,4 @@ fmt_row "diff 3 snapshots" "$total" heapwatch "$(run "$bench" diff "${growing[@]
 fmt_row "diff 3 snapshots" "$total" "node baseline" "$(run "${baseline[@]}" diff "${growing[@]}")"
 echo
 echo "top finding on the growing snapshots: $("$bench" diff "${growing[@]}" | sed -n 's/.*top="\(.*\)"/\1/p')"
-echo "cores: $(nproc); node $(node --version); $(swift --version 2>&1 | head -n 1)"
+echo "cores: $(nproc); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); node $(node --version); $(swift --version 2>&1 | head -n 1)"

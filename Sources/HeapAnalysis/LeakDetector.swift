@@ -123,8 +123,16 @@ struct LeakDetector {
     private func holderName(of node: Int) -> String? {
         let nodes = last.distances.path(to: node)
         guard nodes.count >= 2 else { return nil }
-        let label = last.edgeLabel(from: nodes[nodes.count - 2], to: node)
-        return label.hasPrefix(".") ? String(label.dropFirst()) : nil
+        let snapshot = last.snapshot
+        let holder = nodes[nodes.count - 2]
+        for edge in snapshot.edges(ofNode: holder) where snapshot.target(ofEdge: edge) == node {
+            let type = snapshot.edgeTypes[edge]
+            // Only names a programmer wrote: properties and closure variables.
+            guard type == snapshot.types.propertyEdge || type == snapshot.types.contextEdge else { continue }
+            let name = snapshot.name(ofEdge: edge)
+            if !name.isEmpty && !name.allSatisfy(\.isNumber) { return name }
+        }
+        return nil
     }
 
     /// The most common class among a collection's values (for Map/Set, through its table).

@@ -29,12 +29,14 @@ struct SnapshotParser {
     mutating func parse() throws -> HeapSnapshot {
         scanner.context = "the top-level object"
         try scanner.expect(UInt8(ascii: "{"), "'{' at the start of the file")
+        var seen = Set<String>()
         if try scanner.peekNonSpace() != UInt8(ascii: "}") {
             repeat {
                 scanner.context = "a top-level key"
                 let key = try scanner.readString()
                 try scanner.expect(UInt8(ascii: ":"), "':' after \"\(key)\"")
                 scanner.context = "the \(key) section"
+                guard seen.insert(key).inserted else { throw scanner.malformed("\"\(key)\" appears twice") }
                 switch key {
                 case "snapshot": meta = try Meta(header: scanner.parseValue(), scanner: scanner)
                 case "nodes": try parseNodes()

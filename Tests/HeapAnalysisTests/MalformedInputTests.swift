@@ -123,3 +123,31 @@ import Testing
         }
     }
 }
+
+@Suite struct MemoryEstimateTests {
+    @Test func estimateUsesTheUncompressedSize() throws {
+        let directory = try TemporaryDirectory()
+        let text = MalformedInputTests.valid
+        let path = try directory.write(text, to: "s.heapsnapshot")
+        try ProcessRunner.run("gzip", ["-k", path])
+        #expect(try HeapAnalyzer.jsonSize(of: path) == text.utf8.count)
+        #expect(try HeapAnalyzer.jsonSize(of: path + ".gz") == text.utf8.count)
+        let estimate = try HeapAnalyzer.estimatedPeakBytes(paths: [path, path + ".gz"], maxParallelism: 1)
+        #expect(estimate == Int(Double(2 * text.utf8.count) * HeapAnalyzer.peakBytesPerJSONByte))
+        #expect(throws: HeapSnapshotError.self) { try HeapAnalyzer.estimatedPeakBytes(paths: ["/nonexistent"]) }
+    }
+}
+
+@Suite struct DuplicateSectionTests {
+    @Test func aSecondNodesArrayIsRejected() throws {
+        let text = MalformedInputTests.valid.replacingOccurrences(
+            of: "\n\"trace_function_infos\"", with: "\n\"nodes\":[9,1,1,0,0,0,0],\n\"trace_function_infos\"")
+        let directory = try TemporaryDirectory()
+        let path = try directory.write(text, to: "twice.heapsnapshot")
+        #expect {
+            try HeapSnapshot(contentsOf: path)
+        } throws: { error in
+            (error as? HeapSnapshotError)?.description.contains("appears twice") == true
+        }
+    }
+}
