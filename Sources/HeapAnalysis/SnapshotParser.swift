@@ -61,15 +61,14 @@ struct SnapshotParser {
         guard let declared = meta.nodeCount else { throw scanner.malformed("snapshot.node_count is missing") }
         try scanner.expect(UInt8(ascii: "["), "'[' to open the nodes array")
         let fieldCount = meta.nodeFieldCount
-        guard declared <= maxJSONSize / (2 * fieldCount) + 1 else {
-            throw scanner.malformed("node_count \(declared) is more than a file of this size can hold")
-        }
-        var columns = NodeColumns(count: declared)
+        // A node takes at least two bytes per field: a larger node_count is either a truncated
+        // file (reading will reach its end and say so) or a lie (the count check below).
+        let capacity = min(declared, maxJSONSize / (2 * fieldCount) + 1)
+        var columns = NodeColumns(count: capacity)
         let typeColumn = meta.nodeFieldIndex["type"]!, nameColumn = meta.nodeFieldIndex["name"]!
         let idColumn = meta.nodeFieldIndex["id"]!, sizeColumn = meta.nodeFieldIndex["self_size"]!
         let edgeCountColumn = meta.nodeFieldIndex["edge_count"]!
         let typeCount = meta.nodeTypes.count
-        let maxEdgeCount = maxJSONSize
         let values = UnsafeMutablePointer<Int>.allocate(capacity: fieldCount)
         defer { values.deallocate() }
         var count = 0
@@ -90,14 +89,13 @@ struct SnapshotParser {
                     }
                     values[column] = value
                 }
-                guard count < declared else {
+                guard count < capacity else {
                     throw scanner.malformed("nodes array has more nodes than snapshot.node_count (\(declared))")
                 }
                 let type = values[typeColumn], name = values[nameColumn], id = values[idColumn]
                 let size = values[sizeColumn], edgeCount = values[edgeCountColumn]
                 guard type < typeCount else { throw scanner.malformed("node type \(type) is not in meta.node_types") }
                 guard name <= UInt32.max, id <= UInt32.max else { throw scanner.malformed("node name or id beyond 32 bits") }
-                guard edgeCount <= maxEdgeCount else { throw scanner.malformed("edge_count \(edgeCount) is more than the file can hold") }
                 types[count] = UInt8(truncatingIfNeeded: type)
                 names[count] = UInt32(truncatingIfNeeded: name)
                 ids[count] = UInt32(truncatingIfNeeded: id)
@@ -107,7 +105,9 @@ struct SnapshotParser {
                 } else {
                     selfSizes[count] = UInt32(truncatingIfNeeded: size)
                 }
-                edgeTotal += edgeCount
+                let (sum, overflow) = edgeTotal.addingReportingOverflow(edgeCount)
+                guard !overflow else { throw scanner.malformed("edge_count values add up to more than 2^63") }
+                edgeTotal = sum
                 count += 1
                 firstEdge[count] = edgeTotal
             }
@@ -124,10 +124,9 @@ struct SnapshotParser {
         try scanner.expect(UInt8(ascii: "["), "'[' to open the edges array")
         let fieldCount = meta.edgeFieldCount
         let total = nodes.firstEdge[nodes.count]
-        guard total <= maxJSONSize / (2 * fieldCount) + 1 else {
-            throw scanner.malformed("the nodes declare \(total) edges, more than the file can hold")
-        }
-        var columns = EdgeColumns(count: total)
+        // As for nodes: more edges than the bytes can hold means the file ends early.
+        let capacity = min(total, maxJSONSize / (2 * fieldCount) + 1)
+        var columns = EdgeColumns(count: capacity)
         let typeColumn = meta.edgeRoles.firstIndex(of: .type)!
         let nameColumn = meta.edgeRoles.firstIndex(of: .nameOrIndex)!
         let targetColumn = meta.edgeRoles.firstIndex(of: .toNode)!
@@ -151,7 +150,7 @@ struct SnapshotParser {
                     }
                     values[column] = value
                 }
-                guard index < total else {
+                guard index < capacity else {
                     throw scanner.malformed("more edges than the nodes' edge_count values add up to (\(total))")
                 }
                 let type = values[typeColumn], name = values[nameColumn], targetValue = values[targetColumn]

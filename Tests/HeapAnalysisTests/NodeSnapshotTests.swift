@@ -57,4 +57,24 @@ struct NodeSnapshotTests {
         #expect(packed.strings.count == plain.strings.count)
         #expect(packed.jsonSize == plain.fileSize)
     }
+
+    /// A real snapshot cut short anywhere (header, nodes, edges, strings) reads as truncated at
+    /// exactly the cut, whatever node_count promised.
+    @Test func realSnapshotCutShort() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/foo.heapsnapshot"
+        try ProcessRunner.run("node", ["-e", Self.fooScript, path])
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let cutPath = directory.path + "/cut.heapsnapshot"
+        for fraction in [0.0001, 0.001, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99, 0.9999] {
+            let length = Int(Double(bytes.count) * fraction)
+            try bytes.prefix(length).write(to: URL(fileURLWithPath: cutPath))
+            #expect {
+                try HeapSnapshot(contentsOf: cutPath)
+            } throws: { error in
+                guard let error = error as? HeapSnapshotError, case .truncated = error.reason else { return false }
+                return error.offset == length && error.path == cutPath
+            }
+        }
+    }
 }
