@@ -100,23 +100,55 @@ struct LeakDetector {
 
     private func collectionFindings(excluding excluded: Set<UInt32>) -> [LeakFinding] {
         let final = summaries[summaries.count - 1]
-        var result: [LeakFinding] = []
+        var growing: [(sample: SnapshotSummary.CollectionSample, counts: [Int], retained: [Int])] = []
         for sample in final.collections where !excluded.contains(sample.id) {
             let samples = summaries.map { $0.collection(withId: sample.id) }
             let counts = samples.map { Int($0?.size ?? 0) }
             guard Self.isGrowing(counts, minimum: Self.minimumCollectionGrowth) else { continue }
-            let retained = samples.map { $0?.retainedBytes ?? 0 }
-            let path = last.retainerPath(to: sample.node)
+            growing.append((sample, counts, samples.map { $0?.retainedBytes ?? 0 }))
+        }
+        let names = holderNames(of: growing.map(\.sample.node))
+        return growing.map { sample, counts, retained in
             let className = last.classes.className(ofNode: sample.node)
             let unit = sample.kind == .array ? "elements" : sample.kind == .object ? "keys" : "entries"
             var subject = sample.kind.rawValue
-            if let name = holderName(of: sample.node) { subject += " '\(name)'" }
+            if let name = names[sample.node] { subject += " '\(name)'" }
             if let content = contentClass(of: sample) { subject += " of \(content)" }
-            result.append(LeakFinding(
+            return LeakFinding(
                 kind: .collection, summary: "\(subject): \(Format.series(counts)) \(unit)",
-                className: className, count: counts, retainedBytes: retained, path: path, location: nil))
+                className: className, count: counts, retainedBytes: retained,
+                path: last.retainerPath(to: sample.node), location: nil)
         }
-        return result
+    }
+
+    /// The names collections are held by (variable or property): from the shortest path when it
+    /// ends in one, else from any property or closure-variable edge to them (one pass over edges).
+    private func holderNames(of nodes: [Int]) -> [Int: String] {
+        var names: [Int: String] = [:]
+        var missing = Set<Int>()
+        for node in nodes {
+            if let name = holderName(of: node) { names[node] = name } else { missing.insert(node) }
+        }
+        guard !missing.isEmpty else { return names }
+        let snapshot = last.snapshot
+        for source in 0..<snapshot.nodeCount where !missing.isEmpty {
+            for edge in snapshot.edges(ofNode: source) {
+                let target = snapshot.target(ofEdge: edge)
+                guard missing.contains(target), let name = userName(ofEdge: edge) else { continue }
+                names[target] = name
+                missing.remove(target)
+            }
+        }
+        return names
+    }
+
+    /// The edge's name if a programmer wrote it: a property or a closure variable.
+    private func userName(ofEdge edge: Int) -> String? {
+        let snapshot = last.snapshot
+        let type = snapshot.edgeTypes[edge]
+        guard type == snapshot.types.propertyEdge || type == snapshot.types.contextEdge else { return nil }
+        let name = snapshot.name(ofEdge: edge)
+        return name.isEmpty || name.allSatisfy(\.isNumber) ? nil : name
     }
 
     /// The name the collection is held by (variable or property), from its shortest path.
@@ -126,11 +158,7 @@ struct LeakDetector {
         let snapshot = last.snapshot
         let holder = nodes[nodes.count - 2]
         for edge in snapshot.edges(ofNode: holder) where snapshot.target(ofEdge: edge) == node {
-            let type = snapshot.edgeTypes[edge]
-            // Only names a programmer wrote: properties and closure variables.
-            guard type == snapshot.types.propertyEdge || type == snapshot.types.contextEdge else { continue }
-            let name = snapshot.name(ofEdge: edge)
-            if !name.isEmpty && !name.allSatisfy(\.isNumber) { return name }
+            if let name = userName(ofEdge: edge) { return name }
         }
         return nil
     }

@@ -89,6 +89,18 @@ public struct LeakFinding: Codable, Sendable, Equatable {
         case className = "class"
         case retainedBytes = "retained_bytes"
     }
+
+    /// Writes every key, `"location": null` included, so readers see one fixed shape.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(summary, forKey: .summary)
+        try container.encode(className, forKey: .className)
+        try container.encode(count, forKey: .count)
+        try container.encode(retainedBytes, forKey: .retainedBytes)
+        try container.encode(path, forKey: .path)
+        try container.encode(location, forKey: .location)
+    }
 }
 
 public struct ClassRetention: Codable, Sendable, Equatable {

@@ -33,7 +33,8 @@ do {
         let info = report.snapshots[0]
         print("phase=analyze seconds=\(elapsed) nodes=\(info.nodes) edges=\(info.edges) top_class=\"\(report.topClasses.first?.className ?? "")\"")
     case "diff":
-        let report = try HeapAnalyzer.analyze(paths: files)
+        let parallelism = Int(ProcessInfo.processInfo.environment["HEAPWATCH_BENCH_PARALLELISM"] ?? "") ?? 2
+        let report = try HeapAnalyzer.analyze(paths: files, options: AnalysisOptions(maxParallelism: parallelism))
         let elapsed = seconds(clock.now - start)
         let top = report.findings.first?.summary ?? "none"
         print("phase=diff seconds=\(elapsed) snapshots=\(files.count) findings=\(report.findings.count) top=\"\(top)\"")

@@ -82,7 +82,11 @@ struct LeakDetectionTests {
         #expect(try JSONDecoder().decode(LeakReport.self, from: data) == report)
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let first = try #require((json["findings"] as? [[String: Any]])?.first)
-        #expect(Set(first.keys).isSuperset(of: ["kind", "summary", "class", "count", "retained_bytes", "path"]))
+        #expect(Set(first.keys).isSuperset(of: ["kind", "summary", "class", "count", "retained_bytes", "path", "location"]))
+        let snapshot = try #require((json["snapshots"] as? [[String: Any]])?.first)
+        #expect(Set(snapshot.keys) == ["path", "nodes", "edges", "total_bytes"])
+        let collection = try #require((json["findings"] as? [[String: Any]])?.first { $0["kind"] as? String == "collection" })
+        #expect(collection["location"] is NSNull)
     }
 
     @Test func fixedAppHasNoGrowthFindings() throws {
