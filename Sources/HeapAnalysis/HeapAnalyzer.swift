@@ -61,24 +61,34 @@ public enum HeapAnalyzer {
             .prefix(limit).map { $0 }
     }
 
-    /// Objects (not synthetic roots or internals) with the largest retained sizes.
+    /// Objects (not synthetic roots or internals) with the largest retained sizes. An object
+    /// that is most (90 %+) of a listed dominator's retained size is left out: a Map and its
+    /// table are one entry, not two.
     static func largestDominators(_ analysis: SnapshotAnalysis, limit: Int) -> [DominatorEntry] {
         let snapshot = analysis.snapshot
         let types = snapshot.types
+        let candidateLimit = limit * 4
         var best: [(retained: Int, node: Int)] = []
-        for node in 1..<snapshot.nodeCount {
+        for node in 1..<max(1, snapshot.nodeCount) {
             let type = snapshot.nodeTypes[node]
             guard type == types.object || type == types.closure || type == types.array || type == types.native
                 || types.isString(type) else { continue }
             let retained = analysis.dominators.retained[node]
-            if best.count < limit || retained > best[best.count - 1].retained {
+            if best.count < candidateLimit || retained > best[best.count - 1].retained {
                 var position = best.count
                 while position > 0 && best[position - 1].retained < retained { position -= 1 }
                 best.insert((retained, node), at: position)
-                if best.count > limit { best.removeLast() }
+                if best.count > candidateLimit { best.removeLast() }
             }
         }
-        return best.map {
+        var picked: [(retained: Int, node: Int)] = []
+        for candidate in best where picked.count < limit {
+            let repeatsOne = picked.contains {
+                analysis.dominators.dominates($0.node, candidate.node) && candidate.retained * 10 >= $0.retained * 9
+            }
+            if !repeatsOne { picked.append(candidate) }
+        }
+        return picked.map {
             DominatorEntry(className: analysis.displayName($0.node), id: snapshot.nodeIds[$0.node],
                            retainedBytes: $0.retained, path: analysis.retainerPath(to: $0.node))
         }
