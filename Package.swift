@@ -115,6 +115,8 @@ let package = Package(
         ),
         // Evaluation harness for the trend detector (`make bench-detect`), not a CI test.
         .executableTarget(name: "heapwatch-bench-detect", dependencies: ["HeapwatchTrend"]),
+        // Benchmark driver for scripts/bench-analyze.sh (not a product).
+        .executableTarget(name: "heapwatch-bench-analyze", dependencies: ["HeapAnalysis"]),
 
         .testTarget(name: "HeapwatchTrendTests", dependencies: ["HeapwatchTrend"]),
         .testTarget(name: "HeapwatchCoreTests", dependencies: ["HeapwatchCore"]),

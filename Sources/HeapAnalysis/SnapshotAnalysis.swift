@@ -1,0 +1,183 @@
+/// One snapshot with everything the leak detector needs: dominators and retained sizes,
+/// distances and shortest paths, class names, closure locations.
+public struct SnapshotAnalysis: Sendable {
+    public let snapshot: HeapSnapshot
+    public let dominators: DominatorTree
+    public let distances: Distances
+    public let classes: ClassIndex
+    /// Closure node ordinal → index in `snapshot.locations`.
+    let locationOfClosure: [UInt32: Int]
+    /// String indexes of the property names and class names the detector looks for.
+    let names: WellKnownStrings
+
+    public init(snapshot: HeapSnapshot) {
+        self.snapshot = snapshot
+        dominators = DominatorTree(snapshot: snapshot)
+        distances = Distances(snapshot: snapshot)
+        classes = ClassIndex(snapshot: snapshot)
+        var locationOfClosure: [UInt32: Int] = [:]
+        locationOfClosure.reserveCapacity(snapshot.locations.count)
+        for (index, entry) in snapshot.locations.enumerated() { locationOfClosure[entry.node] = index }
+        self.locationOfClosure = locationOfClosure
+        names = WellKnownStrings(snapshot.strings)
+    }
+
+    /// Reads and analyzes one file.
+    public init(contentsOf path: String, progress: ((Int, Int) -> Void)? = nil) throws {
+        self.init(snapshot: try HeapSnapshot(contentsOf: path, progress: progress))
+    }
+
+    // MARK: - Node helpers
+
+    /// The first edge of `node` of type `type` named `name` (a string index), if any.
+    func edge(of node: Int, type: UInt8, name: UInt32) -> Int? {
+        guard name != WellKnownStrings.missing else { return nil }
+        for edge in snapshot.edges(ofNode: node)
+        where snapshot.edgeNames[edge] == name && snapshot.edgeTypes[edge] == type {
+            return edge
+        }
+        return nil
+    }
+
+    func property(_ name: UInt32, of node: Int) -> Int? {
+        edge(of: node, type: snapshot.types.propertyEdge, name: name).map { snapshot.target(ofEdge: $0) }
+    }
+
+    func isOddball(_ node: Int) -> Bool { snapshot.nodeNames[node] == names.oddball }
+
+    /// A closure's function name, or "(anonymous)".
+    func functionName(_ closure: Int) -> String {
+        let name = snapshot.name(ofNode: closure)
+        return name.isEmpty ? "(anonymous)" : name
+    }
+
+    /// `script:line:column` (1-based) where the function behind `closure` is defined, if known.
+    public func location(ofClosure closure: Int) -> String? {
+        guard let index = locationOfClosure[UInt32(closure)] else { return nil }
+        let entry = snapshot.locations[index]
+        let script = scriptName(ofClosure: closure) ?? "script \(entry.scriptId)"
+        return "\(script):\(entry.line + 1):\(entry.column + 1)"
+    }
+
+    /// The name of the script node reached through closure → shared function info → script.
+    func scriptName(ofClosure closure: Int) -> String? {
+        let internalEdge = snapshot.types.internalEdge
+        guard let shared = edge(of: closure, type: internalEdge, name: names.shared) else { return nil }
+        let info = snapshot.target(ofEdge: shared)
+        let scriptEdge = edge(of: info, type: internalEdge, name: names.scriptOrDebugInfo)
+            ?? edge(of: info, type: internalEdge, name: names.script)
+        guard let scriptEdge else { return nil }
+        let name = snapshot.name(ofNode: snapshot.target(ofEdge: scriptEdge))
+        return name.isEmpty ? nil : name
+    }
+
+    /// Sum of retained sizes of `nodes`, counting a node dominated by another one of them once.
+    public func retainedSize(ofAll nodes: [Int]) -> Int {
+        let sorted = nodes.filter { dominators.isReachable($0) }
+            .sorted { dominators.preorder[$0] < dominators.preorder[$1] }
+        var total = 0
+        var openEnd: UInt32 = 0
+        for node in sorted {
+            let start = dominators.preorder[node]
+            if start < openEnd { continue }
+            total += dominators.retained[node]
+            openEnd = start + dominators.subtreeSize[node]
+        }
+        return total
+    }
+
+    // MARK: - Retainer paths
+
+    /// Maximum steps shown in a path; the middle of longer paths is elided.
+    static let pathLimit = 14
+
+    /// The shortest retainer path from a GC root to `node`, as readable steps:
+    /// `["(GC roots)", "(Global handles)[]", "system / Context.bus", "EventEmitter._events", …]`.
+    /// Array indexes are collapsed to `[]`, repeated steps (linked lists) to `step ×N`.
+    public func retainerPath(to node: Int) -> [String] {
+        let nodes = distances.path(to: node)
+        guard !nodes.isEmpty else { return [] }
+        var steps: [String] = []
+        var previous = 0
+        for current in nodes {
+            if previous != 0 {
+                steps.append(displayName(previous) + edgeLabel(from: previous, to: current))
+            }
+            previous = current
+        }
+        steps.append(displayName(node))
+        if nodes.count == 1 { steps = [displayName(node)] }
+        var collapsed: [(String, Int)] = []
+        for step in steps {
+            if let last = collapsed.last, last.0 == step {
+                collapsed[collapsed.count - 1].1 += 1
+            } else {
+                collapsed.append((step, 1))
+            }
+        }
+        var result = collapsed.map { $0.1 > 1 ? "\($0.0) ×\($0.1)" : $0.0 }
+        if result.count > Self.pathLimit {
+            let head = result.prefix(Self.pathLimit / 2)
+            let tail = result.suffix(Self.pathLimit / 2 - 1)
+            result = Array(head) + ["… \(result.count - head.count - tail.count) more …"] + Array(tail)
+        }
+        return result
+    }
+
+    /// The class, with the function name for closures: `(closure) onTick`.
+    func displayName(_ node: Int) -> String {
+        let className = classes.className(ofNode: node)
+        if snapshot.nodeTypes[node] == snapshot.types.closure { return "\(className) \(functionName(node))" }
+        if snapshot.nodeTypes[node] == snapshot.types.synthetic || snapshot.nodeTypes[node] == snapshot.types.hidden {
+            let name = snapshot.name(ofNode: node)
+            return name.isEmpty ? className : name
+        }
+        return className
+    }
+
+    /// `.name` for named edges, `[]` for indexes (element, hidden, numeric internal slots).
+    func edgeLabel(from source: Int, to target: Int) -> String {
+        var chosen: Int?
+        for edge in snapshot.edges(ofNode: source)
+        where snapshot.target(ofEdge: edge) == target && snapshot.isRetainingEdge(edge, from: source) {
+            chosen = edge
+            break
+        }
+        guard let edge = chosen else { return "" }
+        let type = snapshot.edgeTypes[edge]
+        if type == snapshot.types.elementEdge || type == snapshot.types.hiddenEdge { return "[]" }
+        let name = snapshot.name(ofEdge: edge)
+        if name.isEmpty || name.allSatisfy(\.isNumber) { return "[]" }
+        return "." + name
+    }
+}
+
+/// String indexes of names the detector compares against, looked up once per snapshot.
+struct WellKnownStrings: Sendable {
+    static let missing = UInt32.max
+
+    var events = missing, table = missing, onTimeout = missing, shared = missing
+    var scriptOrDebugInfo = missing, script = missing, proto = missing, oddball = missing
+    var map = missing, set = missing, array = missing, timeout = missing, object = missing
+
+    init(_ strings: StringTable) {
+        let found = strings.indexes(of: [
+            "_events", "table", "_onTimeout", "shared", "script_or_debug_info", "script", "__proto__",
+            "system / Oddball", "Map", "Set", "Array", "Timeout", "Object",
+        ])
+        func index(_ text: String) -> UInt32 { found[text].map(UInt32.init) ?? Self.missing }
+        events = index("_events")
+        table = index("table")
+        onTimeout = index("_onTimeout")
+        shared = index("shared")
+        scriptOrDebugInfo = index("script_or_debug_info")
+        script = index("script")
+        proto = index("__proto__")
+        oddball = index("system / Oddball")
+        map = index("Map")
+        set = index("Set")
+        array = index("Array")
+        timeout = index("Timeout")
+        object = index("Object")
+    }
+}

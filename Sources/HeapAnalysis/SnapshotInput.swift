@@ -1,0 +1,120 @@
+import CZlib
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The bytes of a snapshot file, delivered in chunks: read straight from the file, or inflated
+/// through zlib when the file starts with the gzip magic bytes. Memory stays at two chunk buffers
+/// whatever the file size (a mapped whole file would count the file in the reader's RSS).
+final class SnapshotInput {
+    let path: String
+    /// Size of the file on disk, in bytes.
+    let fileSize: Int
+    let isGzip: Bool
+    /// Current chunk; valid up to `count`.
+    private(set) var bytes: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    /// Offset in the (uncompressed) stream of `bytes[0]`.
+    private(set) var chunkOffset = 0
+    private let fd: Int32
+    private let chunkSize: Int
+    private var compressed: UnsafeMutablePointer<UInt8>?
+    private var stream = z_stream()
+    private var streamEnded = false
+    private var compressedEOF = false
+
+    init(path: String, chunkSize: Int = 1 << 22) throws {
+        self.path = path
+        self.chunkSize = chunkSize
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw HeapSnapshotError(path: path, reason: .io(operation: "open", errno: errno))
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            close(fd)
+            throw HeapSnapshotError(path: path, reason: .io(operation: "stat", errno: code))
+        }
+        self.fd = fd
+        fileSize = Int(info.st_size)
+        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+        bytes = .allocate(capacity: chunkSize)
+
+        var magic: (UInt8, UInt8) = (0, 0)
+        let got = withUnsafeMutableBytes(of: &magic) { pread(fd, $0.baseAddress, 2, 0) }
+        isGzip = got == 2 && magic.0 == 0x1f && magic.1 == 0x8b
+        if isGzip {
+            compressed = .allocate(capacity: chunkSize)
+            let status = inflateInit2_(
+                &stream, 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+            guard status == Z_OK else {
+                close(fd)
+                throw HeapSnapshotError(path: path, reason: .gzip("inflateInit2 failed (\(status))"))
+            }
+        }
+    }
+
+    deinit {
+        if isGzip { inflateEnd(&stream) }
+        compressed?.deallocate()
+        bytes.deallocate()
+        close(fd)
+    }
+
+    /// Replaces the current chunk with the next one. Returns false at the end of the stream.
+    func refill() throws -> Bool {
+        chunkOffset += count
+        count = 0
+        return isGzip ? try inflateChunk() : try readChunk()
+    }
+
+    private func readChunk() throws -> Bool {
+        while true {
+            let got = read(fd, bytes, chunkSize)
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw HeapSnapshotError(path: path, reason: .io(operation: "read", errno: errno))
+            }
+            count = got
+            return got > 0
+        }
+    }
+
+    private func inflateChunk() throws -> Bool {
+        guard let compressed, !streamEnded else { return false }
+        stream.next_out = bytes
+        stream.avail_out = UInt32(chunkSize)
+        while stream.avail_out > 0 {
+            if stream.avail_in == 0 && !compressedEOF {
+                let got = read(fd, compressed, chunkSize)
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    throw HeapSnapshotError(path: path, reason: .io(operation: "read", errno: errno))
+                }
+                if got == 0 { compressedEOF = true }
+                stream.next_in = compressed
+                stream.avail_in = UInt32(got)
+            }
+            let status = inflate(&stream, Z_NO_FLUSH)
+            if status == Z_STREAM_END {
+                streamEnded = true
+                break
+            }
+            if status == Z_BUF_ERROR && compressedEOF {
+                // Input ran out before the gzip trailer: the file was cut short.
+                throw HeapSnapshotError(
+                    path: path, reason: .truncated(context: "the gzip stream"),
+                    offset: chunkOffset + chunkSize - Int(stream.avail_out))
+            }
+            guard status == Z_OK || status == Z_BUF_ERROR else {
+                let message = stream.msg.map { String(cString: $0) } ?? "inflate status \(status)"
+                throw HeapSnapshotError(
+                    path: path, reason: .gzip(message),
+                    offset: chunkOffset + chunkSize - Int(stream.avail_out))
+            }
+        }
+        count = chunkSize - Int(stream.avail_out)
+        return count > 0
+    }
+}

@@ -1,0 +1,247 @@
+/// What the diff needs from one snapshot, small enough to keep for many snapshots after the graph
+/// is released: class totals, emitter listener counts, timers by callback, collection sizes.
+struct SnapshotSummary: Sendable {
+    struct ClassStats: Sendable {
+        var count = 0
+        var selfBytes = 0
+        /// Retained size of the class's instances, counting an instance dominated by another
+        /// instance of the same class once (DevTools' class retained size).
+        var retainedBytes = 0
+    }
+
+    struct ListenerKey: Hashable, Sendable {
+        var emitterId: UInt32
+        var event: String
+    }
+
+    struct ListenerSample: Sendable {
+        var count: Int
+        var retainedBytes: Int
+        var emitterClass: String
+        /// The listener function or array node (ordinal in this snapshot).
+        var holder: Int
+        /// One listener closure (ordinal), for its name and location.
+        var sampleListener: Int?
+    }
+
+    struct TimerSample: Sendable {
+        var count = 0
+        var retainedBytes = 0
+        var callbackName: String
+        var location: String?
+        /// The timer closest to a GC root (ordinal).
+        var representative: Int
+    }
+
+    enum CollectionKind: String, Sendable { case map = "Map", set = "Set", array = "Array", object = "Object" }
+
+    struct CollectionSample: Sendable {
+        var id: UInt32
+        var size: UInt32
+        var kind: CollectionKind
+        var retainedBytes: Int
+        var node: Int
+    }
+
+    /// Plain objects and arrays smaller than this are not recorded (there are millions of them).
+    static let minimumRecordedSize = 8
+
+    var info: SnapshotInfo
+    var classes: [String: ClassStats] = [:]
+    var listeners: [ListenerKey: ListenerSample] = [:]
+    var timers: [String: TimerSample] = [:]
+    /// Sorted by id.
+    var collections: [CollectionSample] = []
+    /// Ids of all reachable nodes, sorted; kept only when asked for (baseline snapshots).
+    var reachableIds: [UInt32] = []
+
+    init(analysis: SnapshotAnalysis, keepIds: Bool) {
+        let snapshot = analysis.snapshot
+        info = SnapshotInfo(path: snapshot.path, nodes: snapshot.nodeCount, edges: snapshot.edgeCount,
+                            totalBytes: snapshot.totalSize)
+        classes = Self.classStats(analysis)
+        scanObjects(analysis)
+        if keepIds {
+            var ids: [UInt32] = []
+            ids.reserveCapacity(analysis.dominators.reachableCount)
+            for node in 0..<snapshot.nodeCount where analysis.dominators.isReachable(node) {
+                ids.append(snapshot.nodeIds[node])
+            }
+            ids.sort()
+            reachableIds = ids
+        }
+    }
+
+    /// Count, self and retained bytes per class over reachable nodes, in one pre-order walk of the
+    /// dominator tree (an instance inside another instance of its class is not counted twice).
+    static func classStats(_ analysis: SnapshotAnalysis) -> [String: ClassStats] {
+        let snapshot = analysis.snapshot
+        let tree = analysis.dominators
+        let classCount = analysis.classes.names.count
+        var stats = [ClassStats](repeating: ClassStats(), count: classCount)
+        var byPreorder = [UInt32](repeating: 0, count: tree.reachableCount)
+        for node in 0..<snapshot.nodeCount where tree.isReachable(node) {
+            byPreorder[Int(tree.preorder[node])] = UInt32(node)
+        }
+        var active = [Int32](repeating: 0, count: classCount)
+        var openEnds: [UInt32] = []
+        var openClasses: [UInt32] = []
+        for position in 0..<byPreorder.count {
+            let node = Int(byPreorder[position])
+            while let end = openEnds.last, end <= UInt32(position) {
+                openEnds.removeLast()
+                active[Int(openClasses.removeLast())] -= 1
+            }
+            let classId = analysis.classes.classOf[node]
+            let index = Int(classId)
+            // Synthetic nodes (the root, "(GC roots)", root categories) are views, not objects:
+            // they would "retain" most of the heap.
+            if snapshot.nodeTypes[node] == snapshot.types.synthetic { continue }
+            stats[index].count += 1
+            stats[index].selfBytes += snapshot.selfSize(ofNode: node)
+            if active[index] == 0 { stats[index].retainedBytes += tree.retained[node] }
+            active[index] += 1
+            openEnds.append(UInt32(position) + tree.subtreeSize[node])
+            openClasses.append(classId)
+        }
+        var result: [String: ClassStats] = [:]
+        for (index, name) in analysis.classes.names.enumerated() where stats[index].count > 0 {
+            result[name] = stats[index]
+        }
+        return result
+    }
+
+    /// One pass over the objects: emitters' listeners, timers, collections.
+    private mutating func scanObjects(_ analysis: SnapshotAnalysis) {
+        let snapshot = analysis.snapshot
+        let types = snapshot.types
+        let names = analysis.names
+        var timerNodes: [String: [Int]] = [:]
+        for node in 0..<snapshot.nodeCount
+        where snapshot.nodeTypes[node] == types.object && analysis.dominators.isReachable(node) {
+            let name = snapshot.nodeNames[node]
+            if name == names.map || name == names.set {
+                if let size = mapEntryCount(analysis, node) {
+                    recordCollection(analysis, node, size: size, kind: name == names.map ? .map : .set)
+                }
+            } else if name == names.array {
+                var size = 0
+                for edge in snapshot.edges(ofNode: node) where snapshot.edgeTypes[edge] == types.elementEdge {
+                    size += 1
+                }
+                if size >= Self.minimumRecordedSize { recordCollection(analysis, node, size: size, kind: .array) }
+            } else if name == names.object {
+                var size = 0
+                for edge in snapshot.edges(ofNode: node)
+                where snapshot.edgeTypes[edge] == types.propertyEdge && snapshot.edgeNames[edge] != names.proto {
+                    size += 1
+                }
+                if size >= Self.minimumRecordedSize { recordCollection(analysis, node, size: size, kind: .object) }
+            } else if name == names.timeout, let callback = analysis.property(names.onTimeout, of: node),
+                      snapshot.nodeTypes[callback] == types.closure {
+                let location = analysis.location(ofClosure: callback)
+                let callbackName = analysis.functionName(callback)
+                let key = callbackName + "@" + (location ?? "")
+                if timers[key] == nil {
+                    timers[key] = TimerSample(callbackName: callbackName, location: location, representative: node)
+                }
+                timers[key]!.count += 1
+                if analysis.distances.distance[node] < analysis.distances.distance[timers[key]!.representative] {
+                    timers[key]!.representative = node
+                }
+                timerNodes[key, default: []].append(node)
+            }
+            if let events = analysis.property(names.events, of: node) {
+                recordListeners(analysis, emitter: node, events: events)
+            }
+        }
+        for (key, nodes) in timerNodes { timers[key]!.retainedBytes = analysis.retainedSize(ofAll: nodes) }
+        collections.sort { $0.id < $1.id }
+    }
+
+    private mutating func recordCollection(_ analysis: SnapshotAnalysis, _ node: Int, size: Int, kind: CollectionKind) {
+        collections.append(CollectionSample(
+            id: analysis.snapshot.nodeIds[node], size: UInt32(clamping: size), kind: kind,
+            retainedBytes: analysis.dominators.retained[node], node: node))
+    }
+
+    /// Entries of a Map or Set: the live slots of its `table` (V8's OrderedHashMap). A Map entry
+    /// holds key and value in adjacent slots, so adjacent slots count once; deleted entries
+    /// (the hole, an oddball) do not count.
+    func mapEntryCount(_ analysis: SnapshotAnalysis, _ node: Int) -> Int? {
+        let snapshot = analysis.snapshot
+        guard let tableEdge = analysis.edge(of: node, type: snapshot.types.internalEdge, name: analysis.names.table)
+        else { return nil }
+        let table = snapshot.target(ofEdge: tableEdge)
+        var entries = 0
+        var previousSlot = -2
+        for edge in snapshot.edges(ofNode: table) {
+            let type = snapshot.edgeTypes[edge]
+            let slot: Int
+            if type == snapshot.types.elementEdge || type == snapshot.types.hiddenEdge {
+                slot = Int(snapshot.edgeNames[edge])
+            } else if type == snapshot.types.internalEdge, let number = snapshot.strings.integer(at: Int(snapshot.edgeNames[edge])) {
+                slot = number
+            } else {
+                continue
+            }
+            if analysis.isOddball(snapshot.target(ofEdge: edge)) { continue }
+            if slot != previousSlot + 1 { entries += 1 }
+            previousSlot = slot
+        }
+        return entries
+    }
+
+    /// `emitter._events[name]`: one function, or an array of them.
+    private mutating func recordListeners(_ analysis: SnapshotAnalysis, emitter: Int, events: Int) {
+        let snapshot = analysis.snapshot
+        let types = snapshot.types
+        guard snapshot.nodeTypes[events] == types.object else { return }
+        for edge in snapshot.edges(ofNode: events)
+        where snapshot.edgeTypes[edge] == types.propertyEdge && snapshot.edgeNames[edge] != analysis.names.proto {
+            let value = snapshot.target(ofEdge: edge)
+            var count = 0
+            var sample: Int?
+            if snapshot.nodeTypes[value] == types.closure {
+                count = 1
+                sample = value
+            } else if snapshot.nodeTypes[value] == types.object && snapshot.nodeNames[value] == analysis.names.array {
+                for element in snapshot.edges(ofNode: value) where snapshot.edgeTypes[element] == types.elementEdge {
+                    let listener = snapshot.target(ofEdge: element)
+                    guard snapshot.nodeTypes[listener] == types.closure else { continue }
+                    count += 1
+                    if sample == nil { sample = listener }
+                }
+            }
+            guard count > 0 else { continue }
+            let key = ListenerKey(emitterId: snapshot.nodeIds[emitter], event: snapshot.name(ofEdge: edge))
+            listeners[key] = ListenerSample(
+                count: count, retainedBytes: analysis.dominators.retained[value],
+                emitterClass: analysis.classes.className(ofNode: emitter), holder: value, sampleListener: sample)
+        }
+    }
+
+    func collection(withId id: UInt32) -> CollectionSample? {
+        var low = 0, high = collections.count
+        while low < high {
+            let middle = (low + high) / 2
+            if collections[middle].id < id { low = middle + 1 } else { high = middle }
+        }
+        return low < collections.count && collections[low].id == id ? collections[low] : nil
+    }
+}
+
+extension StringTable {
+    /// The string at `index` read as a non-negative decimal integer, if it is one.
+    func integer(at index: Int) -> Int? {
+        let start = offsets[index], end = offsets[index + 1]
+        guard end > start, end - start < 18 else { return nil }
+        var value = 0
+        for position in start..<end {
+            let digit = arena[position] &- 0x30
+            guard digit < 10 else { return nil }
+            value = value * 10 + Int(digit)
+        }
+        return value
+    }
+}
