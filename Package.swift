@@ -66,6 +66,7 @@ let package = Package(
                 "HeapwatchTrend",
                 "HeapwatchControl",
                 "HeapwatchHistory",
+                "HeapAnalysis",
                 "CSystemd",
                 "CLinux",
                 "CCrypto",

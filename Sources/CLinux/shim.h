@@ -16,6 +16,10 @@ static inline int heapwatch_pidfd_send_signal(int pidfd, int sig) {
     return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, (void *)0, 0);
 }
 
+static inline pid_t heapwatch_gettid(void) {
+    return (pid_t)syscall(SYS_gettid);
+}
+
 /// struct ucred needs _GNU_SOURCE, which would clash with other modules' view of the headers.
 typedef struct { pid_t pid; uid_t uid; gid_t gid; } heapwatch_ucred;
 

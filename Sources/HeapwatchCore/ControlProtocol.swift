@@ -48,8 +48,8 @@ public enum ControlProtocol {
         if command == .snapshot, request.target == nil, request.pid == nil {
             throw .malformed("'snapshot' needs 'target' or 'pid'")
         }
-        if command == .history, request.target == nil {
-            throw .malformed("'history' needs 'target'")
+        if command == .history || command == .report, request.target == nil {
+            throw .malformed("'\(command.rawValue)' needs 'target'")
         }
         return request
     }
@@ -68,7 +68,7 @@ public enum ControlProtocol {
 }
 
 public enum ControlCommand: String, Sendable, CaseIterable {
-    case status, snapshots, snapshot, reload, prune, history
+    case status, snapshots, snapshot, reload, prune, history, report
 
     /// `snapshot`, `reload` and `prune` change things: only root and the daemon's own user may send them.
     public var changesState: Bool { self == .snapshot || self == .reload || self == .prune }

@@ -71,6 +71,8 @@ public enum Daemon {
         ]
         services.append(.init(service: HistoryService(box: history, ticks: historyTicks, events: events.subscribe(),
                                                       directory: config.daemon.stateDir, logger: logger), serviceName: "history"))
+        services.append(.init(service: AnalysisService(context: context, events: events.subscribe(), procFS: procFS, logger: logger),
+                              serviceName: "analysis"))
         if let settings = config.metrics, let metrics {
             services.append(.init(service: MetricsService(settings: settings, metrics: metrics, events: events.subscribe(), logger: logger),
                                   serviceName: "metrics"))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HeapwatchCore
+import HeapAnalysis
 import HeapwatchHistory
 
 struct StatusCommand: AsyncParsableCommand {
@@ -148,5 +149,32 @@ enum Terminal {
         var size = winsize()
         guard isatty(STDOUT_FILENO) != 0, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col >= 40 else { return nil }
         return Int(size.ws_col)
+    }
+}
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Show what is leaking in a target: the daemon's analysis of its latest snapshots.",
+        discussion: "heapwatchd analyzes a process's snapshots once it has two or more. For files, use 'heapwatchctl analyze'.")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: "The target.")
+    var target: String
+
+    @Option(help: "Show at most this many findings.")
+    var top = 10
+
+    struct Reply: Codable {
+        var path: String
+        var report: LeakReport
+    }
+
+    func run() async throws {
+        let reply = try connection.decode(Reply.self, try await connection.send(ControlRequest(command: .report, target: target)))
+        if connection.json { return try Output.json(reply) }
+        print("analysis of \(target) (\(reply.path))")
+        print(reply.report.text(top: top))
     }
 }

@@ -10,7 +10,7 @@ struct Heapwatchctl: AsyncParsableCommand {
         abstract: "Ask heapwatchd what it sees, trigger captures, and analyze heap snapshots.",
         discussion: "Exit status: 0 success, 1 error or refused capture, 2 heapwatchd unreachable.",
         version: "0.1.0",
-        subcommands: [StatusCommand.self, SnapshotsCommand.self, SnapshotCommand.self, ReloadCommand.self, PruneCommand.self, HistoryCommand.self, AnalyzeCommand.self]
+        subcommands: [StatusCommand.self, SnapshotsCommand.self, SnapshotCommand.self, ReloadCommand.self, PruneCommand.self, HistoryCommand.self, ReportCommand.self, AnalyzeCommand.self]
     )
 
     /// `heapwatchctl --socket S --json status` reads as naturally as `heapwatchctl status --socket S --json`:

@@ -141,6 +141,32 @@ public struct SnapshotStore: Sendable {
         Dictionary(grouping: list(), by: \.target).mapValues(\.count)
     }
 
+    /// The stored snapshots of one process instance, oldest first.
+    public func snapshots(of target: String, pid: Int32, startTime: UInt64) -> [String] {
+        let targetDirectory = directory + "/" + target
+        var found: [(String, String)] = []
+        for file in (try? Sys.listDirectory(targetDirectory)) ?? [] where file.hasSuffix(".json") {
+            guard let data = try? Sys.readFile(targetDirectory + "/" + file),
+                  let manifest = try? JSONDecoder().decode(SnapshotManifest.self, from: Data(data)),
+                  manifest.pid == pid, manifest.startTime == startTime, !manifest.file.contains("/"),
+                  access(targetDirectory + "/" + manifest.file, F_OK) == 0 else { continue }
+            found.append((manifest.time, targetDirectory + "/" + manifest.file))
+        }
+        return found.sorted { $0 < $1 }.map(\.1)
+    }
+
+    /// Where the analysis of the snapshots ending with `snapshotPath` is kept: `<base>.report`.
+    static func reportPath(of snapshotPath: String) -> String {
+        String(manifestPath(of: snapshotPath).dropLast(".json".count)) + ".report"
+    }
+
+    /// The newest analysis report stored for `target`, if any.
+    public func latestReport(target: String) -> String? {
+        let targetDirectory = directory + "/" + target
+        let reports = ((try? Sys.listDirectory(targetDirectory)) ?? []).filter { $0.hasSuffix(".report") }.sorted()
+        return reports.last.map { targetDirectory + "/" + $0 }
+    }
+
     /// Free bytes on the store's filesystem.
     func freeBytes() -> UInt64? {
         try? Sys.availableBytes(onFilesystemOf: directory)
@@ -157,6 +183,7 @@ public struct SnapshotStore: Sendable {
         for victim in victims {
             unlink(victim.path)
             unlink(Self.manifestPath(of: victim.path))
+            unlink(Self.reportPath(of: victim.path))
             logger.info("retention: deleted \(victim.path) (\(Units.formatBytes(victim.bytes)))",
                         metadata: [LogField.target: "\(victim.target)", LogField.snapshotPath: "\(victim.path)"])
         }

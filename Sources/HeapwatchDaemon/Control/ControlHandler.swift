@@ -48,6 +48,17 @@ public struct ControlHandler<C: Clock>: Sendable where C.Duration == Duration {
             return await capture(request)
         case .history:
             return await historyReply(request)
+        case .report:
+            let target = request.target ?? ""
+            guard let path = await context.store.latestReport(target: target),
+                  let data = try? Sys.readFile(path),
+                  let report = try? JSONSerialization.jsonObject(with: Data(data)) else {
+                return ControlProtocol.errorReply("no analysis report for '\(target)' yet: one is made once a process of it has 2 snapshots "
+                    + "(heapwatchctl snapshot \(target), twice, some minutes apart), or run heapwatchctl analyze on snapshot files")
+            }
+            let object: [String: Any] = ["ok": true, "path": path, "report": report]
+            let encoded = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            return Array(encoded) + [UInt8(ascii: "\n")]
         case .prune:
             let deleted = await context.store.enforceRetention(protecting: [])
             return ControlProtocol.encode(PruneReply(deleted: deleted.map(\.path), freedBytes: deleted.reduce(0) { $0 + $1.bytes }))

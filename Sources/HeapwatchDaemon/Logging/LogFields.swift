@@ -9,6 +9,8 @@ public enum LogField {
     public static let snapshotPath = "SNAPSHOT_PATH"
     public static let state = "HEAPWATCH_STATE"
     public static let reason = "HEAPWATCH_REASON"
+    public static let finding = "HEAPWATCH_FINDING"
+    public static let reportPath = "HEAPWATCH_REPORT"
 }
 
 /// Fixed `MESSAGE_ID`s, one per kind of event, so `journalctl MESSAGE_ID=…` finds every occurrence.
@@ -19,4 +21,5 @@ public enum MessageID {
     public static let captureRefused = "57d5e0552dd146908259f03b749d6452"
     public static let captureFailed = "1ee42fcaf8d2416cab1602583919623e"
     public static let configRejected = "ef395e95e93d4b09a951f5b7f00ce661"
+    public static let leakReport = "9c1f4e2a7b6d4d1e8a3c5f0b2d7e6a19"
 }
