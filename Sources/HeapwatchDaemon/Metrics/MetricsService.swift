@@ -34,6 +34,8 @@ public struct MetricsService: Service {
                         group.addTask { await serve(connection) }
                     }
                 }
+                // The server closed (shutdown): stop counting events too.
+                group.cancelAll()
             }
         } onGracefulShutdown: {
             server.channel.close(promise: nil)

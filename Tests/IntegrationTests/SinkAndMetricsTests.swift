@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension IntegrationSuite {
+    /// Issue 6: events leave the daemon through a real local webhook receiver, an exec hook and a
+    /// JSON-lines file; `/metrics` is scraped over HTTP and checked by promtool.
+    @Suite struct SinkAndMetricsTests {
+        @Test func aLeakReachesTheWebhookTheHookAndTheFile() throws {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(nodeFlags: ["--heapsnapshot-signal=SIGUSR2"], directory: appDirectory.path)
+            let receiver = try Child("/usr/bin/env", ["node", Paths.testApps + "/webhook-receiver.js"], environment: ["FAIL_FIRST": "1"])
+            let portLine = try receiver.stdout.waitForLine(timeout: 20) { $0.hasPrefix("listening on ") }
+            let port = try #require(Int(portLine.split(separator: " ")[2]))
+            let hooks = try TempDirectory()
+            try hooks.write("hook.sh", "#!/bin/sh\nenv | grep '^HEAPWATCH_' | sort > \"\(hooks.path)/$HEAPWATCH_EVENT.env\"\n")
+            chmod(hooks.file("hook.sh"), 0o755)
+
+            let daemon = try DaemonUnderTest(targets: """
+                [[target]]
+                name = "leaky"
+                command = "\(app.tag)"
+                window = "30s"
+                growth_max = "1MiB/h"
+
+                [[sink]]
+                name = "receiver"
+                type = "webhook"
+                url = "http://127.0.0.1:\(port)/hook"
+                retries = 2
+                events = ["leak_detected", "snapshot_captured"]
+
+                [[sink]]
+                type = "exec"
+                command = ["\(hooks.file("hook.sh"))"]
+
+                [[sink]]
+                type = "jsonl"
+                path = "\(hooks.file("events.jsonl"))"
+                """, interval: "500ms")
+
+            // The receiver refuses the first delivery; the retry gets through.
+            try receiver.stdout.waitForLine(timeout: 120) { $0.hasPrefix("refused POST /hook") }
+            let leak = try receiver.stdout.waitForLine(timeout: 30) { $0.contains("\"event\":\"leak_detected\"") }
+            #expect(leak.hasPrefix("POST /hook application/json {"))
+            #expect(leak.contains("\"target\":\"leaky\""))
+            #expect(leak.contains("\"pid\":\(app.pid)"))
+            #expect(leak.contains("\"text\":\"heapwatch: "))
+            let captured = try receiver.stdout.waitForLine(timeout: 60) { $0.contains("\"event\":\"snapshot_captured\"") }
+            #expect(captured.contains("\"snapshot\":\"\(daemon.storeDirectory)/leaky/"))
+            // The webhook asked for two kinds only.
+            #expect(!receiver.stdout.all.contains { $0.contains("\"event\":\"state_change\"") })
+
+            try eventually(timeout: 10) { FileManager.default.fileExists(atPath: hooks.file("snapshot_captured.env")) }
+            let environment = try String(contentsOfFile: hooks.file("snapshot_captured.env"), encoding: .utf8)
+            #expect(environment.contains("HEAPWATCH_EVENT=snapshot_captured"))
+            #expect(environment.contains("HEAPWATCH_TARGET=leaky"))
+            #expect(environment.contains("HEAPWATCH_PID=\(app.pid)"))
+            #expect(environment.contains("HEAPWATCH_SNAPSHOT=\(daemon.storeDirectory)/leaky/"))
+
+            let lines = try String(contentsOfFile: hooks.file("events.jsonl"), encoding: .utf8).split(separator: "\n")
+            let kinds = lines.compactMap { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["event"] as? String
+            }
+            #expect(kinds.contains("leak_detected"))
+            #expect(kinds.contains("snapshot_captured"))
+            let mode = try FileManager.default.attributesOfItem(atPath: hooks.file("events.jsonl"))[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+            #expect(try daemon.stop() == 0)
+        }
+
+        @Test func metricsPassPromtool() throws {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(script: "fixed-app.js", directory: appDirectory.path)
+            let port = 20_000 + Int(getpid() % 10_000)
+            let daemon = try DaemonUnderTest(targets: """
+                [[target]]
+                name = "app"
+                command = "\(app.tag)"
+                capture = "none"
+
+                [metrics]
+                listen = "127.0.0.1:\(port)"
+                """)
+            try daemon.notify.waitFor(occurrence: 2, timeout: 10) { $0.hasPrefix("STATUS=") }
+            let scrape = try run("/usr/bin/curl", ["-sS", "--max-time", "10", "http://127.0.0.1:\(port)/metrics"])
+            #expect(scrape.status == 0, "\(scrape.stderr)")
+            let text = scrape.stdout
+            #expect(text.contains("heapwatch_rss_bytes{target=\"app\",pid=\"\(app.pid)\"}"))
+            #expect(text.contains("heapwatch_anon_bytes{target=\"app\",pid=\"\(app.pid)\"}"))
+            #expect(text.contains("heapwatch_state{target=\"app\",pid=\"\(app.pid)\",state=\"warming_up\"} 1"))
+            #expect(text.contains("heapwatch_sample_duration_seconds_bucket"))
+            #expect(text.contains("heapwatch_daemon_rss_bytes"))
+            let missing = try run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/nope"])
+            #expect(missing.stdout == "404")
+
+            guard FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") else {
+                print("skipped promtool: not installed (apt-get install prometheus)")
+                #expect(try daemon.stop() == 0)
+                return
+            }
+            let file = try TempDirectory()
+            try file.write("metrics.txt", text)
+            let check = try run("/bin/sh", ["-c", "/usr/bin/promtool check metrics < \(file.file("metrics.txt"))"])
+            #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+            let rules = try run("/usr/bin/promtool", ["check", "rules", Paths.packageRoot + "/config/heapwatch-alerts.yml"])
+            #expect(rules.status == 0, "\(rules.stdout)\(rules.stderr)")
+            #expect(try daemon.stop() == 0)
+        }
+    }
+}
