@@ -54,14 +54,15 @@ public enum ControlClientError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Runs `body`, cancelling it and throwing `ControlClientError.timedOut` after `timeout`.
-public func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @Sendable @escaping () async throws -> T) async throws -> T {
+/// Runs `body`, cancelling it and throwing `timeoutError` (default `ControlClientError.timedOut`) after `timeout`.
+public func withTimeout<T: Sendable>(_ timeout: Duration, error timeoutError: (any Error & Sendable)? = nil,
+                                     _ body: @Sendable @escaping () async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await body() }
         group.addTask {
             try await Task.sleep(for: timeout)
             let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-            throw ControlClientError.timedOut(seconds: seconds)
+            throw timeoutError ?? ControlClientError.timedOut(seconds: seconds)
         }
         defer { group.cancelAll() }
         guard let first = try await group.next() else { throw CancellationError() }

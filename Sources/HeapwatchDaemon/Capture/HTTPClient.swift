@@ -1,4 +1,5 @@
 import Foundation
+import HeapwatchControl
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -30,7 +31,7 @@ enum HTTPClient {
             }
         let requestPath = path
         let hostHeader = url.port.map { "\(host):\($0)" } ?? host
-        return try await withDeadline(timeout, url: urlString) {
+        return try await withTimeout(timeout, error: HTTPClientError.timedOut(urlString, timeout: timeout)) {
             try await channel.executeThenClose { inbound, outbound in
                 var head = HTTPRequestHead(version: .http1_1, method: method, uri: requestPath)
                 head.headers.add(name: "Host", value: hostHeader)
@@ -56,19 +57,6 @@ enum HTTPClient {
                 }
                 throw HTTPClientError.closedEarly(urlString)
             }
-        }
-    }
-
-    private static func withDeadline<T: Sendable>(_ timeout: Duration, url: String, _ body: @Sendable @escaping () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw HTTPClientError.timedOut(url, timeout: timeout)
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next() else { throw CancellationError() }
-            return first
         }
     }
 }

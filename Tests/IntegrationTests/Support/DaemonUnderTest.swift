@@ -80,16 +80,7 @@ enum RawControlClient {
         let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket: errno \(errno)") }
         defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            let utf8 = Array(path.utf8)
-            raw.copyBytes(from: utf8.prefix(raw.count - 1))
-            raw[min(utf8.count, raw.count - 1)] = 0
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let connected = withUnixAddress(path) { connect(fd, $0, $1) }
         guard connected == 0 else { throw TestFailure("connect \(path): errno \(errno)") }
         var offset = 0
         while offset < bytes.count {
