@@ -54,7 +54,7 @@ enum ConfigSchema {
             .duration("window", default: "15m", \.window, positive: true),
             .duration("cooldown", default: "1h", \.cooldown),
             .duration("capture_before", default: "30m", \.captureBefore),
-            .number("headroom_factor", default: "10", \.headroomFactor, range: 1...100),
+            .number("headroom_factor", default: "16", \.headroomFactor, range: 1...100),
             .integer("max_captures_per_day", default: "6", \.maxCapturesPerDay, minimum: 1),
             ConfigField("heap_source") { value, target throws(ValueProblem) in
                 target.heapSource = try TargetValues.heapSource(value)

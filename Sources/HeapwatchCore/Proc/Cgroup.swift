@@ -1,5 +1,5 @@
 /// Which cgroup a process is in, and where that cgroup's memory files are.
-public struct CgroupMembership: Sendable, Equatable {
+public struct CgroupMembership: Sendable, Hashable {
     /// The unified (v2) hierarchy path, from the `0::PATH` line.
     public var unifiedPath: String?
     /// The v1 memory controller's path, from the `N:...memory...:PATH` line.

@@ -67,6 +67,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         discover()
         var jobs: [CaptureJob] = []
         let time = now
+        // Processes of one service share a cgroup: read its files once per tick.
+        var cgroupMemory: [CgroupMembership: CgroupMemory] = [:]
         for identity in watched.keys.sorted(by: { $0.pid < $1.pid }) {
             guard var process = watched[identity] else { continue }
             let target = config.targets[process.targetIndex]
@@ -79,7 +81,12 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                 watched[identity] = nil
                 continue
             }
-            process.cgroupMemory = cgroups.memory(of: process.cgroup)
+            if let known = cgroupMemory[process.cgroup] {
+                process.cgroupMemory = known
+            } else {
+                process.cgroupMemory = cgroups.memory(of: process.cgroup)
+                cgroupMemory[process.cgroup] = process.cgroupMemory
+            }
             let previous = process.assessment.state
             let sample = TrendSample(time: time, anonBytes: Double(process.status.anonBytes), rssBytes: Double(process.status.rssBytes),
                                      heapUsedBytes: process.currentHeap(now: time).map { Double($0.heapUsed) })
