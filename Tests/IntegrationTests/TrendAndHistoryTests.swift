@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension IntegrationSuite {
+    /// Issue 3 end to end: a real app that warms up then plateaus is never called leaking while a
+    /// real leaky one is; history survives a SIGKILL of the daemon.
+    @Suite struct TrendAndHistoryTests {
+        @Test func aWarmUpThatPlateausIsNotALeakButARealLeakIs() throws {
+            let appDirectory = try TempDirectory()
+            let leaky = try NodeApp(directory: appDirectory.path)
+            // Fills a cache for 10 s, then holds it bounded: growth that settles.
+            let warming = try Child("/usr/bin/env", ["node", Paths.packageRoot + "/scripts/trace-apps/warmup-plateau.js", "hwtest-warmup-\(getpid())"],
+                                    environment: ["WARMUP_SEC": "10", "CACHE_MB": "60"])
+            let daemon = try DaemonUnderTest(targets: """
+                [[target]]
+                name = "leaky"
+                command = "\(leaky.tag)"
+                capture = "none"
+                window = "30s"
+                growth_max = "1MiB/h"
+
+                [[target]]
+                name = "warmup"
+                command = "hwtest-warmup-\(getpid())"
+                capture = "none"
+                window = "30s"
+                growth_max = "1MiB/h"
+                """, interval: "500ms")
+            let started = Date()
+            try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("leak detected: leaky pid \(leaky.pid)") }
+            // Give the warm-up app its warm-up, then a full window of plateau and a margin.
+            let plateauJudged = started.addingTimeInterval(10 + 30 + 10)
+            // Waiting for the event that must not come: a "leak detected" line for the warm-up app.
+            let falseAlarm = try? daemon.child.stderr.waitForLine(timeout: max(0.1, plateauJudged.timeIntervalSinceNow)) {
+                $0.contains("leak detected: warmup")
+            }
+            #expect(falseAlarm == nil)
+            let rows = try #require(try daemon.statusJSON()["targets"] as? [[String: Any]])
+            let warmupRow = try #require(rows.first { $0["name"] as? String == "warmup" })
+            #expect(warmupRow["state"] as? String != "leaking")
+            #expect(rows.first { $0["name"] as? String == "leaky" }?["state"] as? String == "leaking")
+            #expect(warming.isRunning)
+            #expect(try daemon.stop() == 0)
+        }
+
+        @Test func historySurvivesASIGKILLOfTheDaemon() throws {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(script: "fixed-app.js", directory: appDirectory.path)
+            let daemon = try DaemonUnderTest(targets: """
+                [[target]]
+                name = "app"
+                command = "\(app.tag)"
+                capture = "none"
+                window = "30s"
+                """, interval: "500ms")
+            try daemon.notify.waitFor(occurrence: 8, timeout: 30) { $0.hasPrefix("STATUS=") }
+            daemon.child.signal(SIGKILL)
+            _ = try daemon.child.waitForExit(timeout: 10)
+            let killedAt = Date().timeIntervalSince1970
+
+            try daemon.restart()
+            let result = try daemon.ctl(["history", "app", "--since", "10m", "--json"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let reply = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let samples = try #require(reply["samples"] as? [[String: Any]])
+            let times = samples.compactMap { ($0["time"] as? String).flatMap(Self.epoch) }
+            let before = times.filter { $0 <= killedAt }
+            // At least the 8 ticks seen before the kill, the last of them within a tick or two of it.
+            #expect(before.count >= 7, "\(times)")
+            #expect(killedAt - (before.max() ?? 0) < 2)
+            #expect(samples.allSatisfy { ($0["pid"] as? Int) == Int(app.pid) })
+
+            let chart = try daemon.ctl(["history", "app", "--since", "10m", "--width", "80"])
+            #expect(chart.status == 0)
+            let lines = chart.stdout.split(separator: "\n")
+            #expect(lines.count > 10)
+            #expect(lines.allSatisfy { $0.count <= 80 })
+            #expect(try daemon.stop() == 0)
+        }
+
+        static func epoch(_ iso: String) -> Double? {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            if let date = formatter.date(from: iso) { return date.timeIntervalSince1970 }
+            formatter.formatOptions = [.withInternetDateTime]
+            return formatter.date(from: iso)?.timeIntervalSince1970
+        }
+    }
+}
