@@ -79,6 +79,15 @@ struct ProcParserTests {
         #expect(!status.catchesSIGUSR2)
     }
 
+    @Test func parsesStatm() throws {
+        // Captured: node with VmRSS 45412 kB, RssAnon 8492 kB (4 KiB pages).
+        let statm = try #require(ProcStatm.parse("268566 11353 9230 10870 0 26108 0\n", pageSize: 4096))
+        #expect(statm.residentBytes == 11353 * 4096)
+        #expect(statm.anonBytes == (11353 - 9230) * 4096)
+        #expect(ProcStatm.parse("garbage", pageSize: 4096) == nil)
+        #expect(ProcStatm.parse("1 2 5 0 0 0 0", pageSize: 4096)?.anonBytes == 0)
+    }
+
     @Test func parsesMemAvailable() {
         #expect(MemInfo.parseAvailable("MemTotal:       24600000 kB\nMemFree:        1 kB\nMemAvailable:   24216204 kB\n") == 24216204 * 1024)
         #expect(MemInfo.parseAvailable("MemTotal: 1 kB\n") == nil)

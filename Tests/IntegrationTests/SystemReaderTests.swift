@@ -26,6 +26,16 @@ extension IntegrationSuite {
             }
         }
 
+        @Test func statmGivesTheSizesStatusGives() throws {
+            let child = try Child("/bin/sleep", ["30"])
+            let procFS = ProcFS()
+            let directory = try ProcessDirectory(procFS: procFS, identity: ProcessIdentity(pid: child.pid, startTime: try procFS.stat(child.pid).startTime))
+            let statm = try directory.statm()
+            let status = try directory.status()
+            #expect(statm.residentBytes == status.rssBytes)
+            #expect(statm.anonBytes == status.anonBytes)
+        }
+
         @Test func aWrongStartTimeIsNotOurProcess() throws {
             let child = try Child("/bin/sleep", ["30"])
             let stat = try ProcFS().stat(child.pid)

@@ -77,6 +77,23 @@ public struct ProcStatus: Sendable, Equatable {
     }
 }
 
+/// `/proc/PID/statm`: the cheapest file with the resident sizes (6.7 µs a read against 28–35 µs for
+/// `status` + `stat`, measured). In pages: size resident shared text lib data dt.
+public struct ProcStatm: Sendable, Equatable {
+    public var residentBytes: UInt64
+    /// RssFile + RssShmem.
+    public var sharedBytes: UInt64
+
+    /// Resident minus shared is exactly `RssAnon` (Linux ≥ 4.5).
+    public var anonBytes: UInt64 { residentBytes > sharedBytes ? residentBytes - sharedBytes : 0 }
+
+    public static func parse(_ text: String, pageSize: UInt64) -> ProcStatm? {
+        let fields = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard fields.count >= 3, let resident = UInt64(fields[1]), let shared = UInt64(fields[2]) else { return nil }
+        return ProcStatm(residentBytes: resident * pageSize, sharedBytes: shared * pageSize)
+    }
+}
+
 /// `/proc/meminfo`'s `MemAvailable`, bytes.
 public enum MemInfo {
     public static func parseAvailable(_ text: String) -> UInt64? {

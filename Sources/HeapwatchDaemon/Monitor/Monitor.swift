@@ -25,6 +25,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     private var dailyCapLogged: [String: Double] = [:]
     public private(set) var lastTickCompleted: C.Instant?
     public private(set) var ticks = 0
+    /// `status` (signals, groups, exact sizes) and `cgroup` are read every this many ticks; `statm` in between.
+    static var fullReadEvery: Int { 12 }
 
     public init(config: HeapwatchConfig, procFS: ProcFS, cgroups: CgroupReader, clock: C, events: EventHub = EventHub(), logger: Logger) {
         self.events = events
@@ -73,8 +75,17 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             guard var process = watched[identity] else { continue }
             let target = config.targets[process.targetIndex]
             do {
-                process.status = try process.directory.status()
-                if let membership = try? process.directory.cgroup() { process.cgroup = membership }
+                // statm each tick (the sizes); status and cgroup, the costly files, every few ticks.
+                if ticks % Self.fullReadEvery == 0 || process.status.rssBytes == 0 {
+                    process.status = try process.directory.status()
+                    if let membership = try? process.directory.cgroup() { process.cgroup = membership }
+                } else {
+                    let statm = try process.directory.statm()
+                    process.status.rssBytes = statm.residentBytes
+                    process.status.anonBytes = statm.anonBytes
+                    process.status.fileBytes = statm.sharedBytes
+                    process.status.peakRSSBytes = max(process.status.peakRSSBytes, statm.residentBytes)
+                }
             } catch {
                 // Gone between discovery and sampling: end the instance quietly.
                 logger.info("\(target.name) pid \(identity.pid) exited", metadata: fields(target.name, identity))

@@ -111,4 +111,14 @@ public final class ProcessDirectory: @unchecked Sendable {
     public func cgroup() throws(SystemError) -> CgroupMembership {
         CgroupMembership.parse(try Sys.readText("cgroup", relativeTo: fd))
     }
+
+    public func statm() throws(SystemError) -> ProcStatm {
+        let text = try Sys.readText("statm", relativeTo: fd)
+        guard let statm = ProcStatm.parse(text, pageSize: Self.pageSize) else {
+            throw SystemError("parse", path: "/proc/\(identity.pid)/statm", errno: EINVAL)
+        }
+        return statm
+    }
+
+    static let pageSize = UInt64(sysconf(Int32(_SC_PAGESIZE)))
 }
