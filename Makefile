@@ -39,6 +39,10 @@ check-config: build
 test: deps
 	$(SWIFT) build --build-tests
 	HEAPWATCH_BIN_DIR=$$($(SWIFT) build --show-bin-path) $(SWIFT) test --skip-build
+	$(MAKE) --no-print-directory test-systemd
 
 clean:
 	rm -rf .build .run
+
+include mk/systemd.mk
+include mk/install.mk

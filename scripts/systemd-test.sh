@@ -1,0 +1,168 @@
+#!/bin/bash
+# heapwatch under a real, booted systemd: boots a cached minimal Debian root with systemd-nspawn,
+# installs heapwatchd/heapwatchctl with `make install-files`, and checks with real commands that the
+# hardened unit works: READY, STATUS, a capture of another user's leaking Node app with its journal
+# fields, reload (good and broken config), each capability really needed, the watchdog, a clean stop.
+#
+#   scripts/systemd-test.sh            (root; `make test-systemd` builds first and calls this)
+#
+# HEAPWATCH_BIN_DIR   where heapwatchd and heapwatchctl are (default: swift build --show-bin-path)
+# HEAPWATCH_SYSTEMD_ROOT  the cached root (default .build-systemd-root; see scripts/systemd-root.sh)
+# KEEP=1              leave the container running on failure, for a look inside
+#
+# Prints "ok"/"FAIL" per check and a last line "N passed, N failed"; exit 1 if any failed.
+# When this machine cannot boot a container it prints "SKIPPED: reason" and exits 0.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+REPO=$PWD
+RUN=$REPO/.build-systemd-run
+MACHINE=heapwatch-test
+PASSED=0
+FAILED=0
+NSPAWN_PID=
+LEADER=
+STARTED=$(date +%s)
+
+say() { echo "# $*"; }
+ok() { PASSED=$((PASSED + 1)); echo "ok   - $*"; }
+not_ok() { FAILED=$((FAILED + 1)); echo "FAIL - $*"; }
+# check DESCRIPTION COMMAND…: passes when the command succeeds.
+check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
+# expect DESCRIPTION WANT GOT
+expect() { if [[ $3 == "$2" ]]; then ok "$1"; else not_ok "$1 (want '$2', got '$3')"; fi; }
+skip() { echo "SKIPPED: $*"; echo "0 passed, 0 failed (skipped: $*)"; exit 0; }
+
+# Runs a command inside the container, with a clean environment.
+in_ct() {
+    nsenter -t "$LEADER" -a env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+        LANG=C.UTF-8 SYSTEMD_PAGER= SYSTEMD_COLORS=0 "$@"
+}
+prop() { in_ct systemctl show -p "$2" --value "$1"; }
+# wait_for SECONDS COMMAND…: polls every 0.5 s until the command succeeds.
+wait_for() {
+    local deadline=$(( $(date +%s) + $1 )); shift
+    until "$@" 2>/dev/null; do (( $(date +%s) >= deadline )) && return 1; sleep 0.5; done
+}
+
+cleanup() {
+    local status=$?
+    if [[ ${KEEP:-0} == 1 && $FAILED -gt 0 && -n $LEADER ]]; then
+        say "KEEP=1: container left running; enter with: nsenter -t $LEADER -a bash"
+        return
+    fi
+    if [[ -n $NSPAWN_PID ]] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
+        # SIGRTMIN+4 asks systemd for a clean poweroff, as `machinectl poweroff` does.
+        [[ -n $LEADER ]] && kill -s RTMIN+4 "$LEADER" 2>/dev/null
+        for _ in $(seq 1 40); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 0.25; done
+        kill -0 "$NSPAWN_PID" 2>/dev/null && { say "container did not power off in 10 s: killing it"; kill -KILL "$NSPAWN_PID"; }
+        wait "$NSPAWN_PID" 2>/dev/null
+    fi
+    mountpoint -q "$RUN/root" && umount "$RUN/root"
+    rm -rf "$RUN"
+    # systemd-nspawn --keep-unit without a host systemd leaves its cgroups behind.
+    local dir
+    for dir in /sys/fs/cgroup/*/payload /sys/fs/cgroup/*/supervisor; do
+        [[ -d $dir ]] && find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null
+    done
+    return $status
+}
+
+# --- can this machine boot a container? -----------------------------------------------------
+[[ $(id -u) == 0 ]] || skip "needs root (debootstrap, systemd-nspawn)"
+command -v systemd-nspawn >/dev/null || skip "systemd-nspawn is not installed (apt-get install systemd-container)"
+command -v nsenter >/dev/null || skip "nsenter is not installed (util-linux)"
+BIN_DIR=${HEAPWATCH_BIN_DIR:-$(swift build --show-bin-path 2>/dev/null)}
+[[ -x $BIN_DIR/heapwatchd && -x $BIN_DIR/heapwatchctl ]] || { echo "FAIL - no heapwatchd/heapwatchctl in '$BIN_DIR': run swift build"; echo "0 passed, 1 failed"; exit 1; }
+
+# --- static checks of the unit (no container needed) ------------------------------------------
+SCORE=$(systemd-analyze security --offline=true systemd/heapwatch.service 2>/dev/null | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+check "systemd-analyze security --offline: exposure $SCORE <= 2.5 (--threshold=25)" \
+    systemd-analyze security --offline=true --threshold=25 systemd/heapwatch.service >/dev/null 2>&1
+
+# --- the root: cached Debian, plus a per-run overlay --------------------------------------------
+ROOTFS=$(scripts/systemd-root.sh); rc=$?
+(( rc == 3 )) && skip "cannot build a Debian root here (debootstrap or mirror unavailable)"
+(( rc != 0 )) && { echo "FAIL - scripts/systemd-root.sh failed"; echo "0 passed, 1 failed"; exit 1; }
+
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+cleanup 2>/dev/null   # a previous run that was killed
+mkdir -p "$RUN/upper" "$RUN/work" "$RUN/root"
+if ! mount -t overlay overlay -o "lowerdir=$ROOTFS,upperdir=$RUN/upper,workdir=$RUN/work" "$RUN/root" 2>/dev/null; then
+    say "overlayfs unavailable: copying the root"
+    cp -a "$ROOTFS/." "$RUN/root/"
+fi
+ROOT=$RUN/root
+
+# heapwatch, installed as a user would (with the build's binaries), and the Swift runtime they link.
+make -s --no-print-directory install-files DESTDIR="$ROOT" PREFIX=/usr/local INSTALL_BIN_DIR="$BIN_DIR" >"$RUN/install.log" 2>&1 \
+    || { cat "$RUN/install.log"; echo "FAIL - make install-files"; echo "$PASSED passed, $((FAILED + 1)) failed"; exit 1; }
+for lib in $(ldd "$BIN_DIR/heapwatchd" "$BIN_DIR/heapwatchctl" | awk '$3 ~ /^\// {print $3}' | sort -u); do
+    [[ -e $ROOT$lib ]] || cp --parents -L "$lib" "$ROOT"
+done
+
+# The test's own config: sample every second, call a growth over 8 s a leak.
+write_config() {  # INTERVAL GROWTH_MAX [BROKEN]
+    cat >"$ROOT/etc/heapwatch/heapwatch.toml" <<EOF
+[daemon]
+interval = "$1"
+
+[[target]]
+name = "leaky"
+command = 'leaky-app\.js'
+capture = "signal"
+growth_max = "$2"
+window = "8s"
+cooldown = "1h"
+EOF
+    [[ ${3:-} == broken ]] && printf '[daemon\ninterval = \n' >>"$ROOT/etc/heapwatch/heapwatch.toml"
+    chmod 0644 "$ROOT/etc/heapwatch/heapwatch.toml"
+}
+mkdir -p "$ROOT/etc/heapwatch"
+write_config 1s 1MiB/h
+
+# The leaking app: another user, a private home (0700), its snapshots written into its cwd.
+mkdir -p "$ROOT/usr/local/share/heapwatch-test" "$ROOT/etc/sysusers.d" "$ROOT/etc/tmpfiles.d"
+cp examples/leaky-app.js "$ROOT/usr/local/share/heapwatch-test/"
+echo 'u leaky - "heapwatch test app" /home/leaky' >"$ROOT/etc/sysusers.d/leaky.conf"
+echo 'd /home/leaky 0700 leaky leaky -' >"$ROOT/etc/tmpfiles.d/leaky.conf"
+cat >"$ROOT/etc/systemd/system/leaky.service" <<'EOF'
+[Unit]
+Description=heapwatch test: a leaking Node app run as another user
+[Service]
+User=leaky
+WorkingDirectory=/home/leaky
+Environment=PORT=0 REQUESTS_PER_SEC=20
+ExecStart=/usr/bin/node --heapsnapshot-signal=SIGUSR2 /usr/local/share/heapwatch-test/leaky-app.js
+EOF
+
+# --- boot -------------------------------------------------------------------------------------
+boot_started=$(date +%s.%N)
+systemd-nspawn -D "$ROOT" -b --register=no --keep-unit --console=passive -M "$MACHINE" >"$REPO/.build-systemd-nspawn.log" 2>&1 &
+NSPAWN_PID=$!
+find_leader() {
+    local child
+    for child in $(cat /proc/"$NSPAWN_PID"/task/*/children 2>/dev/null); do
+        [[ $(cat /proc/"$child"/comm 2>/dev/null) == systemd ]] && { LEADER=$child; return 0; }
+    done
+    return 1
+}
+if ! wait_for 20 find_leader; then
+    tail -n 20 "$REPO/.build-systemd-nspawn.log"
+    skip "systemd-nspawn did not start systemd in the container (log: .build-systemd-nspawn.log)"
+fi
+state=$(timeout 90 nsenter -t "$LEADER" -a systemctl is-system-running --wait 2>/dev/null)
+boot_seconds=$(echo "$(date +%s.%N) - $boot_started" | bc)
+case $state in
+    running|degraded) say "container booted in ${boot_seconds}s: $state (pid 1 is host pid $LEADER)" ;;
+    *) tail -n 20 "$REPO/.build-systemd-nspawn.log"; skip "the container did not finish booting (state '$state')" ;;
+esac
+[[ $state == degraded ]] && say "failed units in the container: $(in_ct systemctl --failed --plain --no-legend | awk '{print $1}' | xargs)"
+
+# --- install steps a package would run ----------------------------------------------------------
+check "systemd-sysusers creates the heapwatch user" in_ct sh -c 'systemd-sysusers && getent passwd heapwatch >/dev/null && getent passwd leaky >/dev/null'
+check "systemd-tmpfiles creates the store 0700 heapwatch" in_ct sh -c \
+    'systemd-tmpfiles --create && test "$(stat -c "%a %U" /var/lib/heapwatch/snapshots)" = "700 heapwatch" && test "$(stat -c %a /home/leaky)" = 700'
+in_ct systemctl daemon-reload
+verify=$(in_ct systemd-analyze verify --man=no heapwatch.service 2>&1)
+check "systemd-analyze verify heapwatch.service is clean (man pages: no man in the root)${verify:+: $verify}" test -z "$verify"
