@@ -166,3 +166,75 @@ check "systemd-tmpfiles creates the store 0700 heapwatch" in_ct sh -c \
 in_ct systemctl daemon-reload
 verify=$(in_ct systemd-analyze verify --man=no heapwatch.service 2>&1)
 check "systemd-analyze verify heapwatch.service is clean (man pages: no man in the root)${verify:+: $verify}" test -z "$verify"
+
+# --- the leaking app, then heapwatch ---------------------------------------------------------
+MID_LEAK=43560567e8a84b95b8a0880709165392
+MID_CAPTURED=52414fcb6b264f24a8f7132100749f3f
+MID_REJECTED=ef395e95e93d4b09a951f5b7f00ce661
+EXPECTED_CAPS=(cap_kill cap_sys_ptrace cap_dac_read_search cap_dac_override)
+
+in_ct systemctl start leaky.service
+APP_PID=$(prop leaky.service MainPID)
+# The SIGUSR2 handler is installed during node's start-up: wait until SigCgt shows it.
+# status_field PID FIELD: a line of /proc/PID/status inside the container (pids are the container's).
+status_field() { in_ct awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status" 2>/dev/null; }
+sigusr2_caught() { local m; m=$(status_field "$APP_PID" SigCgt) && [[ -n $m ]] && (( 0x$m & 0x800 )); }
+check "leaky.service (user leaky) runs and catches SIGUSR2" wait_for 15 sigusr2_caught
+
+t0=$(date +%s.%N)
+in_ct systemctl start heapwatch.service; rc=$?
+start_seconds=$(echo "$(date +%s.%N) - $t0" | bc)
+check "systemctl start heapwatch returns 0 (${start_seconds}s)" test "$rc" = 0
+expect "active/running as soon as start returns" "active/running" "$(prop heapwatch ActiveState)/$(prop heapwatch SubState)"
+# READY=1 comes after the socket is bound and the first sample taken: both must be visible now.
+check "control socket answers right after start (READY after bind)" in_ct sh -c "heapwatchctl status --json >/dev/null"
+status_text=$(prop heapwatch StatusText)
+check "STATUS= set by the first READY: '$status_text'" test -n "$status_text"
+check "systemctl status shows the Status: line" sh -c "nsenter -t $LEADER -a systemctl status --no-pager heapwatch | grep -q '^ *Status: \"'"
+DAEMON_PID=$(prop heapwatch MainPID)
+expect "heapwatchd runs as user heapwatch" heapwatch "$(in_ct ps -o user= -p "$DAEMON_PID")"
+
+# Capabilities: exactly the four, in the effective, bounding and ambient sets; no new privileges;
+# seccomp filter on.
+caps_of() { status_field "$DAEMON_PID" "$1"; }
+want_mask=0
+for c in "${EXPECTED_CAPS[@]}"; do
+    case $c in cap_dac_override) b=1 ;; cap_dac_read_search) b=2 ;; cap_kill) b=5 ;; cap_sys_ptrace) b=19 ;; esac
+    want_mask=$(( want_mask | (1 << b) ))
+done
+for set in CapEff CapBnd CapAmb; do
+    expect "$set is exactly ${EXPECTED_CAPS[*]}" "$(printf '%016x' "$want_mask")" "$(caps_of $set)"
+done
+expect "NoNewPrivs and seccomp filter" "1 2" "$(caps_of NoNewPrivs) $(caps_of Seccomp)"
+
+# journalctl -o json, one object per line; prints the entries with MESSAGE_ID $1 as FIELD=value lines.
+journal_fields() {
+    in_ct journalctl -u heapwatch -o json --no-pager "MESSAGE_ID=$1" | node -e '
+        const lines = require("fs").readFileSync(0, "utf8").split("\n").filter(Boolean);
+        for (const l of lines) { const e = JSON.parse(l);
+            for (const k of ["MESSAGE_ID","HEAPWATCH_TARGET","TARGET_PID","SNAPSHOT_PATH","RSS_BYTES","SLOPE_BYTES_PER_HOUR","PRIORITY","MESSAGE"])
+                if (k in e) console.log(k + "=" + e[k]);
+            console.log("--"); }'
+}
+captured() { [[ -n $(in_ct journalctl -u heapwatch -o cat --no-pager "MESSAGE_ID=$MID_CAPTURED") ]]; }
+t0=$(date +%s)
+if wait_for 90 captured; then
+    ok "leak detected and snapshot captured automatically in $(( $(date +%s) - t0 ))s after start"
+else
+    not_ok "no snapshot-captured journal entry within 90 s"; in_ct journalctl -u heapwatch --no-pager | tail -n 20
+fi
+leak=$(journal_fields $MID_LEAK)
+check "journal: leak-detected entry with HEAPWATCH_TARGET=leaky, TARGET_PID, RSS_BYTES, SLOPE" \
+    sh -c "echo '$leak' | grep -qx HEAPWATCH_TARGET=leaky && echo '$leak' | grep -qx TARGET_PID=$APP_PID && echo '$leak' | grep -q '^RSS_BYTES=[0-9]' && echo '$leak' | grep -q '^SLOPE_BYTES_PER_HOUR='"
+cap=$(journal_fields $MID_CAPTURED)
+check "journal: snapshot-captured entry with MESSAGE_ID, HEAPWATCH_TARGET=leaky, TARGET_PID=$APP_PID" \
+    sh -c "echo '$cap' | grep -qx MESSAGE_ID=$MID_CAPTURED && echo '$cap' | grep -qx HEAPWATCH_TARGET=leaky && echo '$cap' | grep -qx TARGET_PID=$APP_PID"
+SNAP=$(echo "$cap" | sed -n 's/^SNAPSHOT_PATH=//p' | head -n1)
+check "SNAPSHOT_PATH names a stored file: $SNAP" test -n "$SNAP" -a -f "$ROOT$SNAP"
+expect "stored snapshot is 0600 heapwatch, in a 0700 directory" "600 heapwatch 700" \
+    "$(in_ct stat -c '%a %U' "$SNAP" 2>/dev/null) $(in_ct stat -c %a "$(dirname "$SNAP")" 2>/dev/null)"
+check "stored snapshot is complete (ends with ]}) with its manifest" \
+    sh -c "test \"\$(tail -c 2 '$ROOT$SNAP')\" = ']}' && test -f '${ROOT}${SNAP%.heapsnapshot}.json'"
+check "the original in the app's 0700 home was removed" \
+    sh -c "! ls $ROOT/home/leaky/ | grep -q heapsnapshot && ! nsenter -t $LEADER -a journalctl -u heapwatch --no-pager | grep -q 'could not remove the original'"
+check "heapwatchctl snapshots lists it" sh -c "nsenter -t $LEADER -a heapwatchctl snapshots --json | grep -qF '$SNAP'"
