@@ -137,8 +137,9 @@ ExecStart=/usr/bin/node --heapsnapshot-signal=SIGUSR2 /usr/local/share/heapwatch
 EOF
 
 # --- boot -------------------------------------------------------------------------------------
+NSPAWN_LOG=$(dirname "$ROOTFS")/nspawn.log
 boot_started=$(date +%s.%N)
-systemd-nspawn -D "$ROOT" -b --register=no --keep-unit --console=passive -M "$MACHINE" >"$REPO/.build-systemd-nspawn.log" 2>&1 &
+systemd-nspawn -D "$ROOT" -b --register=no --keep-unit --console=passive -M "$MACHINE" >"$NSPAWN_LOG" 2>&1 &
 NSPAWN_PID=$!
 find_leader() {
     local child
@@ -148,14 +149,14 @@ find_leader() {
     return 1
 }
 if ! wait_for 20 find_leader; then
-    tail -n 20 "$REPO/.build-systemd-nspawn.log"
-    skip "systemd-nspawn did not start systemd in the container (log: .build-systemd-nspawn.log)"
+    tail -n 20 "$NSPAWN_LOG"
+    skip "systemd-nspawn did not start systemd in the container (log: $NSPAWN_LOG)"
 fi
 state=$(timeout 90 nsenter -t "$LEADER" -a systemctl is-system-running --wait 2>/dev/null)
 boot_seconds=$(echo "$(date +%s.%N) - $boot_started" | bc)
 case $state in
     running|degraded) say "container booted in ${boot_seconds}s: $state (pid 1 is host pid $LEADER)" ;;
-    *) tail -n 20 "$REPO/.build-systemd-nspawn.log"; skip "the container did not finish booting (state '$state')" ;;
+    *) tail -n 20 "$NSPAWN_LOG"; skip "the container did not finish booting (state '$state')" ;;
 esac
 [[ $state == degraded ]] && say "failed units in the container: $(in_ct systemctl --failed --plain --no-legend | awk '{print $1}' | xargs)"
 
@@ -171,7 +172,7 @@ check "systemd-analyze verify heapwatch.service is clean (man pages: no man in t
 MID_LEAK=43560567e8a84b95b8a0880709165392
 MID_CAPTURED=52414fcb6b264f24a8f7132100749f3f
 MID_REJECTED=ef395e95e93d4b09a951f5b7f00ce661
-EXPECTED_CAPS=(cap_kill cap_sys_ptrace cap_dac_read_search cap_dac_override)
+EXPECTED_CAPS=(cap_kill cap_sys_ptrace cap_dac_override)
 
 in_ct systemctl start leaky.service
 APP_PID=$(prop leaky.service MainPID)
@@ -194,7 +195,7 @@ check "systemctl status shows the Status: line" sh -c "nsenter -t $LEADER -a sys
 DAEMON_PID=$(prop heapwatch MainPID)
 expect "heapwatchd runs as user heapwatch" heapwatch "$(in_ct ps -o user= -p "$DAEMON_PID")"
 
-# Capabilities: exactly the four, in the effective, bounding and ambient sets; no new privileges;
+# Capabilities: exactly the three, in the effective, bounding and ambient sets; no new privileges;
 # seccomp filter on.
 caps_of() { status_field "$DAEMON_PID" "$1"; }
 want_mask=0
@@ -238,3 +239,94 @@ check "stored snapshot is complete (ends with ]}) with its manifest" \
 check "the original in the app's 0700 home was removed" \
     sh -c "! ls $ROOT/home/leaky/ | grep -q heapsnapshot && ! nsenter -t $LEADER -a journalctl -u heapwatch --no-pager | grep -q 'could not remove the original'"
 check "heapwatchctl snapshots lists it" sh -c "nsenter -t $LEADER -a heapwatchctl snapshots --json | grep -qF '$SNAP'"
+
+# --- reload ------------------------------------------------------------------------------------
+interval_now() { in_ct heapwatchctl status --json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8")).interval_seconds)'; }
+# From here on no automatic captures (growth_max far above the app's growth): only on-demand ones.
+write_config 2s 100GiB/h
+check "systemctl reload with a good config succeeds" in_ct systemctl reload heapwatch
+expect "the new config is in force (interval_seconds)" 2 "$(interval_now)"
+write_config 3s 100GiB/h broken
+if in_ct systemctl reload heapwatch 2>/dev/null; then not_ok "systemctl reload with a broken config fails"; else ok "systemctl reload with a broken config fails"; fi
+expect "after the broken reload the daemon still runs, same pid" "active $DAEMON_PID" "$(prop heapwatch ActiveState) $(prop heapwatch MainPID)"
+expect "after the broken reload the old config stays in force" 2 "$(interval_now)"
+check "journal: config-rejected entry" sh -c "nsenter -t $LEADER -a journalctl -u heapwatch -o cat --no-pager MESSAGE_ID=$MID_REJECTED | grep -q ."
+write_config 2s 100GiB/h
+
+# --- each capability is needed ---------------------------------------------------------------
+# (/run inside the container is its own tmpfs: drop-ins go to /etc.)
+DROPIN=/etc/systemd/system/heapwatch.service.d
+mkdir -p "$ROOT$DROPIN"
+# with_caps CAP…: restart heapwatch with only these capabilities (none: no arguments).
+with_caps() {
+    printf '[Service]\nCapabilityBoundingSet=\nCapabilityBoundingSet=%s\nAmbientCapabilities=\nAmbientCapabilities=%s\n' "$*" "$*" >"$ROOT$DROPIN/50-caps.conf"
+    in_ct systemctl daemon-reload && in_ct systemctl restart heapwatch
+}
+# capture_now: an on-demand capture; sets OUT and RC.
+capture_now() { OUT=$(timeout 40 nsenter -t "$LEADER" -a heapwatchctl snapshot leaky --wait 2>&1); RC=$?; }
+originals() { ls "$ROOT/home/leaky" | grep -c heapsnapshot; }
+app_alive() { [[ $(prop leaky.service MainPID) == "$APP_PID" && $(prop leaky.service ActiveState) == active ]]; }
+
+# Each capability taken away in turn (with a 5 s capture timeout, so a capture that cannot see its
+# file gives up quickly): the capture of the other user's app must not succeed fully, and the app
+# must live on. With all four, the automatic capture above succeeded.
+printf '[Service]\nExecStart=\nExecStart=/usr/local/bin/heapwatchd --config /etc/heapwatch/heapwatch.toml --capture-timeout 5\n' \
+    >"$ROOT$DROPIN/40-capture-timeout.conf"
+# with_caps_capture WANT CAP…: restart with these capabilities, capture on demand, and check the
+# outcome (fail: no snapshot; stored-original-left: stored, but the app's file could not be removed).
+with_caps_capture() {
+    local want=$1; shift
+    with_caps "$@"
+    local before; before=$(originals)
+    capture_now
+    local left=$(( $(originals) - before ))
+    case $want in
+        fail) if (( RC != 0 )); then ok "with only $*: the capture fails (${OUT:0:140})"
+              else not_ok "with only $*: the capture should fail, got rc=$RC: $OUT"; fi ;;
+        stored-original-left) if (( RC == 0 && left == 1 )); then ok "with only $*: stored, but the original stays in the app's directory"
+              else not_ok "with only $*: want stored with the original left, got rc=$RC, $left left: $OUT"; fi ;;
+    esac
+    check "with only $*: the app was not harmed" app_alive
+    rm -f "$ROOT"/home/leaky/Heap.*.heapsnapshot
+}
+with_caps_capture fail CAP_SYS_PTRACE CAP_DAC_OVERRIDE        # no CAP_KILL: pidfd_send_signal EPERM
+with_caps_capture fail CAP_KILL CAP_DAC_OVERRIDE              # no CAP_SYS_PTRACE: /proc/PID/cwd denied
+with_caps_capture fail CAP_KILL CAP_SYS_PTRACE                # no DAC capability: the 0700 home denied
+# CAP_DAC_READ_SEARCH instead of CAP_DAC_OVERRIDE: reads, but cannot remove the original.
+with_caps_capture stored-original-left CAP_KILL CAP_SYS_PTRACE CAP_DAC_READ_SEARCH
+rm -f "$ROOT$DROPIN"/*.conf
+
+# --- watchdog ------------------------------------------------------------------------------------
+printf '[Service]\nWatchdogSec=2s\nRestartSec=1s\nTimeoutAbortSec=5s\n' >"$ROOT$DROPIN/60-watchdog.conf"
+in_ct systemctl daemon-reload && in_ct systemctl restart heapwatch
+stopped_pid=$(prop heapwatch MainPID)
+restarts_before=$(prop heapwatch NRestarts)
+t0=$(date +%s.%N)
+in_ct kill -STOP "$stopped_pid"
+came_back() { local p; p=$(prop heapwatch MainPID); [[ $p != 0 && $p != "$stopped_pid" && $(prop heapwatch ActiveState) == active ]]; }
+check "SIGSTOP: the watchdog fires and Restart= brings heapwatchd back" wait_for 30 came_back
+say "watchdog: back $(echo "$(date +%s.%N) - $t0" | bc | cut -c1-4)s after SIGSTOP (WatchdogSec=2s)"
+check "journal: 'Watchdog timeout' and result 'watchdog'" sh -c \
+    "nsenter -t $LEADER -a journalctl -u heapwatch --no-pager -o cat | grep -q 'Watchdog timeout' && nsenter -t $LEADER -a journalctl -u heapwatch --no-pager -o cat | grep -q \"Failed with result 'watchdog'\""
+expect "NRestarts went up by one" $(( restarts_before + 1 )) "$(prop heapwatch NRestarts)"
+rm -f "$ROOT$DROPIN"/*.conf
+in_ct systemctl daemon-reload
+
+# --- a clean stop ------------------------------------------------------------------------------
+in_ct systemctl restart heapwatch
+journal_count() { in_ct journalctl -u heapwatch --no-pager -o cat | grep -c -e "$@"; }
+killed_before=$(journal_count SIGKILL -e 'Killing process' -e 'code=killed' -e 'status=1/FAILURE')
+deactivated_before=$(journal_count 'Deactivated successfully')
+t0=$(date +%s.%N)
+in_ct systemctl stop heapwatch
+stop_seconds=$(echo "$(date +%s.%N) - $t0" | bc)
+expect "systemctl stop: Result=success, inactive" "success inactive" "$(prop heapwatch Result) $(prop heapwatch ActiveState)"
+expect "systemctl stop: 'Deactivated successfully' (main process exited 0)" $(( deactivated_before + 1 )) "$(journal_count 'Deactivated successfully')"
+expect "systemctl stop: no SIGKILL, no failure exit" "$killed_before" "$(journal_count SIGKILL -e 'Killing process' -e 'code=killed' -e 'status=1/FAILURE')"
+check "systemctl stop took ${stop_seconds}s (< 5 s)" test "$(echo "$stop_seconds < 5" | bc)" = 1
+check "the watched app was never harmed (same pid, no restarts)" sh -c "[ \$(nsenter -t $LEADER -a systemctl show -p NRestarts --value leaky) = 0 ]" 
+check "... and is still running" app_alive
+
+say "boot ${boot_seconds}s, whole run $(( $(date +%s) - STARTED ))s"
+echo "$PASSED passed, $FAILED failed"
+(( FAILED == 0 ))
