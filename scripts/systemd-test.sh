@@ -114,6 +114,12 @@ capture = "signal"
 growth_max = "$2"
 window = "8s"
 cooldown = "1h"
+
+[[target]]
+name = "leaky-http"
+command = 'leaky-http\.js'
+capture = "http://127.0.0.1:3111/heap-snapshot"
+growth_max = "100GiB/h"
 EOF
     [[ ${3:-} == broken ]] && printf '[daemon\ninterval = \n' >>"$ROOT/etc/heapwatch/heapwatch.toml"
     chmod 0644 "$ROOT/etc/heapwatch/heapwatch.toml"
@@ -124,6 +130,8 @@ write_config 1s 1MiB/h
 # The leaking app: another user, a private home (0700), its snapshots written into its cwd.
 mkdir -p "$ROOT/usr/local/share/heapwatch-test" "$ROOT/etc/sysusers.d" "$ROOT/etc/tmpfiles.d"
 cp examples/leaky-app.js "$ROOT/usr/local/share/heapwatch-test/"
+# The same app under another name, captured through its own HTTP endpoint (an AF_INET connection).
+cp examples/leaky-app.js "$ROOT/usr/local/share/heapwatch-test/leaky-http.js"
 echo 'u leaky - "heapwatch test app" /home/leaky' >"$ROOT/etc/sysusers.d/leaky.conf"
 echo 'd /home/leaky 0700 leaky leaky -' >"$ROOT/etc/tmpfiles.d/leaky.conf"
 cat >"$ROOT/etc/systemd/system/leaky.service" <<'EOF'
@@ -134,6 +142,16 @@ User=leaky
 WorkingDirectory=/home/leaky
 Environment=PORT=0 REQUESTS_PER_SEC=20
 ExecStart=/usr/bin/node --heapsnapshot-signal=SIGUSR2 /usr/local/share/heapwatch-test/leaky-app.js
+EOF
+
+cat >"$ROOT/etc/systemd/system/leaky-http.service" <<'EOF'
+[Unit]
+Description=heapwatch test: a leaking Node app with a /heap-snapshot endpoint
+[Service]
+User=leaky
+WorkingDirectory=/home/leaky
+Environment=PORT=3111 REQUESTS_PER_SEC=20
+ExecStart=/usr/bin/node /usr/local/share/heapwatch-test/leaky-http.js
 EOF
 
 # --- boot -------------------------------------------------------------------------------------
@@ -174,7 +192,7 @@ MID_CAPTURED=52414fcb6b264f24a8f7132100749f3f
 MID_REJECTED=ef395e95e93d4b09a951f5b7f00ce661
 EXPECTED_CAPS=(cap_kill cap_sys_ptrace cap_dac_override)
 
-in_ct systemctl start leaky.service
+in_ct systemctl start leaky.service leaky-http.service
 APP_PID=$(prop leaky.service MainPID)
 # The SIGUSR2 handler is installed during node's start-up: wait until SigCgt shows it.
 # status_field PID FIELD: a line of /proc/PID/status inside the container (pids are the container's).
@@ -238,6 +256,22 @@ check "stored snapshot is complete (ends with ]}) with its manifest" \
     sh -c "test \"\$(tail -c 2 '$ROOT$SNAP')\" = ']}' && test -f '${ROOT}${SNAP%.heapsnapshot}.json'"
 check "the original in the app's 0700 home was removed" \
     sh -c "! ls $ROOT/home/leaky/ | grep -q heapsnapshot && ! nsenter -t $LEADER -a journalctl -u heapwatch --no-pager | grep -q 'could not remove the original'"
+# libdispatch cannot raise a worker thread's priority (a negative nice needs CAP_SYS_NICE, which the
+# unit does not grant) and says so once; the thread runs at the default priority. Shown, not failed.
+noise=$(in_ct journalctl -u heapwatch --no-pager -o cat | grep -c 'Failed to set thread priority')
+(( noise > 0 )) && say "note: libdispatch logged 'Failed to set thread priority for worker thread' $noise time(s) (no CAP_SYS_NICE; harmless)"
+
+# The sandbox is in force in the daemon's mount namespace: / and /home read-only, the store
+# writable, /tmp private.
+in_ct sh -c 'echo probe > /tmp/heapwatch-probe'
+check "sandbox: /usr, /etc, /home read-only; the store writable; /tmp private" in_ct nsenter -t "$DAEMON_PID" -m sh -c \
+    '! touch /etc/hw-probe 2>/dev/null && ! touch /usr/hw-probe 2>/dev/null && ! touch /home/hw-probe 2>/dev/null \
+     && touch /var/lib/heapwatch/hw-probe && rm /var/lib/heapwatch/hw-probe && ! test -e /tmp/heapwatch-probe'
+# An HTTP capture: the app's /heap-snapshot over 127.0.0.1 (RestrictAddressFamilies, IP allowed),
+# the file resolved through /proc/PID/cwd into the other user's home.
+wait_for 10 in_ct bash -c 'exec 3<>/dev/tcp/127.0.0.1/3111'
+OUT=$(timeout 60 nsenter -t "$LEADER" -a heapwatchctl snapshot leaky-http --wait 2>&1); RC=$?
+check "HTTP capture of the other user's app stored: ${OUT:0:120}" sh -c "[ $RC = 0 ] && nsenter -t $LEADER -a test -f '$OUT' && ! ls $ROOT/home/leaky | grep -q heapsnapshot"
 check "heapwatchctl snapshots lists it" sh -c "nsenter -t $LEADER -a heapwatchctl snapshots --json | grep -qF '$SNAP'"
 
 # --- reload ------------------------------------------------------------------------------------
