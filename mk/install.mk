@@ -40,9 +40,11 @@ install-files:
 	install -m 0644 systemd/heapwatch.sysusers.conf "$(DESTDIR)$(SYSUSERSDIR)/heapwatch.conf"
 	install -m 0644 systemd/heapwatch.tmpfiles.conf "$(DESTDIR)$(TMPFILESDIR)/heapwatch.conf"
 	@# The config is the admin's: installed once, never overwritten.
-	@if [ ! -f config/heapwatch.toml ]; then echo "note: no config/heapwatch.toml in this tree; heapwatchd runs on its defaults without one"; \
-	elif [ -e "$(DESTDIR)$(SYSCONFDIR)/heapwatch/heapwatch.toml" ]; then echo "keeping the existing $(DESTDIR)$(SYSCONFDIR)/heapwatch/heapwatch.toml"; \
-	else install -m 0644 config/heapwatch.toml "$(DESTDIR)$(SYSCONFDIR)/heapwatch/heapwatch.toml"; fi
+	@# (The unit names the file with --config, so one must exist: an empty one means the defaults.)
+	@if [ -e "$(DESTDIR)$(SYSCONFDIR)/heapwatch/heapwatch.toml" ]; then echo "keeping the existing $(DESTDIR)$(SYSCONFDIR)/heapwatch/heapwatch.toml"; \
+	elif [ -f config/heapwatch.toml ]; then install -m 0644 config/heapwatch.toml "$(DESTDIR)$(SYSCONFDIR)/heapwatch/heapwatch.toml"; \
+	else printf '# heapwatch: empty means the defaults (watch every Node process). Keys: README "Configuration".\n' \
+	  > "$(DESTDIR)$(SYSCONFDIR)/heapwatch/heapwatch.toml"; chmod 0644 "$(DESTDIR)$(SYSCONFDIR)/heapwatch/heapwatch.toml"; fi
 	@for p in $(INSTALL_PROGRAMS); do \
 	  "$(INSTALL_BIN_DIR)/$$p" --generate-completion-script bash > "$(DESTDIR)$(DATADIR)/bash-completion/completions/$$p" && \
 	  "$(INSTALL_BIN_DIR)/$$p" --generate-completion-script zsh > "$(DESTDIR)$(DATADIR)/zsh/site-functions/_$$p" && \
@@ -50,7 +52,7 @@ install-files:
 	done
 	scripts/man-from-help.sh "$(INSTALL_BIN_DIR)/heapwatchd" 8 > "$(DESTDIR)$(MANDIR)/man8/heapwatchd.8"
 	scripts/man-from-help.sh "$(INSTALL_BIN_DIR)/heapwatchctl" 1 > "$(DESTDIR)$(MANDIR)/man1/heapwatchctl.1"
-	@echo "installed under $(DESTDIR)$(PREFIX); to start: systemd-sysusers && systemd-tmpfiles --create heapwatch.conf && systemctl daemon-reload && systemctl enable --now heapwatch"
+	@echo "installed under $(DESTDIR)$(PREFIX); to start: systemd-sysusers heapwatch.conf && systemd-tmpfiles --create heapwatch.conf && systemctl daemon-reload && systemctl enable --now heapwatch"
 
 ## Removes what install put in place, except the config and the snapshot store (/var/lib/heapwatch).
 uninstall:
