@@ -123,6 +123,12 @@ name = "leaky-http"
 command = 'leaky-http\.js'
 capture = "http://127.0.0.1:3111/heap-snapshot"
 growth_max = "100GiB/h"
+
+[[target]]
+name = "leaky-inspect"
+command = 'leaky-inspect\.js'
+capture = "inspector"
+growth_max = "100GiB/h"
 EOF
     [[ ${3:-} == broken ]] && printf '[daemon\ninterval = \n' >>"$ROOT/etc/heapwatch/heapwatch.toml"
     chmod 0644 "$ROOT/etc/heapwatch/heapwatch.toml"
@@ -135,6 +141,8 @@ mkdir -p "$ROOT/usr/local/share/heapwatch-test" "$ROOT/etc/sysusers.d" "$ROOT/et
 cp examples/leaky-app.js "$ROOT/usr/local/share/heapwatch-test/"
 # The same app under another name, captured through its own HTTP endpoint (an AF_INET connection).
 cp examples/leaky-app.js "$ROOT/usr/local/share/heapwatch-test/leaky-http.js"
+# ... and under a third, started without any flag, captured through the inspector (SIGUSR1).
+cp examples/leaky-app.js "$ROOT/usr/local/share/heapwatch-test/leaky-inspect.js"
 echo 'u leaky - "heapwatch test app" /home/leaky' >"$ROOT/etc/sysusers.d/leaky.conf"
 echo 'd /home/leaky 0700 leaky leaky -' >"$ROOT/etc/tmpfiles.d/leaky.conf"
 cat >"$ROOT/etc/systemd/system/leaky.service" <<'EOF'
@@ -155,6 +163,15 @@ User=leaky
 WorkingDirectory=/home/leaky
 Environment=PORT=3111 REQUESTS_PER_SEC=20
 ExecStart=/usr/bin/node /usr/local/share/heapwatch-test/leaky-http.js
+EOF
+cat >"$ROOT/etc/systemd/system/leaky-inspect.service" <<'EOF'
+[Unit]
+Description=heapwatch test: a leaking Node app started without any heapwatch flag
+[Service]
+User=leaky
+WorkingDirectory=/home/leaky
+Environment=PORT=3112 REQUESTS_PER_SEC=20
+ExecStart=/usr/bin/node /usr/local/share/heapwatch-test/leaky-inspect.js
 EOF
 
 # --- boot -------------------------------------------------------------------------------------
@@ -197,7 +214,7 @@ MID_CAPTURED=52414fcb6b264f24a8f7132100749f3f
 MID_REJECTED=ef395e95e93d4b09a951f5b7f00ce661
 EXPECTED_CAPS=(cap_kill cap_sys_ptrace cap_dac_override)
 
-in_ct systemctl start leaky.service leaky-http.service
+in_ct systemctl start leaky.service leaky-http.service leaky-inspect.service
 APP_PID=$(prop leaky.service MainPID)
 # The SIGUSR2 handler is installed during node's start-up: wait until SigCgt shows it.
 # status_field PID FIELD: a line of /proc/PID/status inside the container (pids are the container's).
@@ -277,6 +294,13 @@ check "sandbox: /usr, /etc, /home read-only; the store writable; /tmp private" i
 wait_for 10 in_ct bash -c 'exec 3<>/dev/tcp/127.0.0.1/3111'
 OUT=$(timeout 60 nsenter -t "$LEADER" -a heapwatchctl snapshot leaky-http --wait 2>&1); RC=$?
 check "HTTP capture of the other user's app stored: ${OUT:0:120}" sh -c "[ $RC = 0 ] && nsenter -t $LEADER -a test -f '$OUT' && ! ls $ROOT/home/leaky | grep -q heapsnapshot"
+# An inspector capture: SIGUSR1 to an unprepared node (CAP_KILL), its listener checked through
+# /proc/net/tcp and /proc/PID/fd (CAP_SYS_PTRACE), the snapshot streamed over a WebSocket.
+OUT=$(timeout 60 nsenter -t "$LEADER" -a heapwatchctl snapshot leaky-inspect --wait 2>&1); RC=$?
+check "inspector capture of the other user's unprepared app stored: ${OUT:0:120}" sh -c "[ $RC = 0 ] && nsenter -t $LEADER -a test -f '$OUT'"
+check "inspector capture: the app lives on" sh -c "[ \$(nsenter -t $LEADER -a systemctl show -p ActiveState --value leaky-inspect) = active ]"
+sleep 1
+say "after the inspector capture, TCP listeners on 9229: $(in_ct sh -c "grep -c ':240D 00000000:0000 0A' /proc/net/tcp" || true)"
 check "heapwatchctl snapshots lists it" sh -c "nsenter -t $LEADER -a heapwatchctl snapshots --json | grep -qF '$SNAP'"
 
 # --- reload ------------------------------------------------------------------------------------
