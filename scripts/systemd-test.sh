@@ -355,7 +355,20 @@ with_caps_capture fail CAP_KILL CAP_DAC_OVERRIDE              # no CAP_SYS_PTRAC
 with_caps_capture fail CAP_KILL CAP_SYS_PTRACE                # no DAC capability: the 0700 home denied
 # CAP_DAC_READ_SEARCH instead of CAP_DAC_OVERRIDE: reads, but cannot remove the original.
 with_caps_capture stored-original-left CAP_KILL CAP_SYS_PTRACE CAP_DAC_READ_SEARCH
-rm -f "$ROOT$DROPIN"/*.conf
+rm -f "$ROOT$DROPIN"/40-capture-timeout.conf
+
+# A stop while a capture is still waiting for its file (here: one that cannot see it, default
+# capture timeout) must not wait for that capture.
+with_caps CAP_KILL CAP_DAC_OVERRIDE
+in_ct heapwatchctl snapshot leaky >/dev/null 2>&1
+sleep 1
+t0=$(date +%s.%N)
+in_ct systemctl stop heapwatch
+pending_stop=$(echo "$(date +%s.%N) - $t0" | bc)
+check "stop during a pending capture took ${pending_stop}s (< 5 s), result $(prop heapwatch Result)" \
+    test "$(echo "$pending_stop < 5" | bc)/$(prop heapwatch Result)" = 1/success
+rm -f "$ROOT"/home/leaky/Heap.*.heapsnapshot "$ROOT$DROPIN"/*.conf
+in_ct systemctl daemon-reload
 
 # --- watchdog ------------------------------------------------------------------------------------
 printf '[Service]\nWatchdogSec=2s\nRestartSec=1s\nTimeoutAbortSec=5s\n' >"$ROOT$DROPIN/60-watchdog.conf"
