@@ -301,6 +301,8 @@ sleep 1
 say "after the inspector capture, TCP listeners on 9229: $(in_ct sh -c "grep -c ':240D 00000000:0000 0A' /proc/net/tcp" || true)"
 check "heapwatchctl snapshots lists it" sh -c "nsenter -t $LEADER -a heapwatchctl snapshots --json | grep -qF '$SNAP'"
 
+say "heapwatchd after 3 captures: VmRSS $(status_field "$DAEMON_PID" VmRSS) kB, VmHWM $(status_field "$DAEMON_PID" VmHWM) kB (MemoryMax=256M)"
+
 # --- reload ------------------------------------------------------------------------------------
 interval_now() { in_ct heapwatchctl status --json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8")).interval_seconds)'; }
 # From here on no automatic captures (growth_max far above the app's growth): only on-demand ones.
