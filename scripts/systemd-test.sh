@@ -323,7 +323,7 @@ check "inspector capture of the other user's unprepared app stored: ${OUT:0:120}
 check "inspector capture: the app lives on" sh -c "[ \$(nsenter -t $LEADER -a systemctl show -p ActiveState --value leaky-inspect) = active ]"
 sleep 1
 say "after the inspector capture, TCP listeners on 9229: $(in_ct sh -c "grep -c ':240D 00000000:0000 0A' /proc/net/tcp" || true)"
-check "heapwatchctl snapshots lists it" sh -c "nsenter -t $LEADER -a heapwatchctl snapshots --json | grep -qF '$SNAP'"
+check "heapwatchctl snapshots lists the automatic capture" sh -c "nsenter -t $LEADER -a heapwatchctl snapshots --json | grep -qF '$SNAP'"
 
 say "heapwatchd after 3 captures: VmRSS $(status_field "$DAEMON_PID" VmRSS) kB, VmHWM $(status_field "$DAEMON_PID" VmHWM) kB (MemoryMax=256M)"
 
