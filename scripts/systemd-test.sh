@@ -133,6 +133,12 @@ name = "leaky-inspect"
 command = 'leaky-inspect\.js'
 capture = "inspector"
 growth_max = "100GiB/h"
+
+# A hook (exec sink) that records the capabilities it runs with, in the runtime directory.
+[[sink]]
+name = "caps-probe"
+type = "exec"
+command = ["/bin/sh", "-c", "grep -E '^Cap(Eff|Prm|Amb):' /proc/self/status > /run/heapwatch/hook-\$HEAPWATCH_EVENT"]
 EOF
     [[ ${3:-} == broken ]] && printf '[daemon\ninterval = \n' >>"$ROOT/etc/heapwatch/heapwatch.toml"
     chmod 0644 "$ROOT/etc/heapwatch/heapwatch.toml"
@@ -300,6 +306,14 @@ check "stored snapshot is complete (ends with ]}) with its manifest" \
     sh -c "test \"\$(tail -c 2 '$ROOT$SNAP')\" = ']}' && test -f '${ROOT}${SNAP%.heapsnapshot}.json'"
 check "the original in the app's 0700 home was removed" \
     sh -c "! ls $ROOT/home/leaky/ | grep -q heapsnapshot && ! nsenter -t $LEADER -a journalctl -u heapwatch --no-pager | grep -q 'could not remove the original'"
+# Hooks run under the unit (fork/exec allowed), but must not inherit heapwatchd's capabilities: a
+# hook with CAP_DAC_OVERRIDE and CAP_SYS_PTRACE could read and write any file of any process.
+hook_ran() { in_ct sh -c 'ls /run/heapwatch/hook-* >/dev/null 2>&1'; }
+wait_for 10 hook_ran
+check "exec sink ran under the unit for events: $(in_ct sh -c 'cd /run/heapwatch && ls hook-* 2>/dev/null' | sed 's/hook-//' | xargs)" hook_ran
+expect "exec sink runs without capabilities (CapEff CapPrm CapAmb)" "0000000000000000 0000000000000000 0000000000000000" \
+    "$(in_ct sh -c 'cat /run/heapwatch/hook-* | sort -u' | awk '$1 == "CapEff:" {e=$2} $1 == "CapPrm:" {p=$2} $1 == "CapAmb:" {a=$2} END {print e, p, a}')"
+
 # libdispatch cannot raise a worker thread's priority (a negative nice needs CAP_SYS_NICE, which the
 # unit does not grant) and says so once; the thread runs at the default priority. Shown, not failed.
 noise=$(in_ct journalctl -u heapwatch --no-pager -o cat | grep -c 'Failed to set thread priority')
