@@ -245,7 +245,7 @@ check "systemctl status shows the Status: line" sh -c "nsenter -t $LEADER -a sys
 DAEMON_PID=$(prop heapwatch MainPID)
 expect "heapwatchd runs as user heapwatch" heapwatch "$(in_ct ps -o user= -p "$DAEMON_PID")"
 
-# Capabilities: exactly the three, in the effective, bounding and ambient sets; no new privileges;
+# Capabilities: exactly the three, in the effective, permitted and bounding sets; no new privileges;
 # seccomp filter on.
 caps_of() { status_field "$DAEMON_PID" "$1"; }
 want_mask=0
@@ -253,9 +253,11 @@ for c in "${EXPECTED_CAPS[@]}"; do
     case $c in cap_dac_override) b=1 ;; cap_dac_read_search) b=2 ;; cap_kill) b=5 ;; cap_sys_ptrace) b=19 ;; esac
     want_mask=$(( want_mask | (1 << b) ))
 done
-for set in CapEff CapBnd CapAmb; do
+for set in CapEff CapPrm CapBnd; do
     expect "$set is exactly ${EXPECTED_CAPS[*]}" "$(printf '%016x' "$want_mask")" "$(caps_of $set)"
 done
+# systemd passes them in the ambient set; heapwatchd empties it at start so what it runs gets none.
+expect "CapAmb emptied by heapwatchd once started" 0000000000000000 "$(caps_of CapAmb)"
 expect "NoNewPrivs and seccomp filter" "1 2" "$(caps_of NoNewPrivs) $(caps_of Seccomp)"
 expect "unit properties: OOMScoreAdjust, MemoryMax" "-900 268435456" "$(prop heapwatch OOMScoreAdjust) $(prop heapwatch MemoryMax)"
 # Lowering oom_score_adj needs CAP_SYS_RESOURCE, which some machines (this sandbox) do not have at all.
