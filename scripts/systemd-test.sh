@@ -114,6 +114,9 @@ write_config() {  # INTERVAL GROWTH_MAX [BROKEN]
 [daemon]
 interval = "$1"
 
+[metrics]
+listen = "127.0.0.1:9464"
+
 [[target]]
 name = "leaky"
 command = 'leaky-app\.js'
@@ -332,6 +335,9 @@ check "sandbox: /usr, /etc, /home read-only; the store writable; /tmp private" i
 wait_for 10 in_ct bash -c 'exec 3<>/dev/tcp/127.0.0.1/3111'
 OUT=$(timeout 60 nsenter -t "$LEADER" -a heapwatchctl snapshot leaky-http --wait 2>&1); RC=$?
 check "HTTP capture of the other user's app stored: ${OUT:0:120}" sh -c "[ $RC = 0 ] && nsenter -t $LEADER -a test -f '$OUT' && ! ls $ROOT/home/leaky | grep -q heapsnapshot"
+# Prometheus /metrics on 127.0.0.1 (a listening AF_INET socket under the unit).
+metrics() { in_ct bash -c 'exec 3<>/dev/tcp/127.0.0.1/9464 && printf "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n" >&3 && cat <&3'; }
+check "GET /metrics answers with heapwatch_rss_bytes for the leaky target" sh -c "$(declare -f in_ct metrics); LEADER=$LEADER; metrics | grep -q '^heapwatch_rss_bytes{.*leaky'"
 # An inspector capture: SIGUSR1 to an unprepared node (CAP_KILL), its listener checked through
 # /proc/net/tcp and /proc/PID/fd (CAP_SYS_PTRACE), the snapshot streamed over a WebSocket.
 OUT=$(timeout 60 nsenter -t "$LEADER" -a heapwatchctl snapshot leaky-inspect --wait 2>&1); RC=$?
@@ -341,6 +347,9 @@ sleep 1
 say "after the inspector capture, TCP listeners on 9229: $(in_ct sh -c "grep -c ':240D 00000000:0000 0A' /proc/net/tcp" || true)"
 check "heapwatchctl snapshots lists the automatic capture" sh -c "nsenter -t $LEADER -a heapwatchctl snapshots --json | grep -qF '$SNAP'"
 
+errors=$(in_ct journalctl -u heapwatch -p err --no-pager -o cat | grep -v 'Failed to set thread priority')
+[[ -n $errors ]] && say "errors logged so far (none expected): $errors"
+check "no error-priority journal entries from heapwatchd so far" test -z "$errors"
 say "heapwatchd after 3 captures: VmRSS $(status_field "$DAEMON_PID" VmRSS) kB, VmHWM $(status_field "$DAEMON_PID" VmHWM) kB (MemoryMax=256M)"
 
 # --- reload ------------------------------------------------------------------------------------
