@@ -47,6 +47,7 @@ check-config: build
 test: test-deps
 	$(SWIFT) build --build-tests
 	HEAPWATCH_BIN_DIR=$$($(SWIFT) build --show-bin-path) $(SWIFT) test --skip-build
+	$(MAKE) --no-print-directory test-systemd
 
 ## Benchmarks (not CI): detection against naive baselines, analysis against a JSON.parse baseline,
 ## and the daemon's own cost watching 100 Node processes.
@@ -63,3 +64,6 @@ bench-sampling: release
 
 clean:
 	rm -rf .build .run
+
+include mk/systemd.mk
+include mk/install.mk

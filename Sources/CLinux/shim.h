@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 #include <signal.h>
+#include <sys/prctl.h>
 
 static inline int heapwatch_pidfd_open(pid_t pid) {
     return (int)syscall(SYS_pidfd_open, pid, 0);
@@ -32,5 +33,13 @@ static inline int heapwatch_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid
     *uid = cred.uid;
     *gid = cred.gid;
     return 0;
+}
+/// Empties the ambient capability set. The process keeps its permitted and effective capabilities;
+/// programs it runs (exec sinks) no longer inherit them. Capabilities are per thread and a new
+/// thread copies its creator's, so this runs as a constructor, before main, while there is one
+/// thread (the runtime has started several by the time Swift code runs). Clang emits it, and so
+/// registers the constructor, once Swift code refers to it.
+__attribute__((constructor)) static inline void heapwatch_clear_ambient_capabilities(void) {
+    (void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0L, 0L, 0L);
 }
 #endif

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import HeapwatchCore
 import HeapwatchHistory
@@ -24,6 +25,10 @@ public enum Daemon {
     public static func run(config: HeapwatchConfig, options: Options, logger: Logger) async throws {
         // Everything the daemon creates (snapshots, manifests) is private unless made otherwise on purpose.
         umask(0o077)
+        // systemd hands the unit's capabilities over in the ambient set; heapwatchd keeps them, but
+        // the commands it runs (exec sinks) must start without them. This reference makes the C
+        // constructor that already did it, before any thread existed, part of the binary.
+        heapwatch_clear_ambient_capabilities()
         let notifier = SystemdNotifier()
         let procFS = ProcFS(root: options.procRoot)
         let cgroups = CgroupReader(mounts: (try? procFS.cgroupMounts()) ?? [])

@@ -27,7 +27,7 @@ public struct MetricsService: Service {
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask {
-                    for await event in events { metrics.record(event) }
+                    for await event in events.cancelOnGracefulShutdown() { metrics.record(event) }
                 }
                 try await server.executeThenClose { connections in
                     for try await connection in connections {

@@ -50,7 +50,11 @@ public struct CaptureService<C: Clock>: Service where C.Duration == Duration {
                 if Task.isCancelled {
                     outcome = .failed("heapwatchd is stopping")
                 } else {
-                    outcome = await makeCapturer(store, config).capture(request.job)
+                    // SIGTERM cancels a capture still waiting for its file, so a stop never waits for
+                    // the capture timeout (systemd would SIGKILL first); a .partial is removed at start.
+                    let capturer = makeCapturer(store, config)
+                    let job = request.job
+                    outcome = await cancelWhenGracefulShutdown { await capturer.capture(job) }
                 }
                 report(outcome, job: request.job)
                 await monitor.captureFinished(request.job, outcome: outcome)
