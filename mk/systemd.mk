@@ -14,10 +14,10 @@ deps-systemd:
 	  else echo "missing Debian packages:$$missing (needed by test-systemd, which is skipped without root)"; fi; \
 	fi
 
-# `make deps` installs them too (a prerequisite added here; the deps recipe stays in the Makefile).
-deps: deps-systemd
+# `make test` installs them (a prerequisite of test-deps; the recipe stays in the Makefile).
+test-deps: deps-systemd
 
-test-systemd: deps
+test-systemd: test-deps
 	$(SWIFT) build
 	HEAPWATCH_BIN_DIR=$$($(SWIFT) build --show-bin-path) scripts/systemd-test.sh
 
