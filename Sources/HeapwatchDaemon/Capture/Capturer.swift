@@ -129,7 +129,15 @@ public struct Capturer: Sendable {
 
     private func captureBySignal(_ job: CaptureJob, deadline: ContinuousClock.Instant) async throws -> String {
         let directory = snapshotDirectory(job)
-        let before = Set(nodeSnapshots(in: directory, pid: job.identity.pid))
+        // If heapwatchd cannot see where node will write, it could neither find nor remove the file
+        // (which holds secrets): refuse before signalling, saying what is missing.
+        let before: Set<String>
+        do {
+            before = Set(try Sys.listDirectory(directory).filter { SnapshotNaming.isNodeSnapshot($0, pid: job.identity.pid) })
+        } catch {
+            throw CaptureFailure("cannot read \(directory), where pid \(job.identity.pid) would write its snapshot (\(error)); "
+                + "no signal was sent. heapwatchd needs CAP_SYS_PTRACE and CAP_DAC_OVERRIDE for other users' processes")
+        }
         do {
             try signaller.send(SIGUSR2, to: job.identity)
         } catch {
