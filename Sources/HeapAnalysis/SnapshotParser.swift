@@ -79,16 +79,7 @@ struct SnapshotParser {
         try columns.selfSizes.withUnsafeMutableBufferPointer { selfSizes in
         try columns.firstEdge.withUnsafeMutableBufferPointer { firstEdge in
             var first = true
-            outer: while true {
-                for column in 0..<fieldCount {
-                    let value = try scanner.nextUInt(first: first)
-                    first = false
-                    if value < 0 {
-                        guard column == 0 else { throw scanner.malformed("the nodes array does not hold whole nodes") }
-                        break outer
-                    }
-                    values[column] = value
-                }
+            while try nextRecord(into: values, fieldCount: fieldCount, first: &first, kind: "nodes") {
                 guard count < capacity else {
                     throw scanner.malformed("nodes array has more nodes than snapshot.node_count (\(declared))")
                 }
@@ -119,6 +110,22 @@ struct SnapshotParser {
         nodes = columns
     }
 
+    /// Reads the next record of `fieldCount` integers into `values`; false at the array's end.
+    /// A record cut short is malformed (`kind` names the array: "nodes", "edges").
+    @inline(__always)
+    private mutating func nextRecord(into values: UnsafeMutablePointer<Int>, fieldCount: Int, first: inout Bool, kind: String) throws -> Bool {
+        for column in 0..<fieldCount {
+            let value = try scanner.nextUInt(first: first)
+            first = false
+            if value < 0 {
+                guard column == 0 else { throw scanner.malformed("the \(kind) array does not hold whole \(kind)") }
+                return false
+            }
+            values[column] = value
+        }
+        return true
+    }
+
     private mutating func parseEdges() throws {
         guard let meta, let nodes else { throw scanner.malformed("\"edges\" comes before \"nodes\"") }
         try scanner.expect(UInt8(ascii: "["), "'[' to open the edges array")
@@ -140,16 +147,7 @@ struct SnapshotParser {
         try columns.names.withUnsafeMutableBufferPointer { names in
         try columns.targets.withUnsafeMutableBufferPointer { targets in
             var first = true
-            outer: while true {
-                for column in 0..<fieldCount {
-                    let value = try scanner.nextUInt(first: first)
-                    first = false
-                    if value < 0 {
-                        guard column == 0 else { throw scanner.malformed("the edges array does not hold whole edges") }
-                        break outer
-                    }
-                    values[column] = value
-                }
+            while try nextRecord(into: values, fieldCount: fieldCount, first: &first, kind: "edges") {
                 guard index < capacity else {
                     throw scanner.malformed("more edges than the nodes' edge_count values add up to (\(total))")
                 }
