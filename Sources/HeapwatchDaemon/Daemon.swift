@@ -55,6 +55,7 @@ public enum Daemon {
         let baseSettings = options.capture
         let timeoutOverride = options.captureTimeoutOverride
         let inspectorLock = AsyncLock()
+        let lateSnapshots = LateSnapshots()
         let handler = ControlHandler(context: context, monitor: monitor, queue: queue, reloader: reloader, procFS: procFS,
                                      history: history, logger: logger)
 
@@ -62,8 +63,10 @@ public enum Daemon {
             .init(service: CaptureService(queue: queue, context: context, monitor: monitor, makeCapturer: { store, config in
                 var settings = baseSettings
                 settings.timeout = timeoutOverride ?? config.daemon.captureTimeout
-                return Capturer(procFS: procFS, cgroups: cgroups, signaller: signaller, store: store, settings: settings,
-                         inspectorLock: inspectorLock, logger: logger)
+                var capturer = Capturer(procFS: procFS, cgroups: cgroups, signaller: signaller, store: store, settings: settings,
+                                        inspectorLock: inspectorLock, logger: logger)
+                capturer.lateSnapshots = lateSnapshots
+                return capturer
             }, events: events, logger: logger), serviceName: "capture"),
             .init(service: SamplingService(monitor: monitor, queue: queue, notifier: notifier, readiness: readiness, clock: clock,
                                            metrics: metrics, procFS: procFS, history: historyFeed),
@@ -76,6 +79,10 @@ public enum Daemon {
         ]
         services.append(.init(service: HistoryService(box: history, ticks: historyTicks, events: events.subscribe(),
                                                       directory: config.daemon.stateDir, logger: logger), serviceName: "history"))
+        services.append(.init(service: LateSnapshotService(late: lateSnapshots, makeCapturer: {
+            Capturer(procFS: procFS, cgroups: cgroups, signaller: signaller, store: await context.store, settings: baseSettings,
+                     inspectorLock: inspectorLock, logger: logger)
+        }, events: events, logger: logger), serviceName: "late-snapshots"))
         services.append(.init(service: AnalysisService(context: context, events: events.subscribe(), procFS: procFS, logger: logger),
                               serviceName: "analysis"))
         if let settings = config.metrics, let metrics {

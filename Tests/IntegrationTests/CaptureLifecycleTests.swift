@@ -74,6 +74,26 @@ extension IntegrationSuite {
             #expect(try byInspector.stop() == 0)
         }
 
+        @Test func aSnapshotNodeWritesAfterTheTimeoutIsStillStored() throws {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(script: Paths.testApps + "/heap-app.js", nodeFlags: ["--heapsnapshot-signal=SIGUSR2"],
+                                  environment: ["BUSY": "1", "BUSY_SECONDS": "6"], directory: appDirectory.path)
+            try app.child.stdout.waitForLine(timeout: 10) { $0 == "busy" }
+            let daemon = try DaemonUnderTest(targets: Self.target(app.tag, capture: "signal"), arguments: ["--capture-timeout", "2"])
+            let timedOut = try daemon.ctl(["snapshot", "app", "--wait"])
+            #expect(timedOut.status == 1)
+            #expect(timedOut.stderr.contains("if it writes one later, heapwatchd stores it"))
+            // The loop frees up, node runs the pending SIGUSR2 handler, and the file is collected.
+            let line = try daemon.child.stderr.waitForLine(timeout: 60) { $0.contains("late snapshot of app pid \(app.pid) stored") }
+            #expect(line.contains("MESSAGE_ID=52414fcb6b264f24a8f7132100749f3f"))
+            let listing = try daemon.ctl(["snapshots", "app", "--json"])
+            #expect(listing.stdout.contains("\"method\" : \"signal\""))
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: appDirectory.path).filter { $0.hasSuffix(".heapsnapshot") }
+            #expect(leftovers.isEmpty)
+            #expect(app.isAlive)
+            #expect(try daemon.stop() == 0)
+        }
+
         @Test func admissionControlRefusesInATightMemoryCgroup() throws {
             let appDirectory = try TempDirectory()
             // About 40 MiB of heap: a snapshot may need 10× that, far more than the cgroup's 160 MiB.

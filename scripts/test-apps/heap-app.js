@@ -2,6 +2,7 @@
 // A test app for heapwatch's capture tests. Environment:
 //   HEAP_MB=N          keep about N MiB of small objects alive (a snapshot of it takes a while)
 //   BUSY=1             after announcing itself, block the event loop for good (a hot loop)
+//   BUSY_SECONDS=N     with BUSY=1: block it for N seconds only, then carry on
 //   FAKE_HEAP_USED=B   report heapUsed = B on /memory (to drive admission control in tests)
 // Prints "listening on PORT pid PID" once ready. The first argument after the script is a tag
 // tests use to match this process alone.
@@ -26,6 +27,12 @@ const server = http.createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => {
   console.log(`listening on ${server.address().port} pid ${process.pid} (${keep.length} objects)`);
   if (process.env.BUSY === '1') {
-    setTimeout(() => { console.log('busy'); for (;;) { keep.length; } }, 200);
+    const seconds = Number(process.env.BUSY_SECONDS ?? 0);
+    setTimeout(() => {
+      console.log('busy');
+      const until = Date.now() + seconds * 1000;
+      for (;;) { if (seconds > 0 && Date.now() > until) break; }
+      console.log('free');
+    }, 200);
   }
 });

@@ -34,6 +34,8 @@ public struct Capturer: Sendable {
     let logger: Logger
     /// One inspector session at a time, host-wide (heap-figure queries use it too).
     let inspectorLock: AsyncLock
+    /// Where a SIGUSR2 that timed out is remembered, so a snapshot node writes later is collected.
+    var lateSnapshots: LateSnapshots?
     /// See `InspectorCapture.markerDirectory`.
     var markerDirectory: String { store.directory + "/.inspector-open" }
 
@@ -153,9 +155,11 @@ public struct Capturer: Sendable {
                 throw CaptureFailure("pid \(job.identity.pid) exited before writing a snapshot")
             }
             if ContinuousClock.now >= deadline {
+                await lateSnapshots?.watch(PendingSignalSnapshot(job: job, directory: directory, before: before))
                 throw CaptureFailure(
                     "no snapshot appeared in \(directory) within \(Units.formatDuration(settings.timeout)) of SIGUSR2: node runs that handler "
-                    + "in JavaScript, so a busy event loop delays it (it may still write one later); capture = \"inspector\" works then")
+                    + "in JavaScript, so a busy event loop delays it (if it writes one later, heapwatchd stores it); "
+                    + "capture = \"inspector\" works then")
             }
             try await pause()
         }
@@ -210,6 +214,27 @@ public struct Capturer: Sendable {
                 throw CaptureFailure("\(path) was not complete within \(Units.formatDuration(settings.timeout))")
             }
             try await pause()
+        }
+    }
+
+    /// A snapshot node wrote after its SIGUSR2 capture timed out: stored when complete; removed
+    /// when the process died while writing it. Nil while there is nothing (yet) to do.
+    func collectLate(_ pending: PendingSignalSnapshot) -> CaptureOutcome? {
+        let pid = pending.job.identity.pid
+        guard let name = nodeSnapshots(in: pending.directory, pid: pid).first(where: { !pending.before.contains($0) }) else { return nil }
+        let path = pending.directory + "/" + name
+        let alive = (try? pending.job.directory.status()) != nil
+        let open = alive && ((try? procFS.openFileTargets(pid))?.contains { $0.hasSuffix("/" + name) } ?? false)
+        if open { return nil }
+        guard Self.endsLikeSnapshot(path) else {
+            if alive { return nil }
+            unlink(path)
+            return .failed("pid \(pid) exited while writing its late snapshot \(path); the incomplete file was removed")
+        }
+        do {
+            return stored(try store.ingest(source: path, job: pending.job, method: "signal", epochSeconds: Int64(time(nil))))
+        } catch {
+            return .failed("could not store the late snapshot \(path): \(error)")
         }
     }
 
