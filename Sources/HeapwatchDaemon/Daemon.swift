@@ -45,6 +45,11 @@ public enum Daemon {
         let clock = ContinuousClock()
         let events = EventHub()
         let monitor = Monitor(config: config, procFS: procFS, cgroups: cgroups, clock: clock, events: events, logger: logger)
+        let wallNow = Date().timeIntervalSince1970
+        await monitor.seedAutomaticCaptures(await context.store.list().compactMap { entry in
+            guard entry.reason != "manual", let time = SnapshotStore.epochSeconds(entry.time) else { return nil }
+            return (entry.target, wallNow - Double(time))
+        })
         let queue = CaptureQueue()
         let metrics = config.metrics.map { _ in HeapwatchMetrics() }
         let history = openHistory(directory: config.daemon.stateDir, logger: logger)

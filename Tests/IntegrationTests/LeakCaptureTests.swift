@@ -63,6 +63,29 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
         }
 
+        @Test func theDailyCapHoldsAcrossARestart() throws {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(nodeFlags: ["--heapsnapshot-signal=SIGUSR2"], directory: appDirectory.path)
+            let daemon = try DaemonUnderTest(targets: """
+                [[target]]
+                name = "leaky"
+                command = "\(app.tag)"
+                window = "30s"
+                growth_max = "1MiB/h"
+                max_captures_per_day = 1
+                cooldown = "0s"
+                """, interval: "500ms")
+            try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("snapshot of leaky pid \(app.pid) stored") }
+            #expect(try daemon.stop() == 0)
+
+            // A new run starts a new episode; the one automatic capture of the last 24 h still counts.
+            try daemon.restart()
+            let refused = try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("capture of leaky pid \(app.pid) refused") }
+            #expect(refused.contains("max_captures_per_day = 1"))
+            #expect(try daemon.ctl(["snapshots", "leaky", "--json"]).stdout.components(separatedBy: "\"path\"").count == 2)
+            #expect(try daemon.stop() == 0)
+        }
+
         @Test func aProcessWithoutTheSignalFlagIsNeverSignalled() throws {
             let appDirectory = try TempDirectory()
             let app = try NodeApp(script: "fixed-app.js", directory: appDirectory.path)

@@ -291,6 +291,15 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
 
     // MARK: - Daily cap
 
+    /// Counts the automatic captures stored in the last 24 h (from the store's manifests), so a
+    /// restart does not reset `max_captures_per_day`. `ageSeconds` is how long ago each was taken.
+    public func seedAutomaticCaptures(_ captures: [(target: String, ageSeconds: Double)]) {
+        let time = now
+        for capture in captures where capture.ageSeconds >= 0 && capture.ageSeconds < 86400 {
+            automaticCaptures[capture.target, default: []].append(time - capture.ageSeconds)
+        }
+    }
+
     private func dailyCapRefusal(target: TargetConfig, now: Double) -> String? {
         let recent = (automaticCaptures[target.name] ?? []).filter { now - $0 < 86400 }
         automaticCaptures[target.name] = recent
