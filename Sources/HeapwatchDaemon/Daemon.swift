@@ -61,18 +61,21 @@ public enum Daemon {
         let timeoutOverride = options.captureTimeoutOverride
         let inspectorLock = AsyncLock()
         let lateSnapshots = LateSnapshots()
+        /// A capturer for the current store and config (the capture timeout follows reloads).
+        let makeCapturer: @Sendable (SnapshotStore, HeapwatchConfig) -> Capturer = { store, config in
+            var settings = baseSettings
+            settings.timeout = timeoutOverride ?? config.daemon.captureTimeout
+            var capturer = Capturer(procFS: procFS, cgroups: cgroups, signaller: signaller, store: store, settings: settings,
+                                    inspectorLock: inspectorLock, logger: logger)
+            capturer.lateSnapshots = lateSnapshots
+            return capturer
+        }
         let handler = ControlHandler(context: context, monitor: monitor, queue: queue, reloader: reloader, procFS: procFS,
                                      history: history, logger: logger)
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: CaptureService(queue: queue, context: context, monitor: monitor, makeCapturer: { store, config in
-                var settings = baseSettings
-                settings.timeout = timeoutOverride ?? config.daemon.captureTimeout
-                var capturer = Capturer(procFS: procFS, cgroups: cgroups, signaller: signaller, store: store, settings: settings,
-                                        inspectorLock: inspectorLock, logger: logger)
-                capturer.lateSnapshots = lateSnapshots
-                return capturer
-            }, events: events, logger: logger), serviceName: "capture"),
+            .init(service: CaptureService(queue: queue, context: context, monitor: monitor, makeCapturer: makeCapturer,
+                                          events: events, logger: logger), serviceName: "capture"),
             .init(service: SamplingService(monitor: monitor, queue: queue, notifier: notifier, readiness: readiness, clock: clock,
                                            metrics: metrics, procFS: procFS, history: historyFeed),
                   serviceName: "sampling"),
@@ -85,8 +88,7 @@ public enum Daemon {
         services.append(.init(service: HistoryService(box: history, ticks: historyTicks, events: events.subscribe(),
                                                       directory: config.daemon.stateDir, logger: logger), serviceName: "history"))
         services.append(.init(service: LateSnapshotService(late: lateSnapshots, makeCapturer: {
-            Capturer(procFS: procFS, cgroups: cgroups, signaller: signaller, store: await context.store, settings: baseSettings,
-                     inspectorLock: inspectorLock, logger: logger)
+            makeCapturer(await context.store, await context.config)
         }, events: events, logger: logger), serviceName: "late-snapshots"))
         services.append(.init(service: AnalysisService(context: context, events: events.subscribe(), procFS: procFS, logger: logger),
                               serviceName: "analysis"))

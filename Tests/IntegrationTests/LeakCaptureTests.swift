@@ -13,13 +13,7 @@ extension IntegrationSuite {
         @Test func leakIsDetectedAndASnapshotIsStoredPrivately() throws {
             let appDirectory = try TempDirectory()
             let app = try NodeApp(nodeFlags: ["--heapsnapshot-signal=SIGUSR2"], directory: appDirectory.path)
-            let daemon = try DaemonUnderTest(targets: """
-                [[target]]
-                name = "leaky"
-                command = "\(app.tag)"
-                window = "30s"
-                growth_max = "1MiB/h"
-                """, interval: "500ms")
+            let daemon = try DaemonUnderTest(targets: DaemonUnderTest.fastTarget("leaky", tag: app.tag), interval: DaemonUnderTest.fastInterval)
 
             let stored = try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("snapshot of leaky pid \(app.pid) stored") }
             #expect(stored.contains("MESSAGE_ID=52414fcb6b264f24a8f7132100749f3f"))
@@ -66,15 +60,9 @@ extension IntegrationSuite {
         @Test func theDailyCapHoldsAcrossARestart() throws {
             let appDirectory = try TempDirectory()
             let app = try NodeApp(nodeFlags: ["--heapsnapshot-signal=SIGUSR2"], directory: appDirectory.path)
-            let daemon = try DaemonUnderTest(targets: """
-                [[target]]
-                name = "leaky"
-                command = "\(app.tag)"
-                window = "30s"
-                growth_max = "1MiB/h"
-                max_captures_per_day = 1
-                cooldown = "0s"
-                """, interval: "500ms")
+            let daemon = try DaemonUnderTest(
+                targets: DaemonUnderTest.fastTarget("leaky", tag: app.tag, extra: "max_captures_per_day = 1\ncooldown = \"0s\""),
+                interval: DaemonUnderTest.fastInterval)
             try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("snapshot of leaky pid \(app.pid) stored") }
             #expect(try daemon.stop() == 0)
 
@@ -89,13 +77,8 @@ extension IntegrationSuite {
         @Test func aProcessWithoutTheSignalFlagIsNeverSignalled() throws {
             let appDirectory = try TempDirectory()
             let app = try NodeApp(script: "fixed-app.js", directory: appDirectory.path)
-            let daemon = try DaemonUnderTest(targets: """
-                [[target]]
-                name = "noflag"
-                command = "\(app.tag)"
-                window = "30s"
-                growth_max = "1KiB/h"
-                """, interval: "500ms")
+            let daemon = try DaemonUnderTest(targets: DaemonUnderTest.fastTarget("noflag", tag: app.tag, growthMax: "1KiB/h"),
+                                             interval: DaemonUnderTest.fastInterval)
 
             let forced = try daemon.ctl(["snapshot", "noflag", "--wait"])
             #expect(forced.status == 1)

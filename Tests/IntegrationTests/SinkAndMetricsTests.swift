@@ -18,12 +18,7 @@ extension IntegrationSuite {
             try hooks.write("hook.sh", "#!/bin/sh\nenv | grep '^HEAPWATCH_' | sort > \"\(hooks.path)/$HEAPWATCH_EVENT.env\"\n")
             chmod(hooks.file("hook.sh"), 0o755)
 
-            let daemon = try DaemonUnderTest(targets: """
-                [[target]]
-                name = "leaky"
-                command = "\(app.tag)"
-                window = "30s"
-                growth_max = "1MiB/h"
+            let daemon = try DaemonUnderTest(targets: DaemonUnderTest.fastTarget("leaky", tag: app.tag) + """
 
                 [[sink]]
                 name = "receiver"
@@ -39,7 +34,7 @@ extension IntegrationSuite {
                 [[sink]]
                 type = "jsonl"
                 path = "\(hooks.file("events.jsonl"))"
-                """, interval: "500ms")
+                """, interval: DaemonUnderTest.fastInterval)
 
             // The receiver refuses the first delivery; the retry gets through.
             try receiver.stdout.waitForLine(timeout: 120) { $0.hasPrefix("refused POST /hook") }

@@ -14,21 +14,10 @@ extension IntegrationSuite {
             // Fills a cache for 10 s, then holds it bounded: growth that settles.
             let warming = try Child("/usr/bin/env", ["node", Paths.packageRoot + "/scripts/trace-apps/warmup-plateau.js", "hwtest-warmup-\(getpid())"],
                                     environment: ["WARMUP_SEC": "10", "CACHE_MB": "60"])
-            let daemon = try DaemonUnderTest(targets: """
-                [[target]]
-                name = "leaky"
-                command = "\(leaky.tag)"
-                capture = "none"
-                window = "30s"
-                growth_max = "1MiB/h"
-
-                [[target]]
-                name = "warmup"
-                command = "hwtest-warmup-\(getpid())"
-                capture = "none"
-                window = "30s"
-                growth_max = "1MiB/h"
-                """, interval: "500ms")
+            let daemon = try DaemonUnderTest(
+                targets: DaemonUnderTest.fastTarget("leaky", tag: leaky.tag, extra: "capture = \"none\"") + "\n"
+                    + DaemonUnderTest.fastTarget("warmup", tag: "hwtest-warmup-\(getpid())", extra: "capture = \"none\""),
+                interval: DaemonUnderTest.fastInterval)
             let started = Date()
             try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("leak detected: leaky pid \(leaky.pid)") }
             // Give the warm-up app its warm-up, then a full window of plateau and a margin.

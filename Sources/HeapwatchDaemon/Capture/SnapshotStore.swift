@@ -62,9 +62,7 @@ public struct SnapshotStore: Sendable {
             bytes: writer.storedBytes, originalBytes: writer.originalBytes, compressed: writer.compressed, file: name,
             sha256: digest, method: method, time: SnapshotNaming.iso8601(epochSeconds), originalPath: originalPath)
         do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try FileCopier.writeAtomically(Array(try encoder.encode(manifest)) + [UInt8(ascii: "\n")], to: Self.manifestPath(of: writer.path))
+            try FileCopier.writeJSON(manifest, to: Self.manifestPath(of: writer.path))
         } catch {
             unlink(writer.path)
             throw error
@@ -117,22 +115,30 @@ public struct SnapshotStore: Sendable {
         }
     }
 
+    /// The manifests of a target's snapshots whose file is still there, with that file's path.
+    private func manifests(of target: String) -> [(manifest: SnapshotManifest, path: String)] {
+        let targetDirectory = directory + "/" + target
+        return ((try? Sys.listDirectory(targetDirectory)) ?? []).filter { $0.hasSuffix(".json") }.compactMap { file in
+            guard let manifest = Self.manifest(at: targetDirectory + "/" + file), !manifest.file.contains("/") else { return nil }
+            let path = targetDirectory + "/" + manifest.file
+            return access(path, F_OK) == 0 ? (manifest, path) : nil
+        }
+    }
+
+    /// The manifest at `path` (or beside the snapshot at `path`), nil when unreadable.
+    static func manifest(at path: String) -> SnapshotManifest? {
+        let manifestPath = path.hasSuffix(".json") ? path : manifestPath(of: path)
+        guard let data = try? Sys.readFile(manifestPath) else { return nil }
+        return try? JSONDecoder().decode(SnapshotManifest.self, from: Data(data))
+    }
+
     /// Stored snapshots, newest first, optionally of one target.
     public func list(target: String? = nil) -> [SnapshotEntry] {
-        var entries: [SnapshotEntry] = []
         let targets = target.map { [$0] } ?? ((try? Sys.listDirectory(directory)) ?? []).filter { !$0.hasPrefix(".") }
-        for name in targets {
-            let targetDirectory = directory + "/" + name
-            for file in (try? Sys.listDirectory(targetDirectory)) ?? [] where file.hasSuffix(".json") {
-                guard let data = try? Sys.readFile(targetDirectory + "/" + file),
-                      let manifest = try? JSONDecoder().decode(SnapshotManifest.self, from: Data(data)),
-                      !manifest.file.contains("/") else { continue }
-                let snapshotPath = targetDirectory + "/" + manifest.file
-                guard access(snapshotPath, F_OK) == 0 else { continue }
-                entries.append(SnapshotEntry(target: manifest.target, pid: manifest.pid, path: snapshotPath, bytes: manifest.bytes,
-                                             originalBytes: manifest.originalBytes, compressed: manifest.compressed,
-                                             time: manifest.time, reason: manifest.reason, method: manifest.method))
-            }
+        let entries = targets.flatMap { manifests(of: $0) }.map { manifest, path in
+            SnapshotEntry(target: manifest.target, pid: manifest.pid, path: path, bytes: manifest.bytes,
+                          originalBytes: manifest.originalBytes, compressed: manifest.compressed,
+                          time: manifest.time, reason: manifest.reason, method: manifest.method)
         }
         return entries.sorted { ($0.time, $0.path) > ($1.time, $1.path) }
     }
@@ -143,16 +149,8 @@ public struct SnapshotStore: Sendable {
 
     /// The stored snapshots of one process instance, oldest first.
     public func snapshots(of target: String, pid: Int32, startTime: UInt64) -> [String] {
-        let targetDirectory = directory + "/" + target
-        var found: [(String, String)] = []
-        for file in (try? Sys.listDirectory(targetDirectory)) ?? [] where file.hasSuffix(".json") {
-            guard let data = try? Sys.readFile(targetDirectory + "/" + file),
-                  let manifest = try? JSONDecoder().decode(SnapshotManifest.self, from: Data(data)),
-                  manifest.pid == pid, manifest.startTime == startTime, !manifest.file.contains("/"),
-                  access(targetDirectory + "/" + manifest.file, F_OK) == 0 else { continue }
-            found.append((manifest.time, targetDirectory + "/" + manifest.file))
-        }
-        return found.sorted { $0 < $1 }.map(\.1)
+        manifests(of: target).filter { $0.manifest.pid == pid && $0.manifest.startTime == startTime }
+            .sorted { ($0.manifest.time, $0.path) < ($1.manifest.time, $1.path) }.map(\.path)
     }
 
     /// Where the analysis of the snapshots ending with `snapshotPath` is kept: `<base>.report`.

@@ -31,8 +31,7 @@ public struct AnalysisService: Service {
 
     private func analyze(target: String, pid: Int32, newest: String) async {
         let store = await context.store
-        guard let manifestData = try? Sys.readFile(SnapshotStore.manifestPath(of: newest)),
-              let manifest = try? JSONDecoder().decode(SnapshotManifest.self, from: Data(manifestData)) else { return }
+        guard let manifest = SnapshotStore.manifest(at: newest) else { return }
         let paths = store.snapshots(of: target, pid: pid, startTime: manifest.startTime)
         guard paths.count >= 2 else { return }
         var metadata: Logger.Metadata = [LogField.target: "\(target)", LogField.pid: "\(pid)", LogField.snapshotPath: "\(newest)"]
@@ -51,9 +50,7 @@ public struct AnalysisService: Service {
         case .success(let report):
             let reportPath = SnapshotStore.reportPath(of: newest)
             do {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                try FileCopier.writeAtomically(Array(try encoder.encode(report)) + [UInt8(ascii: "\n")], to: reportPath)
+                try FileCopier.writeJSON(report, to: reportPath)
             } catch {
                 logger.error("cannot store the analysis of \(target) pid \(pid) at \(reportPath): \(error)", metadata: metadata)
                 return

@@ -11,8 +11,6 @@ public actor Readiness {
     public func markSocketBound() { socketBound = true; announceIfReady() }
     public func markSampled() { sampled = true; announceIfReady() }
 
-    public var isReady: Bool { announced }
-
     private func announceIfReady() {
         guard socketBound, sampled, !announced else { return }
         announced = true

@@ -44,6 +44,21 @@ final class DaemonUnderTest {
         """
     }
 
+    /// A `[[target]]` that can reach `leaking` within about 30 s: used with `fastInterval`, the
+    /// 30 s window holds the 36 samples the detector needs.
+    static func fastTarget(_ name: String, tag: String, growthMax: String = "1MiB/h", extra: String = "") -> String {
+        """
+        [[target]]
+        name = "\(name)"
+        command = "\(tag)"
+        window = "30s"
+        growth_max = "\(growthMax)"
+        \(extra)
+        """
+    }
+
+    static let fastInterval = "500ms"
+
     /// Starts the daemon again on the same config and state (after it stopped or was killed);
     /// returns once it is ready again.
     func restart() throws {
