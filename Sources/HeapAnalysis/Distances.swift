@@ -8,7 +8,21 @@ public struct Distances: Sendable {
     let parent: [UInt32]
 
     public func distance(of node: Int) -> Int? {
-        distance[node] == Self.unreachable ? nil : Int(distance[node])
+        guard !distance.isEmpty else { return nil }
+        return distance[node] == Self.unreachable ? nil : Int(distance[node])
+    }
+
+    /// True when `node` is closer to a GC root than `other` (false when not computed).
+    func isNearer(_ node: Int, than other: Int) -> Bool {
+        !distance.isEmpty && distance[node] < distance[other]
+    }
+
+    /// Not computed: no distances, no paths (a snapshot only summarized).
+    static let notComputed = Distances(distance: [], parent: [])
+
+    private init(distance: [UInt32], parent: [UInt32]) {
+        self.distance = distance
+        self.parent = parent
     }
 
     public init(snapshot: HeapSnapshot) {
@@ -56,7 +70,7 @@ public struct Distances: Sendable {
 
     /// Nodes from the root's child down to `node`, or empty when `node` is unreachable.
     public func path(to node: Int) -> [Int] {
-        guard distance[node] != Self.unreachable else { return [] }
+        guard !distance.isEmpty, distance[node] != Self.unreachable else { return [] }
         var nodes: [Int] = []
         var current = node
         while current != 0 {

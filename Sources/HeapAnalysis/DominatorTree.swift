@@ -42,43 +42,52 @@ public struct DominatorTree: Sendable {
         var count = 0
 
         // 1. Iterative depth-first search over retaining edges.
+        let weak = snapshot.types.weakEdge, shortcut = snapshot.types.shortcutEdge
         number.withUnsafeMutableBufferPointer { number in
-            vertex.withUnsafeMutableBufferPointer { vertex in
-                dom.withUnsafeMutableBufferPointer { parent in
-                    var stackNode: [UInt32] = [0]
-                    var stackEdge: [Int] = [snapshot.firstEdge[0]]
-                    count = 1
-                    number[0] = 1
-                    vertex[1] = 0
-                    while let node = stackNode.last {
-                        let source = Int(node)
-                        var edge = stackEdge[stackEdge.count - 1]
-                        let end = snapshot.firstEdge[source + 1]
-                        var pushed = false
-                        while edge < end {
-                            let target = Int(snapshot.edgeTargets[edge])
-                            let retaining = snapshot.isRetainingEdge(edge, from: source)
-                            edge += 1
-                            if retaining && number[target] == 0 {
-                                count += 1
-                                number[target] = UInt32(count)
-                                vertex[count] = UInt32(target)
-                                parent[count] = number[source]
-                                stackEdge[stackEdge.count - 1] = edge
-                                stackNode.append(UInt32(target))
-                                stackEdge.append(snapshot.firstEdge[target])
-                                pushed = true
-                                break
-                            }
-                        }
-                        if !pushed {
-                            stackNode.removeLast()
-                            stackEdge.removeLast()
-                        }
+        vertex.withUnsafeMutableBufferPointer { vertex in
+        dom.withUnsafeMutableBufferPointer { parent in
+        snapshot.firstEdge.withUnsafeBufferPointer { firstEdge in
+        snapshot.edgeTargets.withUnsafeBufferPointer { targets in
+        snapshot.edgeTypes.withUnsafeBufferPointer { edgeTypes in
+            // The stack holds (node, next edge to look at); at most one entry per reachable node.
+            let stackNode = UnsafeMutablePointer<UInt32>.allocate(capacity: n + 1)
+            let stackEdge = UnsafeMutablePointer<Int>.allocate(capacity: n + 1)
+            defer {
+                stackNode.deallocate()
+                stackEdge.deallocate()
+            }
+            var depth = 1
+            stackNode[0] = 0
+            stackEdge[0] = firstEdge[0]
+            count = 1
+            number[0] = 1
+            vertex[1] = 0
+            while depth > 0 {
+                let source = Int(stackNode[depth - 1])
+                var edge = stackEdge[depth - 1]
+                let end = firstEdge[source + 1]
+                let fromRoot = source == 0
+                var pushed = false
+                while edge < end {
+                    let target = Int(targets[edge])
+                    let type = edgeTypes[edge]
+                    edge += 1
+                    if type != weak && (type != shortcut || fromRoot) && number[target] == 0 {
+                        count += 1
+                        number[target] = UInt32(count)
+                        vertex[count] = UInt32(target)
+                        parent[count] = number[source]
+                        stackEdge[depth - 1] = edge
+                        stackNode[depth] = UInt32(target)
+                        stackEdge[depth] = firstEdge[target]
+                        depth += 1
+                        pushed = true
+                        break
                     }
                 }
+                if !pushed { depth -= 1 }
             }
-        }
+        }}}}}}
         reachableCount = count
         var retainers: Retainers? = snapshot.retainers()
 

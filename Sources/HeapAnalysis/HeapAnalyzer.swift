@@ -17,27 +17,61 @@ public struct AnalysisOptions: Sendable {
     }
 }
 
+/// One snapshot given to `HeapAnalyzer.analyze(_:options:)`: its file, or the summary kept
+/// from analyzing it earlier (only for snapshots before the last).
+public enum SnapshotSource: Sendable {
+    case file(String)
+    case summary(SnapshotSummary)
+}
+
+/// A report, and the summary of every snapshot (read from a file or given), oldest first: a
+/// caller that keeps them need not parse those files again for the next diff.
+public struct AnalysisOutcome: Sendable {
+    public var report: LeakReport
+    public var summaries: [SnapshotSummary]
+}
+
 /// Entry point: analyze heap snapshots of one process, oldest first.
 public enum HeapAnalyzer {
     /// Reads and analyzes `paths` (one or more snapshots of one process, in the order they were
     /// taken) and returns the ranked leak report. With one path, the report has no findings but
     /// lists the top classes and largest dominators. Throws `HeapSnapshotError` naming the file.
     public static func analyze(paths: [String], options: AnalysisOptions = AnalysisOptions()) throws -> LeakReport {
-        guard !paths.isEmpty else { return LeakReport(snapshots: [], findings: [], topClasses: [], largestDominators: []) }
-        let lastIndex = paths.count - 1
-        let results = ResultSlots(count: paths.count)
-        let workers = max(1, min(options.maxParallelism, paths.count))
+        try analyze(paths.map(SnapshotSource.file), options: options).report
+    }
+
+    /// Analyzes snapshots of one process, oldest first, each from its file or from the summary
+    /// kept when it was analyzed before. The last one must be a file: findings need its graph
+    /// (paths, locations). Files before the last are only summarized (no retainer paths).
+    public static func analyze(_ sources: [SnapshotSource], options: AnalysisOptions = AnalysisOptions()) throws -> AnalysisOutcome {
+        guard let lastSource = sources.last else {
+            return AnalysisOutcome(report: LeakReport(snapshots: [], findings: [], topClasses: [], largestDominators: []),
+                                   summaries: [])
+        }
+        guard case .file = lastSource else {
+            throw HeapSnapshotError(path: "", reason: .malformed("the newest snapshot must be given as a file, not a summary"))
+        }
+        let lastIndex = sources.count - 1
+        let results = ResultSlots(count: sources.count)
+        var toRead: [(index: Int, path: String)] = []
+        for (index, source) in sources.enumerated() {
+            switch source {
+            case .file(let path): toRead.append((index, path))
+            case .summary(let summary): results.store(index, summary: summary, analysis: nil)
+            }
+        }
         // Newest first: it is the largest and the one kept in memory for paths.
-        let order = Array((0..<paths.count).reversed())
+        let queue = Array(toRead.reversed())
+        let workers = max(1, min(options.maxParallelism, queue.count))
         let next = ResultSlots.Counter()
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while let position = next.take(below: order.count), !results.failed {
-                let index = order[position]
+            while let position = next.take(below: queue.count), !results.failed {
+                let (index, path) = queue[position]
                 do {
                     let progress = options.progress.map { report in { @Sendable (read: Int, total: Int) in report(index, read, total) } }
-                    let analysis = try SnapshotAnalysis(contentsOf: paths[index], progress: progress)
-                    let summary = SnapshotSummary(analysis: analysis, keepIds: index <= 1 && index < lastIndex)
-                    results.store(index, summary: summary, analysis: index == lastIndex ? analysis : nil)
+                    let analysis = try SnapshotAnalysis(contentsOf: path, paths: index == lastIndex, progress: progress)
+                    results.store(index, summary: SnapshotSummary(analysis: analysis),
+                                  analysis: index == lastIndex ? analysis : nil)
                 } catch {
                     results.fail(error)
                 }
@@ -47,10 +81,11 @@ public enum HeapAnalyzer {
         let summaries = results.summaries.map { $0! }
         guard let last = results.lastAnalysis else { throw CancellationError() }
         let findings = LeakDetector(summaries: summaries, last: last).findings()
-        return LeakReport(
+        let report = LeakReport(
             snapshots: summaries.map(\.info), findings: findings,
             topClasses: topClasses(summaries[lastIndex], limit: options.top),
             largestDominators: largestDominators(last, limit: options.top))
+        return AnalysisOutcome(report: report, summaries: summaries)
     }
 
     static func topClasses(_ summary: SnapshotSummary, limit: Int) -> [ClassRetention] {
@@ -135,3 +170,4 @@ private final class ResultSlots: @unchecked Sendable {
         if firstError == nil { firstError = error }
     }
 }
+

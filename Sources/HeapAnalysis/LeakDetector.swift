@@ -208,26 +208,17 @@ struct LeakDetector {
     /// Objects of the last snapshot that did not exist in the first and (with 3 or more
     /// snapshots) already existed in the second: memlab's leak-candidate intersection.
     private func newObjectsByClass() -> [String: (count: Int, nearest: Int)] {
-        let baseline = summaries[0].reachableIds
-        let target = summaries.count >= 3 ? summaries[1].reachableIds : nil
-        guard !baseline.isEmpty else { return [:] }
-        func contains(_ ids: [UInt32], _ id: UInt32) -> Bool {
-            var low = 0, high = ids.count
-            while low < high {
-                let middle = (low + high) / 2
-                if ids[middle] < id { low = middle + 1 } else { high = middle }
-            }
-            return low < ids.count && ids[low] == id
-        }
+        let baseline = summaries[0]
+        let target = summaries.count >= 3 ? summaries[1] : nil
         let snapshot = last.snapshot
         var perClass: [UInt32: (count: Int, nearest: Int)] = [:]
         for node in 0..<snapshot.nodeCount where last.dominators.isReachable(node) {
             let id = snapshot.nodeIds[node]
-            guard !contains(baseline, id) else { continue }
-            if let target, !contains(target, id) { continue }
+            guard !baseline.existed(id) else { continue }
+            if let target, !target.existed(id) { continue }
             let classId = last.classes.classOf[node]
             if let entry = perClass[classId] {
-                let nearer = last.distances.distance[node] < last.distances.distance[entry.nearest]
+                let nearer = last.distances.isNearer(node, than: entry.nearest)
                 perClass[classId] = (entry.count + 1, nearer ? node : entry.nearest)
             } else {
                 perClass[classId] = (1, node)

@@ -10,10 +10,12 @@ public struct SnapshotAnalysis: Sendable {
     /// String indexes of the property names and class names the detector looks for.
     let names: WellKnownStrings
 
-    public init(snapshot: HeapSnapshot) {
+    /// - Parameter paths: compute distances from the roots (retainer paths); a snapshot that is
+    ///   only summarized for a diff, not the last one, does not need them.
+    public init(snapshot: HeapSnapshot, paths: Bool = true) {
         self.snapshot = snapshot
         dominators = DominatorTree(snapshot: snapshot)
-        distances = Distances(snapshot: snapshot)
+        distances = paths ? Distances(snapshot: snapshot) : .notComputed
         classes = ClassIndex(snapshot: snapshot)
         var locationOfClosure: [UInt32: Int] = [:]
         locationOfClosure.reserveCapacity(snapshot.locations.count)
@@ -23,8 +25,8 @@ public struct SnapshotAnalysis: Sendable {
     }
 
     /// Reads and analyzes one file.
-    public init(contentsOf path: String, progress: ((Int, Int) -> Void)? = nil) throws {
-        self.init(snapshot: try HeapSnapshot(contentsOf: path, progress: progress))
+    public init(contentsOf path: String, paths: Bool = true, progress: ((Int, Int) -> Void)? = nil) throws {
+        self.init(snapshot: try HeapSnapshot(contentsOf: path, progress: progress), paths: paths)
     }
 
     // MARK: - Node helpers

@@ -3,7 +3,10 @@
 //
 //   heapwatch-bench-analyze parse FILE         parse only
 //   heapwatch-bench-analyze analyze FILE       parse + dominators, retained sizes, summary (full)
-//   heapwatch-bench-analyze diff FILE FILE...  the full multi-snapshot report
+//   heapwatch-bench-analyze diff FILE FILE...  the full multi-snapshot report; a FILE ending in
+//                                               .summary is a summary kept by `summarize`
+//   heapwatch-bench-analyze summarize FILE OUT  analyze one snapshot, keep its summary in OUT
+//   heapwatch-bench-analyze profile FILE       seconds per stage of the full analysis
 import Foundation
 import HeapAnalysis
 
@@ -32,9 +35,51 @@ do {
         let elapsed = seconds(clock.now - start)
         let info = report.snapshots[0]
         print("phase=analyze seconds=\(elapsed) nodes=\(info.nodes) edges=\(info.edges) top_class=\"\(report.topClasses.first?.className ?? "")\"")
+    case "profile":
+        func cpuNow() -> Double {
+            var time = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+            return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+        }
+        var mark = clock.now
+        var cpuMark = cpuNow()
+        func lap(_ stage: String) {
+            let now = clock.now, cpu = cpuNow()
+            print("stage=\"\(stage)\" seconds=\(seconds(now - mark)) cpu=\(cpu - cpuMark)")
+            mark = now
+            cpuMark = cpu
+        }
+        let snapshot = try HeapSnapshot(contentsOf: files[0])
+        lap("parse")
+        _ = snapshot.retainers()
+        lap("retainers")
+        _ = DominatorTree(snapshot: snapshot)
+        lap("dominators (with retainers)")
+        _ = Distances(snapshot: snapshot)
+        lap("distances")
+        _ = ClassIndex(snapshot: snapshot)
+        lap("class index")
+        let analysis = SnapshotAnalysis(snapshot: snapshot)
+        lap("all of SnapshotAnalysis")
+        let summary = SnapshotSummary(analysis: analysis)
+        lap("summary")
+        let encoded = try summary.encoded()
+        lap("summary encoded (\(encoded.count) bytes)")
+        _ = try SnapshotSummary(data: encoded)
+        lap("summary decoded")
+    case "summarize":
+        let outcome = try HeapAnalyzer.analyze([.file(files[0])], options: AnalysisOptions(maxParallelism: 1))
+        let data = try outcome.summaries[0].encoded()
+        try data.write(to: URL(fileURLWithPath: files[1]))
+        let elapsed = seconds(clock.now - start)
+        print("phase=summarize seconds=\(elapsed) summary_bytes=\(data.count)")
     case "diff":
         let parallelism = Int(ProcessInfo.processInfo.environment["HEAPWATCH_BENCH_PARALLELISM"] ?? "") ?? 2
-        let report = try HeapAnalyzer.analyze(paths: files, options: AnalysisOptions(maxParallelism: parallelism))
+        let sources: [SnapshotSource] = try files.map { file in
+            file.hasSuffix(".summary")
+                ? .summary(try SnapshotSummary(data: Data(contentsOf: URL(fileURLWithPath: file)))) : .file(file)
+        }
+        let report = try HeapAnalyzer.analyze(sources, options: AnalysisOptions(maxParallelism: parallelism)).report
         let elapsed = seconds(clock.now - start)
         let top = report.findings.first?.summary ?? "none"
         print("phase=diff seconds=\(elapsed) snapshots=\(files.count) findings=\(report.findings.count) top=\"\(top)\"")

@@ -89,6 +89,49 @@ struct LeakDetectionTests {
         #expect(collection["location"] is NSNull)
     }
 
+    /// The daemon keeps each snapshot's summary and analyzes only the newest file: the report
+    /// must be the one a full read of the three files gives.
+    @Test func summariesKeptEarlierGiveTheSameReport() throws {
+        let directory = try TemporaryDirectory()
+        let paths = try Self.capture("leaky", in: directory)
+        let cold = try HeapAnalyzer.analyze(paths.map(SnapshotSource.file))
+        #expect(cold.summaries.count == 3)
+        let kept = try paths.prefix(2).map { path in
+            let summary = try HeapAnalyzer.analyze([.file(path)]).summaries[0]
+            return SnapshotSource.summary(try SnapshotSummary(data: summary.encoded()))
+        }
+        let incremental = try HeapAnalyzer.analyze(kept + [.file(paths[2])])
+        #expect(incremental.report == cold.report)
+        #expect(!incremental.report.findings.isEmpty)
+
+        // A summary cannot stand for the newest snapshot (findings need its graph).
+        #expect(throws: HeapSnapshotError.self) { try HeapAnalyzer.analyze(Array(kept)) }
+        // Another format version is refused, not misread.
+        var json = try #require(String(data: try cold.summaries[0].encoded(), encoding: .utf8))
+        json = json.replacingOccurrences(of: "\"version\":\(SnapshotSummary.formatVersion)", with: "\"version\":999")
+        #expect(throws: DecodingError.self) { try SnapshotSummary(data: Data(json.utf8)) }
+    }
+
+    /// The summary says which objects existed by the largest odd id (V8's id counter only grows)
+    /// plus the list of even (embedder) ids: on real snapshots that must agree with the full set
+    /// of ids of the older snapshot, for every node of the newer one.
+    @Test func idRuleAgreesWithTheFullIdSet() throws {
+        let directory = try TemporaryDirectory()
+        let paths = try Self.capture("leaky", in: directory)
+        for (older, newer) in [(0, 1), (1, 2), (0, 2)] {
+            let old = try HeapSnapshot(contentsOf: paths[older])
+            let new = try HeapSnapshot(contentsOf: paths[newer])
+            let summary = SnapshotSummary(analysis: SnapshotAnalysis(snapshot: old, paths: false))
+            let ids = Set(old.nodeIds)
+            var fresh = 0
+            for id in new.nodeIds {
+                #expect(summary.existed(id) == ids.contains(id), "id \(id), snapshot \(older + 1) → \(newer + 1)")
+                if !ids.contains(id) { fresh += 1 }
+            }
+            #expect(fresh >= 1000, "the app created objects between the snapshots")
+        }
+    }
+
     @Test func fixedAppHasNoGrowthFindings() throws {
         let directory = try TemporaryDirectory()
         let paths = try Self.capture("fixed", in: directory)

@@ -19,7 +19,7 @@ struct NodeSnapshotTests {
         let path = directory.path + "/foo.heapsnapshot"
         try ProcessRunner.run("node", ["-e", Self.fooScript, path])
         let analysis = try SnapshotAnalysis(contentsOf: path)
-        let summary = SnapshotSummary(analysis: analysis, keepIds: false)
+        let summary = SnapshotSummary(analysis: analysis)
 
         let foo = try #require(summary.classes["Foo"])
         #expect(foo.count == 1000)
