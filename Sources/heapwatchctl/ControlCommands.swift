@@ -156,7 +156,7 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Show what is leaking in a target: the daemon's analysis of its latest snapshots.",
-        discussion: "heapwatchd analyzes a process's snapshots once it has two or more. For files, use 'heapwatchctl analyze'.")
+        discussion: "heapwatchd analyzes each snapshot once it is stored: after the first snapshot of a process the report lists the classes and objects retaining the most; from the second on, it says what grows between them. For files, use 'heapwatchctl analyze'.")
 
     @OptionGroup var connection: ConnectionOptions
 

@@ -57,6 +57,51 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
         }
 
+        /// Issue 4 in the daemon: each stored snapshot is analyzed once and its summary kept; the
+        /// follow-up snapshot is diffed against the kept summary (one file read, not two), and
+        /// `heapwatchctl report` says what grows.
+        @Test func aLeakEpisodeIsAnalyzedFromKeptSummaries() throws {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(nodeFlags: ["--heapsnapshot-signal=SIGUSR2"], directory: appDirectory.path)
+            let daemon = try DaemonUnderTest(
+                targets: DaemonUnderTest.fastTarget("leaky", tag: app.tag, extra: "cooldown = \"3s\""),
+                interval: DaemonUnderTest.fastInterval)
+            let prefix = "leaky pid \(app.pid)"
+            try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("\(prefix): first snapshot analyzed") }
+            // Before a second snapshot, the report lists what retains the most.
+            let single = try daemon.ctl(["report", "leaky", "--json"])
+            #expect(single.status == 0, "\(single.stderr)")
+            let singleReport = try #require((try JSONSerialization.jsonObject(with: Data(single.stdout.utf8)) as? [String: Any])?["report"] as? [String: Any])
+            #expect((singleReport["snapshots"] as? [Any])?.count == 1)
+            #expect(!((singleReport["top_classes"] as? [Any]) ?? []).isEmpty)
+
+            let second = try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("analyzing 2 snapshots of leaky pid \(app.pid)") }
+            #expect(second.contains("(1 to read, 1 from kept summaries)"), "\(second)")
+            let leaks = try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("\(prefix) leaks: ") }
+            #expect(leaks.contains("MESSAGE_ID=9c1f4e2a7b6d4d1e8a3c5f0b2d7e6a19"), "\(leaks)")
+
+            let reply = try daemon.ctl(["report", "leaky", "--json"])
+            #expect(reply.status == 0, "\(reply.stderr)")
+            let report = try #require((try JSONSerialization.jsonObject(with: Data(reply.stdout.utf8)) as? [String: Any])?["report"] as? [String: Any])
+            #expect((report["snapshots"] as? [Any])?.count == 2)
+            let findings = try #require(report["findings"] as? [[String: Any]])
+            let top = try #require(findings.first)
+            // The app leaks listeners, timers and a cache on every request: one of them is on top.
+            #expect(["listeners", "timers", "collection"].contains(top["kind"] as? String ?? ""), "\(top)")
+            #expect((top["count"] as? [Int])?.count == 2)
+
+            // One summary per snapshot, private.
+            let files = try FileManager.default.contentsOfDirectory(atPath: daemon.storeDirectory + "/leaky")
+            let summaries = files.filter { $0.hasSuffix(".summary") }
+            #expect(summaries.count == 2, "\(files)")
+            for name in summaries {
+                let info = try FileManager.default.attributesOfItem(atPath: daemon.storeDirectory + "/leaky/" + name)
+                #expect((info[.posixPermissions] as? Int) == 0o600)
+            }
+            #expect(app.isAlive)
+            #expect(try daemon.stop() == 0)
+        }
+
         @Test func theDailyCapHoldsAcrossARestart() throws {
             let appDirectory = try TempDirectory()
             let app = try NodeApp(nodeFlags: ["--heapsnapshot-signal=SIGUSR2"], directory: appDirectory.path)

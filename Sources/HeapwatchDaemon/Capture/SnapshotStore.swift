@@ -158,6 +158,11 @@ public struct SnapshotStore: Sendable {
         String(manifestPath(of: snapshotPath).dropLast(".json".count)) + ".report"
     }
 
+    /// Where the analysis summary of one snapshot is kept: `<base>.summary`.
+    static func summaryPath(of snapshotPath: String) -> String {
+        String(manifestPath(of: snapshotPath).dropLast(".json".count)) + ".summary"
+    }
+
     /// The newest analysis report stored for `target`, if any.
     public func latestReport(target: String) -> String? {
         let targetDirectory = directory + "/" + target
@@ -182,6 +187,7 @@ public struct SnapshotStore: Sendable {
             unlink(victim.path)
             unlink(Self.manifestPath(of: victim.path))
             unlink(Self.reportPath(of: victim.path))
+            unlink(Self.summaryPath(of: victim.path))
             logger.info("retention: deleted \(victim.path) (\(Units.formatBytes(victim.bytes)))",
                         metadata: [LogField.target: "\(victim.target)", LogField.snapshotPath: "\(victim.path)"])
         }

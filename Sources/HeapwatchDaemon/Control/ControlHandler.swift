@@ -53,8 +53,9 @@ public struct ControlHandler<C: Clock>: Sendable where C.Duration == Duration {
             guard let path = await context.store.latestReport(target: target),
                   let data = try? Sys.readFile(path),
                   let report = try? JSONSerialization.jsonObject(with: Data(data)) else {
-                return ControlProtocol.errorReply("no analysis report for '\(target)' yet: one is made once a process of it has 2 snapshots "
-                    + "(heapwatchctl snapshot \(target), twice, some minutes apart), or run heapwatchctl analyze on snapshot files")
+                return ControlProtocol.errorReply("no analysis report for '\(target)' yet: each snapshot is analyzed once it is stored, "
+                    + "and from the second snapshot of a process on the report says what grows (heapwatchctl snapshot \(target), "
+                    + "twice, some minutes apart), or run heapwatchctl analyze on snapshot files")
             }
             let object: [String: Any] = ["ok": true, "path": path, "report": report]
             let encoded = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
