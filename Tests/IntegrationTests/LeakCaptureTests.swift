@@ -10,10 +10,18 @@ extension IntegrationSuite {
     /// The spine end to end: a real leaky Node app, a real heapwatchd, real files and sockets.
     @Suite
     struct LeakCaptureTests {
-        @Test func leakIsDetectedAndASnapshotIsStoredPrivately() throws {
+        /// The leaky example app with `--heapsnapshot-signal=SIGUSR2` and a daemon watching it
+        /// with `fastTarget` (the directory is returned to live as long as the test).
+        static func leakyAppAndDaemon(extra: String = "") throws -> (TempDirectory, NodeApp, DaemonUnderTest) {
             let appDirectory = try TempDirectory()
             let app = try NodeApp(nodeFlags: ["--heapsnapshot-signal=SIGUSR2"], directory: appDirectory.path)
-            let daemon = try DaemonUnderTest(targets: DaemonUnderTest.fastTarget("leaky", tag: app.tag), interval: DaemonUnderTest.fastInterval)
+            let daemon = try DaemonUnderTest(targets: DaemonUnderTest.fastTarget("leaky", tag: app.tag, extra: extra),
+                                             interval: DaemonUnderTest.fastInterval)
+            return (appDirectory, app, daemon)
+        }
+
+        @Test func leakIsDetectedAndASnapshotIsStoredPrivately() throws {
+            let (appDirectory, app, daemon) = try Self.leakyAppAndDaemon()
 
             let stored = try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("snapshot of leaky pid \(app.pid) stored") }
             #expect(stored.contains("MESSAGE_ID=52414fcb6b264f24a8f7132100749f3f"))
@@ -61,11 +69,8 @@ extension IntegrationSuite {
         /// follow-up snapshot is diffed against the kept summary (one file read, not two), and
         /// `heapwatchctl report` says what grows.
         @Test func aLeakEpisodeIsAnalyzedFromKeptSummaries() throws {
-            let appDirectory = try TempDirectory()
-            let app = try NodeApp(nodeFlags: ["--heapsnapshot-signal=SIGUSR2"], directory: appDirectory.path)
-            let daemon = try DaemonUnderTest(
-                targets: DaemonUnderTest.fastTarget("leaky", tag: app.tag, extra: "cooldown = \"3s\""),
-                interval: DaemonUnderTest.fastInterval)
+            let (appDirectory, app, daemon) = try Self.leakyAppAndDaemon(extra: "cooldown = \"3s\"")
+            defer { withExtendedLifetime(appDirectory) {} }
             let prefix = "leaky pid \(app.pid)"
             try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("\(prefix): first snapshot analyzed") }
             // Before a second snapshot, the report lists what retains the most.
@@ -103,11 +108,8 @@ extension IntegrationSuite {
         }
 
         @Test func theDailyCapHoldsAcrossARestart() throws {
-            let appDirectory = try TempDirectory()
-            let app = try NodeApp(nodeFlags: ["--heapsnapshot-signal=SIGUSR2"], directory: appDirectory.path)
-            let daemon = try DaemonUnderTest(
-                targets: DaemonUnderTest.fastTarget("leaky", tag: app.tag, extra: "max_captures_per_day = 1\ncooldown = \"0s\""),
-                interval: DaemonUnderTest.fastInterval)
+            let (appDirectory, app, daemon) = try Self.leakyAppAndDaemon(extra: "max_captures_per_day = 1\ncooldown = \"0s\"")
+            defer { withExtendedLifetime(appDirectory) {} }
             try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("snapshot of leaky pid \(app.pid) stored") }
             #expect(try daemon.stop() == 0)
 
