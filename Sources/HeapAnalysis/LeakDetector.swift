@@ -10,11 +10,15 @@ struct LeakDetector {
     static let minimumTimerGrowth = 10
     static let minimumCollectionGrowth = 10
     static let minimumClassGrowth = 50
+    /// A class must also grow by this share of its first count: a few dozen more compiled
+    /// functions among 15,000 is the JIT at work, not a leak.
+    static let minimumClassGrowthShare = 0.02
 
     /// Growing across the snapshots: strictly at every step when there are 3 or more (a bounded
     /// cache that fills up then stays flat is not a leak), by at least `minimum` overall.
-    static func isGrowing(_ counts: [Int], minimum: Int) -> Bool {
-        guard counts.count >= 2, let first = counts.first, let last = counts.last, last - first >= minimum
+    static func isGrowing(_ counts: [Int], minimum: Int, minimumShare: Double = 0) -> Bool {
+        guard counts.count >= 2, let first = counts.first, let last = counts.last, last - first >= minimum,
+              Double(last - first) >= Double(first) * minimumShare
         else { return false }
         if counts.count >= 3 {
             for step in 1..<counts.count where counts[step] <= counts[step - 1] { return false }
@@ -189,7 +193,8 @@ struct LeakDetector {
         var result: [LeakFinding] = []
         for (name, stats) in final.classes {
             let counts = summaries.map { $0.classes[name]?.count ?? 0 }
-            guard Self.isGrowing(counts, minimum: Self.minimumClassGrowth) else { continue }
+            guard Self.isGrowing(counts, minimum: Self.minimumClassGrowth, minimumShare: Self.minimumClassGrowthShare)
+            else { continue }
             let retained = summaries.map { $0.classes[name]?.retainedBytes ?? 0 }
             var summary = "\(name) objects: \(Format.series(counts))"
             summary += ", retaining \(Format.bytes(retained.first ?? 0)) → \(Format.bytes(stats.retainedBytes))"

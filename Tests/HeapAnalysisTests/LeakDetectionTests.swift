@@ -141,3 +141,25 @@ struct LeakDetectionTests {
         #expect(!report.findings.contains { $0.className == "Session" || $0.className == "CacheEntry" })
     }
 }
+
+/// The growth rule on its own: strict growth at every step with 3+ snapshots, an absolute
+/// minimum, and for classes a minimum share of the first count.
+@Suite struct GrowthRuleTests {
+    @Test func growthNeedsEveryStepAndTheMinimum() {
+        #expect(LeakDetector.isGrowing([100, 200, 300], minimum: 10))
+        #expect(!LeakDetector.isGrowing([100, 300, 300], minimum: 10), "flat at the last step: a full bounded cache")
+        #expect(!LeakDetector.isGrowing([100, 105], minimum: 10))
+        #expect(!LeakDetector.isGrowing([100], minimum: 10))
+    }
+
+    @Test func classGrowthNeedsAShareOfTheFirstCount() {
+        // 15,377 → 15,433 compiled functions: +56, over the count minimum, 0.4 % of the count.
+        let jit = [15_377, 15_433]
+        #expect(LeakDetector.isGrowing(jit, minimum: LeakDetector.minimumClassGrowth))
+        #expect(!LeakDetector.isGrowing(jit, minimum: LeakDetector.minimumClassGrowth,
+                                        minimumShare: LeakDetector.minimumClassGrowthShare))
+        // A slow leak in a big heap: +5 % per snapshot is still found.
+        #expect(LeakDetector.isGrowing([1_000_000, 1_050_000, 1_100_000], minimum: LeakDetector.minimumClassGrowth,
+                                       minimumShare: LeakDetector.minimumClassGrowthShare))
+    }
+}
