@@ -30,7 +30,7 @@ public struct DominatorTree: Sendable {
         return position >= start && position - start < subtreeSize[dominator]
     }
 
-    /// Memory at the peak: about 40 bytes per node plus 4 per edge, on top of the snapshot.
+    /// Memory at the peak: about 40 bytes per node plus 4 per retaining edge, on top of the snapshot.
     public init(snapshot: HeapSnapshot) {
         let n = snapshot.nodeCount
         // DFS numbers start at 1; 0 means "not visited" / "no ancestor".
@@ -89,7 +89,9 @@ public struct DominatorTree: Sendable {
             }
         }}}}}}
         reachableCount = count
-        var retainers: Retainers? = snapshot.retainers()
+        // Predecessors in DFS numbers, grouped by DFS number: the loop below walks them in order
+        // instead of jumping through node ordinals (fewer cache misses on millions of nodes).
+        var predecessors: (first: [Int], numbers: [UInt32])? = Self.predecessors(snapshot, number: number, count: count)
 
         // 2. Semi-dominators and immediate dominators, in DFS numbers.
         var semi = [UInt32](repeating: 0, count: count + 1)
@@ -109,8 +111,8 @@ public struct DominatorTree: Sendable {
         bucketNext.withUnsafeMutableBufferPointer { bucketNext in
         number.withUnsafeBufferPointer { number in
         vertex.withUnsafeBufferPointer { vertex in
-        retainers!.holders.withUnsafeBufferPointer { holders in
-        retainers!.first.withUnsafeBufferPointer { firstHolder in
+        predecessors!.numbers.withUnsafeBufferPointer { holders in
+        predecessors!.first.withUnsafeBufferPointer { firstHolder in
             var path: [UInt32] = []
 
             /// The vertex with the smallest semi-dominator on the compressed forest path to `v`.
@@ -131,11 +133,8 @@ public struct DominatorTree: Sendable {
 
             if count >= 2 {
                 for w in stride(from: count, through: 2, by: -1) {
-                    let node = Int(vertex[w])
-                    for index in firstHolder[node]..<firstHolder[node + 1] {
-                        let v = number[Int(holders[index])]
-                        guard v != 0 else { continue }
-                        let u = eval(v)
+                    for index in firstHolder[w]..<firstHolder[w + 1] {
+                        let u = eval(holders[index])
                         if semi[Int(u)] < semi[w] { semi[w] = semi[Int(u)] }
                     }
                     let s = Int(semi[w])
@@ -157,7 +156,7 @@ public struct DominatorTree: Sendable {
             }
             dom[1] = 0
         }}}}}}}}}}
-        retainers = nil
+        predecessors = nil
         number = []
         semi = []
         label = []
@@ -205,5 +204,47 @@ public struct DominatorTree: Sendable {
         self.retained = retained
         self.preorder = preorder
         self.subtreeSize = subtree
+    }
+
+    /// For each DFS number `w` (1…count), the DFS numbers of the reachable nodes holding a
+    /// retaining edge to it: `numbers[first[w] ..< first[w + 1]]`.
+    private static func predecessors(_ snapshot: HeapSnapshot, number: [UInt32], count: Int) -> (first: [Int], numbers: [UInt32]) {
+        let weak = snapshot.types.weakEdge, shortcut = snapshot.types.shortcutEdge
+        var first = [Int](repeating: 0, count: count + 2)
+        var numbers: [UInt32] = []
+        number.withUnsafeBufferPointer { number in
+        snapshot.firstEdge.withUnsafeBufferPointer { firstEdge in
+        snapshot.edgeTargets.withUnsafeBufferPointer { targets in
+        snapshot.edgeTypes.withUnsafeBufferPointer { edgeTypes in
+            first.withUnsafeMutableBufferPointer { first in
+                for source in 0..<snapshot.nodeCount where number[source] != 0 {
+                    for edge in firstEdge[source]..<firstEdge[source + 1] {
+                        let type = edgeTypes[edge]
+                        guard type != weak && (type != shortcut || source == 0) else { continue }
+                        first[Int(number[Int(targets[edge])]) + 1] += 1
+                    }
+                }
+                // Targets are reachable from a reachable source, so slot 0 ("not visited") stays 0.
+                for w in 0...count { first[w + 1] += first[w] }
+            }
+            numbers = [UInt32](repeating: 0, count: first[count + 1])
+            numbers.withUnsafeMutableBufferPointer { numbers in
+            first.withUnsafeMutableBufferPointer { first in
+                for source in 0..<snapshot.nodeCount where number[source] != 0 {
+                    let holder = number[source]
+                    for edge in firstEdge[source]..<firstEdge[source + 1] {
+                        let type = edgeTypes[edge]
+                        guard type != weak && (type != shortcut || source == 0) else { continue }
+                        let w = Int(number[Int(targets[edge])])
+                        numbers[first[w]] = holder
+                        first[w] += 1
+                    }
+                }
+                // first[w] now ends w's group, where w + 1 starts: shift back by one.
+                for w in stride(from: count + 1, to: 0, by: -1) { first[w] = first[w - 1] }
+                first[0] = 0
+            }}
+        }}}}
+        return (first, numbers)
     }
 }

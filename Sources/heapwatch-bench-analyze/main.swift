@@ -51,10 +51,8 @@ do {
         }
         let snapshot = try HeapSnapshot(contentsOf: files[0])
         lap("parse")
-        _ = snapshot.retainers()
-        lap("retainers")
         _ = DominatorTree(snapshot: snapshot)
-        lap("dominators (with retainers)")
+        lap("dominators")
         _ = Distances(snapshot: snapshot)
         lap("distances")
         _ = ClassIndex(snapshot: snapshot)
