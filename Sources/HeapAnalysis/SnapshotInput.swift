@@ -98,6 +98,12 @@ final class SnapshotInput {
             }
             let status = inflate(&stream, Z_NO_FLUSH)
             if status == Z_STREAM_END {
+                // Concatenated gzip members (`cat a.gz b.gz`, gzip of a stream in parts) are one
+                // stream; bytes after the last member that are not gzip fail in the next inflate.
+                if try moreCompressedInput() {
+                    inflateReset(&stream)
+                    continue
+                }
                 streamEnded = true
                 break
             }
@@ -116,5 +122,21 @@ final class SnapshotInput {
         }
         count = chunkSize - Int(stream.avail_out)
         return count > 0
+    }
+
+    /// True when compressed bytes remain after the current gzip member (reads more if needed).
+    private func moreCompressedInput() throws -> Bool {
+        guard let compressed else { return false }
+        while stream.avail_in == 0 && !compressedEOF {
+            let got = read(fd, compressed, chunkSize)
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw HeapSnapshotError(path: path, reason: .io(operation: "read", errno: errno))
+            }
+            if got == 0 { compressedEOF = true }
+            stream.next_in = compressed
+            stream.avail_in = UInt32(got)
+        }
+        return stream.avail_in > 0
     }
 }
