@@ -86,16 +86,7 @@ final class SnapshotInput {
         stream.next_out = bytes
         stream.avail_out = UInt32(chunkSize)
         while stream.avail_out > 0 {
-            if stream.avail_in == 0 && !compressedEOF {
-                let got = read(fd, compressed, chunkSize)
-                if got < 0 {
-                    if errno == EINTR { continue }
-                    throw HeapSnapshotError(path: path, reason: .io(operation: "read", errno: errno))
-                }
-                if got == 0 { compressedEOF = true }
-                stream.next_in = compressed
-                stream.avail_in = UInt32(got)
-            }
+            if stream.avail_in == 0 && !compressedEOF { try readCompressed(into: compressed) }
             let status = inflate(&stream, Z_NO_FLUSH)
             if status == Z_STREAM_END {
                 // Concatenated gzip members (`cat a.gz b.gz`, gzip of a stream in parts) are one
@@ -127,16 +118,22 @@ final class SnapshotInput {
     /// True when compressed bytes remain after the current gzip member (reads more if needed).
     private func moreCompressedInput() throws -> Bool {
         guard let compressed else { return false }
-        while stream.avail_in == 0 && !compressedEOF {
-            let got = read(fd, compressed, chunkSize)
+        while stream.avail_in == 0 && !compressedEOF { try readCompressed(into: compressed) }
+        return stream.avail_in > 0
+    }
+
+    /// Reads the next compressed chunk as the stream's input; at the end of the file, marks it.
+    private func readCompressed(into buffer: UnsafeMutablePointer<UInt8>) throws {
+        while true {
+            let got = read(fd, buffer, chunkSize)
             if got < 0 {
                 if errno == EINTR { continue }
                 throw HeapSnapshotError(path: path, reason: .io(operation: "read", errno: errno))
             }
             if got == 0 { compressedEOF = true }
-            stream.next_in = compressed
+            stream.next_in = buffer
             stream.avail_in = UInt32(got)
+            return
         }
-        return stream.avail_in > 0
     }
 }
