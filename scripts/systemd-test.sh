@@ -270,7 +270,8 @@ done
 # systemd passes them in the ambient set; heapwatchd empties it at start so what it runs gets none.
 expect "CapAmb emptied by heapwatchd once started" 0000000000000000 "$(caps_of CapAmb)"
 expect "NoNewPrivs and seccomp filter" "1 2" "$(caps_of NoNewPrivs) $(caps_of Seccomp)"
-expect "unit properties: OOMScoreAdjust, MemoryMax" "-900 268435456" "$(prop heapwatch OOMScoreAdjust) $(prop heapwatch MemoryMax)"
+expect "unit properties: OOMScoreAdjust, MemoryMax, OOMPolicy" "-900 2147483648 continue" \
+    "$(prop heapwatch OOMScoreAdjust) $(prop heapwatch MemoryMax) $(prop heapwatch OOMPolicy)"
 # Lowering oom_score_adj needs CAP_SYS_RESOURCE, which some machines (this sandbox) do not have at all.
 if (( 0x$(awk '/^CapBnd:/ {print $2}' /proc/"$LEADER"/status) & (1 << 24) )); then
     expect "OOMScoreAdjust in force: the OOM killer takes the app first" -900 "$(in_ct cat /proc/"$DAEMON_PID"/oom_score_adj)"
@@ -284,10 +285,10 @@ memory_limit() {
         || cat "/sys/fs/cgroup/memory$v1/memory.limit_in_bytes" 2>/dev/null || echo "no memory controller"'
 }
 limit=$(memory_limit | head -n1)
-if [[ $limit == 268435456 ]]; then ok "MemoryMax=256M is in force in the daemon's cgroup"
+if [[ $limit == 2147483648 ]]; then ok "MemoryMax=2G is in force in the daemon's cgroup"
 elif [[ ! -e /sys/fs/cgroup/cgroup.controllers || -d /sys/fs/cgroup/unified ]]; then
     not_here "MemoryMax in force" "cgroup v1/hybrid host: the container gets no memory controller (limit '$limit')"
-else not_ok "MemoryMax=256M is in force in the daemon's cgroup (got '$limit')"; fi
+else not_ok "MemoryMax=2G is in force in the daemon's cgroup (got '$limit')"; fi
 
 # journalctl -o json, one object per line; prints the entries with MESSAGE_ID $1 as FIELD=value lines.
 journal_fields() {
@@ -319,6 +320,15 @@ check "stored snapshot is complete (ends with ]}) with its manifest" \
     sh -c "test \"\$(tail -c 2 '$ROOT$SNAP')\" = ']}' && test -f '${ROOT}${SNAP%.heapsnapshot}.json'"
 check "the original in the app's 0700 home was removed" \
     sh -c "! ls $ROOT/home/leaky/ | grep -q heapsnapshot && ! nsenter -t $LEADER -a journalctl -u heapwatch --no-pager | grep -q 'could not remove the original'"
+# Each stored snapshot is analyzed by a worker process under the unit's sandbox (fork/exec, the
+# store writable): its summary is kept beside it and `heapwatchctl report` answers from the first one.
+analyzed() { [[ -n $(in_ct journalctl -u heapwatch -o cat --no-pager | grep 'leaky pid .*: first snapshot analyzed') ]]; }
+wait_for 60 analyzed
+check "analysis worker ran under the unit: first snapshot analyzed" analyzed
+expect "kept summary is 0600 heapwatch" "600 heapwatch" "$(in_ct stat -c '%a %U' "${SNAP%.heapsnapshot}.summary" 2>/dev/null)"
+check "heapwatchctl report leaky answers with the analysis" \
+    sh -c "nsenter -t $LEADER -a heapwatchctl report leaky --json | grep -q '\"top_classes\"'"
+check "no analysis worker left running" sh -c "! nsenter -t $LEADER -a pgrep -f -- --analysis-job >/dev/null"
 # Hooks run under the unit (fork/exec allowed), but must not inherit heapwatchd's capabilities: a
 # hook with CAP_DAC_OVERRIDE and CAP_SYS_PTRACE could read and write any file of any process.
 hook_ran() { in_ct sh -c 'ls /run/heapwatch/hook-* >/dev/null 2>&1'; }
@@ -358,7 +368,7 @@ check "heapwatchctl snapshots lists the automatic capture" sh -c "nsenter -t $LE
 errors=$(in_ct journalctl -u heapwatch -p err --no-pager -o cat | grep -v 'Failed to set thread priority')
 [[ -n $errors ]] && say "errors logged so far (none expected): $errors"
 check "no error-priority journal entries from heapwatchd so far" test -z "$errors"
-say "heapwatchd after 3 captures: VmRSS $(status_field "$DAEMON_PID" VmRSS) kB, VmHWM $(status_field "$DAEMON_PID" VmHWM) kB (MemoryMax=256M)"
+say "heapwatchd after 3 captures: VmRSS $(status_field "$DAEMON_PID" VmRSS) kB, VmHWM $(status_field "$DAEMON_PID" VmHWM) kB (MemoryMax=2G)"
 
 # --- reload ------------------------------------------------------------------------------------
 interval_now() { in_ct heapwatchctl status --json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8")).interval_seconds)'; }

@@ -8,6 +8,9 @@
 #include <unistd.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <stdlib.h>
+#include <fcntl.h>
 
 static inline int heapwatch_pidfd_open(pid_t pid) {
     return (int)syscall(SYS_pidfd_open, pid, 0);
@@ -41,5 +44,20 @@ static inline int heapwatch_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid
 /// registers the constructor, once Swift code refers to it.
 __attribute__((constructor)) static inline void heapwatch_clear_ambient_capabilities(void) {
     (void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0L, 0L, 0L);
+}
+
+/// An analysis worker (started by heapwatchd with HEAPWATCH_ANALYSIS_WORKER=1 in its environment)
+/// takes the lowest CPU priority and puts itself first in line for the OOM killer. Nice values are
+/// per thread on Linux and a new thread copies its creator's, so this too runs before main, while
+/// there is one thread. Raising oom_score_adj needs no privilege. Returns whether it applied.
+__attribute__((constructor)) static inline int heapwatch_analysis_worker_setup(void) {
+    if (getenv("HEAPWATCH_ANALYSIS_WORKER") == NULL) return 0;
+    (void)setpriority(PRIO_PROCESS, 0, 19);
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)write(fd, "1000", 4);
+        close(fd);
+    }
+    return 1;
 }
 #endif

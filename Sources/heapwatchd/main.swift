@@ -39,7 +39,21 @@ struct Heapwatchd: AsyncParsableCommand {
     @Option(name: .customLong("capture-timeout"), help: .hidden)
     var captureTimeout: Double?
 
+    /// Set by heapwatchd itself when it starts an analysis worker (`AnalysisWorker`).
+    @Option(name: .customLong("analysis-job"), help: .hidden)
+    var analysisJob: String?
+
     func run() async throws {
+        if let analysisJob {
+            let status = AnalysisWorker.run(jobJSON: analysisJob)
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
+        if getenv(AnalysisWorker.environmentVariable) != nil {
+            // It made this process nice 19 and first in line for the OOM killer: not for a daemon.
+            FileHandleOutput.standardError("heapwatchd: \(AnalysisWorker.environmentVariable) is set; it is for heapwatchd's analysis workers only, unset it")
+            throw ExitCode(1)
+        }
         let path = config ?? (access(Self.defaultConfigPath, F_OK) == 0 ? Self.defaultConfigPath : nil)
         let loaded: HeapwatchConfig
         do {

@@ -95,6 +95,34 @@ struct CaptureSafetyTests {
         // Usage above the limit (possible with v1 kmem) means no headroom, not an overflow.
         #expect(CaptureSafety.memoryRefusal(anonBytes: mib, memAvailable: nil, cgroupLimit: 10 * mib, cgroupUsage: 20 * mib, factor: 4) != nil)
     }
+
+    /// The analysis runs in heapwatchd's cgroup: its headroom counts anonymous memory, not the page
+    /// cache a snapshot copy leaves behind.
+    @Test func analysisNeedsRoomOnTheHostAndInHeapwatchdsCgroup() {
+        let mib: UInt64 = 1024 * 1024
+        #expect(AnalysisAdmission.refusal(neededBytes: 600 * mib, memAvailable: 8000 * mib, hostShare: 0.5, cgroup: CgroupMemory()) == nil)
+        let host = AnalysisAdmission.refusal(neededBytes: 600 * mib, memAvailable: 1000 * mib, hostShare: 0.5, cgroup: CgroupMemory())
+        #expect(host?.contains("the host has 1000MiB available") == true, "\(host ?? "nil")")
+        // 2 GiB limit, 1.9 GiB used of which 100 MiB anonymous: the cache does not count.
+        let cached = CgroupMemory(limitBytes: 2048 * mib, usageBytes: 1900 * mib, anonBytes: 100 * mib)
+        #expect(AnalysisAdmission.refusal(neededBytes: 600 * mib, memAvailable: 8000 * mib, hostShare: 0.5, cgroup: cached) == nil)
+        let small = CgroupMemory(limitBytes: 256 * mib, usageBytes: 250 * mib, anonBytes: 40 * mib)
+        let refused = AnalysisAdmission.refusal(neededBytes: 600 * mib, memAvailable: 8000 * mib, hostShare: 0.5, cgroup: small)
+        #expect(refused?.contains("heapwatchd's cgroup has 152MiB to spare") == true, "\(refused ?? "nil")")
+        #expect(refused?.contains("MemoryMax=") == true)
+        // Without memory.stat, usage stands in.
+        let noStat = CgroupMemory(limitBytes: 1024 * mib, usageBytes: 1000 * mib)
+        #expect(AnalysisAdmission.refusal(neededBytes: 100 * mib, memAvailable: nil, hostShare: 0.5, cgroup: noStat) != nil)
+    }
+
+    @Test func memoryStatKeys() {
+        let v2 = "anon 104857600\nfile 2097152000\nkernel 1234\nanon_thp 0\n"
+        #expect(CgroupMemory.parseStat(v2, key: "anon") == 104_857_600)
+        #expect(CgroupMemory.parseStat(v2, key: "file") == 2_097_152_000)
+        let v1 = "cache 10\nrss 20\ntotal_cache 30\ntotal_rss 40\n"
+        #expect(CgroupMemory.parseStat(v1, key: "total_rss") == 40)
+        #expect(CgroupMemory.parseStat(v1, key: "missing") == nil)
+    }
 }
 
 struct SnapshotNamingTests {

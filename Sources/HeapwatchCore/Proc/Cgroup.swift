@@ -105,11 +105,24 @@ public struct CgroupMemory: Sendable, Equatable {
     /// v2 `memory.high` (throttling threshold), smallest along the ancestors; nil when unset.
     public var highBytes: UInt64?
     public var usageBytes: UInt64?
+    /// Anonymous memory charged to the cgroup (`memory.stat`: v2 `anon`, v1 `total_rss`): usage
+    /// without the page cache, which the kernel reclaims before it kills anything.
+    public var anonBytes: UInt64?
 
-    public init(limitBytes: UInt64? = nil, highBytes: UInt64? = nil, usageBytes: UInt64? = nil) {
+    public init(limitBytes: UInt64? = nil, highBytes: UInt64? = nil, usageBytes: UInt64? = nil, anonBytes: UInt64? = nil) {
         self.limitBytes = limitBytes
         self.highBytes = highBytes
         self.usageBytes = usageBytes
+        self.anonBytes = anonBytes
+    }
+
+    /// The value of `key` in a `memory.stat` file (`anon 123\nfile 456\n…`).
+    public static func parseStat(_ text: String, key: String) -> UInt64? {
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            if fields.count == 2, fields[0] == key { return UInt64(fields[1]) }
+        }
+        return nil
     }
 
     /// A limit file's value: v2 writes `max` for none; v1 writes a huge page-rounded number.

@@ -9,20 +9,23 @@ import Glibc
 #endif
 
 /// Says what is leaking: analyzes every stored snapshot once, as it arrives — one analysis at a
-/// time, on a thread of its own at the lowest CPU priority, one snapshot in memory — and keeps its
-/// summary (`<base>.summary`, a few hundred KB at most) beside it. When the process instance has
-/// earlier snapshots, their kept summaries join the newest into a diff, so a leak episode's
-/// third snapshot costs one snapshot's analysis, not three. The report is stored beside the
-/// newest snapshot (`heapwatchctl report`: with one snapshot, the classes and objects retaining
-/// the most; with more, what grows) and its top finding logged. Skipped, with the reason logged,
-/// when the host lacks the memory the analysis would need.
+/// time, in a worker process (`AnalysisWorker`: nice 19, first in line for the OOM killer), one
+/// snapshot in memory — and keeps its summary (`<base>.summary`, tens of KB) beside it. When the
+/// process instance has earlier snapshots, their kept summaries join the newest into a diff, so a
+/// leak episode's third snapshot costs one snapshot's analysis, not three. The report is stored
+/// beside the newest snapshot (`heapwatchctl report`: with one snapshot, the classes and objects
+/// retaining the most; with more, what grows) and its top finding logged. Skipped, with the reason
+/// logged, when the host or heapwatchd's cgroup lacks the memory the analysis would need.
 public struct AnalysisService: Service {
     let context: DaemonContext
     let events: AsyncStream<DaemonEvent>
     let procFS: ProcFS
+    let cgroups: CgroupReader
     let logger: Logger
     /// The analysis may use at most this share of the host's available memory.
-    var memoryShare = 0.5
+    var hostShare = 0.5
+    /// The program run as the worker: this one (`heapwatchd --analysis-job …`).
+    var workerExecutable = AnalysisService.ownExecutable()
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -41,48 +44,32 @@ public struct AnalysisService: Service {
         if let position = paths.firstIndex(of: newest) { paths = Array(paths[...position]) }
         guard paths.last == newest else { return }
         var metadata: Logger.Metadata = [LogField.target: "\(target)", LogField.pid: "\(pid)", LogField.snapshotPath: "\(newest)"]
-        let sources = paths.dropLast().map { path in
-            Self.keptSummary(of: path).map(SnapshotSource.summary) ?? .file(path)
-        } + [.file(newest)]
-        let files = sources.compactMap { source -> String? in
-            if case .file(let path) = source { return path }
-            return nil
-        }
+        let inputs = paths.dropLast().map { path in
+            let summary = SnapshotStore.summaryPath(of: path)
+            return AnalysisJob.Input(snapshot: path, summary: AnalysisWorker.keptSummary(at: summary) == nil ? nil : summary)
+        } + [AnalysisJob.Input(snapshot: newest)]
+        let files = inputs.filter { $0.summary == nil }.map(\.snapshot)
         let needed = (try? HeapAnalyzer.estimatedPeakBytes(paths: files, maxParallelism: 1)) ?? 0
-        if let available = try? procFS.memAvailable(), Double(needed) > Double(available) * memoryShare {
-            let why = "it needs about \(Units.formatBytes(UInt64(needed))), the host has \(Units.formatBytes(available)) available"
+        let own = (try? procFS.cgroup(getpid())).map(cgroups.memory(of:)) ?? CgroupMemory()
+        if let why = AnalysisAdmission.refusal(neededBytes: UInt64(needed), memAvailable: try? procFS.memAvailable(),
+                                               hostShare: hostShare, cgroup: own) {
             logger.notice("analysis of \(target) pid \(pid) skipped: \(why)", metadata: metadata)
             return
         }
-        let kept = sources.count - files.count
-        logger.info("analyzing \(paths.count) snapshot\(paths.count == 1 ? "" : "s") of \(target) pid \(pid) (\(files.count) to read, \(kept) from kept summaries)",
+        logger.info("analyzing \(paths.count) snapshot\(paths.count == 1 ? "" : "s") of \(target) pid \(pid) (\(files.count) to read, \(paths.count - files.count) from kept summaries)",
                     metadata: metadata)
         let started = ContinuousClock.now
-        let result = await Self.runAtLowPriority { try HeapAnalyzer.analyze(sources, options: AnalysisOptions(top: 20, maxParallelism: 1)) }
-        let outcome: AnalysisOutcome
-        switch result {
-        case .failure(let error):
-            logger.error("analysis of \(target) pid \(pid) failed: \(error)", metadata: metadata)
+        let job = AnalysisJob(inputs: inputs, top: 20)
+        let exit = await runWorker(job)
+        guard exit == .success else {
+            logger.error("analysis of \(target) pid \(pid) failed: \(exit.description(memoryLimit: own.limitBytes)); the snapshots are kept",
+                         metadata: metadata)
             return
-        case .success(let value):
-            outcome = value
         }
-        for (source, summary) in zip(sources, outcome.summaries) {
-            guard case .file(let path) = source else { continue }
-            let summaryPath = SnapshotStore.summaryPath(of: path)
-            do {
-                try FileCopier.writeAtomically(Array(try summary.encoded()), to: summaryPath)
-            } catch {
-                // Not fatal: the next diff reads the file again.
-                logger.warning("cannot keep the summary of \(path) at \(summaryPath): \(error)", metadata: metadata)
-            }
-        }
-        let report = outcome.report
-        let reportPath = SnapshotStore.reportPath(of: newest)
-        do {
-            try FileCopier.writeJSON(report, to: reportPath)
-        } catch {
-            logger.error("cannot store the analysis of \(target) pid \(pid) at \(reportPath): \(error)", metadata: metadata)
+        let reportPath = job.reportPath
+        guard let data = FileManager.default.contents(atPath: reportPath),
+              let report = try? JSONDecoder().decode(LeakReport.self, from: data) else {
+            logger.error("analysis of \(target) pid \(pid): the worker left no readable report at \(reportPath)", metadata: metadata)
             return
         }
         metadata[LogField.reportPath] = "\(reportPath)"
@@ -102,22 +89,93 @@ public struct AnalysisService: Service {
         }
     }
 
-    /// The summary kept when `path` was analyzed, if it is there and readable by this build.
-    static func keptSummary(of path: String) -> SnapshotSummary? {
-        guard let data = FileManager.default.contents(atPath: SnapshotStore.summaryPath(of: path)) else { return nil }
-        return try? SnapshotSummary(data: data)
+    /// How a worker ended.
+    enum WorkerExit: Equatable {
+        case success
+        case status(Int32)
+        case signal(Int32)
+        case notStarted(String)
+
+        func description(memoryLimit: UInt64?) -> String {
+            switch self {
+            case .success: return "done"
+            case .status(let code): return "the worker exited with status \(code) (its error is logged above)"
+            case .signal(SIGKILL):
+                let limit = memoryLimit.map { " (heapwatchd's cgroup limit is \(Units.formatBytes($0)))" } ?? ""
+                return "the worker was killed (SIGKILL), most likely by the OOM killer\(limit); heapwatchd itself is unharmed"
+            case .signal(let number): return "the worker was killed by signal \(number)"
+            case .notStarted(let why): return "cannot start the worker: \(why)"
+            }
+        }
     }
 
-    /// Runs blocking work on its own thread with the lowest scheduling priority (nice 19), so the
-    /// analysis never competes with sampling or with the host's own work.
-    static func runAtLowPriority<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async -> Result<T, any Error> {
+    /// Runs the job in a worker process (its stdout and stderr are heapwatchd's: its errors reach
+    /// the journal) and waits for it; a shutdown kills it.
+    func runWorker(_ job: AnalysisJob) async -> WorkerExit {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: workerExecutable)
+        do {
+            let json = String(decoding: try JSONEncoder().encode(job), as: UTF8.self)
+            process.arguments = ["--analysis-job", json]
+        } catch {
+            return .notStarted("\(error)")
+        }
+        process.standardInput = FileHandle.nullDevice
+        var environment = ProcessInfo.processInfo.environment
+        environment[AnalysisWorker.environmentVariable] = "1"
+        // The worker does not talk to systemd: only the daemon's pid may notify.
+        environment["NOTIFY_SOCKET"] = nil
+        environment["WATCHDOG_PID"] = nil
+        environment["WATCHDOG_USEC"] = nil
+        process.environment = environment
+        let finished = WorkerTermination()
+        process.terminationHandler = { finished.signal($0.terminationReason == .uncaughtSignal ? .signal($0.terminationStatus)
+                                                         : $0.terminationStatus == 0 ? .success : .status($0.terminationStatus)) }
+        do {
+            try process.run()
+        } catch {
+            return .notStarted("\(workerExecutable): \(error)")
+        }
+        let pid = process.processIdentifier
+        return await withTaskCancellationHandler {
+            await finished.wait()
+        } onCancel: {
+            kill(pid, SIGKILL)
+        }
+    }
+
+    /// This program's path (`/proc/self/exe`), for starting workers.
+    static func ownExecutable() -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard length > 0 else { return CommandLine.arguments[0] }
+        return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// A worker's end, awaited once.
+private final class WorkerTermination: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: AnalysisService.WorkerExit?
+    private var waiter: CheckedContinuation<AnalysisService.WorkerExit, Never>?
+
+    func signal(_ result: AnalysisService.WorkerExit) {
+        let waiter = lock.withLock { () -> CheckedContinuation<AnalysisService.WorkerExit, Never>? in
+            self.result = result
+            defer { self.waiter = nil }
+            return self.waiter
+        }
+        waiter?.resume(returning: result)
+    }
+
+    func wait() async -> AnalysisService.WorkerExit {
         await withCheckedContinuation { continuation in
-            let thread = Thread {
-                setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(heapwatch_gettid()), 19)
-                continuation.resume(returning: Result { try work() })
+            let done = lock.withLock { () -> AnalysisService.WorkerExit? in
+                if let result { return result }
+                waiter = continuation
+                return nil
             }
-            thread.stackSize = 8 << 20
-            thread.start()
+            if let done { continuation.resume(returning: done) }
         }
     }
 }

@@ -1,0 +1,78 @@
+import CLinux
+import Foundation
+import HeapAnalysis
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One analysis, handed to a worker process: `heapwatchd --analysis-job JSON`. The worker is a
+/// process of its own so that the analysis — up to 1.5× a snapshot in memory — can never take
+/// heapwatchd down: it runs at nice 19 with `oom_score_adj` 1000, so when the unit's
+/// `MemoryMax=` (or the host) runs out, the OOM killer takes the worker, and the daemon logs it
+/// and goes on watching.
+public struct AnalysisJob: Codable, Sendable, Equatable {
+    public struct Input: Codable, Sendable, Equatable {
+        /// A stored snapshot file.
+        public var snapshot: String
+        /// Its kept summary, read instead of the file (not for the newest).
+        public var summary: String?
+    }
+
+    /// Oldest first; the last one is read from its file.
+    public var inputs: [Input]
+    public var top: Int
+
+    /// Where the report goes: beside the newest snapshot.
+    public var reportPath: String { SnapshotStore.reportPath(of: inputs.last?.snapshot ?? "") }
+}
+
+public enum AnalysisWorker {
+    /// Set in a worker's environment: see `heapwatch_analysis_worker_setup` (CLinux).
+    public static let environmentVariable = "HEAPWATCH_ANALYSIS_WORKER"
+
+    /// The worker's `main`: runs the job, keeps the summary of every file it read, stores the
+    /// report, and returns the exit status (0, or 1 with the reason on stderr).
+    public static func run(jobJSON: String) -> Int32 {
+        // Nice 19 and oom_score_adj 1000 were set before main, for every thread (the call here
+        // also makes the compiler emit that constructor); without the environment variable this
+        // is not a worker heapwatchd started, and it sets them now, for this thread at least.
+        if heapwatch_analysis_worker_setup() == 0 {
+            setenv(AnalysisWorker.environmentVariable, "1", 1)
+            _ = heapwatch_analysis_worker_setup()
+        }
+        do {
+            let job = try JSONDecoder().decode(AnalysisJob.self, from: Data(jobJSON.utf8))
+            try perform(job)
+            return 0
+        } catch {
+            FileHandle.standardError.write(Data("heapwatchd analysis worker (pid \(getpid())): \(error)\n".utf8))
+            return 1
+        }
+    }
+
+    static func perform(_ job: AnalysisJob) throws {
+        guard let newest = job.inputs.last else { return }
+        let sources: [SnapshotSource] = job.inputs.dropLast().map { input in
+            // A summary that cannot be read (removed, damaged, older format) costs a file read.
+            input.summary.flatMap(keptSummary(at:)).map(SnapshotSource.summary) ?? .file(input.snapshot)
+        } + [.file(newest.snapshot)]
+        let outcome = try HeapAnalyzer.analyze(sources, options: AnalysisOptions(top: job.top, maxParallelism: 1))
+        for (source, summary) in zip(sources, outcome.summaries) {
+            guard case .file(let path) = source else { continue }
+            let summaryPath = SnapshotStore.summaryPath(of: path)
+            do {
+                try FileCopier.writeAtomically(Array(try summary.encoded()), to: summaryPath)
+            } catch {
+                // Not fatal: the next analysis reads the file again.
+                FileHandle.standardError.write(Data("heapwatchd analysis worker: cannot keep the summary of \(path) at \(summaryPath): \(error)\n".utf8))
+            }
+        }
+        try FileCopier.writeJSON(outcome.report, to: job.reportPath)
+    }
+
+    /// The summary kept at `path`, if it is there and readable by this build.
+    static func keptSummary(at path: String) -> SnapshotSummary? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? SnapshotSummary(data: data)
+    }
+}

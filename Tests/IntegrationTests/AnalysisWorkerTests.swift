@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension IntegrationSuite {
+    /// The analysis runs in a worker process, so that running out of memory — or anything else
+    /// that kills it — never takes heapwatchd down; and it is not started when heapwatchd's own
+    /// cgroup (the unit's MemoryMax=) lacks the room.
+    @Suite
+    struct AnalysisWorkerTests {
+        static func target(_ tag: String) -> String {
+            """
+            [[target]]
+            name = "app"
+            command = "\(tag)"
+            capture = "signal"
+            window = "1h"
+            """
+        }
+
+        /// Pids of `heapwatchd --analysis-job …` processes whose parent is `parent`.
+        static func workers(of parent: Int32) -> [Int32] {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            return entries.compactMap(Int32.init).filter { pid in
+                guard let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                      String(decoding: cmdline, as: UTF8.self).contains("--analysis-job"),
+                      let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                      let close = stat.lastIndex(of: ")") else { return false }
+                let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+                return fields.count > 1 && Int32(fields[1]) == parent
+            }
+        }
+
+        @Test func aKilledWorkerLeavesTheDaemonWatching() throws {
+            let appDirectory = try TempDirectory()
+            // A ~100 MB snapshot: the (debug-built) worker takes seconds over it.
+            let app = try NodeApp(script: Paths.testApps + "/heap-app.js", nodeFlags: ["--heapsnapshot-signal=SIGUSR2"],
+                                  environment: ["HEAP_MB": "40"], directory: appDirectory.path)
+            let daemon = try DaemonUnderTest(targets: Self.target(app.tag))
+            let capture = try daemon.ctl(["snapshot", "app", "--wait"])
+            #expect(capture.status == 0, "\(capture.stderr)")
+            try daemon.child.stderr.waitForLine(timeout: 30) { $0.contains("analyzing 1 snapshot of app pid \(app.pid)") }
+            var worker: Int32 = 0
+            try eventually(timeout: 30) {
+                worker = Self.workers(of: daemon.child.pid).first ?? 0
+                return worker != 0
+            }
+            // The worker puts itself first in line for the OOM killer, at the lowest priority, as it starts.
+            try eventually(timeout: 10) {
+                (try? String(contentsOfFile: "/proc/\(worker)/oom_score_adj", encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) == "1000"
+            }
+            #expect(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(worker)) == 19)
+
+            kill(worker, SIGKILL)
+            let failed = try daemon.child.stderr.waitForLine(timeout: 30) { $0.contains("analysis of app pid \(app.pid) failed") }
+            #expect(failed.contains("killed (SIGKILL)"), "\(failed)")
+            #expect(failed.contains("the snapshots are kept"))
+            // Still watching and answering; no report was written, the snapshot is there.
+            #expect(daemon.child.isRunning)
+            let rows = try #require(try daemon.statusJSON()["targets"] as? [[String: Any]])
+            #expect(rows.first?["pid"] as? Int == Int(app.pid))
+            let report = try daemon.ctl(["report", "app"])
+            #expect(report.status == 1 && report.stderr.contains("no analysis report"), "\(report.stdout)\(report.stderr)")
+            #expect(try daemon.ctl(["snapshots", "app", "--json"]).stdout.contains("\"path\""))
+            #expect(Self.workers(of: daemon.child.pid).isEmpty)
+            #expect(app.isAlive)
+            #expect(try daemon.stop() == 0)
+        }
+
+        @Test func analysisIsSkippedWhenHeapwatchdsCgroupIsTooSmall() throws {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(script: Paths.testApps + "/heap-app.js", nodeFlags: ["--heapsnapshot-signal=SIGUSR2"],
+                                  environment: ["HEAP_MB": "40"], directory: appDirectory.path)
+            let daemon = try DaemonUnderTest(targets: Self.target(app.tag))
+            // heapwatchd in 192 MiB (as under MemoryMax=192M): room to copy a ~100 MB snapshot
+            // (page cache), not to analyze it (about 1.5× the file).
+            guard let cgroup = try TightCgroup(limitBytes: 192 * 1024 * 1024) else {
+                print("skipped: no writable memory cgroup here (needs root and cgroup v1 memory or v2 with the memory controller)")
+                return
+            }
+            try cgroup.adopt(daemon.child.pid)
+            defer { cgroup.release(daemon.child.pid) }
+            let capture = try daemon.ctl(["snapshot", "app", "--wait"])
+            #expect(capture.status == 0, "\(capture.stderr)")
+            let skipped = try daemon.child.stderr.waitForLine(timeout: 30) { $0.contains("analysis of app pid \(app.pid) skipped") }
+            #expect(skipped.contains("heapwatchd's cgroup has"), "\(skipped)")
+            #expect(skipped.contains("limit 192MiB"), "\(skipped)")
+            #expect(skipped.contains("MemoryMax="))
+            #expect(Self.workers(of: daemon.child.pid).isEmpty)
+            #expect(app.isAlive)
+            #expect(try daemon.stop() == 0)
+        }
+    }
+}
