@@ -14,10 +14,12 @@ struct AnalyzeCommand: ParsableCommand {
         discussion: """
             Give two or more snapshots of one process, oldest first, to get findings ranked by \
             retained growth: growing listener lists, live timers, growing collections and classes. \
-            With one snapshot, lists the classes and objects retaining the most.
+            With one snapshot, lists the classes and objects retaining the most. \
+            An earlier snapshot may be given by the summary heapwatchd keeps beside it \
+            (NAME.summary): it is not parsed again. The newest must be a snapshot file.
             """)
 
-    @Argument(help: "Snapshot files of one process, oldest first.")
+    @Argument(help: "Snapshot files of one process, oldest first (or .summary files for all but the newest).")
     var files: [String]
 
     @Flag(help: "Print the report as JSON.")
@@ -28,6 +30,9 @@ struct AnalyzeCommand: ParsableCommand {
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one .heapsnapshot file") }
+        if let last = files.last, last.hasSuffix(".summary") {
+            throw ValidationError("the newest snapshot must be a .heapsnapshot file, not a summary (\(last))")
+        }
         guard top > 0 else { throw ValidationError("--top must be at least 1") }
     }
 
@@ -39,7 +44,15 @@ struct AnalyzeCommand: ParsableCommand {
         }
         let report: LeakReport
         do {
-            report = try HeapAnalyzer.analyze(paths: files, options: options)
+            let sources = try files.map { file -> SnapshotSource in
+                guard file.hasSuffix(".summary") else { return .file(file) }
+                do {
+                    return .summary(try SnapshotSummary(data: Data(contentsOf: URL(fileURLWithPath: file))))
+                } catch {
+                    throw ValidationError("\(file): not a summary this version reads (\(error)); give the snapshot file instead")
+                }
+            }
+            report = try HeapAnalyzer.analyze(sources, options: options).report
             progress?.finish()
         } catch {
             progress?.finish()

@@ -105,6 +105,25 @@ extension IntegrationSuite {
             }
             #expect(app.isAlive)
             #expect(try daemon.stop() == 0)
+
+            // Offline, `heapwatchctl analyze` gives the daemon's findings from the two files, and
+            // from the first one's kept summary plus the second file.
+            let snapshots = files.filter { $0.hasSuffix(".heapsnapshot") }.sorted().map { daemon.storeDirectory + "/leaky/" + $0 }
+            #expect(snapshots.count == 2)
+            let kept = String(snapshots[0].dropLast(".heapsnapshot".count)) + ".summary"
+            for inputs in [snapshots, [kept, snapshots[1]]] {
+                let offline = try heapwatchctl(["analyze", "--json"] + inputs)
+                #expect(offline.status == 0, "\(offline.stderr)")
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(offline.stdout.utf8)) as? [String: Any])
+                let offlineTop = try #require((json["findings"] as? [[String: Any]])?.first)
+                #expect(offlineTop["summary"] as? String == top["summary"] as? String, "\(inputs)")
+            }
+            let backwards = try heapwatchctl(["analyze", snapshots[0], kept])
+            #expect(backwards.status != 0 && backwards.stderr.contains("the newest snapshot must be a .heapsnapshot file"))
+            try daemon.directory.write("garbage.summary", "not json")
+            let garbage = daemon.directory.file("garbage.summary")
+            let unreadable = try heapwatchctl(["analyze", garbage, snapshots[1]])
+            #expect(unreadable.status != 0 && unreadable.stderr.contains("garbage.summary: not a summary"), "\(unreadable.stderr)")
         }
 
         @Test func theDailyCapHoldsAcrossARestart() throws {
