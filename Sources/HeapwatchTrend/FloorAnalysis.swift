@@ -22,6 +22,10 @@ struct FloorAnalysis: Sendable, Equatable {
     /// Robust spread of the floor around the trend line at `scale` (1.4826 × median absolute
     /// residual), bytes.
     var noise: Double
+    /// Lag-1 autocorrelation of those residuals, clamped to 0...0.9: a slow wander makes
+    /// neighbouring residuals alike, and Sen's interval (which assumes independent points) too
+    /// narrow by √((1 + ρ)/(1 − ρ)).
+    var residualCorrelation: Double
     /// Median floor, bytes.
     var medianFloor: Double
     /// Highest anon minus lowest floor over the window, bytes.
@@ -68,8 +72,9 @@ struct FloorAnalysis: Sendable, Equatable {
         }
         drawdown = fall
         let pointTimes = Self.merged(floors: times, scale: scale, combine: { $0.reduce(0, +) / Double($0.count) })
-        let residuals = zip(pointTimes, points).map { abs($1 - fit.value(at: $0)) }
-        noise = 1.4826 * (Statistics.median(residuals) ?? 0)
+        let residuals = zip(pointTimes, points).map { $1 - fit.value(at: $0) }
+        noise = 1.4826 * (Statistics.median(residuals.map(abs)) ?? 0)
+        residualCorrelation = Self.lagOneCorrelation(residuals)
         medianFloor = Statistics.median(anon) ?? 0
         swing = (buckets.map(\.maxAnon).max() ?? 0) - (anon.min() ?? 0)
         let above = zip(times, buckets).map { $1.maxAnon - fit.value(at: $0) }.sorted()
@@ -147,6 +152,25 @@ struct FloorAnalysis: Sendable, Equatable {
             let values = groups.filter { $0.time >= lower && $0.time < upper }.map(\.floor)
             return Statistics.median(values) ?? floors[min(n - 1, k * n / 3)]
         }
+    }
+
+    /// Σ rᵢ·rᵢ₋₁ / Σ rᵢ², clamped to 0...0.9 (0 for fewer than 3 values).
+    static func lagOneCorrelation(_ r: [Double]) -> Double {
+        guard r.count >= 3 else { return 0 }
+        let energy = r.reduce(0) { $0 + $1 * $1 }
+        guard energy > 0 else { return 0 }
+        let lagged = zip(r.dropFirst(), r).reduce(0) { $0 + $1.0 * $1.1 }
+        return min(0.9, max(0, lagged / energy))
+    }
+
+    /// Floor points at `scale`: (mean time, minimum floor) of each group, groups aligned to the
+    /// newest bucket, oldest first.
+    static func points(_ floors: FloorWindow, scale: Int) -> (times: [Double], floors: [Double]) {
+        let times = floors.closed.map { floors.centerTime(of: $0) }
+        return (
+            merged(floors: times, scale: scale, combine: { $0.reduce(0, +) / Double($0.count) }),
+            merged(floors: floors.closed.map(\.minAnon), scale: scale)
+        )
     }
 
     /// Values merged by `scale` (by default the minimum of each group; groups aligned to the

@@ -58,6 +58,10 @@ public struct TrendPolicy: Sendable, Equatable {
     /// fraction of the median floor and `burstyMinBytes`.
     public var burstyFraction: Double
     public var burstyMinBytes: Double
+    /// A change of regime (see `Regime`) is accepted when its F statistic exceeds this and it
+    /// changes the slope by more than `regimeSlopeChange` (a fraction of the slope before).
+    public var regimeF: Double
+    public var regimeSlopeChange: Double
     /// Seconds of calm (`ok`/`bursty`) after which a leak episode is over and a new one may start.
     public var recovery: Double
     /// Seconds after a failed or refused capture before the planner asks again.
@@ -88,6 +92,8 @@ public struct TrendPolicy: Sendable, Equatable {
         holdSignificance: Double = 0.02,
         burstyFraction: Double = 0.25,
         burstyMinBytes: Double = 32 * 1_048_576,
+        regimeF: Double = 12,
+        regimeSlopeChange: Double = 0.25,
         recovery: Double = 7200,
         retryDelay: Double = 300
     ) {
@@ -115,6 +121,8 @@ public struct TrendPolicy: Sendable, Equatable {
         self.holdSignificance = holdSignificance
         self.burstyFraction = burstyFraction
         self.burstyMinBytes = burstyMinBytes
+        self.regimeF = regimeF
+        self.regimeSlopeChange = regimeSlopeChange
         self.recovery = recovery
         self.retryDelay = retryDelay
     }

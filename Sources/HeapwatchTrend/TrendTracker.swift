@@ -15,7 +15,9 @@ import Darwin
 /// significance. `leaking` also needs the floor level of each third of the window to keep rising
 /// at a pace that neither slows down (a warm-up settling, a plateau) nor jumps (a step), the last
 /// third to be still climbing, and the floor not to fall back (held memory being released).
-/// A 2 h coarse history steadies the forecast and finds leaks too slow for one window.
+/// A 2 h coarse history finds leaks too slow for one window; the forecast extrapolates the
+/// current regime (see `forecastBasis`): the history since its last change when that agrees with
+/// the window, the part of the window since a change inside it, or else the window.
 ///
 /// Memory: two windows of at most `maxBuckets` + 2 buckets and one slope per bucket, whatever
 /// the run time. Cost per closed bucket: O(buckets²) (Theil–Sen, Mann–Kendall).
@@ -28,6 +30,8 @@ public struct TrendTracker: Sendable {
     private var firstTime: Double?
     private var lastTime: Double?
     private var analysis: FloorAnalysis?
+    /// What the forecast extrapolates, chosen when a bucket closes.
+    private var forecastBasis: ForecastBasis = .window
     /// (time, window slope) at each bucket close over the last window, oldest first: to tell a
     /// warm-up that is settling (its slope keeps falling) from a steady leak.
     private var slopeHistory: [SlopeMark] = []
@@ -74,6 +78,7 @@ public struct TrendTracker: Sendable {
             if var current = analysis {
                 current.slopeDecay = Self.slopeDecay(history: slopeHistory, now: sample.time, fit: current.fit, window: policy.window)
                 analysis = current
+                forecastBasis = Self.forecastBasis(window: floors, analysis: current, history: longFloors, policy: policy)
                 slopeHistory.append(SlopeMark(time: sample.time, fit: current.fit))
                 slopeHistory.removeAll { $0.time < sample.time - policy.window }
             }
@@ -103,7 +108,7 @@ public struct TrendTracker: Sendable {
             return TrendAssessment(state: overLimit ? .overLimit : .warmingUp)
         }
         let forecast = Forecast(
-            anon: forecastLine(analysis, now: now),
+            anon: Self.forecastLine(analysis, basis: forecastBasis, now: now),
             excursion: analysis.excursion,
             heap: analysis.heapFit.map { Forecast.Line($0, at: now) },
             sample: sample,
@@ -133,16 +138,6 @@ public struct TrendTracker: Sendable {
             etaUpperSeconds: showsForecast ? forecast.etaUpper : nil,
             spanSeconds: analysis.span
         )
-    }
-
-    /// The floor now from the window's fit, with the slope of the long history when that history
-    /// spans two windows and its slope lies inside the window's interval (steady growth: more
-    /// data, a tighter forecast); otherwise the window's own slope.
-    private func forecastLine(_ analysis: FloorAnalysis, now: Double) -> Forecast.Line {
-        let short = Forecast.Line(analysis.fit, at: now)
-        guard let longFit = longAnalysis?.fit, longFit.slope >= short.slopeLower, longFit.slope <= short.slopeUpper
-        else { return short }
-        return Forecast.Line(level: short.level, slope: longFit.slope, slopeLower: longFit.slopeLower, slopeUpper: longFit.slopeUpper)
     }
 
     /// RSS over `rss_max` or over `overLimitFraction` of the cgroup limit. Once over, it stays

@@ -83,6 +83,31 @@ struct ForecastTests {
         #expect(checked >= 8)
     }
 
+    /// A step of 120 MiB at 30 min, a plateau, then a 50 MiB/h leak from 60 min: the window at the
+    /// first `leaking` still holds part of the plateau, so a line through the whole window is too
+    /// flat. The forecast must extrapolate the leak alone: within ±20 % of the true time left.
+    @Test(arguments: [UInt64(11), 12, 13])
+    func firstLeakingEtaAfterAStepFollowsTheLeak(seed: UInt64) throws {
+        var t = SyntheticTrace(duration: 4 * 3600)
+        t.steps = [.init(time: 1800, bytes: 120 * mib)]
+        t.leakBytesPerHour = 50 * mib
+        t.leakStart = 3600
+        t.seed = seed
+        let crashAfter = 4 * 3600.0
+        let limit = t.floor(at: crashAfter) + t.fileBytes
+        var tracker = TrendTracker(policy: TrendPolicy())
+        for s in t.samples() {
+            let a = tracker.record(s, limits: MemoryLimits(cgroupBytes: limit))
+            guard a.state == .leaking else { continue }
+            #expect(s.time >= 3600, "leaking before the leak, at \(Int(s.time)) s")
+            let eta = try #require(a.etaSeconds)
+            let left = crashAfter - s.time
+            #expect(abs(eta - left) / left <= 0.2, "at \(Int(s.time)) s: eta \(Int(eta)) s, true \(Int(left)) s")
+            return
+        }
+        Issue.record("never leaking")
+    }
+
     /// With heap figures the V8 limit is the effective one when the heap reaches it first.
     @Test func trackerForecastsTheV8HeapLimitFromHeapUsed() throws {
         var tracker = TrendTracker(policy: TrendPolicy())
