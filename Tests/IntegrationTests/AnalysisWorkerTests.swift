@@ -70,6 +70,22 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
         }
 
+        /// A summary or report whose snapshot is gone (a worker that finished after retention
+        /// removed the file) is removed at start; those of stored snapshots stay.
+        @Test func orphanedSummariesAndReportsAreRemovedAtStart() throws {
+            let state = try TempDirectory()
+            let store = state.file("snapshots/app")
+            try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
+            for name in ["gone.summary", "gone.report", "kept.json", "kept.summary", "kept.report"] {
+                try "{}".write(toFile: store + "/" + name, atomically: false, encoding: .utf8)
+            }
+            let daemon = try DaemonUnderTest(targets: Self.target("hwtest-nothing-matches"), stateDirectory: state.path)
+            try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("gone.report: its snapshot is gone") }
+            let left = try FileManager.default.contentsOfDirectory(atPath: store).sorted()
+            #expect(left == ["kept.json", "kept.report", "kept.summary"])
+            #expect(try daemon.stop() == 0)
+        }
+
         @Test func analysisIsSkippedWhenHeapwatchdsCgroupIsTooSmall() throws {
             let appDirectory = try TempDirectory()
             let app = try NodeApp(script: Paths.testApps + "/heap-app.js", nodeFlags: ["--heapsnapshot-signal=SIGUSR2"],

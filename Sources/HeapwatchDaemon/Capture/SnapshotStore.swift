@@ -20,16 +20,25 @@ public struct SnapshotStore: Sendable {
         self.logger = logger
     }
 
-    /// Creates the store (0700, tightening an existing one) and removes `.partial` files a crash left.
+    /// Creates the store (0700, tightening an existing one) and removes what a crash left:
+    /// `.partial` files, and analysis summaries and reports whose snapshot is gone (an analysis
+    /// worker that finished after retention removed its snapshot).
     public func prepare() throws(SystemError) {
         try Sys.makeDirectory(directory, mode: 0o700)
         for target in (try? Sys.listDirectory(directory)) ?? [] {
             let targetDirectory = directory + "/" + target
             guard let names = try? Sys.listDirectory(targetDirectory) else { continue }
             _ = chmod(targetDirectory, 0o700)
-            for name in names where name.hasSuffix(".partial") {
-                unlink(targetDirectory + "/" + name)
-                logger.notice("removed incomplete snapshot \(targetDirectory)/\(name) left by an earlier run")
+            let present = Set(names)
+            for name in names {
+                if name.hasSuffix(".partial") {
+                    unlink(targetDirectory + "/" + name)
+                    logger.notice("removed incomplete file \(targetDirectory)/\(name) left by an earlier run")
+                } else if let suffix = [".summary", ".report"].first(where: name.hasSuffix),
+                          !present.contains(String(name.dropLast(suffix.count)) + ".json") {
+                    unlink(targetDirectory + "/" + name)
+                    logger.notice("removed \(targetDirectory)/\(name): its snapshot is gone")
+                }
             }
         }
     }
