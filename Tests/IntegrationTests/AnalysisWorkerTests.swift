@@ -20,6 +20,15 @@ extension IntegrationSuite {
             """
         }
 
+        /// heap-app.js keeping `heapMB` MiB alive, started with the SIGUSR2 flag, and a daemon
+        /// watching it (the directory is returned to live as long as the test).
+        static func appAndDaemon(heapMB: Int) throws -> (TempDirectory, NodeApp, DaemonUnderTest) {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(script: Paths.testApps + "/heap-app.js", nodeFlags: ["--heapsnapshot-signal=SIGUSR2"],
+                                  environment: ["HEAP_MB": String(heapMB)], directory: appDirectory.path)
+            return (appDirectory, app, try DaemonUnderTest(targets: Self.target(app.tag)))
+        }
+
         /// Pids of `heapwatchd --analysis-job …` processes whose parent is `parent`.
         static func workers(of parent: Int32) -> [Int32] {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
@@ -34,11 +43,9 @@ extension IntegrationSuite {
         }
 
         @Test func aKilledWorkerLeavesTheDaemonWatching() throws {
-            let appDirectory = try TempDirectory()
             // A ~100 MB snapshot: the (debug-built) worker takes seconds over it.
-            let app = try NodeApp(script: Paths.testApps + "/heap-app.js", nodeFlags: ["--heapsnapshot-signal=SIGUSR2"],
-                                  environment: ["HEAP_MB": "40"], directory: appDirectory.path)
-            let daemon = try DaemonUnderTest(targets: Self.target(app.tag))
+            let (appDirectory, app, daemon) = try Self.appAndDaemon(heapMB: 40)
+            defer { withExtendedLifetime(appDirectory) {} }
             let capture = try daemon.ctl(["snapshot", "app", "--wait"])
             #expect(capture.status == 0, "\(capture.stderr)")
             try daemon.child.stderr.waitForLine(timeout: 30) { $0.contains("analyzing 1 snapshot of app pid \(app.pid)") }
@@ -70,6 +77,27 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
         }
 
+        /// A snapshot stored by a run that stopped before analyzing it is analyzed at the next start.
+        @Test func aSnapshotLeftUnanalyzedIsAnalyzedAtTheNextStart() throws {
+            let (appDirectory, app, daemon) = try Self.appAndDaemon(heapMB: 4)
+            defer { withExtendedLifetime(appDirectory) {} }
+            let capture = try daemon.ctl(["snapshot", "app", "--wait"])
+            #expect(capture.status == 0, "\(capture.stderr)")
+            let snapshot = capture.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            try daemon.child.stderr.waitForLine(timeout: 60) { $0.contains("app pid \(app.pid): first snapshot analyzed") }
+            #expect(try daemon.stop() == 0)
+            // As if the run had ended before its analysis did.
+            let base = String(snapshot.dropLast(".heapsnapshot".count))
+            #expect(unlink(base + ".report") == 0 && unlink(base + ".summary") == 0, "\(snapshot)")
+
+            try daemon.restart()
+            try daemon.child.stderr.waitForLine(timeout: 60) { $0.contains("app pid \(app.pid): first snapshot analyzed") }
+            #expect(FileManager.default.fileExists(atPath: base + ".report"))
+            #expect(FileManager.default.fileExists(atPath: base + ".summary"))
+            #expect(try daemon.ctl(["report", "app"]).status == 0)
+            #expect(try daemon.stop() == 0)
+        }
+
         /// A summary or report whose snapshot is gone (a worker that finished after retention
         /// removed the file) is removed at start; those of stored snapshots stay.
         @Test func orphanedSummariesAndReportsAreRemovedAtStart() throws {
@@ -87,10 +115,8 @@ extension IntegrationSuite {
         }
 
         @Test func analysisIsSkippedWhenHeapwatchdsCgroupIsTooSmall() throws {
-            let appDirectory = try TempDirectory()
-            let app = try NodeApp(script: Paths.testApps + "/heap-app.js", nodeFlags: ["--heapsnapshot-signal=SIGUSR2"],
-                                  environment: ["HEAP_MB": "40"], directory: appDirectory.path)
-            let daemon = try DaemonUnderTest(targets: Self.target(app.tag))
+            let (appDirectory, app, daemon) = try Self.appAndDaemon(heapMB: 40)
+            defer { withExtendedLifetime(appDirectory) {} }
             // heapwatchd in 192 MiB (as under MemoryMax=192M): room to copy a ~100 MB snapshot
             // (page cache), not to analyze it (about 1.5× the file).
             guard let cgroup = try TightCgroup(limitBytes: 192 * 1024 * 1024) else {

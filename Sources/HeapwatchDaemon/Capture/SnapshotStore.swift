@@ -156,6 +156,21 @@ public struct SnapshotStore: Sendable {
         Dictionary(grouping: list(), by: \.target).mapValues(\.count)
     }
 
+    /// The newest stored snapshot of each process instance whose analysis report is missing (a
+    /// daemon stopped or killed before the analysis finished), oldest first.
+    public func unanalyzed() -> [(target: String, pid: Int32, path: String)] {
+        let targets = ((try? Sys.listDirectory(directory)) ?? []).filter { !$0.hasPrefix(".") }
+        var newest: [String: (manifest: SnapshotManifest, path: String)] = [:]
+        for (manifest, path) in targets.flatMap(manifests(of:)) {
+            let instance = "\(manifest.target)/\(manifest.pid)/\(manifest.startTime)"
+            if let known = newest[instance], (known.manifest.time, known.path) >= (manifest.time, path) { continue }
+            newest[instance] = (manifest, path)
+        }
+        return newest.values.filter { access(Self.reportPath(of: $0.path), F_OK) != 0 }
+            .sorted { ($0.manifest.time, $0.path) < ($1.manifest.time, $1.path) }
+            .map { ($0.manifest.target, $0.manifest.pid, $0.path) }
+    }
+
     /// The stored snapshots of one process instance, oldest first.
     public func snapshots(of target: String, pid: Int32, startTime: UInt64) -> [String] {
         manifests(of: target).filter { $0.manifest.pid == pid && $0.manifest.startTime == startTime }

@@ -29,6 +29,11 @@ public struct AnalysisService: Service {
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
+            // What an earlier run stored but did not get to analyze (stopped or killed first).
+            for pending in await context.store.unanalyzed() {
+                guard !Task.isCancelled else { return }
+                await analyze(target: pending.target, pid: pending.pid, newest: pending.path)
+            }
             for await event in events where event.kind == .snapshotCaptured {
                 guard let target = event.target, let pid = event.pid, let path = event.snapshotPath else { continue }
                 await analyze(target: target, pid: pid, newest: path)
