@@ -38,10 +38,13 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     public var heapUsedBytes: UInt64?
     /// How the last capture of this process ended: `stored …`, `refused: …`, `failed: …`.
     public var lastCapture: String?
+    /// The top finding of the latest analysis of this process's snapshots (what grows), if any.
+    public var finding: String?
 
     public init(name: String, pid: Int32? = nil, startTime: UInt64? = nil, rssBytes: UInt64? = nil, anonBytes: UInt64? = nil,
                 limitBytes: UInt64? = nil, slopeBytesPerHour: Double? = nil, state: String, snapshots: Int,
-                etaSeconds: Double? = nil, confidence: Double? = nil, heapUsedBytes: UInt64? = nil, lastCapture: String? = nil) {
+                etaSeconds: Double? = nil, confidence: Double? = nil, heapUsedBytes: UInt64? = nil, lastCapture: String? = nil,
+                finding: String? = nil) {
         self.name = name
         self.pid = pid
         self.startTime = startTime
@@ -55,10 +58,11 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         self.confidence = confidence
         self.heapUsedBytes = heapUsedBytes
         self.lastCapture = lastCapture
+        self.finding = finding
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, pid, state, snapshots, confidence
+        case name, pid, state, snapshots, confidence, finding
         case heapUsedBytes = "heap_used_bytes", lastCapture = "last_capture"
         case startTime = "start_time", rssBytes = "rss_bytes", anonBytes = "anon_bytes", limitBytes = "limit_bytes"
         case slopeBytesPerHour = "slope_bytes_per_hour", etaSeconds = "eta_seconds"
@@ -80,6 +84,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         try container.encode(confidence, forKey: .confidence)
         try container.encode(heapUsedBytes, forKey: .heapUsedBytes)
         try container.encode(lastCapture, forKey: .lastCapture)
+        try container.encode(finding, forKey: .finding)
     }
 
     /// The one-line summary systemd shows as STATUS: `3 processes; api 1.2GiB +40MiB/h leaking`.

@@ -22,6 +22,11 @@ struct StatusCommand: AsyncParsableCommand {
                  row.slopeBytesPerHour.map { ($0 >= 0 ? "+" : "") + Units.formatBytes($0) + "/h" } ?? "-",
                  row.etaSeconds.map(Units.formatDuration) ?? "-", String(row.snapshots)]
             })
+        let found = status.targets.filter { $0.finding != nil }
+        if !found.isEmpty { print("") }
+        for row in found {
+            print("\(row.name) pid \(row.pid.map(String.init) ?? "-") grows: \(row.finding ?? "") (heapwatchctl report \(row.name))")
+        }
     }
 }
 

@@ -95,6 +95,12 @@ extension IntegrationSuite {
             #expect(["listeners", "timers", "collection"].contains(top["kind"] as? String ?? ""), "\(top)")
             #expect((top["count"] as? [Int])?.count == 2)
 
+            // `status` shows what grows, in JSON and for people.
+            let rows = try #require(try daemon.statusJSON()["targets"] as? [[String: Any]])
+            #expect(rows.first { $0["pid"] as? Int == Int(app.pid) }?["finding"] as? String == top["summary"] as? String)
+            let human = try daemon.ctl(["status"])
+            #expect(human.stdout.contains("leaky pid \(app.pid) grows: \(top["summary"] as? String ?? "?")"), "\(human.stdout)")
+
             // One summary per snapshot, private.
             let files = try FileManager.default.contentsOfDirectory(atPath: daemon.storeDirectory + "/leaky")
             let summaries = files.filter { $0.hasSuffix(".summary") }

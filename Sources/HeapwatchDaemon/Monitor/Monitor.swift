@@ -155,6 +155,11 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         watched[job.identity] = process
     }
 
+    /// The analysis of this instance's snapshots found `summary` growing (shown by `status`).
+    public func noteFinding(_ identity: ProcessIdentity, _ summary: String) {
+        watched[identity]?.finding = summary
+    }
+
     /// Processes whose target has a heap source and whose figures are due: over HTTP every tick,
     /// through the inspector (which must be opened each time) at most once a minute.
     public func heapSourceRequests() -> [HeapSourceRequest] {
@@ -192,7 +197,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                 limitBytes: process.limitBytes(target: target), slopeBytesPerHour: assessment.slopeBytesPerHour,
                 state: assessment.state.rawValue, snapshots: snapshotCounts[target.name] ?? 0,
                 etaSeconds: assessment.etaSeconds, confidence: assessment.confidence,
-                heapUsedBytes: process.currentHeap(now: now)?.heapUsed, lastCapture: process.lastCapture))
+                heapUsedBytes: process.currentHeap(now: now)?.heapUsed, lastCapture: process.lastCapture,
+                finding: process.finding))
         }
         for target in config.targets where !rows.contains(where: { $0.name == target.name }) {
             rows.append(TargetStatus(name: target.name, state: "absent", snapshots: snapshotCounts[target.name] ?? 0))

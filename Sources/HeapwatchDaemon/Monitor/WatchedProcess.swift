@@ -21,6 +21,8 @@ struct WatchedProcess {
     var heapFetchedAt: Double?
     /// How the last capture ended, for `status`.
     var lastCapture: String?
+    /// The top finding of the latest analysis of its snapshots, for `status`.
+    var finding: String?
 
     /// Heap figures count as current for two minutes.
     func currentHeap(now: Double) -> HeapFigures? {

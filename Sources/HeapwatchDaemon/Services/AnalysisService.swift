@@ -18,6 +18,8 @@ import Glibc
 /// logged, when the host or heapwatchd's cgroup lacks the memory the analysis would need.
 public struct AnalysisService: Service {
     let context: DaemonContext
+    /// Tells the monitor what grows in a process, for `status`.
+    let noteFinding: @Sendable (ProcessIdentity, String) async -> Void
     let events: AsyncStream<DaemonEvent>
     let procFS: ProcFS
     let cgroups: CgroupReader
@@ -83,6 +85,7 @@ public struct AnalysisService: Service {
             let top = report.topClasses.first.map { "; most retained: \($0.className), \(Units.formatBytes(UInt64(max(0, $0.retainedBytes))))" } ?? ""
             logger.info("\(target) pid \(pid): first snapshot analyzed in \(took)\(top) (heapwatchctl report \(target))", metadata: metadata)
         } else if let top = report.findings.first {
+            await noteFinding(ProcessIdentity(pid: pid, startTime: manifest.startTime), top.summary)
             metadata[LogField.messageID] = "\(MessageID.leakReport)"
             metadata[LogField.finding] = "\(top.summary)"
             logger.warning("\(target) pid \(pid) leaks: \(top.summary) (\(report.findings.count) findings, analysis took \(took); heapwatchctl report \(target))",
