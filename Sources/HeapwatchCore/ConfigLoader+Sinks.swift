@@ -14,7 +14,8 @@ struct SinkDraft {
     var timeout = 10.0
 
     /// Event names a sink may ask for (`DaemonEvent.Kind` in the daemon).
-    static let eventNames = ["leak_detected", "over_limit", "state_change", "snapshot_captured", "capture_refused", "capture_failed", "config_rejected"]
+    static let eventNames = ["leak_detected", "over_limit", "state_change", "snapshot_captured", "capture_refused", "capture_failed", "config_rejected",
+                             "leak_report"]
 }
 
 extension ConfigLoader {

@@ -91,7 +91,7 @@ public enum Daemon {
             makeCapturer(await context.store, await context.config)
         }, events: events, logger: logger), serviceName: "late-snapshots"))
         services.append(.init(service: AnalysisService(context: context, noteFinding: { await monitor.noteFinding($0, $1) },
-                                                      events: events.subscribe(), procFS: procFS, cgroups: cgroups, logger: logger),
+                                                      publish: { events.publish($0) }, events: events.subscribe(), procFS: procFS, cgroups: cgroups, logger: logger),
                               serviceName: "analysis"))
         if let settings = config.metrics, let metrics {
             services.append(.init(service: MetricsService(settings: settings, metrics: metrics, events: events.subscribe(), logger: logger),

@@ -69,7 +69,16 @@ extension IntegrationSuite {
         /// follow-up snapshot is diffed against the kept summary (one file read, not two), and
         /// `heapwatchctl report` says what grows.
         @Test func aLeakEpisodeIsAnalyzedFromKeptSummaries() throws {
-            let (appDirectory, app, daemon) = try Self.leakyAppAndDaemon(extra: "cooldown = \"3s\"")
+            let sinkDirectory = try TempDirectory()
+            let events = sinkDirectory.file("events.jsonl")
+            let (appDirectory, app, daemon) = try Self.leakyAppAndDaemon(extra: """
+                cooldown = "3s"
+
+                [[sink]]
+                type = "jsonl"
+                path = "\(events)"
+                events = ["leak_report"]
+                """)
             defer { withExtendedLifetime(appDirectory) {} }
             let prefix = "leaky pid \(app.pid)"
             try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("\(prefix): first snapshot analyzed") }
@@ -98,6 +107,13 @@ extension IntegrationSuite {
             // `status` shows what grows, in JSON and for people.
             let rows = try #require(try daemon.statusJSON()["targets"] as? [[String: Any]])
             #expect(rows.first { $0["pid"] as? Int == Int(app.pid) }?["finding"] as? String == top["summary"] as? String)
+            // Sinks hear of it: a leak_report event with the finding.
+            try eventually(timeout: 10) { (try? String(contentsOfFile: events, encoding: .utf8))?.contains("leak_report") == true }
+            let reportEvent = try #require(try String(contentsOfFile: events, encoding: .utf8).split(separator: "\n").first
+                .flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+            #expect(reportEvent["event"] as? String == "leak_report")
+            #expect(reportEvent["finding"] as? String == top["summary"] as? String)
+            #expect(reportEvent["pid"] as? Int == Int(app.pid))
             let human = try daemon.ctl(["status"])
             #expect(human.stdout.contains("leaky pid \(app.pid) grows: \(top["summary"] as? String ?? "?")"), "\(human.stdout)")
 

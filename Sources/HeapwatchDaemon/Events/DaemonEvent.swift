@@ -11,6 +11,8 @@ public struct DaemonEvent: Sendable, Equatable {
         case captureRefused = "capture_refused"
         case captureFailed = "capture_failed"
         case configRejected = "config_rejected"
+        /// The analysis of a process's snapshots found what grows (`finding`).
+        case leakReport = "leak_report"
     }
 
     public var kind: Kind
@@ -24,10 +26,12 @@ public struct DaemonEvent: Sendable, Equatable {
     public var slopeBytesPerHour: Double?
     public var etaSeconds: Double?
     public var snapshotPath: String?
+    /// `leak_report`: the top finding, e.g. "Map 'cache' of CacheEntry: 1,000 → 3,000 entries".
+    public var finding: String?
 
     public init(kind: Kind, time: Double = Date().timeIntervalSince1970, target: String? = nil, pid: Int32? = nil, message: String,
                 state: String? = nil, rssBytes: UInt64? = nil, slopeBytesPerHour: Double? = nil, etaSeconds: Double? = nil,
-                snapshotPath: String? = nil) {
+                snapshotPath: String? = nil, finding: String? = nil) {
         self.kind = kind
         self.time = time
         self.target = target
@@ -38,6 +42,7 @@ public struct DaemonEvent: Sendable, Equatable {
         self.slopeBytesPerHour = slopeBytesPerHour
         self.etaSeconds = etaSeconds
         self.snapshotPath = snapshotPath
+        self.finding = finding
     }
 
     /// The event as a JSON object for webhooks and JSON-lines files.
@@ -50,6 +55,7 @@ public struct DaemonEvent: Sendable, Equatable {
         if let slopeBytesPerHour { object["slope_bytes_per_hour"] = slopeBytesPerHour }
         if let etaSeconds { object["eta_seconds"] = etaSeconds }
         if let snapshotPath { object["snapshot"] = snapshotPath }
+        if let finding { object["finding"] = finding }
         return object
     }
 }

@@ -20,6 +20,8 @@ public struct AnalysisService: Service {
     let context: DaemonContext
     /// Tells the monitor what grows in a process, for `status`.
     let noteFinding: @Sendable (ProcessIdentity, String) async -> Void
+    /// Publishes `leak_report` events (sinks, history).
+    let publish: @Sendable (DaemonEvent) -> Void
     let events: AsyncStream<DaemonEvent>
     let procFS: ProcFS
     let cgroups: CgroupReader
@@ -86,6 +88,8 @@ public struct AnalysisService: Service {
             logger.info("\(target) pid \(pid): first snapshot analyzed in \(took)\(top) (heapwatchctl report \(target))", metadata: metadata)
         } else if let top = report.findings.first {
             await noteFinding(ProcessIdentity(pid: pid, startTime: manifest.startTime), top.summary)
+            publish(DaemonEvent(kind: .leakReport, target: target, pid: pid, message: "\(target) pid \(pid) leaks: \(top.summary)",
+                                snapshotPath: newest, finding: top.summary))
             metadata[LogField.messageID] = "\(MessageID.leakReport)"
             metadata[LogField.finding] = "\(top.summary)"
             logger.warning("\(target) pid \(pid) leaks: \(top.summary) (\(report.findings.count) findings, analysis took \(took); heapwatchctl report \(target))",

@@ -62,6 +62,7 @@ public struct HistoryService: Service {
         details["slope_bytes_per_hour"] = event.slopeBytesPerHour.map { String(Int64($0)) }
         details["eta_seconds"] = event.etaSeconds.map { String(Int64($0)) }
         details["snapshot"] = event.snapshotPath
+        details["finding"] = event.finding
         return HistoryEvent(time: event.time, target: event.target, pid: event.pid, kind: HistoryEvent.Kind(rawValue: event.kind.rawValue),
                             message: event.message, details: details.isEmpty ? nil : details)
     }
