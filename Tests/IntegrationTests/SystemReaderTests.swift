@@ -30,10 +30,18 @@ extension IntegrationSuite {
             let child = try Child("/bin/sleep", ["30"])
             let procFS = ProcFS()
             let directory = try ProcessDirectory(procFS: procFS, identity: ProcessIdentity(pid: child.pid, startTime: try procFS.stat(child.pid).startTime))
-            let statm = try directory.statm()
-            let status = try directory.status()
-            #expect(statm.residentBytes == status.rssBytes)
-            #expect(statm.anonBytes == status.anonBytes)
+            // The child may still be starting (faulting pages in) between the two reads: they must
+            // agree once it sits in its sleep.
+            var last = "no reading"
+            do {
+                try eventually(timeout: 10) {
+                    guard let statm = try? directory.statm(), let status = try? directory.status() else { return false }
+                    last = "statm \(statm.residentBytes)/\(statm.anonBytes), status \(status.rssBytes)/\(status.anonBytes)"
+                    return statm.residentBytes == status.rssBytes && statm.anonBytes == status.anonBytes
+                }
+            } catch {
+                Issue.record("statm and status never agreed on resident/anonymous bytes: \(last)")
+            }
         }
 
         @Test func aWrongStartTimeIsNotOurProcess() throws {
