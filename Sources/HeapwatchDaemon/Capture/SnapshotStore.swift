@@ -1,4 +1,5 @@
 import Foundation
+import HeapAnalysis
 import HeapwatchCore
 import Logging
 #if canImport(Glibc)
@@ -134,11 +135,23 @@ public struct SnapshotStore: Sendable {
         }
     }
 
-    /// The manifest at `path` (or beside the snapshot at `path`), nil when unreadable.
+    /// The manifest at `path`, nil when unreadable.
     static func manifest(at path: String) -> SnapshotManifest? {
-        let manifestPath = path.hasSuffix(".json") ? path : manifestPath(of: path)
-        guard let data = try? Sys.readFile(manifestPath) else { return nil }
+        guard let data = try? Sys.readFile(path) else { return nil }
         return try? JSONDecoder().decode(SnapshotManifest.self, from: Data(data))
+    }
+
+    /// The analysis summary kept beside the snapshot at `snapshotPath`, nil when it is missing or
+    /// not readable by this build (damaged, an older format).
+    static func keptSummary(of snapshotPath: String) -> SnapshotSummary? {
+        guard let data = try? Sys.readFile(summaryPath(of: snapshotPath), limit: .max) else { return nil }
+        return try? SnapshotSummary(data: Data(data))
+    }
+
+    /// The analysis report stored beside the snapshot at `snapshotPath`, nil when missing or unreadable.
+    static func report(of snapshotPath: String) -> LeakReport? {
+        guard let data = try? Sys.readFile(reportPath(of: snapshotPath)) else { return nil }
+        return try? JSONDecoder().decode(LeakReport.self, from: Data(data))
     }
 
     /// Stored snapshots, newest first, optionally of one target.
@@ -158,7 +171,7 @@ public struct SnapshotStore: Sendable {
 
     /// The newest stored snapshot of each process instance whose analysis report is missing (a
     /// daemon stopped or killed before the analysis finished), oldest first.
-    public func unanalyzed() -> [(target: String, pid: Int32, path: String)] {
+    public func unanalyzed() -> [(target: String, path: String)] {
         let targets = ((try? Sys.listDirectory(directory)) ?? []).filter { !$0.hasPrefix(".") }
         var newest: [String: (manifest: SnapshotManifest, path: String)] = [:]
         for (manifest, path) in targets.flatMap(manifests(of:)) {
@@ -168,13 +181,18 @@ public struct SnapshotStore: Sendable {
         }
         return newest.values.filter { access(Self.reportPath(of: $0.path), F_OK) != 0 }
             .sorted { ($0.manifest.time, $0.path) < ($1.manifest.time, $1.path) }
-            .map { ($0.manifest.target, $0.manifest.pid, $0.path) }
+            .map { ($0.manifest.target, $0.path) }
     }
 
-    /// The stored snapshots of one process instance, oldest first.
-    public func snapshots(of target: String, pid: Int32, startTime: UInt64) -> [String] {
-        manifests(of: target).filter { $0.manifest.pid == pid && $0.manifest.startTime == startTime }
+    /// The stored snapshots of `newest`'s process instance taken up to `newest` (a later one has
+    /// its own turn), oldest first, with `newest`'s manifest; nil when `newest` is not stored.
+    public func snapshots(of target: String, upTo newest: String) -> (manifest: SnapshotManifest, paths: [String])? {
+        let all = manifests(of: target)
+        guard let last = all.first(where: { $0.path == newest })?.manifest else { return nil }
+        let paths = all.filter { $0.manifest.pid == last.pid && $0.manifest.startTime == last.startTime
+            && ($0.manifest.time, $0.path) <= (last.time, newest) }
             .sorted { ($0.manifest.time, $0.path) < ($1.manifest.time, $1.path) }.map(\.path)
+        return (last, paths)
     }
 
     /// Where the analysis of the snapshots ending with `snapshotPath` is kept: `<base>.report`.

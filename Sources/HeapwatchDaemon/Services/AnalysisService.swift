@@ -36,28 +36,21 @@ public struct AnalysisService: Service {
             // What an earlier run stored but did not get to analyze (stopped or killed first).
             for pending in await context.store.unanalyzed() {
                 guard !Task.isCancelled else { return }
-                await analyze(target: pending.target, pid: pending.pid, newest: pending.path)
+                await analyze(target: pending.target, newest: pending.path)
             }
             for await event in events where event.kind == .snapshotCaptured {
-                guard let target = event.target, let pid = event.pid, let path = event.snapshotPath else { continue }
-                await analyze(target: target, pid: pid, newest: path)
+                guard let target = event.target, let path = event.snapshotPath else { continue }
+                await analyze(target: target, newest: path)
             }
         }
     }
 
-    private func analyze(target: String, pid: Int32, newest: String) async {
-        let store = await context.store
-        guard let manifest = SnapshotStore.manifest(at: newest) else { return }
-        var paths = store.snapshots(of: target, pid: pid, startTime: manifest.startTime)
-        // Only what was taken up to this snapshot (a later one gets its own turn).
-        if let position = paths.firstIndex(of: newest) { paths = Array(paths[...position]) }
-        guard paths.last == newest else { return }
+    private func analyze(target: String, newest: String) async {
+        guard let (manifest, paths) = await context.store.snapshots(of: target, upTo: newest) else { return }
+        let pid = manifest.pid
         var metadata: Logger.Metadata = [LogField.target: "\(target)", LogField.pid: "\(pid)", LogField.snapshotPath: "\(newest)"]
-        let inputs = paths.dropLast().map { path in
-            let summary = SnapshotStore.summaryPath(of: path)
-            return AnalysisJob.Input(snapshot: path, summary: AnalysisWorker.keptSummary(at: summary) == nil ? nil : summary)
-        } + [AnalysisJob.Input(snapshot: newest)]
-        let files = inputs.filter { $0.summary == nil }.map(\.snapshot)
+        // The worker reads each kept summary (and falls back to the file when it cannot).
+        let files = paths.dropLast().filter { access(SnapshotStore.summaryPath(of: $0), F_OK) != 0 } + [newest]
         let needed = (try? HeapAnalyzer.estimatedPeakBytes(paths: files, maxParallelism: 1)) ?? 0
         let own = (try? procFS.cgroup(getpid())).map(cgroups.memory(of:)) ?? CgroupMemory()
         if let why = AnalysisAdmission.refusal(neededBytes: UInt64(needed), memAvailable: try? procFS.memAvailable(),
@@ -68,7 +61,7 @@ public struct AnalysisService: Service {
         logger.info("analyzing \(paths.count) snapshot\(paths.count == 1 ? "" : "s") of \(target) pid \(pid) (\(files.count) to read, \(paths.count - files.count) from kept summaries)",
                     metadata: metadata)
         let started = ContinuousClock.now
-        let job = AnalysisJob(inputs: inputs, top: 20)
+        let job = AnalysisJob(snapshots: paths, top: 20)
         let exit = await runWorker(job)
         guard exit == .success else {
             logger.error("analysis of \(target) pid \(pid) failed: \(exit.description(memoryLimit: own.limitBytes)); the snapshots are kept",
@@ -76,8 +69,7 @@ public struct AnalysisService: Service {
             return
         }
         let reportPath = job.reportPath
-        guard let data = FileManager.default.contents(atPath: reportPath),
-              let report = try? JSONDecoder().decode(LeakReport.self, from: data) else {
+        guard let report = SnapshotStore.report(of: newest) else {
             logger.error("analysis of \(target) pid \(pid): the worker left no readable report at \(reportPath)", metadata: metadata)
             return
         }

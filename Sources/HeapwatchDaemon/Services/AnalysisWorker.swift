@@ -11,19 +11,13 @@ import Glibc
 /// `MemoryMax=` (or the host) runs out, the OOM killer takes the worker, and the daemon logs it
 /// and goes on watching.
 public struct AnalysisJob: Codable, Sendable, Equatable {
-    public struct Input: Codable, Sendable, Equatable {
-        /// A stored snapshot file.
-        public var snapshot: String
-        /// Its kept summary, read instead of the file (not for the newest).
-        public var summary: String?
-    }
-
-    /// Oldest first; the last one is read from its file.
-    public var inputs: [Input]
+    /// Stored snapshot files of one process instance, oldest first. The newest is read from its
+    /// file; each earlier one from its kept summary (`SnapshotStore.summaryPath`) when that is readable.
+    public var snapshots: [String]
     public var top: Int
 
     /// Where the report goes: beside the newest snapshot.
-    public var reportPath: String { SnapshotStore.reportPath(of: inputs.last?.snapshot ?? "") }
+    public var reportPath: String { SnapshotStore.reportPath(of: snapshots.last ?? "") }
 }
 
 public enum AnalysisWorker {
@@ -51,11 +45,11 @@ public enum AnalysisWorker {
     }
 
     static func perform(_ job: AnalysisJob) throws {
-        guard let newest = job.inputs.last else { return }
-        let sources: [SnapshotSource] = job.inputs.dropLast().map { input in
-            // A summary that cannot be read (removed, damaged, older format) costs a file read.
-            input.summary.flatMap(keptSummary(at:)).map(SnapshotSource.summary) ?? .file(input.snapshot)
-        } + [.file(newest.snapshot)]
+        guard let newest = job.snapshots.last else { return }
+        let sources: [SnapshotSource] = job.snapshots.dropLast().map { path in
+            // A summary that cannot be read (missing, damaged, older format) costs a file read.
+            SnapshotStore.keptSummary(of: path).map(SnapshotSource.summary) ?? .file(path)
+        } + [.file(newest)]
         let outcome = try HeapAnalyzer.analyze(sources, options: AnalysisOptions(top: job.top, maxParallelism: 1))
         for (source, summary) in zip(sources, outcome.summaries) {
             guard case .file(let path) = source else { continue }
@@ -68,11 +62,5 @@ public enum AnalysisWorker {
             }
         }
         try FileCopier.writeJSON(outcome.report, to: job.reportPath)
-    }
-
-    /// The summary kept at `path`, if it is there and readable by this build.
-    static func keptSummary(at path: String) -> SnapshotSummary? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try? SnapshotSummary(data: data)
     }
 }
