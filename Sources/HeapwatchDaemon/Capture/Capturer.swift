@@ -81,12 +81,9 @@ public struct Capturer: Sendable {
                     return .refused(refusal)
                 }
                 let writer = try store.beginWrite(job, epochSeconds: epoch)
-                await inspectorLock.acquire()
                 do {
-                    try await inspector.capture(job, status: status, into: writer, deadline: deadline)
-                    await inspectorLock.release()
+                    try await inspectorLock.withLock { try await inspector.capture(job, status: status, into: writer, deadline: deadline) }
                 } catch {
-                    await inspectorLock.release()
                     writer.abort()
                     throw error
                 }

@@ -49,16 +49,14 @@ public struct HeapFiguresService<C: Clock>: Service where C.Duration == Duration
                 return nil
             }
         case .inspector:
-            await inspectorLock.acquire()
-            let figures: HeapFigures?
             do {
-                figures = try await inspector.heapFigures(identity: request.identity, target: request.target, flags: request.flags, status: request.status)
+                return try await inspectorLock.withLock {
+                    try await inspector.heapFigures(identity: request.identity, target: request.target, flags: request.flags, status: request.status)
+                }
             } catch {
                 logger.info("heap figures of \(request.target) pid \(request.identity.pid) through the inspector: \(error)", metadata: metadata)
-                figures = nil
+                return nil
             }
-            await inspectorLock.release()
-            return figures
         }
     }
 }
@@ -77,5 +75,18 @@ public actor AsyncLock {
 
     public func release() {
         if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+    }
+
+    /// Runs `body` holding the lock, releasing it however `body` ends.
+    nonisolated func withLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        await acquire()
+        do {
+            let value = try await body()
+            await release()
+            return value
+        } catch {
+            await release()
+            throw error
+        }
     }
 }
