@@ -193,19 +193,31 @@ public struct Capturer: Sendable {
         ((try? Sys.listDirectory(directory)) ?? []).filter { SnapshotNaming.isNodeSnapshot($0, pid: pid) }.sorted()
     }
 
-    /// Complete means: node no longer has it open, and it ends with `]}`. A file whose writer died is removed.
-    private func waitUntilComplete(_ path: String, job: CaptureJob, deadline: ContinuousClock.Instant) async throws -> String {
+    /// Where a file node writes for `job`'s process stands.
+    private enum WrittenFile { case writing, complete, missing, removedIncomplete }
+
+    /// Complete means: node no longer has it open, and it ends with `]}`. A file whose writer died
+    /// incomplete is removed (it holds secrets and will never be finished).
+    private func state(of path: String, job: CaptureJob) -> WrittenFile {
         let name = "/" + (path.split(separator: "/").last.map(String.init) ?? path)
+        let alive = (try? job.directory.status()) != nil
+        if alive, (try? procFS.openFileTargets(job.identity.pid))?.contains(where: { $0.hasSuffix(name) }) == true { return .writing }
+        if Self.endsLikeSnapshot(path) { return .complete }
+        if !alive {
+            unlink(path)
+            return .removedIncomplete
+        }
+        return access(path, F_OK) == 0 ? .writing : .missing
+    }
+
+    private func waitUntilComplete(_ path: String, job: CaptureJob, deadline: ContinuousClock.Instant) async throws -> String {
         while true {
-            let alive = (try? job.directory.status()) != nil
-            let open = alive && ((try? procFS.openFileTargets(job.identity.pid))?.contains { $0.hasSuffix(name) } ?? false)
-            if !open {
-                if Self.endsLikeSnapshot(path) { return path }
-                if !alive {
-                    unlink(path)
-                    throw CaptureFailure("pid \(job.identity.pid) exited while writing \(path); the incomplete file was removed")
-                }
-                if access(path, F_OK) != 0 { throw CaptureFailure("\(path) does not exist") }
+            switch state(of: path, job: job) {
+            case .complete: return path
+            case .removedIncomplete:
+                throw CaptureFailure("pid \(job.identity.pid) exited while writing \(path); the incomplete file was removed")
+            case .missing: throw CaptureFailure("\(path) does not exist")
+            case .writing: break
             }
             if ContinuousClock.now >= deadline {
                 throw CaptureFailure("\(path) was not complete within \(Units.formatDuration(settings.timeout))")
@@ -220,18 +232,16 @@ public struct Capturer: Sendable {
         let pid = pending.job.identity.pid
         guard let name = nodeSnapshots(in: pending.directory, pid: pid).first(where: { !pending.before.contains($0) }) else { return nil }
         let path = pending.directory + "/" + name
-        let alive = (try? pending.job.directory.status()) != nil
-        let open = alive && ((try? procFS.openFileTargets(pid))?.contains { $0.hasSuffix("/" + name) } ?? false)
-        if open { return nil }
-        guard Self.endsLikeSnapshot(path) else {
-            if alive { return nil }
-            unlink(path)
+        switch state(of: path, job: pending.job) {
+        case .writing, .missing: return nil
+        case .removedIncomplete:
             return .failed("pid \(pid) exited while writing its late snapshot \(path); the incomplete file was removed")
-        }
-        do {
-            return stored(try store.ingest(source: path, job: pending.job, method: "signal", epochSeconds: Int64(time(nil))))
-        } catch {
-            return .failed("could not store the late snapshot \(path): \(error)")
+        case .complete:
+            do {
+                return stored(try store.ingest(source: path, job: pending.job, method: "signal", epochSeconds: Int64(time(nil))))
+            } catch {
+                return .failed("could not store the late snapshot \(path): \(error)")
+            }
         }
     }
 
@@ -253,9 +263,7 @@ public struct Capturer: Sendable {
         guard size >= 2 else { return false }
         var tail = [UInt8](repeating: 0, count: Int(min(size, 64)))
         let count = pread(fd, &tail, tail.count, size - off_t(tail.count))
-        guard count == tail.count else { return false }
-        let trimmed = tail.reversed().drop { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }
-        return Array(trimmed.prefix(2)) == [UInt8(ascii: "}"), UInt8(ascii: "]")]
+        return count == tail.count && SnapshotWriter.endsLikeSnapshot(tail: tail)
     }
 }
 

@@ -56,9 +56,8 @@ final class SnapshotWriter {
 
     /// Validates, finishes the gzip stream, and makes the file durable. Returns the SHA-256 of the stored file.
     func commit() throws -> String {
-        let start = String(decoding: head.filter { $0 != 0x20 && $0 != 0x0a && $0 != 0x0d && $0 != 0x09 }.prefix(12), as: UTF8.self)
-        let end = tail.reversed().drop { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }.prefix(2)
-        guard start == "{\"snapshot\":", Array(end) == [UInt8(ascii: "}"), UInt8(ascii: "]")] else {
+        let start = String(decoding: head.filter { !Self.isJSONWhitespace($0) }.prefix(12), as: UTF8.self)
+        guard start == "{\"snapshot\":", Self.endsLikeSnapshot(tail: tail) else {
             abort()
             throw SnapshotWriterError.notASnapshot(path: path, bytes: originalBytes)
         }
@@ -72,6 +71,16 @@ final class SnapshotWriter {
 
     func abort() {
         file.abort()
+    }
+
+    /// Whether the last bytes of a file end a V8 snapshot: its last member is the `strings` array,
+    /// so it ends with `]}` (trailing whitespace aside).
+    static func endsLikeSnapshot(tail: [UInt8]) -> Bool {
+        Array(tail.reversed().drop(while: isJSONWhitespace).prefix(2)) == [UInt8(ascii: "}"), UInt8(ascii: "]")]
+    }
+
+    private static func isJSONWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0a || byte == 0x0d || byte == 0x09
     }
 
     /// Feeds `bytes` to deflate and writes what comes out. With `Z_FINISH`, runs until the stream ends.
