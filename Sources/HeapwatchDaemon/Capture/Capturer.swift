@@ -132,7 +132,7 @@ public struct Capturer: Sendable {
         // (which holds secrets): refuse before signalling, saying what is missing.
         let before: Set<String>
         do {
-            before = Set(try Sys.listDirectory(directory).filter { SnapshotNaming.isNodeSnapshot($0, pid: job.identity.pid) })
+            before = Set(try nodeSnapshots(in: directory, pid: job.identity.pid))
         } catch {
             throw CaptureFailure("cannot read \(directory), where pid \(job.identity.pid) would write its snapshot (\(error)); "
                 + "no signal was sent. heapwatchd needs CAP_SYS_PTRACE and CAP_DAC_OVERRIDE for other users' processes")
@@ -145,7 +145,7 @@ public struct Capturer: Sendable {
         logger.info("sent SIGUSR2 to \(job.target) pid \(job.identity.pid); waiting for a snapshot in \(directory)",
                     metadata: [LogField.target: "\(job.target)", LogField.pid: "\(job.identity.pid)"])
         while true {
-            if let name = nodeSnapshots(in: directory, pid: job.identity.pid).first(where: { !before.contains($0) }) {
+            if let name = newSnapshot(in: directory, pid: job.identity.pid, before: before) {
                 return try await waitUntilComplete(directory + "/" + name, job: job, deadline: deadline)
             }
             if (try? job.directory.status()) == nil {
@@ -189,8 +189,14 @@ public struct Capturer: Sendable {
         return directory.hasPrefix("/") ? base + "/root" + directory : base + "/cwd/" + directory
     }
 
-    private func nodeSnapshots(in directory: String, pid: Int32) -> [String] {
-        ((try? Sys.listDirectory(directory)) ?? []).filter { SnapshotNaming.isNodeSnapshot($0, pid: pid) }.sorted()
+    /// The snapshot files node wrote for `pid` in `directory`, oldest first (SEQ counts up).
+    private func nodeSnapshots(in directory: String, pid: Int32) throws(SystemError) -> [String] {
+        try Sys.listDirectory(directory).filter { SnapshotNaming.isNodeSnapshot($0, pid: pid) }.sorted()
+    }
+
+    /// The first snapshot file of `pid` in `directory` that was not among `before` (the signal's).
+    private func newSnapshot(in directory: String, pid: Int32, before: Set<String>) -> String? {
+        ((try? nodeSnapshots(in: directory, pid: pid)) ?? []).first { !before.contains($0) }
     }
 
     /// Where a file node writes for `job`'s process stands.
@@ -230,7 +236,7 @@ public struct Capturer: Sendable {
     /// when the process died while writing it. Nil while there is nothing (yet) to do.
     func collectLate(_ pending: PendingSignalSnapshot) -> CaptureOutcome? {
         let pid = pending.job.identity.pid
-        guard let name = nodeSnapshots(in: pending.directory, pid: pid).first(where: { !pending.before.contains($0) }) else { return nil }
+        guard let name = newSnapshot(in: pending.directory, pid: pid, before: pending.before) else { return nil }
         let path = pending.directory + "/" + name
         switch state(of: path, job: pending.job) {
         case .writing, .missing: return nil
