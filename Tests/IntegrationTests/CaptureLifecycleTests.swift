@@ -199,7 +199,12 @@ final class TightCgroup {
             parent = "/sys/fs/cgroup/memory" + String(v1.split(separator: ":", maxSplits: 2)[2])
             path = parent + "/" + name
             guard mkdir(path, 0o755) == 0 else { return nil }
-            try "\(limitBytes)\n".write(toFile: path + "/memory.limit_in_bytes", atomically: false, encoding: .utf8)
+            do {
+                try "\(limitBytes)\n".write(toFile: path + "/memory.limit_in_bytes", atomically: false, encoding: .utf8)
+            } catch {
+                rmdir(path)
+                throw error
+            }
         } else if FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers") {
             let own = membership.split(separator: "\n").first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) } ?? "/"
             parent = "/sys/fs/cgroup" + (own == "/" ? "" : own)
