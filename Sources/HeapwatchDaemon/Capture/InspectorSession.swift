@@ -67,25 +67,22 @@ final class InspectorSession {
     private var inbound: NIOAsyncChannelInboundStream<WebSocketFrame>.AsyncIterator?
     private var outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>?
 
-    /// Sends a command without waiting for its reply.
-    func send(_ method: String, _ params: [String: Any] = [:]) async throws {
-        let message: [String: Any] = ["id": nextID, "method": method, "params": params]
-        nextID += 1
-        let data = try JSONSerialization.data(withJSONObject: message)
-        guard let outbound else { throw InspectorError("session not open") }
-        try await outbound.write(WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(bytes: data)))
-    }
-
-    /// Sends a command; `onEvent` sees every event until the command's reply, which is returned.
-    func call(_ method: String, _ params: [String: Any] = [:], onEvent: (String, [String: Any]) throws -> Void = { _, _ in }) async throws -> [String: Any] {
+    /// Sends a command without waiting for its reply; returns the command's id.
+    @discardableResult
+    func send(_ method: String, _ params: [String: Any] = [:]) async throws -> Int {
         let id = nextID
         nextID += 1
         let message: [String: Any] = ["id": id, "method": method, "params": params]
         let data = try JSONSerialization.data(withJSONObject: message)
-        // RFC 6455: what a client sends must be masked.
-        let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(bytes: data))
         guard let outbound else { throw InspectorError("session not open") }
-        try await outbound.write(frame)
+        // RFC 6455: what a client sends must be masked.
+        try await outbound.write(WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(bytes: data)))
+        return id
+    }
+
+    /// Sends a command; `onEvent` sees every event until the command's reply, which is returned.
+    func call(_ method: String, _ params: [String: Any] = [:], onEvent: (String, [String: Any]) throws -> Void = { _, _ in }) async throws -> [String: Any] {
+        let id = try await send(method, params)
         while true {
             guard let frame = try await inbound?.next() else {
                 throw InspectorError("the inspector closed the connection during \(method)")
