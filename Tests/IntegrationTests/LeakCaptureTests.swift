@@ -1,5 +1,6 @@
 import Foundation
 import HeapwatchCore
+@testable import HeapwatchDaemon
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -52,6 +53,9 @@ extension IntegrationSuite {
             let manifestPath = String(path.dropLast(".heapsnapshot".count)) + ".json"
             let manifest = try JSONDecoder().decode(SnapshotManifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
             #expect(manifest.pid == app.pid)
+            // Retention ages snapshots by the manifest's time.
+            let seconds = try #require(SnapshotStore.epochSeconds(manifest.time))
+            #expect(SnapshotNaming.iso8601(seconds) == manifest.time)
             #expect(manifest.bytes == (info[.size] as? UInt64))
             let digest = try run("/usr/bin/sha256sum", [path])
             #expect(digest.stdout.hasPrefix(manifest.sha256 + " "))

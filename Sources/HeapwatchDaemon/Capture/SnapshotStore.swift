@@ -1,6 +1,7 @@
 import Foundation
 import HeapAnalysis
 import HeapwatchCore
+import HeapwatchHistory
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -236,15 +237,8 @@ public struct SnapshotStore: Sendable {
         return victims
     }
 
-    /// Unix seconds of `2026-11-25T01:22:33Z`.
+    /// Unix seconds of a manifest's `2026-11-25T01:22:33Z`.
     static func epochSeconds(_ iso: String) -> Int64? {
-        let digits = iso.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
-        guard digits.count == 6 else { return nil }
-        var components = DateComponents()
-        (components.year, components.month, components.day) = (digits[0], digits[1], digits[2])
-        (components.hour, components.minute, components.second) = (digits[3], digits[4], digits[5])
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar.date(from: components).map { Int64($0.timeIntervalSince1970) }
+        HistoryTime.parse(iso).map { Int64($0) }
     }
 }
