@@ -54,6 +54,19 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
         }
 
+        @Test func heapFiguresThroughTheInspectorCloseItAgain() throws {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(script: "fixed-app.js", directory: appDirectory.path)
+            let daemon = try DaemonUnderTest(targets: Self.target(app.tag, capture: "none", extra: "heap_source = \"inspector\""),
+                                             daemonKeys: "log_level = \"debug\"")
+            let line = try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("heap figures of app pid \(app.pid): heapUsed ") }
+            #expect((Int(line.components(separatedBy: "heapUsed ").last?.prefix { $0.isNumber } ?? "") ?? 0) > 0, "\(line)")
+            try daemon.child.stderr.waitForLine(timeout: 5) { $0.contains("inspector of app pid \(app.pid) closed") }
+            #expect(!Self.listens(app.pid, port: 9229))
+            #expect(app.isAlive)
+            #expect(try daemon.stop() == 0)
+        }
+
         @Test func aBusyEventLoopDefeatsTheSignalButNotTheInspector() throws {
             let appDirectory = try TempDirectory()
             let app = try NodeApp(script: Paths.testApps + "/heap-app.js", nodeFlags: ["--heapsnapshot-signal=SIGUSR2"],
