@@ -69,16 +69,22 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         discover()
         var jobs: [CaptureJob] = []
         let time = now
-        // Processes of one service share a cgroup: read its files once per tick.
-        var cgroupMemory: [CgroupMembership: CgroupMemory] = [:]
+        // Processes of one service share a cgroup: its limits are read once per full read.
+        var limitsByCgroup: [CgroupMembership: CgroupMemory] = [:]
         for identity in watched.keys.sorted(by: { $0.pid < $1.pid }) {
             guard var process = watched[identity] else { continue }
             let target = config.targets[process.targetIndex]
             do {
-                // statm each tick (the sizes); status and cgroup, the costly files, every few ticks.
+                // statm each tick (the sizes); status, cgroup and its limits, the costly files, every few ticks.
                 if ticks % Self.fullReadEvery == 0 || process.status.rssBytes == 0 {
                     process.status = try process.directory.status()
                     if let membership = try? process.directory.cgroup() { process.cgroup = membership }
+                    if let known = limitsByCgroup[process.cgroup] {
+                        process.cgroupLimits = known
+                    } else {
+                        process.cgroupLimits = cgroups.limits(of: process.cgroup)
+                        limitsByCgroup[process.cgroup] = process.cgroupLimits
+                    }
                 } else {
                     let statm = try process.directory.statm()
                     process.status.rssBytes = statm.residentBytes
@@ -91,12 +97,6 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                 logger.info("\(target.name) pid \(identity.pid) exited", metadata: fields(target.name, identity))
                 watched[identity] = nil
                 continue
-            }
-            if let known = cgroupMemory[process.cgroup] {
-                process.cgroupMemory = known
-            } else {
-                process.cgroupMemory = cgroups.memory(of: process.cgroup)
-                cgroupMemory[process.cgroup] = process.cgroupMemory
             }
             let previous = process.assessment.state
             let sample = TrendSample(time: time, anonBytes: Double(process.status.anonBytes), rssBytes: Double(process.status.rssBytes),
