@@ -164,6 +164,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     /// through the inspector (which must be opened each time) at most once a minute.
     public func heapSourceRequests() -> [HeapSourceRequest] {
         let time = now
+        var instances: [Int: Int] = [:]
+        for process in watched.values { instances[process.targetIndex, default: 0] += 1 }
         return watched.values.compactMap { process in
             let target = config.targets[process.targetIndex]
             guard let source = target.heapSource, !process.capturing else { return nil }
@@ -174,7 +176,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             }
             if let at = process.heapFetchedAt, time - at < spacing { return nil }
             return HeapSourceRequest(identity: process.identity, target: target.name, source: source, flags: process.flags,
-                                     status: process.status, soleInstance: watched.values.filter { $0.targetIndex == process.targetIndex }.count == 1)
+                                     status: process.status, soleInstance: instances[process.targetIndex] == 1)
         }
     }
 
