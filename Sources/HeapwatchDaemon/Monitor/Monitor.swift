@@ -240,13 +240,16 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             logger.error("cannot list \(procFS.root); is /proc mounted?")
             return
         }
+        // A watched pid is not read again: its instance ends when a read through its directory fd
+        // fails, and a newer process that reuses the pid is examined on the next tick.
+        let watchedByPID = Dictionary(watched.keys.map { ($0.pid, $0) }, uniquingKeysWith: { first, _ in first })
         var present = Set<ProcessIdentity>()
         var presentPIDs = Set<Int32>()
         for pid in pids {
             presentPIDs.insert(pid)
+            if let identity = watchedByPID[pid] { present.insert(identity); continue }
             guard let stat = try? procFS.stat(pid) else { continue }
             let identity = ProcessIdentity(pid: pid, startTime: stat.startTime)
-            if watched[identity] != nil { present.insert(identity); continue }
             if let seen = ignored[pid], seen.startTime == stat.startTime, seen.comm == stat.comm,
                !namedByPidfile.contains(pid) { continue }
             if let process = examine(identity: identity, pidfilePIDs: pidfilePIDs) {
