@@ -9,7 +9,7 @@ struct Heapwatchctl: AsyncParsableCommand {
         commandName: "heapwatchctl",
         abstract: "Ask heapwatchd what it sees, trigger captures, and analyze heap snapshots.",
         discussion: "Exit status: 0 success, 1 error or refused capture, 2 heapwatchd unreachable.",
-        version: "0.1.0",
+        version: HeapwatchVersion.current,
         subcommands: [StatusCommand.self, SnapshotsCommand.self, SnapshotCommand.self, ReloadCommand.self, PruneCommand.self, HistoryCommand.self, ReportCommand.self, AnalyzeCommand.self]
     )
 
