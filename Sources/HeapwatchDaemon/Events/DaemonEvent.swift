@@ -83,11 +83,6 @@ public final class EventHub: Sendable {
     public func publish(_ event: DaemonEvent) {
         state.forEach { _ = $0.yield(event) }
     }
-
-    /// Ends every subscriber's stream (at shutdown).
-    public func finish() {
-        state.forEach { $0.finish() }
-    }
 }
 
 private final class LockedSubscribers: @unchecked Sendable {

@@ -28,7 +28,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     /// `status` (signals, groups, exact sizes) and `cgroup` are read every this many ticks; `statm` in between.
     static var fullReadEvery: Int { 12 }
 
-    public init(config: HeapwatchConfig, procFS: ProcFS, cgroups: CgroupReader, clock: C, events: EventHub = EventHub(), logger: Logger) {
+    public init(config: HeapwatchConfig, procFS: ProcFS, cgroups: CgroupReader, clock: C, events: EventHub, logger: Logger) {
         self.events = events
         self.config = config
         self.matcher = TargetMatcher(targets: config.targets)
