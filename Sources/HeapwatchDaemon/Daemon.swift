@@ -1,5 +1,6 @@
 import CLinux
 import Foundation
+import HeapwatchControl
 import HeapwatchCore
 import HeapwatchHistory
 import Logging
@@ -109,7 +110,7 @@ public enum Daemon {
         services.append(.init(service: StoppingNotifierService(notifier: notifier),
                               successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "stopping"))
 
-        logger.info("heapwatchd \(ControlHandler<ContinuousClock>.version) starting: \(config.targets.count) target(s), interval \(Units.formatDuration(config.daemon.interval)), store \(config.storage.dir)")
+        logger.info("heapwatchd \(HeapwatchVersion.current) starting: \(config.targets.count) target(s), interval \(Units.formatDuration(config.daemon.interval)), store \(config.storage.dir)")
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

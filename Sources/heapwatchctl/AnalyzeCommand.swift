@@ -62,9 +62,7 @@ struct AnalyzeCommand: ParsableCommand {
         if json {
             var trimmed = report
             trimmed.findings = Array(report.findings.prefix(top))
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(trimmed), as: UTF8.self))
+            print(String(decoding: try Output.jsonEncoder().encode(trimmed), as: UTF8.self))
         } else {
             print(report.text(top: top), terminator: "")
         }

@@ -9,7 +9,7 @@ struct Heapwatchctl: AsyncParsableCommand {
         commandName: "heapwatchctl",
         abstract: "Ask heapwatchd what it sees, trigger captures, and analyze heap snapshots.",
         discussion: "Exit status: 0 success, 1 error or refused capture, 2 heapwatchd unreachable.",
-        version: "0.1.0",
+        version: HeapwatchVersion.current,
         subcommands: [StatusCommand.self, SnapshotsCommand.self, SnapshotCommand.self, ReloadCommand.self, PruneCommand.self, HistoryCommand.self, ReportCommand.self, AnalyzeCommand.self]
     )
 
@@ -87,11 +87,16 @@ enum Output {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
-    /// JSON for scripts: sorted keys, the wire's `ok` left out.
-    static func json(_ value: some Encodable) throws {
+    /// How every JSON heapwatchctl prints is written: indented, sorted keys, `/` not escaped.
+    static func jsonEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(value)
+        return encoder
+    }
+
+    /// JSON for scripts: sorted keys, the wire's `ok` left out.
+    static func json(_ value: some Encodable) throws {
+        let data = try jsonEncoder().encode(value)
         guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             print(String(decoding: data, as: UTF8.self))
             return

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HeapwatchControl
 import HeapwatchCore
 import HeapwatchDaemon
 import Logging
@@ -18,7 +19,7 @@ struct Heapwatchd: AsyncParsableCommand {
             without a config file it watches every Node process with the defaults. \
             SIGHUP reloads the configuration; a config with errors is rejected and the running one kept.
             """,
-        version: "0.1.0"
+        version: HeapwatchVersion.current
     )
 
     @Option(name: .shortAndLong, help: "The TOML config file.")

@@ -15,7 +15,9 @@ extension IntegrationSuite {
             let portLine = try receiver.stdout.waitForLine(timeout: 20) { $0.hasPrefix("listening on ") }
             let port = try #require(Int(portLine.split(separator: " ")[2]))
             let hooks = try TempDirectory()
-            try hooks.write("hook.sh", "#!/bin/sh\nenv | grep '^HEAPWATCH_' | sort > \"\(hooks.path)/$HEAPWATCH_EVENT.env\"\n")
+            // Written aside and renamed: the test sees the whole file or none.
+            try hooks.write("hook.sh", "#!/bin/sh\nenv | grep '^HEAPWATCH_' | sort > \"\(hooks.path)/$HEAPWATCH_EVENT.tmp\"\n"
+                + "mv \"\(hooks.path)/$HEAPWATCH_EVENT.tmp\" \"\(hooks.path)/$HEAPWATCH_EVENT.env\"\n")
             chmod(hooks.file("hook.sh"), 0o755)
 
             let daemon = try DaemonUnderTest(targets: DaemonUnderTest.fastTarget("leaky", tag: app.tag) + """
@@ -55,6 +57,10 @@ extension IntegrationSuite {
             #expect(environment.contains("HEAPWATCH_PID=\(app.pid)"))
             #expect(environment.contains("HEAPWATCH_SNAPSHOT=\(daemon.storeDirectory)/leaky/"))
 
+            // The JSON-lines sink runs in its own loop: it may write after the hook has run.
+            try eventually(timeout: 10) {
+                (try? String(contentsOfFile: hooks.file("events.jsonl"), encoding: .utf8))?.contains("\"event\":\"snapshot_captured\"") == true
+            }
             let lines = try String(contentsOfFile: hooks.file("events.jsonl"), encoding: .utf8).split(separator: "\n")
             let kinds = lines.compactMap { line in
                 (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["event"] as? String

@@ -81,6 +81,9 @@ extension IntegrationSuite {
             #expect(memory.limitBytes == 1_073_741_824)
             #expect(memory.highBytes == 805_306_368)
             #expect(memory.usageBytes == 314_572_800)
+            // What sampling reads: the same limits, no usage.
+            #expect(reader.limits(of: CgroupMembership(unifiedPath: "/system.slice/api.service"))
+                    == CgroupMemory(limitBytes: 1_073_741_824, highBytes: 805_306_368))
             #expect(reader.memory(of: CgroupMembership(unifiedPath: "/")) == CgroupMemory(limitBytes: nil, highBytes: nil, usageBytes: nil))
         }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HeapwatchControl
 import HeapwatchCore
 import HeapwatchHistory
 import Logging
@@ -13,8 +14,6 @@ public struct ControlHandler<C: Clock>: Sendable where C.Duration == Duration {
     let procFS: ProcFS
     let history: HistoryBox
     let logger: Logger
-
-    public static var version: String { "0.1.0" }
 
     func reply(to line: [UInt8], peer: PeerCredentials?, policy: ControlAccessPolicy) async -> [UInt8] {
         let request: ControlRequest
@@ -36,7 +35,7 @@ public struct ControlHandler<C: Clock>: Sendable where C.Duration == Duration {
         case .status:
             let counts = await context.store.counts()
             let rows = await monitor.statusRows(snapshotCounts: counts)
-            return ControlProtocol.encode(StatusReply(version: Self.version, intervalSeconds: await monitor.intervalSeconds, targets: rows))
+            return ControlProtocol.encode(StatusReply(version: HeapwatchVersion.current, intervalSeconds: await monitor.intervalSeconds, targets: rows))
         case .snapshots:
             let store = await context.store
             if let target = request.target, !(await context.config.targets.contains { $0.name == target }),

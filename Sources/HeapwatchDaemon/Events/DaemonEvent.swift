@@ -45,8 +45,14 @@ public struct DaemonEvent: Sendable, Equatable {
         self.finding = finding
     }
 
-    /// The event as a JSON object for webhooks and JSON-lines files.
-    public var jsonObject: [String: Any] {
+    /// The event as JSON (sorted keys, `/` not escaped) with `extra` keys added: a webhook's body,
+    /// a line of a JSON-lines file.
+    public func json(adding extra: [String: Any] = [:]) -> Data {
+        let object = jsonObject.merging(extra) { $1 }
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+    }
+
+    private var jsonObject: [String: Any] {
         var object: [String: Any] = ["event": kind.rawValue, "time": SnapshotNaming.iso8601(Int64(time)), "message": message]
         if let target { object["target"] = target }
         if let pid { object["pid"] = Int(pid) }
@@ -76,11 +82,6 @@ public final class EventHub: Sendable {
 
     public func publish(_ event: DaemonEvent) {
         state.forEach { _ = $0.yield(event) }
-    }
-
-    /// Ends every subscriber's stream (at shutdown).
-    public func finish() {
-        state.forEach { $0.finish() }
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HeapwatchCore
+import HeapwatchTrend
 import Prometheus
 
 /// The daemon's Prometheus metrics, kept in a swift-prometheus registry: per watched process
@@ -8,11 +9,33 @@ import Prometheus
 public final class HeapwatchMetrics: @unchecked Sendable {
     public let registry = PrometheusCollectorRegistry()
     private let lock = NSLock()
-    /// Gauges of each watched process, by `target/pid`; unregistered when the process goes.
-    private var processGauges: [String: [String: Gauge]] = [:]
+    /// Gauges of each watched process; unregistered when the process goes.
+    private var processGauges: [ProcessKey: ProcessGauges] = [:]
     private var counters: [String: Counter] = [:]
     private let sampleDuration: DurationHistogram
     private let daemonRSS: Gauge
+
+    private struct ProcessKey: Hashable {
+        var target: String
+        var pid: Int32
+    }
+
+    /// One process's gauges: `values` by `valueMetrics` index (nil while the figure is unknown),
+    /// `states` by `TrendState.allCases` index.
+    private struct ProcessGauges {
+        var values: [Gauge?]
+        var states: [Gauge]
+    }
+
+    /// Per-process figures, in the order `update` reads them from a status row.
+    private static let valueMetrics: [(name: String, help: String)] = [
+        ("heapwatch_rss_bytes", "Resident memory of the watched process."),
+        ("heapwatch_anon_bytes", "Anonymous resident memory (heap and other private memory) of the watched process."),
+        ("heapwatch_limit_bytes", "The smallest memory limit that applies (cgroup, rss_max)."),
+        ("heapwatch_growth_bytes_per_hour", "Growth of the post-GC memory floor over the window."),
+        ("heapwatch_eta_seconds", "Forecast seconds until the limit is reached."),
+        ("heapwatch_heap_used_bytes", "V8 heapUsed, when a heap source gives it."),
+    ]
 
     public init() {
         sampleDuration = registry.makeDurationHistogram(
@@ -26,36 +49,39 @@ public final class HeapwatchMetrics: @unchecked Sendable {
         sampleDuration.record(tickDuration)
         if let daemonRSSBytes { daemonRSS.set(Double(daemonRSSBytes)) }
         lock.withLock {
-            var seen = Set<String>()
+            var seen = Set<ProcessKey>()
             for row in rows {
                 guard let pid = row.pid else { continue }
-                let key = "\(row.name)/\(pid)"
+                let key = ProcessKey(target: row.name, pid: pid)
                 seen.insert(key)
-                let labels = [("target", row.name), ("pid", String(pid))]
-                var gauges = processGauges[key] ?? [:]
-                func set(_ name: String, _ help: String, _ value: Double?, extra: [(String, String)] = []) {
-                    let id = name + extra.map { "|\($0.1)" }.joined()
-                    guard let value else {
-                        if let gauge = gauges.removeValue(forKey: id) { registry.unregisterGauge(gauge) }
-                        return
+                func labels() -> [(String, String)] { [("target", row.name), ("pid", String(pid))] }
+                var gauges = processGauges[key] ?? ProcessGauges(
+                    values: Array(repeating: nil, count: Self.valueMetrics.count),
+                    states: TrendState.allCases.map { state in
+                        registry.makeGauge(descriptor: Self.name("heapwatch_state", "1 for the process's current state, 0 for the others."),
+                                           labels: labels() + [("state", state.rawValue)])
+                    })
+                let values = [row.rssBytes.map { Double($0) }, row.anonBytes.map { Double($0) }, row.limitBytes.map { Double($0) },
+                              row.slopeBytesPerHour, row.etaSeconds, row.heapUsedBytes.map { Double($0) }]
+                for (index, value) in values.enumerated() {
+                    if let value {
+                        let metric = Self.valueMetrics[index]
+                        let gauge = gauges.values[index] ?? registry.makeGauge(descriptor: Self.name(metric.name, metric.help), labels: labels())
+                        gauge.set(value)
+                        gauges.values[index] = gauge
+                    } else if let gauge = gauges.values[index] {
+                        registry.unregisterGauge(gauge)
+                        gauges.values[index] = nil
                     }
-                    let gauge = gauges[id] ?? registry.makeGauge(descriptor: Self.name(name, help), labels: labels + extra)
-                    gauge.set(value)
-                    gauges[id] = gauge
                 }
-                set("heapwatch_rss_bytes", "Resident memory of the watched process.", row.rssBytes.map { Double($0) })
-                set("heapwatch_anon_bytes", "Anonymous resident memory (heap and other private memory) of the watched process.", row.anonBytes.map { Double($0) })
-                set("heapwatch_limit_bytes", "The smallest memory limit that applies (cgroup, rss_max).", row.limitBytes.map { Double($0) })
-                set("heapwatch_growth_bytes_per_hour", "Growth of the post-GC memory floor over the window.", row.slopeBytesPerHour)
-                set("heapwatch_eta_seconds", "Forecast seconds until the limit is reached.", row.etaSeconds)
-                set("heapwatch_heap_used_bytes", "V8 heapUsed, when a heap source gives it.", row.heapUsedBytes.map { Double($0) })
-                for state in ["warming_up", "ok", "bursty", "growing", "leaking", "over_limit"] {
-                    set("heapwatch_state", "1 for the process's current state, 0 for the others.", row.state == state ? 1 : 0, extra: [("state", state)])
+                for (state, gauge) in zip(TrendState.allCases, gauges.states) {
+                    gauge.set(row.state == state.rawValue ? 1.0 : 0.0)
                 }
                 processGauges[key] = gauges
             }
             for (key, gauges) in processGauges where !seen.contains(key) {
-                gauges.values.forEach { registry.unregisterGauge($0) }
+                gauges.values.compactMap { $0 }.forEach { registry.unregisterGauge($0) }
+                gauges.states.forEach { registry.unregisterGauge($0) }
                 processGauges[key] = nil
             }
         }

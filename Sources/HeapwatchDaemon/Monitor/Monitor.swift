@@ -28,7 +28,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     /// `status` (signals, groups, exact sizes) and `cgroup` are read every this many ticks; `statm` in between.
     static var fullReadEvery: Int { 12 }
 
-    public init(config: HeapwatchConfig, procFS: ProcFS, cgroups: CgroupReader, clock: C, events: EventHub = EventHub(), logger: Logger) {
+    public init(config: HeapwatchConfig, procFS: ProcFS, cgroups: CgroupReader, clock: C, events: EventHub, logger: Logger) {
         self.events = events
         self.config = config
         self.matcher = TargetMatcher(targets: config.targets)
@@ -69,16 +69,22 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         discover()
         var jobs: [CaptureJob] = []
         let time = now
-        // Processes of one service share a cgroup: read its files once per tick.
-        var cgroupMemory: [CgroupMembership: CgroupMemory] = [:]
+        // Processes of one service share a cgroup: its limits are read once per full read.
+        var limitsByCgroup: [CgroupMembership: CgroupMemory] = [:]
         for identity in watched.keys.sorted(by: { $0.pid < $1.pid }) {
             guard var process = watched[identity] else { continue }
             let target = config.targets[process.targetIndex]
             do {
-                // statm each tick (the sizes); status and cgroup, the costly files, every few ticks.
+                // statm each tick (the sizes); status, cgroup and its limits, the costly files, every few ticks.
                 if ticks % Self.fullReadEvery == 0 || process.status.rssBytes == 0 {
                     process.status = try process.directory.status()
                     if let membership = try? process.directory.cgroup() { process.cgroup = membership }
+                    if let known = limitsByCgroup[process.cgroup] {
+                        process.cgroupLimits = known
+                    } else {
+                        process.cgroupLimits = cgroups.limits(of: process.cgroup)
+                        limitsByCgroup[process.cgroup] = process.cgroupLimits
+                    }
                 } else {
                     let statm = try process.directory.statm()
                     process.status.rssBytes = statm.residentBytes
@@ -91,12 +97,6 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                 logger.info("\(target.name) pid \(identity.pid) exited", metadata: fields(target.name, identity))
                 watched[identity] = nil
                 continue
-            }
-            if let known = cgroupMemory[process.cgroup] {
-                process.cgroupMemory = known
-            } else {
-                process.cgroupMemory = cgroups.memory(of: process.cgroup)
-                cgroupMemory[process.cgroup] = process.cgroupMemory
             }
             let previous = process.assessment.state
             let sample = TrendSample(time: time, anonBytes: Double(process.status.anonBytes), rssBytes: Double(process.status.rssBytes),
@@ -164,6 +164,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     /// through the inspector (which must be opened each time) at most once a minute.
     public func heapSourceRequests() -> [HeapSourceRequest] {
         let time = now
+        var instances: [Int: Int] = [:]
+        for process in watched.values { instances[process.targetIndex, default: 0] += 1 }
         return watched.values.compactMap { process in
             let target = config.targets[process.targetIndex]
             guard let source = target.heapSource, !process.capturing else { return nil }
@@ -174,7 +176,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             }
             if let at = process.heapFetchedAt, time - at < spacing { return nil }
             return HeapSourceRequest(identity: process.identity, target: target.name, source: source, flags: process.flags,
-                                     status: process.status, soleInstance: watched.values.filter { $0.targetIndex == process.targetIndex }.count == 1)
+                                     status: process.status, soleInstance: instances[process.targetIndex] == 1)
         }
     }
 
@@ -238,13 +240,16 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             logger.error("cannot list \(procFS.root); is /proc mounted?")
             return
         }
+        // A watched pid is not read again: its instance ends when a read through its directory fd
+        // fails, and a newer process that reuses the pid is examined on the next tick.
+        let watchedByPID = Dictionary(watched.keys.map { ($0.pid, $0) }, uniquingKeysWith: { first, _ in first })
         var present = Set<ProcessIdentity>()
         var presentPIDs = Set<Int32>()
         for pid in pids {
             presentPIDs.insert(pid)
+            if let identity = watchedByPID[pid] { present.insert(identity); continue }
             guard let stat = try? procFS.stat(pid) else { continue }
             let identity = ProcessIdentity(pid: pid, startTime: stat.startTime)
-            if watched[identity] != nil { present.insert(identity); continue }
             if let seen = ignored[pid], seen.startTime == stat.startTime, seen.comm == stat.comm,
                !namedByPidfile.contains(pid) { continue }
             if let process = examine(identity: identity, pidfilePIDs: pidfilePIDs) {

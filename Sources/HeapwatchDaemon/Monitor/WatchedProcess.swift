@@ -10,7 +10,8 @@ struct WatchedProcess {
     let flags: NodeFlags
     var cgroup: CgroupMembership
     var status = ProcStatus()
-    var cgroupMemory = CgroupMemory()
+    /// Its cgroup's limits (`limitBytes`, `highBytes`; usage is not read while sampling).
+    var cgroupLimits = CgroupMemory()
     var tracker: TrendTracker
     var planner: CapturePlanner
     var assessment = TrendAssessment(state: .warmingUp)
@@ -32,12 +33,12 @@ struct WatchedProcess {
 
     /// The smallest limit that applies: the cgroup's, `rss_max`, or nil.
     func limitBytes(target: TargetConfig) -> UInt64? {
-        [cgroupMemory.limitBytes, target.rssMax].compactMap { $0 }.min()
+        [cgroupLimits.limitBytes, target.rssMax].compactMap { $0 }.min()
     }
 
     /// The V8 heap limit: measured when a heap source gave it, else `--max-old-space-size`.
     func limits(target: TargetConfig, now: Double) -> MemoryLimits {
-        Self.memoryLimits(cgroup: cgroupMemory, rssMax: target.rssMax, heapLimit: currentHeap(now: now)?.heapLimit,
+        Self.memoryLimits(cgroup: cgroupLimits, rssMax: target.rssMax, heapLimit: currentHeap(now: now)?.heapLimit,
                           maxOldSpaceSizeMiB: flags.maxOldSpaceSizeMiB)
     }
 

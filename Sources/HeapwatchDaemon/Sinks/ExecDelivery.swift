@@ -30,68 +30,21 @@ struct ExecDelivery: SinkDelivery {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        let finished = ProcessExit()
-        process.terminationHandler = { finished.signal($0.terminationStatus) }
+        let finished = ProcessExit(observing: process)
         do {
             try process.run()
         } catch {
             throw SinkError("cannot run \(executable): \(error)")
         }
-        let status = await finished.wait(timeout: timeout)
-        guard let status else {
+        guard let ending = await finished.wait(timeout: .seconds(timeout)) else {
             kill(process.processIdentifier, SIGKILL)
-            _ = await finished.wait(timeout: 5)
+            _ = await finished.wait(timeout: .seconds(5))
             throw SinkError("\(executable) did not finish within \(Int(timeout))s; killed")
         }
-        guard status == 0 else { throw SinkError("\(executable) exited with status \(status)") }
-    }
-}
-
-/// The exit status of a process, awaited with a timeout.
-final class ProcessExit: @unchecked Sendable {
-    private let lock = NSLock()
-    private var status: Int32?
-    private var waiter: CheckedContinuation<Int32?, Never>?
-
-    func signal(_ status: Int32) {
-        let waiter = lock.withLock { () -> CheckedContinuation<Int32?, Never>? in
-            self.status = status
-            defer { self.waiter = nil }
-            return self.waiter
+        switch ending {
+        case .exited(0): return
+        case .exited(let status): throw SinkError("\(executable) exited with status \(status)")
+        case .signalled(let signal): throw SinkError("\(executable) was killed by signal \(signal)")
         }
-        waiter?.resume(returning: status)
-    }
-
-    /// The status, or nil after `timeout` seconds.
-    func wait(timeout: Double) async -> Int32? {
-        await withTaskGroup(of: Int32?.self) { group in
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    let done = self.lock.withLock { () -> Int32? in
-                        if let status = self.status { return status }
-                        self.waiter = continuation
-                        return nil
-                    }
-                    if let done { continuation.resume(returning: done) }
-                }
-            }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(timeout))
-                return nil
-            }
-            let first = await group.next() ?? nil
-            if first == nil { self.abandon() }
-            group.cancelAll()
-            return first
-        }
-    }
-
-    /// Releases a waiter left behind by a timed-out wait.
-    private func abandon() {
-        let waiter = lock.withLock { () -> CheckedContinuation<Int32?, Never>? in
-            defer { self.waiter = nil }
-            return self.waiter
-        }
-        waiter?.resume(returning: nil)
     }
 }

@@ -52,14 +52,8 @@ struct WebhookDelivery: SinkDelivery {
     let logger: Logger
     let name: String
 
-    static func body(for event: DaemonEvent) -> [UInt8] {
-        var object = event.jsonObject
-        object["text"] = "heapwatch: " + event.message
-        return Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data())
-    }
-
     func deliver(_ event: DaemonEvent) async throws {
-        let body = Self.body(for: event)
+        let body = Array(event.json(adding: ["text": "heapwatch: " + event.message]))
         var attempt = 0
         while true {
             do {
@@ -87,7 +81,7 @@ struct JSONLinesDelivery: SinkDelivery {
     let keep: Int
 
     func deliver(_ event: DaemonEvent) async throws {
-        let line = (try JSONSerialization.data(withJSONObject: event.jsonObject, options: [.sortedKeys, .withoutEscapingSlashes])) + Data("\n".utf8)
+        let line = event.json() + Data("\n".utf8)
         if let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64, size + UInt64(line.count) > maxBytes {
             rotate()
         }

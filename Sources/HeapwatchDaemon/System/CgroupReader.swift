@@ -8,36 +8,59 @@ public struct CgroupReader: Sendable {
 
     public init(mounts: [CgroupMount]) { self.mounts = mounts }
 
+    /// Limits, usage and anonymous memory: what admission control weighs before a capture or an analysis.
     public func memory(of membership: CgroupMembership) -> CgroupMemory {
+        guard let files = files(of: membership) else { return CgroupMemory() }
+        var memory = limits(files)
+        memory.usageBytes = (try? Sys.readText(files.directory + "/" + files.usage)).flatMap(CgroupMemory.parseUsage)
+        memory.anonBytes = (try? Sys.readText(files.directory + "/memory.stat")).flatMap { CgroupMemory.parseStat($0, key: files.anonKey) }
+        return memory
+    }
+
+    /// Only `limitBytes` and `highBytes`: what sampling needs, without reading usage or `memory.stat`
+    /// (the costliest file: the kernel sums its statistics to answer).
+    public func limits(of membership: CgroupMembership) -> CgroupMemory {
+        files(of: membership).map(limits) ?? CgroupMemory()
+    }
+
+    /// Where a cgroup's memory files are, and their names in its hierarchy's version.
+    private struct Files {
+        var directory: String
+        /// The hierarchy's mount point: limits are read from `directory` up to here.
+        var top: String
+        var limit: String
+        var high: String?
+        var usage: String
+        /// The `memory.stat` key of anonymous memory.
+        var anonKey: String
+    }
+
+    private func files(of membership: CgroupMembership) -> Files? {
         if let v1 = mounts.first(where: { $0.version == .v1Memory }), let path = membership.memoryV1Path,
            let directory = v1.directory(for: path) {
-            return read(directory: directory, top: v1.mountPoint, limitFile: "memory.limit_in_bytes",
-                        highFile: nil, usageFile: "memory.usage_in_bytes", anonKey: "total_rss")
+            return Files(directory: directory, top: v1.mountPoint, limit: "memory.limit_in_bytes", high: nil,
+                         usage: "memory.usage_in_bytes", anonKey: "total_rss")
         }
         if let v2 = mounts.first(where: { $0.version == .v2 }), let path = membership.unifiedPath,
            let directory = v2.directory(for: path) {
-            return read(directory: directory, top: v2.mountPoint, limitFile: "memory.max",
-                        highFile: "memory.high", usageFile: "memory.current", anonKey: "anon")
+            return Files(directory: directory, top: v2.mountPoint, limit: "memory.max", high: "memory.high",
+                         usage: "memory.current", anonKey: "anon")
         }
-        return CgroupMemory()
+        return nil
     }
 
-    /// The limit that applies is the smallest along the path to the top of the hierarchy;
-    /// usage is the process's own cgroup's.
-    private func read(directory: String, top: String, limitFile: String, highFile: String?, usageFile: String,
-                      anonKey: String) -> CgroupMemory {
+    /// The limit that applies is the smallest along the path to the top of the hierarchy.
+    private func limits(_ files: Files) -> CgroupMemory {
         var memory = CgroupMemory()
-        memory.usageBytes = (try? Sys.readText(directory + "/" + usageFile)).flatMap(CgroupMemory.parseUsage)
-        memory.anonBytes = (try? Sys.readText(directory + "/memory.stat")).flatMap { CgroupMemory.parseStat($0, key: anonKey) }
-        var current = directory
+        var current = files.directory
         while true {
-            if let limit = (try? Sys.readText(current + "/" + limitFile)).flatMap(CgroupMemory.parseLimit) {
+            if let limit = (try? Sys.readText(current + "/" + files.limit)).flatMap(CgroupMemory.parseLimit) {
                 memory.limitBytes = min(memory.limitBytes ?? .max, limit)
             }
-            if let highFile, let high = (try? Sys.readText(current + "/" + highFile)).flatMap(CgroupMemory.parseLimit) {
+            if let highFile = files.high, let high = (try? Sys.readText(current + "/" + highFile)).flatMap(CgroupMemory.parseLimit) {
                 memory.highBytes = min(memory.highBytes ?? .max, high)
             }
-            guard current.count > top.count, let slash = current.lastIndex(of: "/") else { break }
+            guard current.count > files.top.count, let slash = current.lastIndex(of: "/") else { break }
             current = String(current[..<slash])
         }
         return memory

@@ -9,6 +9,9 @@ public struct ProcFS: Sendable {
 
     public init(root: String = "/proc") { self.root = root }
 
+    /// Bytes per page, the unit of `statm`.
+    static let pageSize = UInt64(sysconf(Int32(_SC_PAGESIZE)))
+
     public func path(_ pid: Int32, _ file: String) -> String { "\(root)/\(pid)/\(file)" }
 
     /// Pids of all processes now.
@@ -64,10 +67,7 @@ public struct ProcFS: Sendable {
 
     /// This process's resident memory, bytes (`/proc/self/statm`: the cheapest file that has it).
     public func ownResidentBytes() -> UInt64? {
-        guard let text = try? Sys.readText(root + "/self/statm") else { return nil }
-        let fields = text.split(separator: " ")
-        guard fields.count > 1, let pages = UInt64(fields[1]) else { return nil }
-        return pages * UInt64(sysconf(Int32(_SC_PAGESIZE)))
+        (try? Sys.readText(root + "/self/statm")).flatMap { ProcStatm.parse($0, pageSize: Self.pageSize) }?.residentBytes
     }
 
     public func cgroupMounts() throws(SystemError) -> [CgroupMount] {
@@ -114,11 +114,9 @@ public final class ProcessDirectory: @unchecked Sendable {
 
     public func statm() throws(SystemError) -> ProcStatm {
         let text = try Sys.readText("statm", relativeTo: fd)
-        guard let statm = ProcStatm.parse(text, pageSize: Self.pageSize) else {
+        guard let statm = ProcStatm.parse(text, pageSize: ProcFS.pageSize) else {
             throw SystemError("parse", path: "/proc/\(identity.pid)/statm", errno: EINVAL)
         }
         return statm
     }
-
-    static let pageSize = UInt64(sysconf(Int32(_SC_PAGESIZE)))
 }
