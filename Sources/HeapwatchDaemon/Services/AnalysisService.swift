@@ -132,19 +132,21 @@ public struct AnalysisService: Service {
         environment["WATCHDOG_PID"] = nil
         environment["WATCHDOG_USEC"] = nil
         process.environment = environment
-        let finished = WorkerTermination()
-        process.terminationHandler = { finished.signal($0.terminationReason == .uncaughtSignal ? .signal($0.terminationStatus)
-                                                         : $0.terminationStatus == 0 ? .success : .status($0.terminationStatus)) }
+        let finished = ProcessExit(observing: process)
         do {
             try process.run()
         } catch {
             return .notStarted("\(workerExecutable): \(error)")
         }
-        let pid = process.processIdentifier
-        return await withTaskCancellationHandler {
+        let ending = await withTaskCancellationHandler {
             await finished.wait()
         } onCancel: {
-            kill(pid, SIGKILL)
+            finished.kill(SIGKILL)
+        }
+        switch ending {
+        case .exited(0): return .success
+        case .exited(let code): return .status(code)
+        case .signalled(let number): return .signal(number)
         }
     }
 
@@ -154,32 +156,5 @@ public struct AnalysisService: Service {
         let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard length > 0 else { return CommandLine.arguments[0] }
         return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-}
-
-/// A worker's end, awaited once.
-private final class WorkerTermination: @unchecked Sendable {
-    private let lock = NSLock()
-    private var result: AnalysisService.WorkerExit?
-    private var waiter: CheckedContinuation<AnalysisService.WorkerExit, Never>?
-
-    func signal(_ result: AnalysisService.WorkerExit) {
-        let waiter = lock.withLock { () -> CheckedContinuation<AnalysisService.WorkerExit, Never>? in
-            self.result = result
-            defer { self.waiter = nil }
-            return self.waiter
-        }
-        waiter?.resume(returning: result)
-    }
-
-    func wait() async -> AnalysisService.WorkerExit {
-        await withCheckedContinuation { continuation in
-            let done = lock.withLock { () -> AnalysisService.WorkerExit? in
-                if let result { return result }
-                waiter = continuation
-                return nil
-            }
-            if let done { continuation.resume(returning: done) }
-        }
     }
 }

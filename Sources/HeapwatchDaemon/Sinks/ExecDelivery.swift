@@ -37,7 +37,7 @@ struct ExecDelivery: SinkDelivery {
             throw SinkError("cannot run \(executable): \(error)")
         }
         guard let ending = await finished.wait(timeout: .seconds(timeout)) else {
-            kill(process.processIdentifier, SIGKILL)
+            finished.kill(SIGKILL)
             _ = await finished.wait(timeout: .seconds(5))
             throw SinkError("\(executable) did not finish within \(Int(timeout))s; killed")
         }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How a child process ended.
 enum ProcessTermination: Sendable, Equatable {
@@ -15,9 +18,11 @@ final class ProcessExit: @unchecked Sendable {
     private var ending: ProcessTermination?
     private var waiters: [Int: CheckedContinuation<ProcessTermination?, Never>] = [:]
     private var nextWaiter = 0
+    private let process: Process
 
     /// Becomes `process`'s termination handler: create it before `process.run()`.
     init(observing process: Process) {
+        self.process = process
         process.terminationHandler = { [self] process in
             finish(process.terminationReason == .uncaughtSignal ? .signalled(process.terminationStatus)
                                                                 : .exited(process.terminationStatus))
@@ -31,6 +36,14 @@ final class ProcessExit: @unchecked Sendable {
             return Array(waiters.values)
         }
         waiting.forEach { $0.resume(returning: ending) }
+    }
+
+    /// Sends `signal` to the process unless it has already ended: a pid whose end was seen may
+    /// belong to another process by now.
+    func kill(_ signal: Int32) {
+        lock.withLock {
+            if ending == nil { _ = Glibc.kill(process.processIdentifier, signal) }
+        }
     }
 
     /// How the process ended, however long that takes: cancelling the waiting task does not end
