@@ -36,6 +36,7 @@ public enum Daemon {
         let context = DaemonContext(config: config, configPath: options.configPath, overrides: options.overrides, logger: logger)
         do {
             try await context.store.prepare()
+            await context.store.removeLeftovers()
         } catch {
             throw DaemonError.storage("cannot prepare the snapshot store \(config.storage.dir): \(error)")
         }

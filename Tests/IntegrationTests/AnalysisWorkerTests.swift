@@ -114,6 +114,19 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
         }
 
+        /// A reload must not take a file being written (a capture's or a worker's `.partial`) for a
+        /// leftover of an earlier run.
+        @Test func aReloadLeavesFilesBeingWrittenAlone() throws {
+            let daemon = try DaemonUnderTest(targets: Self.target("hwtest-nothing-matches"))
+            try FileManager.default.createDirectory(atPath: daemon.storeDirectory + "/app", withIntermediateDirectories: true)
+            let writing = daemon.storeDirectory + "/app/20261125T000000Z-1.heapsnapshot.partial"
+            try "{".write(toFile: writing, atomically: false, encoding: .utf8)
+            let reload = try daemon.ctl(["reload"])
+            #expect(reload.status == 0, "\(reload.stderr)")
+            #expect(FileManager.default.fileExists(atPath: writing))
+            #expect(try daemon.stop() == 0)
+        }
+
         @Test func analysisIsSkippedWhenHeapwatchdsCgroupIsTooSmall() throws {
             let (appDirectory, app, daemon) = try Self.appAndDaemon(heapMB: 40)
             defer { withExtendedLifetime(appDirectory) {} }

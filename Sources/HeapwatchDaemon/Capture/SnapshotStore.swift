@@ -22,15 +22,22 @@ public struct SnapshotStore: Sendable {
         self.logger = logger
     }
 
-    /// Creates the store (0700, tightening an existing one) and removes what a crash left:
-    /// `.partial` files, and analysis summaries and reports whose snapshot is gone (an analysis
-    /// worker that finished after retention removed its snapshot).
+    /// Creates the store and its target directories (0700, tightening existing ones). Safe while
+    /// captures and analyses run: a reload calls it.
     public func prepare() throws(SystemError) {
         try Sys.makeDirectory(directory, mode: 0o700)
         for target in (try? Sys.listDirectory(directory)) ?? [] {
+            _ = chmod(directory + "/" + target, 0o700)
+        }
+    }
+
+    /// Removes what an earlier run left: `.partial` files, and analysis summaries and reports whose
+    /// snapshot is gone (a worker that finished after retention removed its snapshot). Only at
+    /// start, before any capture or analysis: at a reload those `.partial` files are being written.
+    public func removeLeftovers() {
+        for target in (try? Sys.listDirectory(directory)) ?? [] {
             let targetDirectory = directory + "/" + target
             guard let names = try? Sys.listDirectory(targetDirectory) else { continue }
-            _ = chmod(targetDirectory, 0o700)
             let present = Set(names)
             for name in names {
                 if name.hasSuffix(".partial") {
