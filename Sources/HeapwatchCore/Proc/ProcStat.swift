@@ -10,16 +10,19 @@ public struct ProcStat: Sendable, Equatable {
 
     /// Parses the text of `/proc/PID/stat`. `comm` sits in parentheses and may itself contain
     /// `)`, so the fields after it start after the *last* `)` of the text.
+    /// Parentheses are found as bytes, not `Character`s: a name beginning with a combining mark
+    /// would otherwise merge with its `(` and hide the process.
     public static func parse(_ text: String) -> ProcStat? {
-        guard let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")"), open < close,
-              let pid = Int32(text[..<open].trimmingSpaces())
+        let utf8 = text.utf8
+        guard let open = utf8.firstIndex(of: UInt8(ascii: "(")), let close = utf8.lastIndex(of: UInt8(ascii: ")")),
+              open < close, let pid = Int32(text[..<open].trimmingSpaces())
         else { return nil }
-        let comm = String(text[text.index(after: open)..<close])
-        let rest = text[text.index(after: close)...].split(whereSeparator: { $0 == " " || $0 == "\n" })
-        // rest[0] is field 3 (state); field N is rest[N - 3].
-        guard rest.count >= 20, let state = rest[0].first, let ppid = Int32(rest[1]),
-              let startTime = UInt64(rest[19])
-        else { return nil }
+        let comm = String(text[utf8.index(after: open)..<close])
+        // Field 3 (state) follows the `)`; then 4 (ppid), and 22 (start time) 17 fields later.
+        var fields = ProcFields(text[utf8.index(after: close)...])
+        guard let state = fields.next()?.first, let ppid = fields.next().flatMap({ Int32($0) }) else { return nil }
+        fields.skip(17)
+        guard let startTime = fields.next().flatMap({ UInt64($0) }) else { return nil }
         return ProcStat(pid: pid, comm: comm, state: state, ppid: ppid, startTime: startTime)
     }
 }
@@ -88,8 +91,10 @@ public struct ProcStatm: Sendable, Equatable {
     public var anonBytes: UInt64 { residentBytes > sharedBytes ? residentBytes - sharedBytes : 0 }
 
     public static func parse(_ text: String, pageSize: UInt64) -> ProcStatm? {
-        let fields = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
-        guard fields.count >= 3, let resident = UInt64(fields[1]), let shared = UInt64(fields[2]) else { return nil }
+        var fields = ProcFields(text)
+        fields.skip(1)
+        guard let resident = fields.next().flatMap({ UInt64($0) }), let shared = fields.next().flatMap({ UInt64($0) })
+        else { return nil }
         return ProcStatm(residentBytes: resident * pageSize, sharedBytes: shared * pageSize)
     }
 }
