@@ -58,7 +58,6 @@ struct ProcParserTests {
     @Test func parsesStatus() throws {
         let status = try #require(ProcStatus.parse(Self.nodeStatus))
         #expect(status.name == "node")
-        #expect(status.realUID == 1000)
         #expect(status.groups == [24, 27, 1000])
         #expect(status.rssBytes == 45412 * 1024)
         #expect(status.anonBytes == 8492 * 1024)
