@@ -82,7 +82,7 @@ public enum ConfigLoader {
     }
 
     /// The table under `key`, nil when absent or (reported) not a table.
-    private static func subtable(_ root: TOMLTable, _ key: String, _ out: inout ConfigDiagnosticCollector) -> TOMLTable? {
+    static func subtable(_ root: TOMLTable, _ key: String, _ out: inout ConfigDiagnosticCollector) -> TOMLTable? {
         guard let value = root[key] else { return nil }
         guard let table = value.table else {
             out.atValue(
