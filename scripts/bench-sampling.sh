@@ -39,13 +39,23 @@ listen = "127.0.0.1:$PORT"
 TOML
 "$BIN/heapwatchd" --config "$WORK/heapwatch.toml" 2>"$WORK/daemon.log" &
 DAEMON=$!
-sleep 5
+# Processes the daemon watches now (0 while its socket is not up yet).
+watched_count() {
+  "$BIN/heapwatchctl" --socket "$WORK/control.sock" status --json 2>/dev/null | grep -c '"pid" : [0-9]' || true
+}
+# Measure from when every node process is watched, not from an arbitrary pause after the start.
+deadline=$(( $(date +%s) + 60 ))
+until [ "$(watched_count)" -ge "$N" ]; do
+  kill -0 "$DAEMON" 2>/dev/null || { echo "heapwatchd exited:" >&2; cat "$WORK/daemon.log" >&2; exit 1; }
+  [ "$(date +%s)" -lt "$deadline" ] || { echo "heapwatchd watches $(watched_count) of $N processes after 60 s" >&2; exit 1; }
+  sleep 0.5
+done
 ticks() { awk '{print $14 + $15}' "/proc/$DAEMON/stat"; }
 start_ticks=$(ticks); start=$(date +%s.%N)
 sleep "$RUN_FOR"
 end_ticks=$(ticks); end=$(date +%s.%N)
 hz=$(getconf CLK_TCK)
-watched=$("$BIN/heapwatchctl" --socket "$WORK/control.sock" status --json | grep -c '"pid" : [0-9]')
+watched=$(watched_count)
 cpu=$(echo "($end_ticks - $start_ticks) / $hz / ($end - $start) * 100" | bc -l)
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$DAEMON/status")
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$DAEMON/status")

@@ -152,41 +152,27 @@ write_config 250ms 1MiB/h
 
 # The leaking app: another user, a private home (0700), its snapshots written into its cwd.
 mkdir -p "$ROOT/usr/local/share/heapwatch-test" "$ROOT/etc/sysusers.d" "$ROOT/etc/tmpfiles.d"
-cp examples/leaky-app.js "$ROOT/usr/local/share/heapwatch-test/"
-# The same app under another name, captured through its own HTTP endpoint (an AF_INET connection).
-cp examples/leaky-app.js "$ROOT/usr/local/share/heapwatch-test/leaky-http.js"
-# ... and under a third, started without any flag, captured through the inspector (SIGUSR1).
-cp examples/leaky-app.js "$ROOT/usr/local/share/heapwatch-test/leaky-inspect.js"
 echo 'u leaky - "heapwatch test app" /home/leaky' >"$ROOT/etc/sysusers.d/leaky.conf"
 echo 'd /home/leaky 0700 leaky leaky -' >"$ROOT/etc/tmpfiles.d/leaky.conf"
-cat >"$ROOT/etc/systemd/system/leaky.service" <<'EOF'
+# app_unit UNIT SCRIPT PORT DESCRIPTION [NODE_FLAG]: examples/leaky-app.js copied as SCRIPT (the
+# targets match it by that name), run by UNIT as user leaky in its home.
+app_unit() {
+    cp examples/leaky-app.js "$ROOT/usr/local/share/heapwatch-test/$2"
+    cat >"$ROOT/etc/systemd/system/$1.service" <<EOF
 [Unit]
-Description=heapwatch test: a leaking Node app run as another user
+Description=heapwatch test: $4
 [Service]
 User=leaky
 WorkingDirectory=/home/leaky
-Environment=PORT=0 REQUESTS_PER_SEC=20
-ExecStart=/usr/bin/node --heapsnapshot-signal=SIGUSR2 /usr/local/share/heapwatch-test/leaky-app.js
+Environment=PORT=$3 REQUESTS_PER_SEC=20
+ExecStart=/usr/bin/node ${5:+$5 }/usr/local/share/heapwatch-test/$2
 EOF
-
-cat >"$ROOT/etc/systemd/system/leaky-http.service" <<'EOF'
-[Unit]
-Description=heapwatch test: a leaking Node app with a /heap-snapshot endpoint
-[Service]
-User=leaky
-WorkingDirectory=/home/leaky
-Environment=PORT=3111 REQUESTS_PER_SEC=20
-ExecStart=/usr/bin/node /usr/local/share/heapwatch-test/leaky-http.js
-EOF
-cat >"$ROOT/etc/systemd/system/leaky-inspect.service" <<'EOF'
-[Unit]
-Description=heapwatch test: a leaking Node app started without any heapwatch flag
-[Service]
-User=leaky
-WorkingDirectory=/home/leaky
-Environment=PORT=3112 REQUESTS_PER_SEC=20
-ExecStart=/usr/bin/node /usr/local/share/heapwatch-test/leaky-inspect.js
-EOF
+}
+app_unit leaky leaky-app.js 0 "a leaking Node app run as another user" --heapsnapshot-signal=SIGUSR2
+# The same app under another name, captured through its own HTTP endpoint (an AF_INET connection).
+app_unit leaky-http leaky-http.js 3111 "a leaking Node app with a /heap-snapshot endpoint"
+# ... and under a third, started without any flag, captured through the inspector (SIGUSR1).
+app_unit leaky-inspect leaky-inspect.js 3112 "a leaking Node app started without any heapwatch flag"
 
 # --- boot -------------------------------------------------------------------------------------
 NSPAWN_LOG=$(dirname "$ROOTFS")/nspawn.log

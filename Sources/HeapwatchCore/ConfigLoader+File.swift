@@ -64,12 +64,7 @@ extension ConfigLoader {
         while true {
             switch decoder.decode(&iterator) {
             case .scalarValue(let scalar):
-                if scalar == "\n" {
-                    position.line += 1
-                    position.column = 1
-                } else if !(first && scalar == "\u{FEFF}") {
-                    position.column += 1
-                }
+                position.advance(past: scalar, atStart: first)
                 first = false
             case .emptyInput:
                 return nil

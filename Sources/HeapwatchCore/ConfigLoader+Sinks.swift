@@ -20,11 +20,7 @@ struct SinkDraft {
 
 extension ConfigLoader {
     static func decodeMetrics(_ root: TOMLTable, _ out: inout ConfigDiagnosticCollector) -> MetricsSettings? {
-        guard let value = root["metrics"] else { return nil }
-        guard let table = value.table else {
-            out.atValue([.key("metrics")], "'metrics' must be a table ([metrics]), got \(ConfigValueReader.typeName(value.type))")
-            return nil
-        }
+        guard let table = subtable(root, "metrics", &out) else { return nil }
         var settings = MetricsSettings(host: "", port: 0)
         decodeFields(table, at: [.key("metrics")], display: "[metrics]", ConfigSchema.metrics, into: &settings, &out)
         guard table["listen"] != nil else {

@@ -82,7 +82,7 @@ public enum ConfigLoader {
     }
 
     /// The table under `key`, nil when absent or (reported) not a table.
-    private static func subtable(_ root: TOMLTable, _ key: String, _ out: inout ConfigDiagnosticCollector) -> TOMLTable? {
+    static func subtable(_ root: TOMLTable, _ key: String, _ out: inout ConfigDiagnosticCollector) -> TOMLTable? {
         guard let value = root[key] else { return nil }
         guard let table = value.table else {
             out.atValue(
@@ -161,16 +161,10 @@ public enum ConfigLoader {
 
     /// toml++ reads a C string, so text after a NUL would silently vanish.
     private static func positionOfNUL(in text: String) -> SourcePosition? {
-        var line = 1
-        var column = 1
+        var position = SourcePosition.start
         for (offset, scalar) in text.unicodeScalars.enumerated() {
-            if scalar == "\0" { return SourcePosition(line: line, column: column) }
-            if scalar == "\n" {
-                line += 1
-                column = 1
-            } else if !(offset == 0 && scalar == "\u{FEFF}") {
-                column += 1
-            }
+            if scalar == "\0" { return position }
+            position.advance(past: scalar, atStart: offset == 0)
         }
         return nil
     }

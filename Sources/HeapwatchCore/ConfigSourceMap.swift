@@ -4,6 +4,17 @@ struct SourcePosition: Sendable, Equatable, Hashable {
     var column: Int
 
     static let start = SourcePosition(line: 1, column: 1)
+
+    /// The position after `scalar`: a newline starts the next line; a byte-order mark at the
+    /// very start of the text (`atStart`) takes no column.
+    mutating func advance(past scalar: Unicode.Scalar, atStart: Bool) {
+        if scalar == "\n" {
+            line += 1
+            column = 1
+        } else if !(atStart && scalar == "\u{FEFF}") {
+            column += 1
+        }
+    }
 }
 
 /// One step of a path into the TOML document: a key, or an index into an array

@@ -12,6 +12,7 @@ public enum Units {
         ("B", 1),
     ]
 
+    /// Longest suffix first, so "ms" wins over "s".
     private static let durationSuffixes: [(String, Double)] = [
         ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400),
     ]
@@ -36,9 +37,7 @@ public enum Units {
         let trimmed = text.trimmingSpaces()
         guard !trimmed.isEmpty else { return nil }
         if let plain = parseNonNegative(trimmed) { return plain }
-        // Longest suffix first so "ms" wins over "s".
-        for (suffix, factor) in durationSuffixes.sorted(by: { $0.0.count > $1.0.count })
-        where trimmed.hasSuffix(suffix) {
+        for (suffix, factor) in durationSuffixes where trimmed.hasSuffix(suffix) {
             let number = trimmed.dropLast(suffix.count).trimmingSpaces()
             guard let value = parseNonNegative(number) else { return nil }
             return value * factor
@@ -101,10 +100,6 @@ public enum Units {
         guard let first = text.first, first.isNumber || first == "." else { return nil }
         guard let value = Double(text), value.isFinite, value >= 0 else { return nil }
         return value
-    }
-
-    private static func parseNonNegative(_ text: String) -> Double? {
-        parseNonNegative(Substring(text))
     }
 }
 

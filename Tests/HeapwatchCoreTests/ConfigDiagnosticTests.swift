@@ -83,6 +83,7 @@ import Testing
             "t.toml:2:13: 'max_bytes' must be a size such as \"512MiB\" or an integer of bytes, got float"
         ])
         #expect(diagnostics("daemon = 5") == ["t.toml:1:10: 'daemon' must be a table ([daemon]), got integer"])
+        #expect(diagnostics("metrics = \"x\"") == ["t.toml:1:11: 'metrics' must be a table ([metrics]), got string"])
     }
 
     @Test func badDurationSaysWhatIsAccepted() {

@@ -130,6 +130,8 @@ import Testing
         #expect(diagnostics("[daemon]\ninterval = \"5s\"\0\n") == [
             "t.toml:2:16: NUL character in the file; a config file is text"
         ])
+        // A leading byte-order mark takes no column, as in every other diagnostic.
+        #expect(diagnostics("\u{FEFF}a\0") == ["t.toml:1:2: NUL character in the file; a config file is text"])
         // Legal TOML, but TOMLKit's C strings would cut the key at the NUL and lose it.
         #expect(diagnostics("x = 1\n\"a\\u0000b\" = 1") == [
             "t.toml:2:1: syntax error in key: a key must not contain NUL (\\u0000)"

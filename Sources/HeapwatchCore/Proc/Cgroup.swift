@@ -118,31 +118,22 @@ public struct CgroupMemory: Sendable, Equatable {
 
     /// The value of `key` in a `memory.stat` file (`anon 123\nfile 456\n…`).
     public static func parseStat(_ text: String, key: String) -> UInt64? {
-        for line in text.split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            if fields.count == 2, fields[0] == key { return UInt64(fields[1]) }
+        for line in ProcFields(text, lines: true) {
+            var fields = ProcFields(line)
+            guard fields.next() == Substring(key) else { continue }
+            guard let value = fields.next(), fields.next() == nil else { return nil }
+            return UInt64(value)
         }
         return nil
     }
 
     /// A limit file's value: v2 writes `max` for none; v1 writes a huge page-rounded number.
     public static func parseLimit(_ text: String) -> UInt64? {
-        let value = text.trimmingSpaces().trimmingCharacters(in: "\n")
-        if value == "max" { return nil }
-        guard let bytes = UInt64(value), bytes < (1 << 62) else { return nil }
+        guard let bytes = parseUsage(text), bytes < (1 << 62) else { return nil }
         return bytes
     }
 
     public static func parseUsage(_ text: String) -> UInt64? {
-        UInt64(text.trimmingSpaces().trimmingCharacters(in: "\n"))
-    }
-}
-
-extension StringProtocol {
-    func trimmingCharacters(in set: Character) -> String {
-        var slice = Substring(self)
-        while slice.first == set { slice.removeFirst() }
-        while slice.last == set { slice.removeLast() }
-        return String(slice)
+        ProcFields.single(text).flatMap { UInt64($0) }
     }
 }

@@ -10,16 +10,19 @@ public struct ProcStat: Sendable, Equatable {
 
     /// Parses the text of `/proc/PID/stat`. `comm` sits in parentheses and may itself contain
     /// `)`, so the fields after it start after the *last* `)` of the text.
+    /// Parentheses are found as bytes, not `Character`s: a name beginning with a combining mark
+    /// would otherwise merge with its `(` and hide the process.
     public static func parse(_ text: String) -> ProcStat? {
-        guard let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")"), open < close,
-              let pid = Int32(text[..<open].trimmingSpaces())
+        let utf8 = text.utf8
+        guard let open = utf8.firstIndex(of: UInt8(ascii: "(")), let close = utf8.lastIndex(of: UInt8(ascii: ")")),
+              open < close, let pid = Int32(text[..<open].trimmingSpaces())
         else { return nil }
-        let comm = String(text[text.index(after: open)..<close])
-        let rest = text[text.index(after: close)...].split(whereSeparator: { $0 == " " || $0 == "\n" })
-        // rest[0] is field 3 (state); field N is rest[N - 3].
-        guard rest.count >= 20, let state = rest[0].first, let ppid = Int32(rest[1]),
-              let startTime = UInt64(rest[19])
-        else { return nil }
+        let comm = String(text[utf8.index(after: open)..<close])
+        // Field 3 (state) follows the `)`; then 4 (ppid), and 22 (start time) 17 fields later.
+        var fields = ProcFields(text[utf8.index(after: close)...])
+        guard let state = fields.next()?.first, let ppid = fields.next().flatMap({ Int32($0) }) else { return nil }
+        fields.skip(17)
+        guard let startTime = fields.next().flatMap({ UInt64($0) }) else { return nil }
         return ProcStat(pid: pid, comm: comm, state: state, ppid: ppid, startTime: startTime)
     }
 }
@@ -27,7 +30,6 @@ public struct ProcStat: Sendable, Equatable {
 /// The fields heapwatch needs from `/proc/PID/status`. Sizes in bytes.
 public struct ProcStatus: Sendable, Equatable {
     public var name: String = ""
-    public var realUID: UInt32?
     /// Real gid and supplementary groups.
     public var groups: Set<UInt32> = []
     public var rssBytes: UInt64 = 0
@@ -48,32 +50,30 @@ public struct ProcStatus: Sendable, Equatable {
     public static func parse(_ text: String) -> ProcStatus? {
         var status = ProcStatus()
         var sawAny = false
-        for line in text.split(separator: "\n") {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let key = line[..<colon]
-            let value = line[line.index(after: colon)...].trimmingSpaces()
+        for line in ProcFields(text, lines: true) {
+            guard let colon = line.utf8.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            var values = ProcFields(line[line.utf8.index(after: colon)...])
             sawAny = true
-            switch key {
-            case "Name": status.name = String(value)
-            case "Uid": status.realUID = value.split(whereSeparator: { $0 == "\t" || $0 == " " }).first.flatMap { UInt32($0) }
+            switch line[..<colon] {
+            case "Name": status.name = String(line[line.utf8.index(after: colon)...].trimmingSpaces())
             case "Gid":
-                if let gid = value.split(whereSeparator: { $0 == "\t" || $0 == " " }).first.flatMap({ UInt32($0) }) { status.groups.insert(gid) }
+                if let gid = values.next().flatMap({ UInt32($0) }) { status.groups.insert(gid) }
             case "Groups":
-                for group in value.split(whereSeparator: { $0 == "\t" || $0 == " " }) { if let gid = UInt32(group) { status.groups.insert(gid) } }
-            case "VmRSS": status.rssBytes = kilobytes(value)
-            case "RssAnon": status.anonBytes = kilobytes(value)
-            case "RssFile": status.fileBytes = kilobytes(value)
-            case "VmHWM": status.peakRSSBytes = kilobytes(value)
-            case "SigCgt": status.caughtSignals = UInt64(value, radix: 16) ?? 0
+                for group in values { if let gid = UInt32(group) { status.groups.insert(gid) } }
+            case "VmRSS": status.rssBytes = kilobytes(values.next())
+            case "RssAnon": status.anonBytes = kilobytes(values.next())
+            case "RssFile": status.fileBytes = kilobytes(values.next())
+            case "VmHWM": status.peakRSSBytes = kilobytes(values.next())
+            case "SigCgt": status.caughtSignals = values.next().flatMap { UInt64($0, radix: 16) } ?? 0
             default: break
             }
         }
         return sawAny ? status : nil
     }
 
-    private static func kilobytes(_ value: Substring) -> UInt64 {
-        let number = value.split(separator: " ").first.flatMap { UInt64($0) } ?? 0
-        return number * 1024
+    /// `45412 kB`'s number, in bytes.
+    private static func kilobytes(_ number: Substring?) -> UInt64 {
+        (number.flatMap { UInt64($0) } ?? 0) * 1024
     }
 }
 
@@ -88,8 +88,10 @@ public struct ProcStatm: Sendable, Equatable {
     public var anonBytes: UInt64 { residentBytes > sharedBytes ? residentBytes - sharedBytes : 0 }
 
     public static func parse(_ text: String, pageSize: UInt64) -> ProcStatm? {
-        let fields = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
-        guard fields.count >= 3, let resident = UInt64(fields[1]), let shared = UInt64(fields[2]) else { return nil }
+        var fields = ProcFields(text)
+        fields.skip(1)
+        guard let resident = fields.next().flatMap({ UInt64($0) }), let shared = fields.next().flatMap({ UInt64($0) })
+        else { return nil }
         return ProcStatm(residentBytes: resident * pageSize, sharedBytes: shared * pageSize)
     }
 }
@@ -97,9 +99,10 @@ public struct ProcStatm: Sendable, Equatable {
 /// `/proc/meminfo`'s `MemAvailable`, bytes.
 public enum MemInfo {
     public static func parseAvailable(_ text: String) -> UInt64? {
-        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
-            let value = line.dropFirst("MemAvailable:".count).trimmingSpaces()
-            return value.split(separator: " ").first.flatMap { UInt64($0) }.map { $0 * 1024 }
+        var fields = ProcFields(text)
+        while let key = fields.next() {
+            guard key == "MemAvailable:" else { continue }
+            return fields.next().flatMap { UInt64($0) }.map { $0 * 1024 }
         }
         return nil
     }
