@@ -34,8 +34,6 @@ public struct ProcStatus: Sendable, Equatable {
     public var groups: Set<UInt32> = []
     public var rssBytes: UInt64 = 0
     public var anonBytes: UInt64 = 0
-    public var fileBytes: UInt64 = 0
-    public var peakRSSBytes: UInt64 = 0
     /// Caught signals, bit N-1 for signal N.
     public var caughtSignals: UInt64 = 0
 
@@ -62,8 +60,6 @@ public struct ProcStatus: Sendable, Equatable {
                 for group in values { if let gid = UInt32(group) { status.groups.insert(gid) } }
             case "VmRSS": status.rssBytes = kilobytes(values.next())
             case "RssAnon": status.anonBytes = kilobytes(values.next())
-            case "RssFile": status.fileBytes = kilobytes(values.next())
-            case "VmHWM": status.peakRSSBytes = kilobytes(values.next())
             case "SigCgt": status.caughtSignals = values.next().flatMap { UInt64($0, radix: 16) } ?? 0
             default: break
             }

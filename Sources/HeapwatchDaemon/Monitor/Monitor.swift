@@ -89,8 +89,6 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                     let statm = try process.directory.statm()
                     process.status.rssBytes = statm.residentBytes
                     process.status.anonBytes = statm.anonBytes
-                    process.status.fileBytes = statm.sharedBytes
-                    process.status.peakRSSBytes = max(process.status.peakRSSBytes, statm.residentBytes)
                 }
             } catch {
                 // Gone between discovery and sampling: end the instance quietly.
