@@ -42,7 +42,7 @@ public struct DominatorTree: Sendable {
         var count = 0
 
         // 1. Iterative depth-first search over retaining edges.
-        let weak = snapshot.types.weakEdge, shortcut = snapshot.types.shortcutEdge
+        let types = snapshot.types
         number.withUnsafeMutableBufferPointer { number in
         vertex.withUnsafeMutableBufferPointer { vertex in
         dom.withUnsafeMutableBufferPointer { parent in
@@ -72,7 +72,7 @@ public struct DominatorTree: Sendable {
                     let target = Int(targets[edge])
                     let type = edgeTypes[edge]
                     edge += 1
-                    if type != weak && (type != shortcut || fromRoot) && number[target] == 0 {
+                    if types.isRetaining(type, fromRoot: fromRoot) && number[target] == 0 {
                         count += 1
                         number[target] = UInt32(count)
                         vertex[count] = UInt32(target)
@@ -209,7 +209,7 @@ public struct DominatorTree: Sendable {
     /// For each DFS number `w` (1…count), the DFS numbers of the reachable nodes holding a
     /// retaining edge to it: `numbers[first[w] ..< first[w + 1]]`.
     private static func predecessors(_ snapshot: HeapSnapshot, number: [UInt32], count: Int) -> (first: [Int], numbers: [UInt32]) {
-        let weak = snapshot.types.weakEdge, shortcut = snapshot.types.shortcutEdge
+        let types = snapshot.types
         var first = [Int](repeating: 0, count: count + 2)
         var numbers: [UInt32] = []
         number.withUnsafeBufferPointer { number in
@@ -219,8 +219,7 @@ public struct DominatorTree: Sendable {
             first.withUnsafeMutableBufferPointer { first in
                 for source in 0..<snapshot.nodeCount where number[source] != 0 {
                     for edge in firstEdge[source]..<firstEdge[source + 1] {
-                        let type = edgeTypes[edge]
-                        guard type != weak && (type != shortcut || source == 0) else { continue }
+                        guard types.isRetaining(edgeTypes[edge], fromRoot: source == 0) else { continue }
                         first[Int(number[Int(targets[edge])]) + 1] += 1
                     }
                 }
@@ -233,8 +232,7 @@ public struct DominatorTree: Sendable {
                 for source in 0..<snapshot.nodeCount where number[source] != 0 {
                     let holder = number[source]
                     for edge in firstEdge[source]..<firstEdge[source + 1] {
-                        let type = edgeTypes[edge]
-                        guard type != weak && (type != shortcut || source == 0) else { continue }
+                        guard types.isRetaining(edgeTypes[edge], fromRoot: source == 0) else { continue }
                         let w = Int(number[Int(targets[edge])])
                         numbers[first[w]] = holder
                         first[w] += 1

@@ -106,5 +106,12 @@ struct KnownTypes: Sendable {
         weakEdge = code("weak", in: edgeTypes)
     }
 
+    /// True when an edge of type `edgeType` keeps its target alive for dominators and distances:
+    /// weak edges never do, shortcut edges only from the root (node 0).
+    @inline(__always)
+    func isRetaining(_ edgeType: UInt8, fromRoot: Bool) -> Bool {
+        edgeType != weakEdge && (edgeType != shortcutEdge || fromRoot)
+    }
+
     func isString(_ type: UInt8) -> Bool { type == string || type == consString || type == slicedString }
 }
