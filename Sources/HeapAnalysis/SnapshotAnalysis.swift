@@ -16,12 +16,12 @@ public struct SnapshotAnalysis: Sendable {
         self.snapshot = snapshot
         dominators = DominatorTree(snapshot: snapshot)
         distances = paths ? Distances(snapshot: snapshot) : .notComputed
-        classes = ClassIndex(snapshot: snapshot)
+        names = WellKnownStrings(snapshot.strings)
+        classes = ClassIndex(snapshot: snapshot, wellKnown: names)
         var locationOfClosure: [UInt32: Int] = [:]
         locationOfClosure.reserveCapacity(snapshot.locations.count)
         for (index, entry) in snapshot.locations.enumerated() { locationOfClosure[entry.node] = index }
         self.locationOfClosure = locationOfClosure
-        names = WellKnownStrings(snapshot.strings)
     }
 
     /// Reads and analyzes one file.
@@ -163,23 +163,13 @@ struct WellKnownStrings: Sendable {
     var map = missing, set = missing, array = missing, timeout = missing, object = missing
 
     init(_ strings: StringTable) {
-        let found = strings.indexes(of: [
-            "_events", "table", "_onTimeout", "shared", "script_or_debug_info", "script", "__proto__",
-            "system / Oddball", "Map", "Set", "Array", "Timeout", "Object",
-        ])
-        func index(_ text: String) -> UInt32 { found[text].map(UInt32.init) ?? Self.missing }
-        events = index("_events")
-        table = index("table")
-        onTimeout = index("_onTimeout")
-        shared = index("shared")
-        scriptOrDebugInfo = index("script_or_debug_info")
-        script = index("script")
-        proto = index("__proto__")
-        oddball = index("system / Oddball")
-        map = index("Map")
-        set = index("Set")
-        array = index("Array")
-        timeout = index("Timeout")
-        object = index("Object")
+        let fields: [(WritableKeyPath<Self, UInt32>, String)] = [
+            (\.events, "_events"), (\.table, "table"), (\.onTimeout, "_onTimeout"), (\.shared, "shared"),
+            (\.scriptOrDebugInfo, "script_or_debug_info"), (\.script, "script"), (\.proto, "__proto__"),
+            (\.oddball, "system / Oddball"), (\.map, "Map"), (\.set, "Set"), (\.array, "Array"),
+            (\.timeout, "Timeout"), (\.object, "Object"),
+        ]
+        let found = strings.indexes(of: Set(fields.map(\.1)))
+        for (field, text) in fields { self[keyPath: field] = found[text].map(UInt32.init) ?? Self.missing }
     }
 }
