@@ -27,9 +27,7 @@ import Testing
 
     @Test(arguments: [SnapshotBuilder.Layout.node20, .node24])
     func diamondDominatorsAndRetainedSizes(layout: SnapshotBuilder.Layout) throws {
-        let directory = try TemporaryDirectory()
-        let path = try directory.write(Self.diamond().json(layout: layout), to: "diamond.heapsnapshot")
-        let snapshot = try HeapSnapshot(contentsOf: path)
+        let snapshot = try Self.diamond().snapshot(layout: layout)
         #expect(snapshot.nodeCount == 8)
         #expect(snapshot.edgeCount == 9)
         #expect(snapshot.name(ofNode: 3) == "C")
@@ -70,9 +68,7 @@ import Testing
         b.edge(z, "property", "x", x)
         b.edge(root, "element", "2", z)
         b.edge(z, "property", "w", w)
-        let directory = try TemporaryDirectory()
-        let path = try directory.write(b.json(), to: "cycle.heapsnapshot")
-        let snapshot = try HeapSnapshot(contentsOf: path)
+        let snapshot = try b.snapshot()
         let tree = DominatorTree(snapshot: snapshot)
         #expect(tree.immediateDominator(of: x) == root)
         #expect(tree.immediateDominator(of: y) == x)
@@ -93,9 +89,7 @@ import Testing
             b.edge(previous, "property", "next", next)
             previous = next
         }
-        let directory = try TemporaryDirectory()
-        let path = try directory.write(b.json(), to: "chain.heapsnapshot")
-        let snapshot = try HeapSnapshot(contentsOf: path)
+        let snapshot = try b.snapshot()
         let tree = DominatorTree(snapshot: snapshot)
         #expect(tree.retainedSize(of: 1) == 100_000)
         #expect(tree.immediateDominator(of: 100_000) == 99_999)

@@ -7,9 +7,7 @@ import Testing
 struct ReferenceDominatorTests {
     @Test func matchesIterativeDataFlowOnANodeHeap() throws {
         let directory = try TemporaryDirectory()
-        let path = directory.path + "/heap.heapsnapshot"
-        try ProcessRunner.run("node", ["-e", NodeSnapshotTests.fooScript, path])
-        let snapshot = try HeapSnapshot(contentsOf: path)
+        let snapshot = try HeapSnapshot(contentsOf: NodeSnapshotTests.writeFooSnapshot(in: directory))
         let tree = DominatorTree(snapshot: snapshot)
         let reference = Self.referenceDominators(snapshot)
         var mismatches = 0
