@@ -71,9 +71,8 @@ struct KnownTypes: Sendable {
     static let absent: UInt8 = 255
 
     var hidden = absent, array = absent, string = absent, object = absent, code = absent
-    var closure = absent, regexp = absent, number = absent, native = absent
-    var synthetic = absent, consString = absent, slicedString = absent, symbol = absent
-    var bigint = absent, objectShape = absent
+    var closure = absent, native = absent, synthetic = absent, consString = absent
+    var slicedString = absent, objectShape = absent
 
     var contextEdge = absent, elementEdge = absent, propertyEdge = absent, internalEdge = absent
     var hiddenEdge = absent, shortcutEdge = absent, weakEdge = absent
@@ -88,14 +87,10 @@ struct KnownTypes: Sendable {
         object = code("object", in: nodeTypes)
         self.code = code("code", in: nodeTypes)
         closure = code("closure", in: nodeTypes)
-        regexp = code("regexp", in: nodeTypes)
-        number = code("number", in: nodeTypes)
         native = code("native", in: nodeTypes)
         synthetic = code("synthetic", in: nodeTypes)
         consString = code("concatenated string", in: nodeTypes)
         slicedString = code("sliced string", in: nodeTypes)
-        symbol = code("symbol", in: nodeTypes)
-        bigint = code("bigint", in: nodeTypes)
         objectShape = code("object shape", in: nodeTypes)
         contextEdge = code("context", in: edgeTypes)
         elementEdge = code("element", in: edgeTypes)

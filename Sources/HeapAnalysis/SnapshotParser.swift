@@ -198,7 +198,6 @@ struct SnapshotParser {
         var column = 0
         var first = true
         var entry = ClosureLocation(node: 0, scriptId: 0, line: 0, column: 0)
-        let usable = objectColumn >= 0 && !fields.isEmpty
         while true {
             let value = try scanner.nextUInt(first: first)
             if value < 0 { break }
@@ -213,7 +212,7 @@ struct SnapshotParser {
             column += 1
             if column >= max(fields.count, 1) {
                 column = 0
-                if usable { locations.append(entry) }
+                if objectColumn >= 0 { locations.append(entry) }
             }
         }
     }

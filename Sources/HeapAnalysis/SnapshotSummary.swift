@@ -315,18 +315,3 @@ public struct SnapshotSummary: Sendable, Codable {
         return low < collections.count && collections[low].id == id ? collections[low] : nil
     }
 }
-
-extension StringTable {
-    /// The string at `index` read as a non-negative decimal integer, if it is one.
-    func integer(at index: Int) -> Int? {
-        let start = offsets[index], end = offsets[index + 1]
-        guard end > start, end - start < 18 else { return nil }
-        var value = 0
-        for position in start..<end {
-            let digit = arena[position] &- 0x30
-            guard digit < 10 else { return nil }
-            value = value * 10 + Int(digit)
-        }
-        return value
-    }
-}
