@@ -91,12 +91,8 @@ public struct SnapshotSummary: Sendable, Codable {
     /// True when the object with this id existed when this snapshot was taken.
     func existed(_ id: UInt32) -> Bool {
         if id & 1 == 1 { return id <= maxOddId }
-        var low = 0, high = evenIds.count
-        while low < high {
-            let middle = (low + high) / 2
-            if evenIds[middle] < id { low = middle + 1 } else { high = middle }
-        }
-        return low < evenIds.count && evenIds[low] == id
+        let index = evenIds.lowerBound(of: id) { $0 }
+        return index < evenIds.count && evenIds[index] == id
     }
 
     // MARK: - Encoding
@@ -227,13 +223,10 @@ public struct SnapshotSummary: Sendable, Codable {
                 let location = analysis.location(ofClosure: callback)
                 let callbackName = analysis.functionName(callback)
                 let key = callbackName + "@" + (location ?? "")
-                if timers[key] == nil {
-                    timers[key] = TimerSample(callbackName: callbackName, location: location, representative: node)
-                }
-                timers[key]!.count += 1
-                if analysis.distances.isNearer(node, than: timers[key]!.representative) {
-                    timers[key]!.representative = node
-                }
+                var sample = timers[key] ?? TimerSample(callbackName: callbackName, location: location, representative: node)
+                sample.count += 1
+                if analysis.distances.isNearer(node, than: sample.representative) { sample.representative = node }
+                timers[key] = sample
                 timerNodes[key, default: []].append(node)
             }
             if let events = analysis.property(names.events, of: node) {
@@ -307,11 +300,20 @@ public struct SnapshotSummary: Sendable, Codable {
     }
 
     func collection(withId id: UInt32) -> CollectionSample? {
-        var low = 0, high = collections.count
+        let index = collections.lowerBound(of: id) { $0.id }
+        return index < collections.count && collections[index].id == id ? collections[index] : nil
+    }
+}
+
+private extension Array {
+    /// In an array sorted by `key`, the index of the first element whose key is not below
+    /// `target`; `count` when there is none.
+    func lowerBound<Key: Comparable>(of target: Key, by key: (Element) -> Key) -> Int {
+        var low = 0, high = count
         while low < high {
             let middle = (low + high) / 2
-            if collections[middle].id < id { low = middle + 1 } else { high = middle }
+            if key(self[middle]) < target { low = middle + 1 } else { high = middle }
         }
-        return low < collections.count && collections[low].id == id ? collections[low] : nil
+        return low
     }
 }
