@@ -81,24 +81,19 @@ struct KnownTypes: Sendable {
         func code(_ name: String, in list: [String]) -> UInt8 {
             list.firstIndex(of: name).map { UInt8($0) } ?? Self.absent
         }
-        hidden = code("hidden", in: nodeTypes)
-        array = code("array", in: nodeTypes)
-        string = code("string", in: nodeTypes)
-        object = code("object", in: nodeTypes)
-        self.code = code("code", in: nodeTypes)
-        closure = code("closure", in: nodeTypes)
-        native = code("native", in: nodeTypes)
-        synthetic = code("synthetic", in: nodeTypes)
-        consString = code("concatenated string", in: nodeTypes)
-        slicedString = code("sliced string", in: nodeTypes)
-        objectShape = code("object shape", in: nodeTypes)
-        contextEdge = code("context", in: edgeTypes)
-        elementEdge = code("element", in: edgeTypes)
-        propertyEdge = code("property", in: edgeTypes)
-        internalEdge = code("internal", in: edgeTypes)
-        hiddenEdge = code("hidden", in: edgeTypes)
-        shortcutEdge = code("shortcut", in: edgeTypes)
-        weakEdge = code("weak", in: edgeTypes)
+        let nodeFields: [(WritableKeyPath<Self, UInt8>, String)] = [
+            (\.hidden, "hidden"), (\.array, "array"), (\.string, "string"), (\.object, "object"),
+            (\.code, "code"), (\.closure, "closure"), (\.native, "native"), (\.synthetic, "synthetic"),
+            (\.consString, "concatenated string"), (\.slicedString, "sliced string"),
+            (\.objectShape, "object shape"),
+        ]
+        let edgeFields: [(WritableKeyPath<Self, UInt8>, String)] = [
+            (\.contextEdge, "context"), (\.elementEdge, "element"), (\.propertyEdge, "property"),
+            (\.internalEdge, "internal"), (\.hiddenEdge, "hidden"), (\.shortcutEdge, "shortcut"),
+            (\.weakEdge, "weak"),
+        ]
+        for (field, name) in nodeFields { self[keyPath: field] = code(name, in: nodeTypes) }
+        for (field, name) in edgeFields { self[keyPath: field] = code(name, in: edgeTypes) }
     }
 
     /// True when an edge of type `edgeType` keeps its target alive for dominators and distances:
