@@ -34,8 +34,9 @@ final class SnapshotInput {
             compressed = .allocate(capacity: chunkSize)
             let status = inflateInit2_(
                 &stream, 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+            // Every stored property is set by now, so deinit runs on this throw: it closes fd
+            // and frees the buffers (inflateEnd refuses a stream whose init failed, harmlessly).
             guard status == Z_OK else {
-                close(fd)
                 throw HeapSnapshotError(path: path, reason: .gzip("inflateInit2 failed (\(status))"))
             }
         }
