@@ -165,40 +165,33 @@ public struct DominatorTree: Sendable {
         bucketNext = []
 
         // 3. Back to node ordinals; retained sizes bottom-up (a dominator has a smaller DFS number).
-        var idom = [UInt32](repeating: Self.none, count: n)
         var retained = [Int](repeating: 0, count: n)
         var subtree = [UInt32](repeating: 0, count: n)
         for node in 0..<n { retained[node] = snapshot.selfSize(ofNode: node) }
-        if count >= 2 {
-            for w in 2...count {
-                idom[Int(vertex[w])] = vertex[Int(dom[w])]
+        for w in stride(from: count, through: 1, by: -1) {
+            let node = Int(vertex[w])
+            subtree[node] += 1
+            if w >= 2 {
+                let dominator = Int(vertex[Int(dom[w])])
+                retained[dominator] &+= retained[node]
+                subtree[dominator] += subtree[node]
             }
-            for w in stride(from: count, through: 1, by: -1) {
-                let node = Int(vertex[w])
-                subtree[node] += 1
-                if w >= 2 {
-                    let dominator = Int(vertex[Int(dom[w])])
-                    retained[dominator] &+= retained[node]
-                    subtree[dominator] += subtree[node]
-                }
-            }
-        } else {
-            subtree[0] = 1
         }
 
-        // 4. Pre-order positions: each child gets the next free block inside its dominator's.
+        // 4. Immediate dominators by node ordinal, and pre-order positions: each child gets the
+        // next free block inside its dominator's.
+        var idom = [UInt32](repeating: Self.none, count: n)
         var preorder = [UInt32](repeating: Self.none, count: n)
         var nextFree = [UInt32](repeating: 0, count: n)
         preorder[0] = 0
         nextFree[0] = 1
-        if count >= 2 {
-            for w in 2...count {
-                let node = Int(vertex[w])
-                let dominator = Int(vertex[Int(dom[w])])
-                preorder[node] = nextFree[dominator]
-                nextFree[dominator] += subtree[node]
-                nextFree[node] = preorder[node] + 1
-            }
+        for w in stride(from: 2, through: count, by: 1) {
+            let node = Int(vertex[w])
+            let dominator = Int(vertex[Int(dom[w])])
+            idom[node] = UInt32(dominator)
+            preorder[node] = nextFree[dominator]
+            nextFree[dominator] += subtree[node]
+            nextFree[node] = preorder[node] + 1
         }
         self.idom = idom
         self.retained = retained

@@ -79,6 +79,17 @@ import Testing
         #expect(tree.retainedSize(of: root) == 15)
     }
 
+    /// Only the root: it retains itself and dominates itself, nothing else.
+    @Test func rootAlone() throws {
+        var b = SnapshotBuilder()
+        b.node("synthetic", "", size: 5)
+        let tree = DominatorTree(snapshot: try b.snapshot())
+        #expect(tree.reachableCount == 1)
+        #expect(tree.retainedSize(of: 0) == 5)
+        #expect(tree.immediateDominator(of: 0) == nil)
+        #expect(tree.dominates(0, 0))
+    }
+
     /// A 100,000-long linked list: the iterative DFS and path compression must not overflow.
     @Test func longChainDoesNotRecurse() throws {
         var b = SnapshotBuilder()
