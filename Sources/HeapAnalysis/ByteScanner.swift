@@ -77,20 +77,12 @@ struct ByteScanner {
     /// The next byte that is not JSON whitespace, not consumed. Throws at the end of the stream.
     @inline(__always)
     mutating func peekNonSpace() throws -> UInt8 {
-        while true {
-            if pos == end {
-                guard try refill() else { throw truncated() }
-            }
-            let byte = bytes[pos]
-            if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
-                pos += 1
-                continue
-            }
-            return byte
-        }
+        guard try !atEndOfStream() else { throw truncated() }
+        return bytes[pos]
     }
 
-    /// True when only whitespace remains.
+    /// Skips whitespace; true when nothing else remains.
+    @inline(__always)
     mutating func atEndOfStream() throws -> Bool {
         while true {
             if pos == end {
