@@ -324,6 +324,9 @@ struct ByteScanner {
     /// Skips any JSON value without building it (iteratively: nesting depth costs nothing).
     mutating func skipValue() throws {
         var depth = 0
+        // One buffer for every skipped string and number (a skipped section, such as the
+        // trace tree of a snapshot taken with allocation tracking, can hold millions).
+        var scratch: [UInt8] = []
         repeat {
             let byte = try peekNonSpace()
             switch byte {
@@ -338,10 +341,11 @@ struct ByteScanner {
                 guard depth > 0 else { throw malformed("unexpected separator") }
                 pos += 1
             case UInt8(ascii: "\""):
-                var sink: [UInt8] = []
-                try appendString(to: &sink)
+                scratch.removeAll(keepingCapacity: true)
+                try appendString(to: &scratch)
             default:
-                _ = try readBareWord()
+                scratch.removeAll(keepingCapacity: true)
+                try appendBareWord(to: &scratch)
             }
         } while depth > 0
     }
@@ -349,6 +353,12 @@ struct ByteScanner {
     /// A number or literal: the bytes up to the next delimiter.
     private mutating func readBareWord() throws -> String {
         var word: [UInt8] = []
+        try appendBareWord(to: &word)
+        return String(decoding: word, as: UTF8.self)
+    }
+
+    /// Appends the bytes of a number or literal (at most 64) to `word`, which starts empty.
+    private mutating func appendBareWord(to word: inout [UInt8]) throws {
         while true {
             if pos == end {
                 guard try refill() else { throw truncated() }
@@ -364,6 +374,5 @@ struct ByteScanner {
         guard !word.isEmpty else {
             throw malformed("unexpected byte 0x\(String(bytes[pos], radix: 16))")
         }
-        return String(decoding: word, as: UTF8.self)
     }
 }
