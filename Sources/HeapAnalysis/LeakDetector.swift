@@ -216,21 +216,21 @@ struct LeakDetector {
         let baseline = summaries[0]
         let target = summaries.count >= 3 ? summaries[1] : nil
         let snapshot = last.snapshot
-        var perClass: [UInt32: (count: Int, nearest: Int)] = [:]
+        let classCount = last.classes.names.count
+        var count = [Int](repeating: 0, count: classCount)
+        var nearest = [Int](repeating: 0, count: classCount)
         for node in 0..<snapshot.nodeCount where last.dominators.isReachable(node) {
             let id = snapshot.nodeIds[node]
             guard !baseline.existed(id) else { continue }
             if let target, !target.existed(id) { continue }
-            let classId = last.classes.classOf[node]
-            if let entry = perClass[classId] {
-                let nearer = last.distances.isNearer(node, than: entry.nearest)
-                perClass[classId] = (entry.count + 1, nearer ? node : entry.nearest)
-            } else {
-                perClass[classId] = (1, node)
-            }
+            let classId = Int(last.classes.classOf[node])
+            if count[classId] == 0 || last.distances.isNearer(node, than: nearest[classId]) { nearest[classId] = node }
+            count[classId] += 1
         }
         var result: [String: (count: Int, nearest: Int)] = [:]
-        for (classId, entry) in perClass { result[last.classes.names[Int(classId)]] = entry }
+        for classId in 0..<classCount where count[classId] > 0 {
+            result[last.classes.names[classId]] = (count[classId], nearest[classId])
+        }
         return result
     }
 }
