@@ -99,16 +99,10 @@ public struct SnapshotAnalysis: Sendable {
     public func retainerPath(to node: Int) -> [String] {
         let nodes = distances.path(to: node)
         guard !nodes.isEmpty else { return [] }
-        var steps: [String] = []
-        var previous = 0
-        for current in nodes {
-            if previous != 0 {
-                steps.append(displayName(previous) + edgeLabel(from: previous, to: current))
-            }
-            previous = current
+        var steps = zip(nodes, nodes.dropFirst()).map { holder, held in
+            displayName(holder) + edgeLabel(from: holder, to: held)
         }
         steps.append(displayName(node))
-        if nodes.count == 1 { steps = [displayName(node)] }
         var collapsed: [(String, Int)] = []
         for step in steps {
             if let last = collapsed.last, last.0 == step {
@@ -139,13 +133,9 @@ public struct SnapshotAnalysis: Sendable {
 
     /// `.name` for named edges, `[]` for indexes (element, hidden, numeric internal slots).
     func edgeLabel(from source: Int, to target: Int) -> String {
-        var chosen: Int?
-        for edge in snapshot.edges(ofNode: source)
-        where snapshot.target(ofEdge: edge) == target && snapshot.isRetainingEdge(edge, from: source) {
-            chosen = edge
-            break
-        }
-        guard let edge = chosen else { return "" }
+        guard let edge = snapshot.edges(ofNode: source).first(where: {
+            snapshot.target(ofEdge: $0) == target && snapshot.isRetainingEdge($0, from: source)
+        }) else { return "" }
         let type = snapshot.edgeTypes[edge]
         if type == snapshot.types.elementEdge || type == snapshot.types.hiddenEdge { return "[]" }
         let name = snapshot.name(ofEdge: edge)
