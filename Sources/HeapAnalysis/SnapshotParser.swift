@@ -65,9 +65,10 @@ struct SnapshotParser {
         // file (reading will reach its end and say so) or a lie (the count check below).
         let capacity = min(declared, maxJSONSize / (2 * fieldCount) + 1)
         var columns = NodeColumns(count: capacity)
-        let typeColumn = meta.nodeFieldIndex["type"]!, nameColumn = meta.nodeFieldIndex["name"]!
-        let idColumn = meta.nodeFieldIndex["id"]!, sizeColumn = meta.nodeFieldIndex["self_size"]!
-        let edgeCountColumn = meta.nodeFieldIndex["edge_count"]!
+        let fields = meta.nodeFields
+        let typeColumn = fields.firstIndex(of: "type")!, nameColumn = fields.firstIndex(of: "name")!
+        let idColumn = fields.firstIndex(of: "id")!, sizeColumn = fields.firstIndex(of: "self_size")!
+        let edgeCountColumn = fields.firstIndex(of: "edge_count")!
         let typeCount = meta.nodeTypes.count
         let values = UnsafeMutablePointer<Int>.allocate(capacity: fieldCount)
         defer { values.deallocate() }
@@ -134,9 +135,9 @@ struct SnapshotParser {
         // As for nodes: more edges than the bytes can hold means the file ends early.
         let capacity = min(total, maxJSONSize / (2 * fieldCount) + 1)
         var columns = EdgeColumns(count: capacity)
-        let typeColumn = meta.edgeRoles.firstIndex(of: .type)!
-        let nameColumn = meta.edgeRoles.firstIndex(of: .nameOrIndex)!
-        let targetColumn = meta.edgeRoles.firstIndex(of: .toNode)!
+        let fields = meta.edgeFields
+        let typeColumn = fields.firstIndex(of: "type")!, nameColumn = fields.firstIndex(of: "name_or_index")!
+        let targetColumn = fields.firstIndex(of: "to_node")!
         let typeCount = meta.edgeTypes.count
         let nodeCount = nodes.count
         let nodeFieldCount = meta.nodeFieldCount
@@ -262,15 +263,13 @@ extension HeapSnapshot {
 
 /// What `snapshot.meta` says about the layout, with columns found by name.
 private struct Meta {
-    enum EdgeRole { case type, nameOrIndex, toNode, ignored }
-
-    var nodeFieldCount: Int
-    var edgeFieldCount: Int
-    var nodeFieldIndex: [String: Int]
-    var edgeRoles: [EdgeRole]
+    /// Column names of a node, an edge and a location record, in order (the required node and
+    /// edge columns are checked to be there).
+    var nodeFields: [String]
+    var edgeFields: [String]
+    var locationFields: [String]
     var nodeTypes: [String]
     var edgeTypes: [String]
-    var locationFields: [String]
     var nodeCount: Int?
     var edgeCount: Int?
 
@@ -289,24 +288,17 @@ private struct Meta {
               case .array(let edgeTypeList)? = meta["edge_types"], let edgeTypes = edgeTypeList.first?.strings,
               nodeTypes.count < 255, edgeTypes.count < 255
         else { throw scanner.malformed("snapshot.meta lacks node_types or edge_types lists") }
-        nodeFieldCount = nodeFields.count
-        nodeFieldIndex = [:]
-        for (index, field) in nodeFields.enumerated() where nodeFieldIndex[field] == nil { nodeFieldIndex[field] = index }
-        edgeFieldCount = edgeFields.count
-        edgeRoles = edgeFields.map {
-            switch $0 {
-            case "type": .type
-            case "name_or_index": .nameOrIndex
-            case "to_node": .toNode
-            default: .ignored
-            }
-        }
+        self.nodeFields = nodeFields
+        self.edgeFields = edgeFields
         self.nodeTypes = nodeTypes
         self.edgeTypes = edgeTypes
         locationFields = meta["location_fields"]?.strings ?? []
         nodeCount = header["node_count"]?.int
         edgeCount = header["edge_count"]?.int
     }
+
+    var nodeFieldCount: Int { nodeFields.count }
+    var edgeFieldCount: Int { edgeFields.count }
 }
 
 private struct NodeColumns {
