@@ -61,11 +61,15 @@ public struct SnapshotAnalysis: Sendable {
         return "\(script):\(entry.line + 1):\(entry.column + 1)"
     }
 
+    /// The shared function info behind `closure`: one per function, however many closures.
+    func sharedFunctionInfo(ofClosure closure: Int) -> Int? {
+        edge(of: closure, type: snapshot.types.internalEdge, name: names.shared).map { snapshot.target(ofEdge: $0) }
+    }
+
     /// The name of the script node reached through closure → shared function info → script.
     func scriptName(ofClosure closure: Int) -> String? {
         let internalEdge = snapshot.types.internalEdge
-        guard let shared = edge(of: closure, type: internalEdge, name: names.shared) else { return nil }
-        let info = snapshot.target(ofEdge: shared)
+        guard let info = sharedFunctionInfo(ofClosure: closure) else { return nil }
         let scriptEdge = edge(of: info, type: internalEdge, name: names.scriptOrDebugInfo)
             ?? edge(of: info, type: internalEdge, name: names.script)
         guard let scriptEdge else { return nil }

@@ -197,7 +197,8 @@ public struct SnapshotSummary: Sendable, Codable {
         let snapshot = analysis.snapshot
         let types = snapshot.types
         let names = analysis.names
-        var timerNodes: [String: [Int]] = [:]
+        // Timers by their callback's function (shared function info), with one callback each.
+        var timersByFunction: [Int: (callback: Int, timers: [Int])] = [:]
         for node in 0..<snapshot.nodeCount
         where snapshot.nodeTypes[node] == types.object && analysis.dominators.isReachable(node) {
             let name = snapshot.nodeNames[node]
@@ -220,21 +221,34 @@ public struct SnapshotSummary: Sendable, Codable {
                 if size >= Self.minimumRecordedSize { recordCollection(analysis, node, size: size, kind: .object) }
             } else if name == names.timeout, let callback = analysis.property(names.onTimeout, of: node),
                       snapshot.nodeTypes[callback] == types.closure {
-                let location = analysis.location(ofClosure: callback)
-                let callbackName = analysis.functionName(callback)
-                let key = callbackName + "@" + (location ?? "")
-                var sample = timers[key] ?? TimerSample(callbackName: callbackName, location: location, representative: node)
-                sample.count += 1
-                if analysis.distances.isNearer(node, than: sample.representative) { sample.representative = node }
-                timers[key] = sample
-                timerNodes[key, default: []].append(node)
+                let function = analysis.sharedFunctionInfo(ofClosure: callback) ?? callback
+                timersByFunction[function, default: (callback, [])].timers.append(node)
             }
             if let events = analysis.property(names.events, of: node) {
                 recordListeners(analysis, emitter: node, events: events)
             }
         }
-        for (key, nodes) in timerNodes { timers[key]!.retainedBytes = analysis.retainedSize(ofAll: nodes) }
+        recordTimers(analysis, timersByFunction.values.sorted { $0.timers[0] < $1.timers[0] })
         collections.sort { $0.id < $1.id }
+    }
+
+    /// Timers grouped by callback name and location, from groups by callback function: the name
+    /// and location are looked up once per function, not once per timer (a leak has millions).
+    private mutating func recordTimers(_ analysis: SnapshotAnalysis, _ groups: [(callback: Int, timers: [Int])]) {
+        var nodesByKey: [String: [Int]] = [:]
+        for (callback, nodes) in groups {
+            let location = analysis.location(ofClosure: callback)
+            let callbackName = analysis.functionName(callback)
+            let key = callbackName + "@" + (location ?? "")
+            var sample = timers[key] ?? TimerSample(callbackName: callbackName, location: location, representative: nodes[0])
+            sample.count += nodes.count
+            for node in nodes where analysis.distances.isNearer(node, than: sample.representative) {
+                sample.representative = node
+            }
+            timers[key] = sample
+            nodesByKey[key, default: []] += nodes
+        }
+        for (key, nodes) in nodesByKey { timers[key]?.retainedBytes = analysis.retainedSize(ofAll: nodes) }
     }
 
     private mutating func recordCollection(_ analysis: SnapshotAnalysis, _ node: Int, size: Int, kind: CollectionKind) {
