@@ -23,7 +23,10 @@ final class SnapshotInput {
     private var streamEnded = false
     private var compressedEOF = false
 
-    init(path: String, chunkSize: Int = 1 << 22) throws {
+    /// Bytes read (or inflated) at a time: 4 MiB.
+    static let defaultChunkSize = 1 << 22
+
+    init(path: String, chunkSize: Int) throws {
         self.path = path
         self.chunkSize = chunkSize
         (fd, fileSize) = try Self.openForReading(path)

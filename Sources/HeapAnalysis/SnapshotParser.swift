@@ -13,8 +13,8 @@ struct SnapshotParser {
     private var strings: StringTable?
     private var locations: [ClosureLocation] = []
 
-    init(path: String, progress: ((Int, Int) -> Void)?) throws {
-        let input = try SnapshotInput(path: path)
+    init(path: String, chunkSize: Int, progress: ((Int, Int) -> Void)?) throws {
+        let input = try SnapshotInput(path: path, chunkSize: chunkSize)
         self.path = path
         fileSize = input.fileSize
         maxJSONSize = input.isGzip ? input.fileSize.multipliedReportingOverflow(by: 1100).partialValue
@@ -254,7 +254,13 @@ extension HeapSnapshot {
     /// Reads a snapshot file (plain JSON or gzip). `progress` gets (bytes read, file size; 0 when
     /// unknown, as for gzip) after each chunk of a few MiB.
     public init(contentsOf path: String, progress: ((Int, Int) -> Void)? = nil) throws {
-        var parser = try SnapshotParser(path: path, progress: progress)
+        try self.init(contentsOf: path, chunkSize: SnapshotInput.defaultChunkSize, progress: progress)
+    }
+
+    /// `chunkSize`: bytes read (or inflated) at a time. Tests make it tiny, so that numbers,
+    /// strings and escapes are cut by chunk boundaries.
+    init(contentsOf path: String, chunkSize: Int, progress: ((Int, Int) -> Void)? = nil) throws {
+        var parser = try SnapshotParser(path: path, chunkSize: chunkSize, progress: progress)
         self = try parser.parse()
     }
 }
