@@ -24,7 +24,8 @@ public struct HeapSnapshot: Sendable {
     public let strings: StringTable
     public let nodeTypeNames: [String]
     public let edgeTypeNames: [String]
-    /// Source positions of closures, from the `locations` section.
+    /// Source positions of closures, from the `locations` section, sorted by node (V8 writes
+    /// them in node order: the sort is one linear pass).
     let locations: [ClosureLocation]
     let types: KnownTypes
 

@@ -5,8 +5,6 @@ public struct SnapshotAnalysis: Sendable {
     public let dominators: DominatorTree
     public let distances: Distances
     public let classes: ClassIndex
-    /// Closure node ordinal → index in `snapshot.locations`.
-    let locationOfClosure: [UInt32: Int]
     /// String indexes of the property names and class names the detector looks for.
     let names: WellKnownStrings
 
@@ -18,10 +16,6 @@ public struct SnapshotAnalysis: Sendable {
         distances = paths ? Distances(snapshot: snapshot) : .notComputed
         names = WellKnownStrings(snapshot.strings)
         classes = ClassIndex(snapshot: snapshot, wellKnown: names)
-        var locationOfClosure: [UInt32: Int] = [:]
-        locationOfClosure.reserveCapacity(snapshot.locations.count)
-        for (index, entry) in snapshot.locations.enumerated() { locationOfClosure[entry.node] = index }
-        self.locationOfClosure = locationOfClosure
     }
 
     /// Reads and analyzes one file.
@@ -55,8 +49,10 @@ public struct SnapshotAnalysis: Sendable {
 
     /// `script:line:column` (1-based) where the function behind `closure` is defined, if known.
     public func location(ofClosure closure: Int) -> String? {
-        guard let index = locationOfClosure[UInt32(closure)] else { return nil }
-        let entry = snapshot.locations[index]
+        let locations = snapshot.locations
+        let index = locations.lowerBound(of: UInt32(closure)) { $0.node }
+        guard index < locations.count, locations[index].node == closure else { return nil }
+        let entry = locations[index]
         let script = scriptName(ofClosure: closure) ?? "script \(entry.scriptId)"
         return "\(script):\(entry.line + 1):\(entry.column + 1)"
     }

@@ -242,7 +242,7 @@ struct SnapshotParser {
             firstEdge: nodes.firstEdge, edgeTypes: edges.types, edgeNames: edges.names,
             edgeTargets: edges.targets, strings: strings,
             nodeTypeNames: meta.nodeTypes, edgeTypeNames: meta.edgeTypes,
-            locations: locations.filter { $0.node < nodeCount }, types: types)
+            locations: locations.filter { $0.node < nodeCount }.sorted { $0.node < $1.node }, types: types)
     }
 
     private func missing(_ key: String) -> HeapSnapshotError {
