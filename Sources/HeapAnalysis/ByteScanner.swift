@@ -77,20 +77,12 @@ struct ByteScanner {
     /// The next byte that is not JSON whitespace, not consumed. Throws at the end of the stream.
     @inline(__always)
     mutating func peekNonSpace() throws -> UInt8 {
-        while true {
-            if pos == end {
-                guard try refill() else { throw truncated() }
-            }
-            let byte = bytes[pos]
-            if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
-                pos += 1
-                continue
-            }
-            return byte
-        }
+        guard try !atEndOfStream() else { throw truncated() }
+        return bytes[pos]
     }
 
-    /// True when only whitespace remains.
+    /// Skips whitespace; true when nothing else remains.
+    @inline(__always)
     mutating func atEndOfStream() throws -> Bool {
         while true {
             if pos == end {
@@ -332,6 +324,9 @@ struct ByteScanner {
     /// Skips any JSON value without building it (iteratively: nesting depth costs nothing).
     mutating func skipValue() throws {
         var depth = 0
+        // One buffer for every skipped string and number (a skipped section, such as the
+        // trace tree of a snapshot taken with allocation tracking, can hold millions).
+        var scratch: [UInt8] = []
         repeat {
             let byte = try peekNonSpace()
             switch byte {
@@ -346,10 +341,11 @@ struct ByteScanner {
                 guard depth > 0 else { throw malformed("unexpected separator") }
                 pos += 1
             case UInt8(ascii: "\""):
-                var sink: [UInt8] = []
-                try appendString(to: &sink)
+                scratch.removeAll(keepingCapacity: true)
+                try appendString(to: &scratch)
             default:
-                _ = try readBareWord()
+                scratch.removeAll(keepingCapacity: true)
+                try appendBareWord(to: &scratch)
             }
         } while depth > 0
     }
@@ -357,6 +353,12 @@ struct ByteScanner {
     /// A number or literal: the bytes up to the next delimiter.
     private mutating func readBareWord() throws -> String {
         var word: [UInt8] = []
+        try appendBareWord(to: &word)
+        return String(decoding: word, as: UTF8.self)
+    }
+
+    /// Appends the bytes of a number or literal (at most 64) to `word`, which starts empty.
+    private mutating func appendBareWord(to word: inout [UInt8]) throws {
         while true {
             if pos == end {
                 guard try refill() else { throw truncated() }
@@ -372,6 +374,5 @@ struct ByteScanner {
         guard !word.isEmpty else {
             throw malformed("unexpected byte 0x\(String(bytes[pos], radix: 16))")
         }
-        return String(decoding: word, as: UTF8.self)
     }
 }

@@ -13,6 +13,11 @@ public struct ClassIndex: Sendable {
     static let shapeTextLimit = 40
 
     public init(snapshot: HeapSnapshot) {
+        self.init(snapshot: snapshot, wellKnown: WellKnownStrings(snapshot.strings))
+    }
+
+    /// `wellKnown`: the snapshot's string indexes, found once for the whole analysis.
+    init(snapshot: HeapSnapshot, wellKnown: WellKnownStrings) {
         var names: [String] = []
         var byText: [String: UInt32] = [:]
         func intern(_ text: String) -> UInt32 {
@@ -39,9 +44,7 @@ public struct ClassIndex: Sendable {
         }
         // Named classes: by string index, created on first use.
         var nameClass = [UInt32](repeating: UInt32.max, count: snapshot.strings.count)
-        let objectName = snapshot.strings.indexes(of: ["Object", "__proto__"])
-        let plainObject = objectName["Object"].map(UInt32.init) ?? UInt32.max
-        let protoName = objectName["__proto__"].map(UInt32.init) ?? UInt32.max
+        let plainObject = wellKnown.object, protoName = wellKnown.proto
         var shapeClass: [UInt64: UInt32] = [:]
 
         var classOf = [UInt32](repeating: 0, count: snapshot.nodeCount)

@@ -42,7 +42,7 @@ public struct DominatorTree: Sendable {
         var count = 0
 
         // 1. Iterative depth-first search over retaining edges.
-        let weak = snapshot.types.weakEdge, shortcut = snapshot.types.shortcutEdge
+        let types = snapshot.types
         number.withUnsafeMutableBufferPointer { number in
         vertex.withUnsafeMutableBufferPointer { vertex in
         dom.withUnsafeMutableBufferPointer { parent in
@@ -72,7 +72,7 @@ public struct DominatorTree: Sendable {
                     let target = Int(targets[edge])
                     let type = edgeTypes[edge]
                     edge += 1
-                    if type != weak && (type != shortcut || fromRoot) && number[target] == 0 {
+                    if types.isRetaining(type, fromRoot: fromRoot) && number[target] == 0 {
                         count += 1
                         number[target] = UInt32(count)
                         vertex[count] = UInt32(target)
@@ -165,40 +165,33 @@ public struct DominatorTree: Sendable {
         bucketNext = []
 
         // 3. Back to node ordinals; retained sizes bottom-up (a dominator has a smaller DFS number).
-        var idom = [UInt32](repeating: Self.none, count: n)
         var retained = [Int](repeating: 0, count: n)
         var subtree = [UInt32](repeating: 0, count: n)
         for node in 0..<n { retained[node] = snapshot.selfSize(ofNode: node) }
-        if count >= 2 {
-            for w in 2...count {
-                idom[Int(vertex[w])] = vertex[Int(dom[w])]
+        for w in stride(from: count, through: 1, by: -1) {
+            let node = Int(vertex[w])
+            subtree[node] += 1
+            if w >= 2 {
+                let dominator = Int(vertex[Int(dom[w])])
+                retained[dominator] &+= retained[node]
+                subtree[dominator] += subtree[node]
             }
-            for w in stride(from: count, through: 1, by: -1) {
-                let node = Int(vertex[w])
-                subtree[node] += 1
-                if w >= 2 {
-                    let dominator = Int(vertex[Int(dom[w])])
-                    retained[dominator] &+= retained[node]
-                    subtree[dominator] += subtree[node]
-                }
-            }
-        } else {
-            subtree[0] = 1
         }
 
-        // 4. Pre-order positions: each child gets the next free block inside its dominator's.
+        // 4. Immediate dominators by node ordinal, and pre-order positions: each child gets the
+        // next free block inside its dominator's.
+        var idom = [UInt32](repeating: Self.none, count: n)
         var preorder = [UInt32](repeating: Self.none, count: n)
         var nextFree = [UInt32](repeating: 0, count: n)
         preorder[0] = 0
         nextFree[0] = 1
-        if count >= 2 {
-            for w in 2...count {
-                let node = Int(vertex[w])
-                let dominator = Int(vertex[Int(dom[w])])
-                preorder[node] = nextFree[dominator]
-                nextFree[dominator] += subtree[node]
-                nextFree[node] = preorder[node] + 1
-            }
+        for w in stride(from: 2, through: count, by: 1) {
+            let node = Int(vertex[w])
+            let dominator = Int(vertex[Int(dom[w])])
+            idom[node] = UInt32(dominator)
+            preorder[node] = nextFree[dominator]
+            nextFree[dominator] += subtree[node]
+            nextFree[node] = preorder[node] + 1
         }
         self.idom = idom
         self.retained = retained
@@ -209,7 +202,7 @@ public struct DominatorTree: Sendable {
     /// For each DFS number `w` (1…count), the DFS numbers of the reachable nodes holding a
     /// retaining edge to it: `numbers[first[w] ..< first[w + 1]]`.
     private static func predecessors(_ snapshot: HeapSnapshot, number: [UInt32], count: Int) -> (first: [Int], numbers: [UInt32]) {
-        let weak = snapshot.types.weakEdge, shortcut = snapshot.types.shortcutEdge
+        let types = snapshot.types
         var first = [Int](repeating: 0, count: count + 2)
         var numbers: [UInt32] = []
         number.withUnsafeBufferPointer { number in
@@ -219,8 +212,7 @@ public struct DominatorTree: Sendable {
             first.withUnsafeMutableBufferPointer { first in
                 for source in 0..<snapshot.nodeCount where number[source] != 0 {
                     for edge in firstEdge[source]..<firstEdge[source + 1] {
-                        let type = edgeTypes[edge]
-                        guard type != weak && (type != shortcut || source == 0) else { continue }
+                        guard types.isRetaining(edgeTypes[edge], fromRoot: source == 0) else { continue }
                         first[Int(number[Int(targets[edge])]) + 1] += 1
                     }
                 }
@@ -233,8 +225,7 @@ public struct DominatorTree: Sendable {
                 for source in 0..<snapshot.nodeCount where number[source] != 0 {
                     let holder = number[source]
                     for edge in firstEdge[source]..<firstEdge[source + 1] {
-                        let type = edgeTypes[edge]
-                        guard type != weak && (type != shortcut || source == 0) else { continue }
+                        guard types.isRetaining(edgeTypes[edge], fromRoot: source == 0) else { continue }
                         let w = Int(number[Int(targets[edge])])
                         numbers[first[w]] = holder
                         first[w] += 1

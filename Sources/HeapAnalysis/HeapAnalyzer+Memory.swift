@@ -24,17 +24,9 @@ extension HeapAnalyzer {
     /// modulo 4 GiB; when that is below the compressed size it has wrapped, and 8× the
     /// compressed size stands in).
     static func jsonSize(of path: String) throws -> Int {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw HeapSnapshotError(path: path, reason: .io(operation: "open", errno: errno)) }
+        let (fd, size) = try SnapshotInput.openForReading(path)
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw HeapSnapshotError(path: path, reason: .io(operation: "stat", errno: errno))
-        }
-        let size = Int(info.st_size)
-        var head: (UInt8, UInt8) = (0, 0)
-        guard size >= 18, withUnsafeMutableBytes(of: &head, { pread(fd, $0.baseAddress, 2, 0) }) == 2,
-              head.0 == 0x1f, head.1 == 0x8b else { return size }
+        guard size >= 18, SnapshotInput.startsWithGzipMagic(fd) else { return size }
         var trailer: UInt32 = 0
         guard withUnsafeMutableBytes(of: &trailer, { pread(fd, $0.baseAddress, 4, off_t(size - 4)) }) == 4 else {
             return size * 8

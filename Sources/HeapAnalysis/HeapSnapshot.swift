@@ -24,7 +24,8 @@ public struct HeapSnapshot: Sendable {
     public let strings: StringTable
     public let nodeTypeNames: [String]
     public let edgeTypeNames: [String]
-    /// Source positions of closures, from the `locations` section.
+    /// Source positions of closures, from the `locations` section, sorted by node (V8 writes
+    /// them in node order: the sort is one linear pass).
     let locations: [ClosureLocation]
     let types: KnownTypes
 
@@ -71,9 +72,8 @@ struct KnownTypes: Sendable {
     static let absent: UInt8 = 255
 
     var hidden = absent, array = absent, string = absent, object = absent, code = absent
-    var closure = absent, regexp = absent, number = absent, native = absent
-    var synthetic = absent, consString = absent, slicedString = absent, symbol = absent
-    var bigint = absent, objectShape = absent
+    var closure = absent, native = absent, synthetic = absent, consString = absent
+    var slicedString = absent, objectShape = absent
 
     var contextEdge = absent, elementEdge = absent, propertyEdge = absent, internalEdge = absent
     var hiddenEdge = absent, shortcutEdge = absent, weakEdge = absent
@@ -82,28 +82,26 @@ struct KnownTypes: Sendable {
         func code(_ name: String, in list: [String]) -> UInt8 {
             list.firstIndex(of: name).map { UInt8($0) } ?? Self.absent
         }
-        hidden = code("hidden", in: nodeTypes)
-        array = code("array", in: nodeTypes)
-        string = code("string", in: nodeTypes)
-        object = code("object", in: nodeTypes)
-        self.code = code("code", in: nodeTypes)
-        closure = code("closure", in: nodeTypes)
-        regexp = code("regexp", in: nodeTypes)
-        number = code("number", in: nodeTypes)
-        native = code("native", in: nodeTypes)
-        synthetic = code("synthetic", in: nodeTypes)
-        consString = code("concatenated string", in: nodeTypes)
-        slicedString = code("sliced string", in: nodeTypes)
-        symbol = code("symbol", in: nodeTypes)
-        bigint = code("bigint", in: nodeTypes)
-        objectShape = code("object shape", in: nodeTypes)
-        contextEdge = code("context", in: edgeTypes)
-        elementEdge = code("element", in: edgeTypes)
-        propertyEdge = code("property", in: edgeTypes)
-        internalEdge = code("internal", in: edgeTypes)
-        hiddenEdge = code("hidden", in: edgeTypes)
-        shortcutEdge = code("shortcut", in: edgeTypes)
-        weakEdge = code("weak", in: edgeTypes)
+        let nodeFields: [(WritableKeyPath<Self, UInt8>, String)] = [
+            (\.hidden, "hidden"), (\.array, "array"), (\.string, "string"), (\.object, "object"),
+            (\.code, "code"), (\.closure, "closure"), (\.native, "native"), (\.synthetic, "synthetic"),
+            (\.consString, "concatenated string"), (\.slicedString, "sliced string"),
+            (\.objectShape, "object shape"),
+        ]
+        let edgeFields: [(WritableKeyPath<Self, UInt8>, String)] = [
+            (\.contextEdge, "context"), (\.elementEdge, "element"), (\.propertyEdge, "property"),
+            (\.internalEdge, "internal"), (\.hiddenEdge, "hidden"), (\.shortcutEdge, "shortcut"),
+            (\.weakEdge, "weak"),
+        ]
+        for (field, name) in nodeFields { self[keyPath: field] = code(name, in: nodeTypes) }
+        for (field, name) in edgeFields { self[keyPath: field] = code(name, in: edgeTypes) }
+    }
+
+    /// True when an edge of type `edgeType` keeps its target alive for dominators and distances:
+    /// weak edges never do, shortcut edges only from the root (node 0).
+    @inline(__always)
+    func isRetaining(_ edgeType: UInt8, fromRoot: Bool) -> Bool {
+        edgeType != weakEdge && (edgeType != shortcutEdge || fromRoot)
     }
 
     func isString(_ type: UInt8) -> Bool { type == string || type == consString || type == slicedString }

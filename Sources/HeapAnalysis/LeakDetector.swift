@@ -5,6 +5,9 @@ struct LeakDetector {
     /// The last snapshot, still with its graph, for paths and locations.
     let last: SnapshotAnalysis
 
+    /// The summary of `last`; the findings are what it holds that grew.
+    private var newest: SnapshotSummary { summaries[summaries.count - 1] }
+
     /// Smallest growth (first → last) that makes a finding, per kind of count.
     static let minimumListenerGrowth = 10
     static let minimumTimerGrowth = 10
@@ -39,16 +42,15 @@ struct LeakDetector {
 
     private func listenerHolderIds() -> Set<UInt32> {
         var ids = Set<UInt32>()
-        for sample in summaries[summaries.count - 1].listeners.values {
+        for sample in newest.listeners.values {
             ids.insert(last.snapshot.nodeIds[sample.holder])
         }
         return ids
     }
 
     private func listenerFindings() -> [LeakFinding] {
-        let final = summaries[summaries.count - 1]
         var result: [LeakFinding] = []
-        for (key, sample) in final.listeners {
+        for (key, sample) in newest.listeners {
             let counts = summaries.map { $0.listeners[key]?.count ?? 0 }
             guard Self.isGrowing(counts, minimum: Self.minimumListenerGrowth) else { continue }
             let retained = summaries.map { $0.listeners[key]?.retainedBytes ?? 0 }
@@ -67,9 +69,8 @@ struct LeakDetector {
     }
 
     private func timerFindings() -> [LeakFinding] {
-        let final = summaries[summaries.count - 1]
         var result: [LeakFinding] = []
-        for (key, sample) in final.timers {
+        for (key, sample) in newest.timers {
             let counts = summaries.map { $0.timers[key]?.count ?? 0 }
             guard Self.isGrowing(counts, minimum: Self.minimumTimerGrowth) else { continue }
             let retained = summaries.map { $0.timers[key]?.retainedBytes ?? 0 }
@@ -103,9 +104,8 @@ struct LeakDetector {
     }
 
     private func collectionFindings(excluding excluded: Set<UInt32>) -> [LeakFinding] {
-        let final = summaries[summaries.count - 1]
         var growing: [(sample: SnapshotSummary.CollectionSample, counts: [Int], retained: [Int])] = []
-        for sample in final.collections where !excluded.contains(sample.id) {
+        for sample in newest.collections where !excluded.contains(sample.id) {
             let samples = summaries.map { $0.collection(withId: sample.id) }
             let counts = samples.map { Int($0?.size ?? 0) }
             guard Self.isGrowing(counts, minimum: Self.minimumCollectionGrowth) else { continue }
@@ -188,10 +188,9 @@ struct LeakDetector {
     }
 
     private func classFindings() -> [LeakFinding] {
-        let final = summaries[summaries.count - 1]
         let newAlive = newObjectsByClass()
         var result: [LeakFinding] = []
-        for (name, stats) in final.classes {
+        for (name, stats) in newest.classes {
             let counts = summaries.map { $0.classes[name]?.count ?? 0 }
             guard Self.isGrowing(counts, minimum: Self.minimumClassGrowth, minimumShare: Self.minimumClassGrowthShare)
             else { continue }
@@ -216,21 +215,21 @@ struct LeakDetector {
         let baseline = summaries[0]
         let target = summaries.count >= 3 ? summaries[1] : nil
         let snapshot = last.snapshot
-        var perClass: [UInt32: (count: Int, nearest: Int)] = [:]
+        let classCount = last.classes.names.count
+        var count = [Int](repeating: 0, count: classCount)
+        var nearest = [Int](repeating: 0, count: classCount)
         for node in 0..<snapshot.nodeCount where last.dominators.isReachable(node) {
             let id = snapshot.nodeIds[node]
             guard !baseline.existed(id) else { continue }
             if let target, !target.existed(id) { continue }
-            let classId = last.classes.classOf[node]
-            if let entry = perClass[classId] {
-                let nearer = last.distances.isNearer(node, than: entry.nearest)
-                perClass[classId] = (entry.count + 1, nearer ? node : entry.nearest)
-            } else {
-                perClass[classId] = (1, node)
-            }
+            let classId = Int(last.classes.classOf[node])
+            if count[classId] == 0 || last.distances.isNearer(node, than: nearest[classId]) { nearest[classId] = node }
+            count[classId] += 1
         }
         var result: [String: (count: Int, nearest: Int)] = [:]
-        for (classId, entry) in perClass { result[last.classes.names[Int(classId)]] = entry }
+        for classId in 0..<classCount where count[classId] > 0 {
+            result[last.classes.names[classId]] = (count[classId], nearest[classId])
+        }
         return result
     }
 }

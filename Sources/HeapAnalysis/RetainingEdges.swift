@@ -2,7 +2,6 @@ extension HeapSnapshot {
     /// True when `edge` (owned by `source`) keeps its target alive for dominators and distances.
     @inline(__always)
     func isRetainingEdge(_ edge: Int, from source: Int) -> Bool {
-        let type = edgeTypes[edge]
-        return type != types.weakEdge && (type != types.shortcutEdge || source == 0)
+        types.isRetaining(edgeTypes[edge], fromRoot: source == 0)
     }
 }

@@ -5,8 +5,6 @@ public struct SnapshotAnalysis: Sendable {
     public let dominators: DominatorTree
     public let distances: Distances
     public let classes: ClassIndex
-    /// Closure node ordinal → index in `snapshot.locations`.
-    let locationOfClosure: [UInt32: Int]
     /// String indexes of the property names and class names the detector looks for.
     let names: WellKnownStrings
 
@@ -16,12 +14,8 @@ public struct SnapshotAnalysis: Sendable {
         self.snapshot = snapshot
         dominators = DominatorTree(snapshot: snapshot)
         distances = paths ? Distances(snapshot: snapshot) : .notComputed
-        classes = ClassIndex(snapshot: snapshot)
-        var locationOfClosure: [UInt32: Int] = [:]
-        locationOfClosure.reserveCapacity(snapshot.locations.count)
-        for (index, entry) in snapshot.locations.enumerated() { locationOfClosure[entry.node] = index }
-        self.locationOfClosure = locationOfClosure
         names = WellKnownStrings(snapshot.strings)
+        classes = ClassIndex(snapshot: snapshot, wellKnown: names)
     }
 
     /// Reads and analyzes one file.
@@ -55,17 +49,23 @@ public struct SnapshotAnalysis: Sendable {
 
     /// `script:line:column` (1-based) where the function behind `closure` is defined, if known.
     public func location(ofClosure closure: Int) -> String? {
-        guard let index = locationOfClosure[UInt32(closure)] else { return nil }
-        let entry = snapshot.locations[index]
+        let locations = snapshot.locations
+        let index = locations.lowerBound(of: UInt32(closure)) { $0.node }
+        guard index < locations.count, locations[index].node == closure else { return nil }
+        let entry = locations[index]
         let script = scriptName(ofClosure: closure) ?? "script \(entry.scriptId)"
         return "\(script):\(entry.line + 1):\(entry.column + 1)"
+    }
+
+    /// The shared function info behind `closure`: one per function, however many closures.
+    func sharedFunctionInfo(ofClosure closure: Int) -> Int? {
+        edge(of: closure, type: snapshot.types.internalEdge, name: names.shared).map { snapshot.target(ofEdge: $0) }
     }
 
     /// The name of the script node reached through closure → shared function info → script.
     func scriptName(ofClosure closure: Int) -> String? {
         let internalEdge = snapshot.types.internalEdge
-        guard let shared = edge(of: closure, type: internalEdge, name: names.shared) else { return nil }
-        let info = snapshot.target(ofEdge: shared)
+        guard let info = sharedFunctionInfo(ofClosure: closure) else { return nil }
         let scriptEdge = edge(of: info, type: internalEdge, name: names.scriptOrDebugInfo)
             ?? edge(of: info, type: internalEdge, name: names.script)
         guard let scriptEdge else { return nil }
@@ -99,16 +99,10 @@ public struct SnapshotAnalysis: Sendable {
     public func retainerPath(to node: Int) -> [String] {
         let nodes = distances.path(to: node)
         guard !nodes.isEmpty else { return [] }
-        var steps: [String] = []
-        var previous = 0
-        for current in nodes {
-            if previous != 0 {
-                steps.append(displayName(previous) + edgeLabel(from: previous, to: current))
-            }
-            previous = current
+        var steps = zip(nodes, nodes.dropFirst()).map { holder, held in
+            displayName(holder) + edgeLabel(from: holder, to: held)
         }
         steps.append(displayName(node))
-        if nodes.count == 1 { steps = [displayName(node)] }
         var collapsed: [(String, Int)] = []
         for step in steps {
             if let last = collapsed.last, last.0 == step {
@@ -139,13 +133,9 @@ public struct SnapshotAnalysis: Sendable {
 
     /// `.name` for named edges, `[]` for indexes (element, hidden, numeric internal slots).
     func edgeLabel(from source: Int, to target: Int) -> String {
-        var chosen: Int?
-        for edge in snapshot.edges(ofNode: source)
-        where snapshot.target(ofEdge: edge) == target && snapshot.isRetainingEdge(edge, from: source) {
-            chosen = edge
-            break
-        }
-        guard let edge = chosen else { return "" }
+        guard let edge = snapshot.edges(ofNode: source).first(where: {
+            snapshot.target(ofEdge: $0) == target && snapshot.isRetainingEdge($0, from: source)
+        }) else { return "" }
         let type = snapshot.edgeTypes[edge]
         if type == snapshot.types.elementEdge || type == snapshot.types.hiddenEdge { return "[]" }
         let name = snapshot.name(ofEdge: edge)
@@ -163,23 +153,13 @@ struct WellKnownStrings: Sendable {
     var map = missing, set = missing, array = missing, timeout = missing, object = missing
 
     init(_ strings: StringTable) {
-        let found = strings.indexes(of: [
-            "_events", "table", "_onTimeout", "shared", "script_or_debug_info", "script", "__proto__",
-            "system / Oddball", "Map", "Set", "Array", "Timeout", "Object",
-        ])
-        func index(_ text: String) -> UInt32 { found[text].map(UInt32.init) ?? Self.missing }
-        events = index("_events")
-        table = index("table")
-        onTimeout = index("_onTimeout")
-        shared = index("shared")
-        scriptOrDebugInfo = index("script_or_debug_info")
-        script = index("script")
-        proto = index("__proto__")
-        oddball = index("system / Oddball")
-        map = index("Map")
-        set = index("Set")
-        array = index("Array")
-        timeout = index("Timeout")
-        object = index("Object")
+        let fields: [(WritableKeyPath<Self, UInt32>, String)] = [
+            (\.events, "_events"), (\.table, "table"), (\.onTimeout, "_onTimeout"), (\.shared, "shared"),
+            (\.scriptOrDebugInfo, "script_or_debug_info"), (\.script, "script"), (\.proto, "__proto__"),
+            (\.oddball, "system / Oddball"), (\.map, "Map"), (\.set, "Set"), (\.array, "Array"),
+            (\.timeout, "Timeout"), (\.object, "Object"),
+        ]
+        let found = strings.indexes(of: Set(fields.map(\.1)))
+        for (field, text) in fields { self[keyPath: field] = found[text].map(UInt32.init) ?? Self.missing }
     }
 }

@@ -23,9 +23,30 @@ final class SnapshotInput {
     private var streamEnded = false
     private var compressedEOF = false
 
-    init(path: String, chunkSize: Int = 1 << 22) throws {
+    /// Bytes read (or inflated) at a time: 4 MiB.
+    static let defaultChunkSize = 1 << 22
+
+    init(path: String, chunkSize: Int) throws {
         self.path = path
         self.chunkSize = chunkSize
+        (fd, fileSize) = try Self.openForReading(path)
+        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+        bytes = .allocate(capacity: chunkSize)
+        isGzip = Self.startsWithGzipMagic(fd)
+        if isGzip {
+            compressed = .allocate(capacity: chunkSize)
+            let status = inflateInit2_(
+                &stream, 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+            // Every stored property is set by now, so deinit runs on this throw: it closes fd
+            // and frees the buffers (inflateEnd refuses a stream whose init failed, harmlessly).
+            guard status == Z_OK else {
+                throw HeapSnapshotError(path: path, reason: .gzip("inflateInit2 failed (\(status))"))
+            }
+        }
+    }
+
+    /// Opens `path` read-only: the descriptor and the file's size in bytes.
+    static func openForReading(_ path: String) throws -> (fd: Int32, size: Int) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw HeapSnapshotError(path: path, reason: .io(operation: "open", errno: errno))
@@ -36,23 +57,14 @@ final class SnapshotInput {
             close(fd)
             throw HeapSnapshotError(path: path, reason: .io(operation: "stat", errno: code))
         }
-        self.fd = fd
-        fileSize = Int(info.st_size)
-        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
-        bytes = .allocate(capacity: chunkSize)
+        return (fd, Int(info.st_size))
+    }
 
+    /// True when the file behind `fd` starts with the gzip magic bytes (1f 8b).
+    static func startsWithGzipMagic(_ fd: Int32) -> Bool {
         var magic: (UInt8, UInt8) = (0, 0)
         let got = withUnsafeMutableBytes(of: &magic) { pread(fd, $0.baseAddress, 2, 0) }
-        isGzip = got == 2 && magic.0 == 0x1f && magic.1 == 0x8b
-        if isGzip {
-            compressed = .allocate(capacity: chunkSize)
-            let status = inflateInit2_(
-                &stream, 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-            guard status == Z_OK else {
-                close(fd)
-                throw HeapSnapshotError(path: path, reason: .gzip("inflateInit2 failed (\(status))"))
-            }
-        }
+        return got == 2 && magic.0 == 0x1f && magic.1 == 0x8b
     }
 
     deinit {

@@ -13,8 +13,8 @@ struct SnapshotParser {
     private var strings: StringTable?
     private var locations: [ClosureLocation] = []
 
-    init(path: String, progress: ((Int, Int) -> Void)?) throws {
-        let input = try SnapshotInput(path: path)
+    init(path: String, chunkSize: Int, progress: ((Int, Int) -> Void)?) throws {
+        let input = try SnapshotInput(path: path, chunkSize: chunkSize)
         self.path = path
         fileSize = input.fileSize
         maxJSONSize = input.isGzip ? input.fileSize.multipliedReportingOverflow(by: 1100).partialValue
@@ -65,9 +65,10 @@ struct SnapshotParser {
         // file (reading will reach its end and say so) or a lie (the count check below).
         let capacity = min(declared, maxJSONSize / (2 * fieldCount) + 1)
         var columns = NodeColumns(count: capacity)
-        let typeColumn = meta.nodeFieldIndex["type"]!, nameColumn = meta.nodeFieldIndex["name"]!
-        let idColumn = meta.nodeFieldIndex["id"]!, sizeColumn = meta.nodeFieldIndex["self_size"]!
-        let edgeCountColumn = meta.nodeFieldIndex["edge_count"]!
+        let fields = meta.nodeFields
+        let typeColumn = fields.firstIndex(of: "type")!, nameColumn = fields.firstIndex(of: "name")!
+        let idColumn = fields.firstIndex(of: "id")!, sizeColumn = fields.firstIndex(of: "self_size")!
+        let edgeCountColumn = fields.firstIndex(of: "edge_count")!
         let typeCount = meta.nodeTypes.count
         let values = UnsafeMutablePointer<Int>.allocate(capacity: fieldCount)
         defer { values.deallocate() }
@@ -134,9 +135,9 @@ struct SnapshotParser {
         // As for nodes: more edges than the bytes can hold means the file ends early.
         let capacity = min(total, maxJSONSize / (2 * fieldCount) + 1)
         var columns = EdgeColumns(count: capacity)
-        let typeColumn = meta.edgeRoles.firstIndex(of: .type)!
-        let nameColumn = meta.edgeRoles.firstIndex(of: .nameOrIndex)!
-        let targetColumn = meta.edgeRoles.firstIndex(of: .toNode)!
+        let fields = meta.edgeFields
+        let typeColumn = fields.firstIndex(of: "type")!, nameColumn = fields.firstIndex(of: "name_or_index")!
+        let targetColumn = fields.firstIndex(of: "to_node")!
         let typeCount = meta.edgeTypes.count
         let nodeCount = nodes.count
         let nodeFieldCount = meta.nodeFieldCount
@@ -198,7 +199,6 @@ struct SnapshotParser {
         var column = 0
         var first = true
         var entry = ClosureLocation(node: 0, scriptId: 0, line: 0, column: 0)
-        let usable = objectColumn >= 0 && !fields.isEmpty
         while true {
             let value = try scanner.nextUInt(first: first)
             if value < 0 { break }
@@ -213,7 +213,7 @@ struct SnapshotParser {
             column += 1
             if column >= max(fields.count, 1) {
                 column = 0
-                if usable { locations.append(entry) }
+                if objectColumn >= 0 { locations.append(entry) }
             }
         }
     }
@@ -242,7 +242,7 @@ struct SnapshotParser {
             firstEdge: nodes.firstEdge, edgeTypes: edges.types, edgeNames: edges.names,
             edgeTargets: edges.targets, strings: strings,
             nodeTypeNames: meta.nodeTypes, edgeTypeNames: meta.edgeTypes,
-            locations: locations.filter { $0.node < nodeCount }, types: types)
+            locations: locations.filter { $0.node < nodeCount }.sorted { $0.node < $1.node }, types: types)
     }
 
     private func missing(_ key: String) -> HeapSnapshotError {
@@ -254,7 +254,13 @@ extension HeapSnapshot {
     /// Reads a snapshot file (plain JSON or gzip). `progress` gets (bytes read, file size; 0 when
     /// unknown, as for gzip) after each chunk of a few MiB.
     public init(contentsOf path: String, progress: ((Int, Int) -> Void)? = nil) throws {
-        var parser = try SnapshotParser(path: path, progress: progress)
+        try self.init(contentsOf: path, chunkSize: SnapshotInput.defaultChunkSize, progress: progress)
+    }
+
+    /// `chunkSize`: bytes read (or inflated) at a time. Tests make it tiny, so that numbers,
+    /// strings and escapes are cut by chunk boundaries.
+    init(contentsOf path: String, chunkSize: Int, progress: ((Int, Int) -> Void)? = nil) throws {
+        var parser = try SnapshotParser(path: path, chunkSize: chunkSize, progress: progress)
         self = try parser.parse()
     }
 }
@@ -263,15 +269,13 @@ extension HeapSnapshot {
 
 /// What `snapshot.meta` says about the layout, with columns found by name.
 private struct Meta {
-    enum EdgeRole { case type, nameOrIndex, toNode, ignored }
-
-    var nodeFieldCount: Int
-    var edgeFieldCount: Int
-    var nodeFieldIndex: [String: Int]
-    var edgeRoles: [EdgeRole]
+    /// Column names of a node, an edge and a location record, in order (the required node and
+    /// edge columns are checked to be there).
+    var nodeFields: [String]
+    var edgeFields: [String]
+    var locationFields: [String]
     var nodeTypes: [String]
     var edgeTypes: [String]
-    var locationFields: [String]
     var nodeCount: Int?
     var edgeCount: Int?
 
@@ -290,24 +294,17 @@ private struct Meta {
               case .array(let edgeTypeList)? = meta["edge_types"], let edgeTypes = edgeTypeList.first?.strings,
               nodeTypes.count < 255, edgeTypes.count < 255
         else { throw scanner.malformed("snapshot.meta lacks node_types or edge_types lists") }
-        nodeFieldCount = nodeFields.count
-        nodeFieldIndex = [:]
-        for (index, field) in nodeFields.enumerated() where nodeFieldIndex[field] == nil { nodeFieldIndex[field] = index }
-        edgeFieldCount = edgeFields.count
-        edgeRoles = edgeFields.map {
-            switch $0 {
-            case "type": .type
-            case "name_or_index": .nameOrIndex
-            case "to_node": .toNode
-            default: .ignored
-            }
-        }
+        self.nodeFields = nodeFields
+        self.edgeFields = edgeFields
         self.nodeTypes = nodeTypes
         self.edgeTypes = edgeTypes
         locationFields = meta["location_fields"]?.strings ?? []
         nodeCount = header["node_count"]?.int
         edgeCount = header["edge_count"]?.int
     }
+
+    var nodeFieldCount: Int { nodeFields.count }
+    var edgeFieldCount: Int { edgeFields.count }
 }
 
 private struct NodeColumns {

@@ -91,12 +91,8 @@ public struct SnapshotSummary: Sendable, Codable {
     /// True when the object with this id existed when this snapshot was taken.
     func existed(_ id: UInt32) -> Bool {
         if id & 1 == 1 { return id <= maxOddId }
-        var low = 0, high = evenIds.count
-        while low < high {
-            let middle = (low + high) / 2
-            if evenIds[middle] < id { low = middle + 1 } else { high = middle }
-        }
-        return low < evenIds.count && evenIds[low] == id
+        let index = evenIds.lowerBound(of: id) { $0 }
+        return index < evenIds.count && evenIds[index] == id
     }
 
     // MARK: - Encoding
@@ -201,7 +197,8 @@ public struct SnapshotSummary: Sendable, Codable {
         let snapshot = analysis.snapshot
         let types = snapshot.types
         let names = analysis.names
-        var timerNodes: [String: [Int]] = [:]
+        // Timers by their callback's function (shared function info), with one callback each.
+        var timersByFunction: [Int: (callback: Int, timers: [Int])] = [:]
         for node in 0..<snapshot.nodeCount
         where snapshot.nodeTypes[node] == types.object && analysis.dominators.isReachable(node) {
             let name = snapshot.nodeNames[node]
@@ -224,24 +221,34 @@ public struct SnapshotSummary: Sendable, Codable {
                 if size >= Self.minimumRecordedSize { recordCollection(analysis, node, size: size, kind: .object) }
             } else if name == names.timeout, let callback = analysis.property(names.onTimeout, of: node),
                       snapshot.nodeTypes[callback] == types.closure {
-                let location = analysis.location(ofClosure: callback)
-                let callbackName = analysis.functionName(callback)
-                let key = callbackName + "@" + (location ?? "")
-                if timers[key] == nil {
-                    timers[key] = TimerSample(callbackName: callbackName, location: location, representative: node)
-                }
-                timers[key]!.count += 1
-                if analysis.distances.isNearer(node, than: timers[key]!.representative) {
-                    timers[key]!.representative = node
-                }
-                timerNodes[key, default: []].append(node)
+                let function = analysis.sharedFunctionInfo(ofClosure: callback) ?? callback
+                timersByFunction[function, default: (callback, [])].timers.append(node)
             }
             if let events = analysis.property(names.events, of: node) {
                 recordListeners(analysis, emitter: node, events: events)
             }
         }
-        for (key, nodes) in timerNodes { timers[key]!.retainedBytes = analysis.retainedSize(ofAll: nodes) }
+        recordTimers(analysis, timersByFunction.values.sorted { $0.timers[0] < $1.timers[0] })
         collections.sort { $0.id < $1.id }
+    }
+
+    /// Timers grouped by callback name and location, from groups by callback function: the name
+    /// and location are looked up once per function, not once per timer (a leak has millions).
+    private mutating func recordTimers(_ analysis: SnapshotAnalysis, _ groups: [(callback: Int, timers: [Int])]) {
+        var nodesByKey: [String: [Int]] = [:]
+        for (callback, nodes) in groups {
+            let location = analysis.location(ofClosure: callback)
+            let callbackName = analysis.functionName(callback)
+            let key = callbackName + "@" + (location ?? "")
+            var sample = timers[key] ?? TimerSample(callbackName: callbackName, location: location, representative: nodes[0])
+            sample.count += nodes.count
+            for node in nodes where analysis.distances.isNearer(node, than: sample.representative) {
+                sample.representative = node
+            }
+            timers[key] = sample
+            nodesByKey[key, default: []] += nodes
+        }
+        for (key, nodes) in nodesByKey { timers[key]?.retainedBytes = analysis.retainedSize(ofAll: nodes) }
     }
 
     private mutating func recordCollection(_ analysis: SnapshotAnalysis, _ node: Int, size: Int, kind: CollectionKind) {
@@ -307,26 +314,7 @@ public struct SnapshotSummary: Sendable, Codable {
     }
 
     func collection(withId id: UInt32) -> CollectionSample? {
-        var low = 0, high = collections.count
-        while low < high {
-            let middle = (low + high) / 2
-            if collections[middle].id < id { low = middle + 1 } else { high = middle }
-        }
-        return low < collections.count && collections[low].id == id ? collections[low] : nil
-    }
-}
-
-extension StringTable {
-    /// The string at `index` read as a non-negative decimal integer, if it is one.
-    func integer(at index: Int) -> Int? {
-        let start = offsets[index], end = offsets[index + 1]
-        guard end > start, end - start < 18 else { return nil }
-        var value = 0
-        for position in start..<end {
-            let digit = arena[position] &- 0x30
-            guard digit < 10 else { return nil }
-            value = value * 10 + Int(digit)
-        }
-        return value
+        let index = collections.lowerBound(of: id) { $0.id }
+        return index < collections.count && collections[index].id == id ? collections[index] : nil
     }
 }

@@ -14,7 +14,18 @@ public struct StringTable: Sendable {
         }
     }
 
-    func length(_ index: Int) -> Int { offsets[index + 1] - offsets[index] }
+    /// The string at `index` read as a non-negative decimal integer, if it is one.
+    func integer(at index: Int) -> Int? {
+        let start = offsets[index], end = offsets[index + 1]
+        guard end > start, end - start < 18 else { return nil }
+        var value = 0
+        for position in start..<end {
+            let digit = arena[position] &- 0x30
+            guard digit < 10 else { return nil }
+            value = value * 10 + Int(digit)
+        }
+        return value
+    }
 
     /// The index of the first string equal to each of `texts`; absent texts are left out.
     func indexes(of texts: Set<String>) -> [String: Int] {

@@ -11,12 +11,13 @@ import Foundation
 import HeapAnalysis
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-guard arguments.count >= 2 else {
-    FileHandle.standardError.write(Data("usage: heapwatch-bench-analyze parse|analyze|diff FILE...\n".utf8))
+let phase = arguments.first ?? ""
+let files = Array(arguments.dropFirst())
+guard !files.isEmpty, phase != "summarize" || files.count == 2 else {
+    FileHandle.standardError.write(Data(
+        "usage: heapwatch-bench-analyze parse|analyze|profile FILE | diff FILE... | summarize FILE OUT\n".utf8))
     exit(2)
 }
-let phase = arguments[0]
-let files = Array(arguments.dropFirst())
 let clock = ContinuousClock()
 
 func seconds(_ duration: Duration) -> Double {

@@ -27,9 +27,7 @@ import Testing
 
     @Test(arguments: [SnapshotBuilder.Layout.node20, .node24])
     func diamondDominatorsAndRetainedSizes(layout: SnapshotBuilder.Layout) throws {
-        let directory = try TemporaryDirectory()
-        let path = try directory.write(Self.diamond().json(layout: layout), to: "diamond.heapsnapshot")
-        let snapshot = try HeapSnapshot(contentsOf: path)
+        let snapshot = try Self.diamond().snapshot(layout: layout)
         #expect(snapshot.nodeCount == 8)
         #expect(snapshot.edgeCount == 9)
         #expect(snapshot.name(ofNode: 3) == "C")
@@ -70,9 +68,7 @@ import Testing
         b.edge(z, "property", "x", x)
         b.edge(root, "element", "2", z)
         b.edge(z, "property", "w", w)
-        let directory = try TemporaryDirectory()
-        let path = try directory.write(b.json(), to: "cycle.heapsnapshot")
-        let snapshot = try HeapSnapshot(contentsOf: path)
+        let snapshot = try b.snapshot()
         let tree = DominatorTree(snapshot: snapshot)
         #expect(tree.immediateDominator(of: x) == root)
         #expect(tree.immediateDominator(of: y) == x)
@@ -81,6 +77,17 @@ import Testing
         #expect(tree.retainedSize(of: x) == 3)
         #expect(tree.retainedSize(of: z) == 12)
         #expect(tree.retainedSize(of: root) == 15)
+    }
+
+    /// Only the root: it retains itself and dominates itself, nothing else.
+    @Test func rootAlone() throws {
+        var b = SnapshotBuilder()
+        b.node("synthetic", "", size: 5)
+        let tree = DominatorTree(snapshot: try b.snapshot())
+        #expect(tree.reachableCount == 1)
+        #expect(tree.retainedSize(of: 0) == 5)
+        #expect(tree.immediateDominator(of: 0) == nil)
+        #expect(tree.dominates(0, 0))
     }
 
     /// A 100,000-long linked list: the iterative DFS and path compression must not overflow.
@@ -93,9 +100,7 @@ import Testing
             b.edge(previous, "property", "next", next)
             previous = next
         }
-        let directory = try TemporaryDirectory()
-        let path = try directory.write(b.json(), to: "chain.heapsnapshot")
-        let snapshot = try HeapSnapshot(contentsOf: path)
+        let snapshot = try b.snapshot()
         let tree = DominatorTree(snapshot: snapshot)
         #expect(tree.retainedSize(of: 1) == 100_000)
         #expect(tree.immediateDominator(of: 100_000) == 99_999)

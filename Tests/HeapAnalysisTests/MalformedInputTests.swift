@@ -49,6 +49,16 @@ import Testing
         #expect(try HeapSnapshot(contentsOf: path).nodeCount == 8)
     }
 
+    /// Sections the reader does not use (the trace tree of allocation tracking, keys of later V8
+    /// versions) are skipped whatever JSON they hold.
+    @Test func skippedSectionsMayHoldAnyJSON() throws {
+        let busy = #""trace_tree":[[1,2,[3,[]]],{"a":"b\"\n","c":[true,false,null,-1.5e3]}],"later":{"x":[]}"#
+        let text = Self.valid.replacingOccurrences(of: "\"trace_tree\":[]", with: busy)
+        #expect(text != Self.valid)
+        let directory = try TemporaryDirectory()
+        #expect(try HeapSnapshot(contentsOf: directory.write(text, to: "busy.heapsnapshot")).nodeCount == 8)
+    }
+
     @Test func emptyFile() throws {
         try expectError(Data()) { $0.reason == .empty && $0.description.contains("empty") }
     }

@@ -5,7 +5,7 @@ import Testing
 /// Snapshots written by a real Node process (`v8.writeHeapSnapshot`) from scripts with a known heap.
 @Suite(.enabled(if: ProcessRunner.find("node") != nil, "needs node on PATH"))
 struct NodeSnapshotTests {
-    static let fooScript = """
+    private static let fooScript = """
     const v8 = require('node:v8');
     class Foo { constructor(i) { this.i = i; this.tag = 'foo'; } }
     const foos = new Map();
@@ -14,10 +14,16 @@ struct NodeSnapshotTests {
     v8.writeHeapSnapshot(process.argv[1]);
     """
 
+    /// Runs `fooScript` and returns the path of the snapshot it writes in `directory`.
+    static func writeFooSnapshot(in directory: TemporaryDirectory) throws -> String {
+        let path = directory.path + "/foo.heapsnapshot"
+        try ProcessRunner.run("node", ["-e", fooScript, path])
+        return path
+    }
+
     @Test func thousandFoosInAMap() throws {
         let directory = try TemporaryDirectory()
-        let path = directory.path + "/foo.heapsnapshot"
-        try ProcessRunner.run("node", ["-e", Self.fooScript, path])
+        let path = try Self.writeFooSnapshot(in: directory)
         let analysis = try SnapshotAnalysis(contentsOf: path)
         let summary = SnapshotSummary(analysis: analysis)
 
@@ -46,8 +52,7 @@ struct NodeSnapshotTests {
 
     @Test func gzipSnapshotReadsLikeThePlainOne() throws {
         let directory = try TemporaryDirectory()
-        let path = directory.path + "/foo.heapsnapshot"
-        try ProcessRunner.run("node", ["-e", Self.fooScript, path])
+        let path = try Self.writeFooSnapshot(in: directory)
         try ProcessRunner.run("gzip", ["-k", path])
         let plain = try HeapSnapshot(contentsOf: path)
         let packed = try HeapSnapshot(contentsOf: path + ".gz")
@@ -62,8 +67,7 @@ struct NodeSnapshotTests {
     /// exactly the cut, whatever node_count promised.
     @Test func realSnapshotCutShort() throws {
         let directory = try TemporaryDirectory()
-        let path = directory.path + "/foo.heapsnapshot"
-        try ProcessRunner.run("node", ["-e", Self.fooScript, path])
+        let path = try Self.writeFooSnapshot(in: directory)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         let cutPath = directory.path + "/cut.heapsnapshot"
         for fraction in [0.0001, 0.001, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99, 0.9999] {

@@ -7,11 +7,10 @@ import Testing
 struct ReferenceDominatorTests {
     @Test func matchesIterativeDataFlowOnANodeHeap() throws {
         let directory = try TemporaryDirectory()
-        let path = directory.path + "/heap.heapsnapshot"
-        try ProcessRunner.run("node", ["-e", NodeSnapshotTests.fooScript, path])
-        let snapshot = try HeapSnapshot(contentsOf: path)
+        let snapshot = try HeapSnapshot(contentsOf: NodeSnapshotTests.writeFooSnapshot(in: directory))
         let tree = DominatorTree(snapshot: snapshot)
-        let reference = Self.referenceDominators(snapshot)
+        let order = Self.reversePostorder(snapshot)
+        let reference = Self.referenceDominators(snapshot, order: order)
         var mismatches = 0
         for node in 1..<snapshot.nodeCount where tree.immediateDominator(of: node) != reference[node] {
             mismatches += 1
@@ -19,7 +18,6 @@ struct ReferenceDominatorTests {
         #expect(mismatches == 0, "\(mismatches) of \(snapshot.nodeCount) immediate dominators differ")
         // Retained sizes from the reference tree.
         var retained = (0..<snapshot.nodeCount).map { snapshot.selfSize(ofNode: $0) }
-        let order = Self.reversePostorder(snapshot)
         for node in order.reversed() where node != 0 {
             if let dominator = reference[node] { retained[dominator] += retained[node] }
         }
@@ -55,9 +53,9 @@ struct ReferenceDominatorTests {
         return postorder.reversed()
     }
 
-    /// Cooper–Harvey–Kennedy: iterate idom[b] = intersect of processed predecessors to a fixpoint.
-    static func referenceDominators(_ snapshot: HeapSnapshot) -> [Int?] {
-        let order = reversePostorder(snapshot)
+    /// Cooper–Harvey–Kennedy: iterate idom[b] = intersect of processed predecessors to a fixpoint,
+    /// visiting the nodes in `order` (reverse postorder).
+    static func referenceDominators(_ snapshot: HeapSnapshot, order: [Int]) -> [Int?] {
         var rank = [Int](repeating: -1, count: snapshot.nodeCount)
         for (index, node) in order.enumerated() { rank[node] = index }
         var predecessors = [[Int]](repeating: [], count: snapshot.nodeCount)

@@ -1,3 +1,5 @@
+@testable import HeapAnalysis
+
 /// Writes small `.heapsnapshot` JSON by hand, in the Node 20 layout (with `trace_node_id`) or the
 /// Node 24 one (without), so tests can check parsing and graph algorithms on known graphs.
 struct SnapshotBuilder {
@@ -24,6 +26,12 @@ struct SnapshotBuilder {
 
     mutating func edge(_ from: Int, _ type: String, _ name: String, _ to: Int) {
         edges.append(Edge(from: from, type: type, name: name, to: to))
+    }
+
+    /// The snapshot read back from a temporary file holding `json(layout:)`.
+    func snapshot(layout: Layout = .node20) throws -> HeapSnapshot {
+        let directory = try TemporaryDirectory()
+        return try HeapSnapshot(contentsOf: directory.write(json(layout: layout), to: "built.heapsnapshot"))
     }
 
     func json(layout: Layout = .node20) -> String {
