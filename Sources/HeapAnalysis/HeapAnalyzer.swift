@@ -22,6 +22,20 @@ public struct AnalysisOptions: Sendable {
 public enum SnapshotSource: Sendable {
     case file(String)
     case summary(SnapshotSummary)
+
+    /// A path given on a command line: a kept summary when it ends in `.summary`, else a snapshot
+    /// file. Throws `HeapSnapshotError` naming the file when the summary cannot be read.
+    public init(path: String) throws {
+        guard path.hasSuffix(".summary") else {
+            self = .file(path)
+            return
+        }
+        do {
+            self = .summary(try SnapshotSummary(data: Data(contentsOf: URL(fileURLWithPath: path))))
+        } catch {
+            throw HeapSnapshotError(path: path, reason: .unreadableSummary("\(error)"))
+        }
+    }
 }
 
 /// A report, and the summary of every snapshot (read from a file or given), oldest first: a

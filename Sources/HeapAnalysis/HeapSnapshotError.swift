@@ -18,6 +18,8 @@ public struct HeapSnapshotError: Error, CustomStringConvertible, Sendable, Equat
         case gzip(String)
         /// The snapshot is well formed but beyond what this reader supports.
         case unsupported(String)
+        /// A `.summary` file this version cannot read (damaged, or another format version).
+        case unreadableSummary(String)
     }
 
     public var path: String
@@ -47,6 +49,8 @@ public struct HeapSnapshotError: Error, CustomStringConvertible, Sendable, Equat
             return "\(path): damaged gzip data\(place): \(what)"
         case .unsupported(let what):
             return "\(path): unsupported heap snapshot\(place): \(what)"
+        case .unreadableSummary(let why):
+            return "\(path): not a summary this version reads (\(why)); give the snapshot file instead"
         }
     }
 }

@@ -74,10 +74,7 @@ do {
         print("phase=summarize seconds=\(elapsed) summary_bytes=\(data.count)")
     case "diff":
         let parallelism = Int(ProcessInfo.processInfo.environment["HEAPWATCH_BENCH_PARALLELISM"] ?? "") ?? 2
-        let sources: [SnapshotSource] = try files.map { file in
-            file.hasSuffix(".summary")
-                ? .summary(try SnapshotSummary(data: Data(contentsOf: URL(fileURLWithPath: file)))) : .file(file)
-        }
+        let sources = try files.map(SnapshotSource.init(path:))
         let report = try HeapAnalyzer.analyze(sources, options: AnalysisOptions(maxParallelism: parallelism)).report
         let elapsed = seconds(clock.now - start)
         let top = report.findings.first?.summary ?? "none"

@@ -44,14 +44,7 @@ struct AnalyzeCommand: ParsableCommand {
         }
         let report: LeakReport
         do {
-            let sources = try files.map { file -> SnapshotSource in
-                guard file.hasSuffix(".summary") else { return .file(file) }
-                do {
-                    return .summary(try SnapshotSummary(data: Data(contentsOf: URL(fileURLWithPath: file))))
-                } catch {
-                    throw ValidationError("\(file): not a summary this version reads (\(error)); give the snapshot file instead")
-                }
-            }
+            let sources = try files.map(SnapshotSource.init(path:))
             report = try HeapAnalyzer.analyze(sources, options: options).report
             progress?.finish()
         } catch {
