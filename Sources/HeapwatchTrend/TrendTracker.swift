@@ -27,6 +27,8 @@ public struct TrendTracker: Sendable {
     /// A longer, coarser history of the floor (`forecastWindow`), for a steadier forecast slope.
     private var longFloors: FloorWindow
     private var longAnalysis: FloorAnalysis?
+    /// The long history's current regime, found when a long bucket closes.
+    private var historyRegime: HistoryRegime?
     private var firstTime: Double?
     private var lastTime: Double?
     private var analysis: FloorAnalysis?
@@ -72,13 +74,14 @@ public struct TrendTracker: Sendable {
         lastTime = sample.time
         if longFloors.add(sample) {
             longAnalysis = longFloors.closedSpan >= 2 * policy.window ? FloorAnalysis(longFloors, policy: policy) : nil
+            historyRegime = Self.historyRegime(longFloors, policy: policy)
         }
         if floors.add(sample) {
             analysis = FloorAnalysis(floors, policy: policy)
             if var current = analysis {
                 current.slopeDecay = Self.slopeDecay(history: slopeHistory, now: sample.time, fit: current.fit, window: policy.window)
                 analysis = current
-                forecastBasis = Self.forecastBasis(window: floors, analysis: current, history: longFloors, policy: policy)
+                forecastBasis = Self.forecastBasis(window: floors, analysis: current, history: historyRegime, policy: policy)
                 slopeHistory.append(SlopeMark(time: sample.time, fit: current.fit))
                 slopeHistory.removeAll { $0.time < sample.time - policy.window }
             }
