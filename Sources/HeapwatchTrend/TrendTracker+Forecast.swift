@@ -27,7 +27,8 @@ extension TrendTracker {
     /// regime (coarser buckets, up to `forecastWindow`).
     static func historyRegime(_ history: FloorWindow, policy: TrendPolicy) -> HistoryRegime? {
         guard history.closed.count >= policy.minBuckets, let bucketSeconds = history.bucketSeconds else { return nil }
-        let (hx, hy) = FloorAnalysis.points(history, scale: 1)
+        let points = FloorPoints(history)
+        let (hx, hy) = (points.times, points.floors)
         let start = Regime.start(
             x: hx, y: hy, minPoints: max(6, hx.count / 8),
             fCritical: policy.regimeF, minSlopeChange: policy.regimeSlopeChange
@@ -40,10 +41,8 @@ extension TrendTracker {
     /// the window and its slope lies inside the window's interval — widened by √((1 + ρ)/(1 − ρ))
     /// for residuals that are alike from one point to the next (a wander) — the history's slope is
     /// used. A change inside the window is then looked for on the window's finer points.
-    static func forecastBasis(
-        window: FloorWindow, analysis a: FloorAnalysis, history: HistoryRegime?, policy: TrendPolicy
-    ) -> ForecastBasis {
-        let (x, y) = FloorAnalysis.points(window, scale: a.scale)
+    static func forecastBasis(analysis a: FloorAnalysis, history: HistoryRegime?, policy: TrendPolicy) -> ForecastBasis {
+        let (x, y) = (a.points.times, a.points.floors)
         guard let first = x.first else { return .window }
         if let history, history.start <= first + history.bucketSeconds {
             let widen = ((1 + a.residualCorrelation) / (1 - a.residualCorrelation)).squareRoot()

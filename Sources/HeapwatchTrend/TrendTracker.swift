@@ -81,7 +81,7 @@ public struct TrendTracker: Sendable {
             if var current = analysis {
                 current.slopeDecay = Self.slopeDecay(history: slopeHistory, now: sample.time, fit: current.fit, window: policy.window)
                 analysis = current
-                forecastBasis = Self.forecastBasis(window: floors, analysis: current, history: historyRegime, policy: policy)
+                forecastBasis = Self.forecastBasis(analysis: current, history: historyRegime, policy: policy)
                 slopeHistory.append(SlopeMark(time: sample.time, fit: current.fit))
                 slopeHistory.removeAll { $0.time < sample.time - policy.window }
             }
