@@ -29,7 +29,6 @@ public struct TrendTracker: Sendable {
     private var longAnalysis: FloorAnalysis?
     /// The long history's current regime, found when a long bucket closes.
     private var historyRegime: HistoryRegime?
-    private var firstTime: Double?
     private var lastTime: Double?
     private var analysis: FloorAnalysis?
     /// What the forecast extrapolates, chosen when a bucket closes.
@@ -70,7 +69,6 @@ public struct TrendTracker: Sendable {
             assessment = assess(sample, limits: limits, now: lastTime)
             return assessment
         }
-        if firstTime == nil { firstTime = sample.time }
         lastTime = sample.time
         if longFloors.add(sample) {
             longAnalysis = longFloors.closedSpan >= 2 * policy.window ? FloorAnalysis(longFloors, policy: policy) : nil
@@ -117,7 +115,7 @@ public struct TrendTracker: Sendable {
             sample: sample,
             limits: limits
         )
-        let observed = now - (firstTime ?? now)
+        let observed = now - (floors.origin ?? now)
         let fullWindow = observed >= policy.window
             && analysis.bucketCount >= max(policy.minBuckets, floors.bucketsPerWindow / 2)
         let trend = fullWindow
