@@ -96,8 +96,6 @@ public final class HistoryStore: Sendable {
         do {
             let result = try pool.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check(1)") }
             if let result, result != "ok" { throw HistoryError.corrupt(path: path, reason: result) }
-        } catch let error as HistoryError {
-            throw error
         } catch {
             throw Self.classify(error, path: path, operation: "integrity check")
         }
