@@ -8,7 +8,7 @@ enum RecordedTraces {
     /// Which recordings leak; the others must never be `leaking`.
     static let leaking: Set<String> = ["node-leaky-app"]
 
-    static func load(directory: String, files: [(name: String, text: String)]) -> [BenchCase] {
+    static func load(_ files: [(name: String, text: String)]) -> [BenchCase] {
         files.sorted { $0.name < $1.name }.compactMap { file in
             let name = file.name.replacingSuffix(".csv")
             let samples = parse(file.text)
