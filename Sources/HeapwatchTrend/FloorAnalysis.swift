@@ -91,20 +91,21 @@ struct FloorAnalysis: Sendable, Equatable {
 
     /// The trend at the scale where it is clearest. A GC sawtooth slower than a bucket leaves the
     /// bucket minima scattered; merging 2 or 4 buckets (minimum of the minima) removes it at the
-    /// cost of fewer points. Tries each scale that keeps `minBuckets` points and keeps the one
-    /// with the largest Mann–Kendall z.
+    /// cost of fewer points. Tries each scale that keeps `minBuckets` points, keeps the one with
+    /// the largest Mann–Kendall z, and fits the line at that scale only (Theil–Sen costs far more
+    /// than the test).
     static func bestScale(
         times: [Double], floors: [Double], policy: TrendPolicy
     ) -> (Statistics.TheilSen, Statistics.MannKendall, Int, FloorPoints)? {
-        var best: (Statistics.TheilSen, Statistics.MannKendall, Int, FloorPoints)?
+        var best: (trend: Statistics.MannKendall, scale: Int, points: FloorPoints)?
         for scale in [1, 2, 4] where scale == 1 || floors.count / scale >= max(6, policy.minBuckets) {
             let points = FloorPoints(times: times, floors: floors, scale: scale)
-            guard let fit = Statistics.theilSen(x: points.times, y: points.floors, z: policy.intervalZ),
-                  let trend = Statistics.mannKendall(points.floors)
-            else { continue }
-            if best == nil || trend.z > best!.1.z { best = (fit, trend, scale, points) }
+            guard let trend = Statistics.mannKendall(points.floors) else { continue }
+            if best == nil || trend.z > best!.trend.z { best = (trend, scale, points) }
         }
-        return best
+        guard let best, let fit = Statistics.theilSen(x: best.points.times, y: best.points.floors, z: policy.intervalZ)
+        else { return nil }
+        return (fit, best.trend, best.scale, best.points)
     }
 
     /// Theil–Sen slope of the newest `count` points (the last third of the window).
