@@ -40,7 +40,8 @@ extension TrendTracker {
     /// Chooses the basis when a bucket closes. When the history's current regime started before
     /// the window and its slope lies inside the window's interval — widened by √((1 + ρ)/(1 − ρ))
     /// for residuals that are alike from one point to the next (a wander) — the history's slope is
-    /// used. A change inside the window is then looked for on the window's finer points.
+    /// used, and otherwise the window's. When the regime started inside the window (or there is no
+    /// history yet), the change is looked for on the window's finer points.
     static func forecastBasis(analysis a: FloorAnalysis, history: HistoryRegime?, policy: TrendPolicy) -> ForecastBasis {
         let (x, y) = (a.points.times, a.points.floors)
         guard let first = x.first else { return .window }
