@@ -118,12 +118,14 @@ extension HistoryStore {
         }
     }
 
+    /// The target's row id, adding the row the first time: a lookup per target and tick, an insert
+    /// only for a new target (or one `prune` forgot).
     private static func targetID(_ name: String, db: Database) throws -> Int64 {
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO target (name) VALUES (?)").execute(arguments: [name])
-        guard let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM target WHERE name = ?"), arguments: [name]) else {
-            throw DatabaseError(resultCode: .SQLITE_INTERNAL, message: "target row for \(name) missing after insert")
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM target WHERE name = ?"), arguments: [name]) {
+            return id
         }
-        return id
+        try db.cachedStatement(sql: "INSERT INTO target (name) VALUES (?)").execute(arguments: [name])
+        return db.lastInsertedRowID
     }
 
     func write(_ operation: String, _ updates: @escaping @Sendable (Database) throws -> Void) async throws(HistoryError) {

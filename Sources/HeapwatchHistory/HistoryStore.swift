@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import HeapwatchCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -77,7 +78,7 @@ public final class HistoryStore: Sendable {
     /// `-shm`, so a fresh store can be created. Returns the new name. The store on it must be closed.
     @discardableResult
     public static func moveAside(path: String, now: Double) throws(HistoryError) -> String {
-        let stamp = SnapshotStamp.compact(now)
+        let stamp = SnapshotNaming.compactUTC(Int64(now.rounded(.down)))
         var aside = path + ".corrupt-" + stamp
         var attempt = 1
         while access(aside, F_OK) == 0 {
@@ -95,8 +96,6 @@ public final class HistoryStore: Sendable {
         do {
             let result = try pool.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check(1)") }
             if let result, result != "ok" { throw HistoryError.corrupt(path: path, reason: result) }
-        } catch let error as HistoryError {
-            throw error
         } catch {
             throw Self.classify(error, path: path, operation: "integrity check")
         }
@@ -153,13 +152,5 @@ public final class HistoryStore: Sendable {
                 }
             }
         }
-    }
-}
-
-/// `20261125T012233Z`, the same stamp the snapshot store uses in file names.
-enum SnapshotStamp {
-    static func compact(_ seconds: Double) -> String {
-        let iso = HistoryTime.iso8601(seconds.rounded(.down))
-        return iso.filter { $0 != "-" && $0 != ":" }
     }
 }

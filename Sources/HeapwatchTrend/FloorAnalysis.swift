@@ -8,6 +8,8 @@ struct FloorAnalysis: Sendable, Equatable {
     /// Buckets merged per point for `fit` and `trend` (1, 2 or 4): the smallest scale that
     /// hides a sawtooth slower than one bucket.
     var scale: Int
+    /// The floor at `scale`: the points `fit` and `trend` were computed on.
+    var points: FloorPoints
     /// Theil–Sen slope over the last third of the window (at least 6 points), at `scale`.
     var recentSlope: Double
     /// Level of the floor in each third of the window, oldest first: the median of the floors
@@ -54,25 +56,24 @@ struct FloorAnalysis: Sendable, Equatable {
         guard n >= max(6, policy.minBuckets) else { return nil }
         let times = buckets.map { floors.centerTime(of: $0) }
         let anon = buckets.map(\.minAnon)
-        guard let (fit, trend, scale) = Self.bestScale(times: times, floors: anon, policy: policy) else { return nil }
+        guard let (fit, trend, scale, points) = Self.bestScale(times: times, floors: anon, policy: policy) else { return nil }
         self.fit = fit
         self.trend = trend
         self.scale = scale
+        self.points = points
 
-        recentSlope = Self.recentSlope(times: times, floors: anon, scale: scale, policy: policy)
-        thirdFloors = Self.thirdLevels(times: times, floors: anon, scale: scale)
+        recentSlope = Self.recentSlope(points, count: max(6, n / 3 / scale), policy: policy)
+        thirdFloors = Self.thirdLevels(points, times: times, floors: anon)
         thirdSeconds = (times[n - 1] - times[0]) / 3
         // At the trend's scale: the floor the slope was measured on must not fall back much.
-        let points = Self.merged(floors: anon, scale: scale)
         var peak = -Double.infinity
         var fall = 0.0
-        for value in points {
+        for value in points.floors {
             peak = max(peak, value)
             fall = max(fall, peak - value)
         }
         drawdown = fall
-        let pointTimes = Self.merged(floors: times, scale: scale, combine: { $0.reduce(0, +) / Double($0.count) })
-        let residuals = zip(pointTimes, points).map { $1 - fit.value(at: $0) }
+        let residuals = zip(points.times, points.floors).map { $1 - fit.value(at: $0) }
         noise = 1.4826 * (Statistics.median(residuals.map(abs)) ?? 0)
         residualCorrelation = Self.lagOneCorrelation(residuals)
         medianFloor = Statistics.median(anon) ?? 0
@@ -90,66 +91,40 @@ struct FloorAnalysis: Sendable, Equatable {
 
     /// The trend at the scale where it is clearest. A GC sawtooth slower than a bucket leaves the
     /// bucket minima scattered; merging 2 or 4 buckets (minimum of the minima) removes it at the
-    /// cost of fewer points. Tries each scale that keeps `minBuckets` points and keeps the one
-    /// with the largest Mann–Kendall z.
+    /// cost of fewer points. Tries each scale that keeps `minBuckets` points, keeps the one with
+    /// the largest Mann–Kendall z, and fits the line at that scale only (Theil–Sen costs far more
+    /// than the test).
     static func bestScale(
         times: [Double], floors: [Double], policy: TrendPolicy
-    ) -> (Statistics.TheilSen, Statistics.MannKendall, Int)? {
-        var best: (Statistics.TheilSen, Statistics.MannKendall, Int)?
+    ) -> (Statistics.TheilSen, Statistics.MannKendall, Int, FloorPoints)? {
+        var best: (trend: Statistics.MannKendall, scale: Int, points: FloorPoints)?
         for scale in [1, 2, 4] where scale == 1 || floors.count / scale >= max(6, policy.minBuckets) {
-            var x: [Double] = []
-            var y: [Double] = []
-            // Groups aligned to the newest bucket, so the latest points are always complete.
-            var end = floors.count
-            while end - scale >= 0 {
-                let group = (end - scale)..<end
-                x.append(times[group].reduce(0, +) / Double(scale))
-                y.append(floors[group].min() ?? 0)
-                end -= scale
-            }
-            x.reverse()
-            y.reverse()
-            guard let fit = Statistics.theilSen(x: x, y: y, z: policy.intervalZ),
-                  let trend = Statistics.mannKendall(y)
-            else { continue }
-            if best == nil || trend.z > best!.1.z { best = (fit, trend, scale) }
+            let points = FloorPoints(times: times, floors: floors, scale: scale)
+            guard let trend = Statistics.mannKendall(points.floors) else { continue }
+            if best == nil || trend.z > best!.trend.z { best = (trend, scale, points) }
         }
-        return best
+        guard let best, let fit = Statistics.theilSen(x: best.points.times, y: best.points.floors, z: policy.intervalZ)
+        else { return nil }
+        return (fit, best.trend, best.scale, best.points)
     }
 
-    /// Theil–Sen slope of the last third of the window, with buckets merged by `scale` and at
-    /// least 6 points.
-    static func recentSlope(times: [Double], floors: [Double], scale: Int, policy: TrendPolicy) -> Double {
-        let points = max(6, floors.count / 3 / scale)
-        var x: [Double] = []
-        var y: [Double] = []
-        var end = floors.count
-        while end - scale >= 0 && x.count < points {
-            let group = (end - scale)..<end
-            x.append(times[group].reduce(0, +) / Double(scale))
-            y.append(floors[group].min() ?? 0)
-            end -= scale
-        }
+    /// Theil–Sen slope of the newest `count` points (the last third of the window).
+    static func recentSlope(_ points: FloorPoints, count: Int, policy: TrendPolicy) -> Double {
+        let x = Array(points.times.suffix(count))
+        let y = Array(points.floors.suffix(count))
         return Statistics.theilSen(x: x, y: y, z: policy.intervalZ)?.slope ?? 0
     }
 
-    /// Median of the floors at `scale` (groups aligned to the newest bucket) in each third of the
-    /// window, oldest first.
-    static func thirdLevels(times: [Double], floors: [Double], scale: Int) -> [Double] {
+    /// Median of the `points` in each third of the window, oldest first. The thirds divide the
+    /// span of the bucket `times`; a third without points takes the bucket floor at its start.
+    static func thirdLevels(_ points: FloorPoints, times: [Double], floors: [Double]) -> [Double] {
         let n = floors.count
-        var groups: [(time: Double, floor: Double)] = []
-        var end = n
-        while end - scale >= 0 {
-            let group = (end - scale)..<end
-            groups.append((times[group].reduce(0, +) / Double(scale), floors[group].min() ?? 0))
-            end -= scale
-        }
         let start = times[0]
         let third = (times[n - 1] - start) / 3
         return (0..<3).map { k in
             let lower = start + Double(k) * third
             let upper = k == 2 ? Double.infinity : lower + third
-            let values = groups.filter { $0.time >= lower && $0.time < upper }.map(\.floor)
+            let values = zip(points.times, points.floors).filter { $0.0 >= lower && $0.0 < upper }.map(\.1)
             return Statistics.median(values) ?? floors[min(n - 1, k * n / 3)]
         }
     }
@@ -162,28 +137,32 @@ struct FloorAnalysis: Sendable, Equatable {
         let lagged = zip(r.dropFirst(), r).reduce(0) { $0 + $1.0 * $1.1 }
         return min(0.9, max(0, lagged / energy))
     }
+}
 
-    /// Floor points at `scale`: (mean time, minimum floor) of each group, groups aligned to the
-    /// newest bucket, oldest first.
-    static func points(_ floors: FloorWindow, scale: Int) -> (times: [Double], floors: [Double]) {
-        let times = floors.closed.map { floors.centerTime(of: $0) }
-        return (
-            merged(floors: times, scale: scale, combine: { $0.reduce(0, +) / Double($0.count) }),
-            merged(floors: floors.closed.map(\.minAnon), scale: scale)
-        )
-    }
+/// A floor series with buckets merged by a scale: each group of `scale` buckets gives one point,
+/// its mean time and its lowest floor. Groups are aligned to the newest bucket, so the latest
+/// points are always complete. Oldest first; times in seconds, floors in bytes.
+struct FloorPoints: Sendable, Equatable {
+    var times: [Double]
+    var floors: [Double]
 
-    /// Values merged by `scale` (by default the minimum of each group; groups aligned to the
-    /// newest bucket), oldest first.
-    static func merged(
-        floors: [Double], scale: Int, combine: (ArraySlice<Double>) -> Double = { $0.min() ?? 0 }
-    ) -> [Double] {
-        var out: [Double] = []
-        var end = floors.count
+    init(times bucketTimes: [Double], floors bucketFloors: [Double], scale: Int) {
+        var times: [Double] = []
+        var floors: [Double] = []
+        var end = bucketFloors.count
         while end - scale >= 0 {
-            out.append(combine(floors[(end - scale)..<end]))
+            let group = (end - scale)..<end
+            times.append(bucketTimes[group].reduce(0, +) / Double(scale))
+            floors.append(bucketFloors[group].min() ?? 0)
             end -= scale
         }
-        return out.reversed()
+        self.times = times.reversed()
+        self.floors = floors.reversed()
+    }
+
+    /// The closed buckets of `window`, one point each.
+    init(_ window: FloorWindow) {
+        times = window.closed.map { window.centerTime(of: $0) }
+        floors = window.closed.map(\.minAnon)
     }
 }

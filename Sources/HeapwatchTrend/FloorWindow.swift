@@ -35,7 +35,7 @@ struct FloorWindow: Sendable {
 
     /// Seconds per bucket; nil until the sample spacing is known.
     private(set) var bucketSeconds: Double?
-    /// Time of the first sample; bucket 0 starts here.
+    /// Time of the first sample; bucket 0 starts here (for the tracker: when observation began).
     private(set) var origin: Double?
     /// Closed buckets inside the window, oldest first.
     private(set) var closed: [FloorBucket] = []

@@ -76,15 +76,15 @@ enum Regime {
     /// Continuous two-slope line y = a + b₀·min(x − c, 0) + b₁·max(x − c, 0) over points from
     /// `from`, least squares: residual sum of squares and b₁. Nil when degenerate.
     static func hinge(x: [Double], y: [Double], from: Int, at c: Double) -> (sse: Double, slopeAfter: Double)? {
-        // Normal equations [A | b] for the regressors (1, min(x − c, 0), max(x − c, 0)).
-        var m = [[Double]](repeating: [0, 0, 0, 0], count: 3)
+        // Normal equations [A | b] for the regressors (1, a = min(x − c, 0), b = max(x − c, 0)),
+        // summed in scalars: this loop runs for every candidate change of every search.
+        var n = 0.0, sa = 0.0, sb = 0.0, saa = 0.0, sab = 0.0, sbb = 0.0, sy = 0.0, say = 0.0, sby = 0.0
         for i in from..<x.count {
-            let r = [1, min(x[i] - c, 0), max(x[i] - c, 0)]
-            for p in 0..<3 {
-                for q in 0..<3 { m[p][q] += r[p] * r[q] }
-                m[p][3] += r[p] * y[i]
-            }
+            let a = min(x[i] - c, 0), b = max(x[i] - c, 0)
+            n += 1; sa += a; sb += b; saa += a * a; sab += a * b; sbb += b * b
+            sy += y[i]; say += a * y[i]; sby += b * y[i]
         }
+        var m = [[n, sa, sb, sy], [sa, saa, sab, say], [sb, sab, sbb, sby]]
         for col in 0..<3 {
             var pivot = col
             for row in col..<3 where abs(m[row][col]) > abs(m[pivot][col]) { pivot = row }

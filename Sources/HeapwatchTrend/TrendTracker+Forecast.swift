@@ -11,35 +11,49 @@ extension TrendTracker {
         case history(Statistics.TheilSen)
     }
 
-    /// Chooses the basis when a bucket closes. The long history (coarser buckets, up to
-    /// `forecastWindow`) is cut at its last change of regime; when that regime started before the
-    /// window and its slope lies inside the window's interval — widened by √((1 + ρ)/(1 − ρ)) for
-    /// residuals that are alike from one point to the next (a wander) — the history's slope is
-    /// used. A change inside the window is then looked for on the window's finer points.
-    static func forecastBasis(
-        window: FloorWindow, analysis a: FloorAnalysis, history: FloorWindow, policy: TrendPolicy
-    ) -> ForecastBasis {
-        let (x, y) = FloorAnalysis.points(window, scale: a.scale)
+    /// The long history's current regime: where its last change of regime lies and the fit of
+    /// the part since. It depends on the long history alone, so it is found when a long bucket
+    /// closes, not at every bucket close of the window.
+    struct HistoryRegime: Sendable, Equatable {
+        /// Center time of the regime's first bucket, seconds.
+        var start: Double
+        /// Seconds per bucket of the long history.
+        var bucketSeconds: Double
+        /// Theil–Sen fit of the floor since `start`.
+        var fit: Statistics.TheilSen?
+    }
+
+    /// Nil with fewer than `minBuckets` closed buckets. The history is cut at its last change of
+    /// regime (coarser buckets, up to `forecastWindow`).
+    static func historyRegime(_ history: FloorWindow, policy: TrendPolicy) -> HistoryRegime? {
+        guard history.closed.count >= policy.minBuckets, let bucketSeconds = history.bucketSeconds else { return nil }
+        let points = FloorPoints(history)
+        let (hx, hy) = (points.times, points.floors)
+        let start = Regime.start(
+            x: hx, y: hy, minPoints: max(6, hx.count / 8),
+            fCritical: policy.regimeF, minSlopeChange: policy.regimeSlopeChange
+        )
+        let fit = Statistics.theilSen(x: Array(hx[start...]), y: Array(hy[start...]), z: policy.intervalZ)
+        return HistoryRegime(start: hx[start], bucketSeconds: bucketSeconds, fit: fit)
+    }
+
+    /// Chooses the basis when a bucket closes. When the history's current regime started before
+    /// the window and its slope lies inside the window's interval — widened by √((1 + ρ)/(1 − ρ))
+    /// for residuals that are alike from one point to the next (a wander) — the history's slope is
+    /// used, and otherwise the window's. When the regime started inside the window (or there is no
+    /// history yet), the change is looked for on the window's finer points.
+    static func forecastBasis(analysis a: FloorAnalysis, history: HistoryRegime?, policy: TrendPolicy) -> ForecastBasis {
+        let (x, y) = (a.points.times, a.points.floors)
         guard let first = x.first else { return .window }
-        var changeInWindow = true
-        if history.closed.count >= policy.minBuckets, let bucket = history.bucketSeconds {
-            let (hx, hy) = FloorAnalysis.points(history, scale: 1)
-            let start = Regime.start(
-                x: hx, y: hy, minPoints: max(6, hx.count / 8),
-                fCritical: policy.regimeF, minSlopeChange: policy.regimeSlopeChange
-            )
-            if hx[start] <= first + bucket {
-                changeInWindow = false
-                let widen = ((1 + a.residualCorrelation) / (1 - a.residualCorrelation)).squareRoot()
-                let lower = a.fit.slope - widen * (a.fit.slope - a.fit.slopeLower)
-                let upper = a.fit.slope + widen * (a.fit.slopeUpper - a.fit.slope)
-                if let fit = Statistics.theilSen(x: Array(hx[start...]), y: Array(hy[start...]), z: policy.intervalZ),
-                   fit.slope >= lower, fit.slope <= upper {
-                    return .history(fit)
-                }
+        if let history, history.start <= first + history.bucketSeconds {
+            let widen = ((1 + a.residualCorrelation) / (1 - a.residualCorrelation)).squareRoot()
+            let lower = a.fit.slope - widen * (a.fit.slope - a.fit.slopeLower)
+            let upper = a.fit.slope + widen * (a.fit.slopeUpper - a.fit.slope)
+            if let fit = history.fit, fit.slope >= lower, fit.slope <= upper {
+                return .history(fit)
             }
+            return .window
         }
-        guard changeInWindow else { return .window }
         let start = Regime.start(
             x: x, y: y, minPoints: max(6, x.count / 4),
             fCritical: policy.regimeF, minSlopeChange: policy.regimeSlopeChange

@@ -27,7 +27,8 @@ public struct TrendTracker: Sendable {
     /// A longer, coarser history of the floor (`forecastWindow`), for a steadier forecast slope.
     private var longFloors: FloorWindow
     private var longAnalysis: FloorAnalysis?
-    private var firstTime: Double?
+    /// The long history's current regime, found when a long bucket closes.
+    private var historyRegime: HistoryRegime?
     private var lastTime: Double?
     private var analysis: FloorAnalysis?
     /// What the forecast extrapolates, chosen when a bucket closes.
@@ -68,17 +69,17 @@ public struct TrendTracker: Sendable {
             assessment = assess(sample, limits: limits, now: lastTime)
             return assessment
         }
-        if firstTime == nil { firstTime = sample.time }
         lastTime = sample.time
         if longFloors.add(sample) {
             longAnalysis = longFloors.closedSpan >= 2 * policy.window ? FloorAnalysis(longFloors, policy: policy) : nil
+            historyRegime = Self.historyRegime(longFloors, policy: policy)
         }
         if floors.add(sample) {
             analysis = FloorAnalysis(floors, policy: policy)
             if var current = analysis {
                 current.slopeDecay = Self.slopeDecay(history: slopeHistory, now: sample.time, fit: current.fit, window: policy.window)
                 analysis = current
-                forecastBasis = Self.forecastBasis(window: floors, analysis: current, history: longFloors, policy: policy)
+                forecastBasis = Self.forecastBasis(analysis: current, history: historyRegime, policy: policy)
                 slopeHistory.append(SlopeMark(time: sample.time, fit: current.fit))
                 slopeHistory.removeAll { $0.time < sample.time - policy.window }
             }
@@ -114,7 +115,7 @@ public struct TrendTracker: Sendable {
             sample: sample,
             limits: limits
         )
-        let observed = now - (firstTime ?? now)
+        let observed = now - (floors.origin ?? now)
         let fullWindow = observed >= policy.window
             && analysis.bucketCount >= max(policy.minBuckets, floors.bucketsPerWindow / 2)
         let trend = fullWindow

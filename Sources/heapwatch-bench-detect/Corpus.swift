@@ -33,39 +33,30 @@ enum Corpus {
                 }
             }
         }
-        // Leaks that start after a warm-up or a step, or under wander.
-        do {
+        // Leaks that start after a warm-up or a step, or under wander, 4 h each.
+        func leakAfter(_ name: String, _ configure: (inout SyntheticTrace) -> Void) {
             var t = SyntheticTrace(duration: 4 * hour)
-            t.warmUp = .exponential(bytes: 150 * mib, tau: 180)
-            t.leakBytesPerHour = 30 * mib
-            t.leakStart = 1200
             t.seed = nextSeed()
-            cases.append(leak("leak 30M/h after exp warm-up", t, crashAfter: 4 * hour, policy: policy))
+            configure(&t)
+            cases.append(leak(name, t, crashAfter: 4 * hour, policy: policy))
         }
-        do {
-            var t = SyntheticTrace(duration: 4 * hour)
-            t.warmUp = .linear(bytes: 200 * mib, duration: 600)
-            t.leakBytesPerHour = 30 * mib
-            t.leakStart = 1800
-            t.sawtoothAmplitude = 30 * mib
-            t.seed = nextSeed()
-            cases.append(leak("leak 30M/h after linear warm-up", t, crashAfter: 4 * hour, policy: policy))
+        leakAfter("leak 30M/h after exp warm-up") {
+            $0.warmUp = .exponential(bytes: 150 * mib, tau: 180)
+            $0.leakBytesPerHour = 30 * mib
+            $0.leakStart = 1200
         }
-        do {
-            var t = SyntheticTrace(duration: 4 * hour)
-            t.steps = [.init(time: 1800, bytes: 120 * mib)]
-            t.leakBytesPerHour = 50 * mib
-            t.leakStart = 3600
-            t.seed = nextSeed()
-            cases.append(leak("leak 50M/h after a step", t, crashAfter: 4 * hour, policy: policy))
+        leakAfter("leak 30M/h after linear warm-up") {
+            $0.warmUp = .linear(bytes: 200 * mib, duration: 600)
+            $0.leakBytesPerHour = 30 * mib
+            $0.leakStart = 1800
+            $0.sawtoothAmplitude = 30 * mib
         }
-        do {
-            var t = SyntheticTrace(duration: 4 * hour)
-            t.leakBytesPerHour = 30 * mib
-            t.wanderBytes = 4 * mib
-            t.seed = nextSeed()
-            cases.append(leak("leak 30M/h with wander", t, crashAfter: 4 * hour, policy: policy))
+        leakAfter("leak 50M/h after a step") {
+            $0.steps = [.init(time: 1800, bytes: 120 * mib)]
+            $0.leakBytesPerHour = 50 * mib
+            $0.leakStart = 3600
         }
+        leakAfter("leak 30M/h with wander") { $0.leakBytesPerHour = 30 * mib; $0.wanderBytes = 4 * mib }
 
         // Non-leaks, 6 h each.
         func flat(_ name: String, stress: Bool = false, _ configure: (inout SyntheticTrace) -> Void) {

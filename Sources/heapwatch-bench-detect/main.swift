@@ -50,7 +50,7 @@ func readTraces(_ directory: String) -> [(name: String, text: String)] {
 
 var policy = TrendPolicy()
 if let windowOverride { policy.window = windowOverride }
-let cases = Corpus.synthetic(policy: policy) + RecordedTraces.load(directory: tracesDirectory, files: readTraces(tracesDirectory))
+let cases = Corpus.synthetic(policy: policy) + RecordedTraces.load(readTraces(tracesDirectory))
 
 if let traceFilter {
     for c in cases where c.name.contains(traceFilter) {

@@ -220,10 +220,10 @@ import Testing
         #expect(reply.samples.isEmpty)
     }
 
-    @Test func anUnopenablePathSaysWhichFile() {
-        let dir = try? TempDirectory()
-        let notADirectory = (dir?.path ?? "/tmp") + "/plain-file"
-        _ = FileManager.default.createFile(atPath: notADirectory, contents: Data("x".utf8))
+    @Test func anUnopenablePathSaysWhichFile() throws {
+        let dir = try TempDirectory()
+        let notADirectory = dir.file("plain-file")
+        #expect(FileManager.default.createFile(atPath: notADirectory, contents: Data("x".utf8)))
         #expect {
             _ = try HistoryStore(directory: notADirectory)
         } throws: { error in

@@ -11,8 +11,6 @@ import HeapwatchTrend
 /// sawtooth and bursts are never `leaking`; the leaky example app is.
 @Suite("Recorded Node traces")
 struct RecordedTraceTests {
-    static let policy = TrendPolicy(window: 120, growthMax: 60 * SyntheticTrace.mib)
-
     static func load(_ name: String) throws -> [TrendSample] {
         // Tests/HeapwatchTrendTests/<this file> → repository root.
         var root = #filePath
@@ -20,19 +18,16 @@ struct RecordedTraceTests {
         let path = "\(root)/Benchmarks/traces/\(name).csv"
         let file = try #require(fopen(path, "r"), "cannot open \(path)")
         defer { fclose(file) }
-        var samples: [TrendSample] = []
-        var line = [CChar](repeating: 0, count: 256)
-        while fgets(&line, Int32(line.count), file) != nil {
-            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            let fields = text.split(separator: ",").compactMap { Double($0.filter { !$0.isWhitespace }) }
-            guard fields.count == 3 else { continue } // the header
-            samples.append(TrendSample(time: fields[0], anonBytes: fields[2], rssBytes: fields[1]))
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while case let count = fread(&buffer, 1, buffer.count, file), count > 0 {
+            bytes += buffer[..<count]
         }
-        return samples
+        return RecordedTrace.samples(csv: String(decoding: bytes, as: UTF8.self))
     }
 
     static func states(_ name: String) throws -> [TrendState] {
-        var tracker = TrendTracker(policy: policy)
+        var tracker = TrendTracker(policy: RecordedTrace.policy)
         return try load(name).map { tracker.record($0, limits: .none).state }
     }
 
