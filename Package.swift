@@ -112,7 +112,7 @@ let package = Package(
         .executableTarget(name: "heapwatch-history-writer", dependencies: ["HeapwatchHistory"]),
         .testTarget(
             name: "HeapwatchHistoryTests",
-            dependencies: ["HeapwatchHistory", "heapwatch-history-writer"]
+            dependencies: ["HeapwatchHistory", "heapwatch-history-writer", "HeapwatchTrend"]
         ),
         // Evaluation harness for the trend detector (`make bench-detect`), not a CI test.
         .executableTarget(name: "heapwatch-bench-detect", dependencies: ["HeapwatchTrend"]),
@@ -120,7 +120,7 @@ let package = Package(
         .executableTarget(name: "heapwatch-bench-analyze", dependencies: ["HeapAnalysis"]),
 
         .testTarget(name: "HeapwatchTrendTests", dependencies: ["HeapwatchTrend"]),
-        .testTarget(name: "HeapwatchCoreTests", dependencies: ["HeapwatchCore"]),
+        .testTarget(name: "HeapwatchCoreTests", dependencies: ["HeapwatchCore", "HeapwatchTrend"]),
         .testTarget(name: "HeapAnalysisTests", dependencies: ["HeapAnalysis"]),
         .testTarget(
             name: "IntegrationTests",

@@ -118,12 +118,13 @@ public struct SyntheticTrace: Sendable {
     }
 }
 
-/// SplitMix64: a tiny deterministic generator, so traces are the same on every run.
-struct SplitMix64: Sendable {
+/// SplitMix64: a tiny deterministic generator, so traces (and the tests that draw random input)
+/// are the same on every run.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -1,5 +1,6 @@
 import Foundation
 import HeapwatchHistory
+import HeapwatchTrend
 import Testing
 
 /// Not a CI test: fills a store as 100 targets at a 5 s interval would for 24 h, then prints the
@@ -14,7 +15,7 @@ import Testing
         let store = try HistoryStore(directory: directory)
         let ticks = 86_400 / 5
         let targets = (0..<100).map { "service-\($0)" }
-        var generator = SplitMix(seed: 42)
+        var generator = SplitMix64(seed: 42)
         var slowest = 0.0
         let started = monotonicSeconds()
         for tick in 0..<ticks {
@@ -50,18 +51,5 @@ import Testing
               prune: \(String(format: "%.1f", pruneSeconds * 1000)) ms; 24 h query of one target to 600 points: \
             \(String(format: "%.1f", querySeconds * 1000)) ms, \(reply.samples.count) points
             """)
-    }
-}
-
-/// A small deterministic generator, so the figures are repeatable.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
