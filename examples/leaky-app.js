@@ -7,10 +7,13 @@
 // Its twin, fixed-app.js, does the same work without leaking.
 //
 //   PORT=3000            listen port (0 = any free port; the chosen one is printed)
-//   REQUESTS_PER_SEC=20  simulated requests per second
+//   REQUESTS_PER_SEC=20  simulated requests per second (0: none, only those /simulate asks for)
 //   PAYLOAD_BYTES=2048   size of the per-request payload each leak keeps alive
 //
 // Routes: GET /            -> "ok"
+//         GET /simulate?requests=N -> handles N simulated requests at once, then answers
+//                             {"requests": <total so far>} (tests use it to grow the leak by a
+//                             known amount instead of waiting for the timer)
 //         GET /memory      -> process.memoryUsage() as JSON
 //         GET /heap-snapshot -> writes a heap snapshot into the working directory,
 //                             answers {"snapshot": "<file name>"}
@@ -70,17 +73,30 @@ function handleRequest() {
   }
 }
 
-setInterval(() => {
-  const perTick = Math.max(1, Math.round(requestsPerSec / 10));
-  for (let i = 0; i < perTick; i++) handleRequest();
+function simulate(requests) {
+  for (let i = 0; i < requests; i++) handleRequest();
   bus.emit('tick');
-}, 100);
+}
+
+if (requestsPerSec > 0) {
+  setInterval(() => simulate(Math.max(1, Math.round(requestsPerSec / 10))), 100);
+}
 
 const server = http.createServer((req, res) => {
   if (req.url === '/heap-snapshot') {
     const file = v8.writeHeapSnapshot();
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ snapshot: file, pid: process.pid }));
+  } else if (req.url.startsWith('/simulate')) {
+    const requests = Number(new URL(req.url, 'http://localhost').searchParams.get('requests'));
+    if (!Number.isInteger(requests) || requests < 0 || requests > 1_000_000) {
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end('requests must be an integer from 0 to 1000000\n');
+      return;
+    }
+    simulate(requests);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ requests: nextId - 1 }));
   } else if (req.url === '/memory') {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(process.memoryUsage()));

@@ -10,9 +10,9 @@ struct ExampleAppTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("examples").path
 
-    /// Starts the app, waits for its "listening on PORT" line, takes three snapshots one second
-    /// of traffic apart (the leak needs time to grow; nothing is synchronized by these waits),
-    /// and stops the app whatever happens.
+    /// Starts the app without timed traffic, waits for its "listening on PORT" line, and takes
+    /// three snapshots, each after `/simulate` has handled 2,000 more requests (the leak grows by a
+    /// known amount, whatever the machine's speed); stops the app whatever happens.
     static func captureThree(_ script: String, in directory: TemporaryDirectory) throws -> [String] {
         let app = Process()
         app.executableURL = URL(fileURLWithPath: ProcessRunner.find("node")!)
@@ -20,7 +20,7 @@ struct ExampleAppTests {
         app.currentDirectoryURL = URL(fileURLWithPath: directory.path)
         var environment = ProcessInfo.processInfo.environment
         environment["PORT"] = "0"
-        environment["REQUESTS_PER_SEC"] = "2000"
+        environment["REQUESTS_PER_SEC"] = "0"
         environment["PAYLOAD_BYTES"] = "256"
         app.environment = environment
         let output = Pipe()
@@ -38,8 +38,10 @@ struct ExampleAppTests {
         }
         let port = try Self.waitForPort(output.fileHandleForReading, timeout: 20)
         var paths: [String] = []
-        for round in 0..<3 {
-            Thread.sleep(forTimeInterval: round == 0 ? 1.0 : 1.5)
+        for round in 1...3 {
+            let served = try ProcessRunner.run(
+                "curl", ["-sf", "--max-time", "60", "http://127.0.0.1:\(port)/simulate?requests=2000"], timeout: 90)
+            #expect(served.contains("\"requests\":\(round * 2000)"), "\(served)")
             let answer = try ProcessRunner.run(
                 "curl", ["-sf", "--max-time", "60", "http://127.0.0.1:\(port)/heap-snapshot"], timeout: 90)
             let json = try JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [String: Any]
