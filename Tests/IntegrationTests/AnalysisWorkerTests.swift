@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -75,6 +76,43 @@ extension IntegrationSuite {
             #expect(Self.workers(of: daemon.child.pid).isEmpty)
             #expect(app.isAlive)
             #expect(try daemon.stop() == 0)
+        }
+
+        /// A worker whose heapwatchd is SIGKILLed outside systemd (no unit cgroup to take it
+        /// along) stops instead of running to the end of its analysis. Its parent here is a shell
+        /// killed the same way; its snapshot is a FIFO, so without the parent watch it would
+        /// wait on it forever.
+        @Test func aWorkerStopsWhenTheProcessThatStartedItIsKilled() throws {
+            let directory = try TempDirectory()
+            let fifo = directory.file("never.heapsnapshot")
+            #expect(mkfifo(fifo, 0o600) == 0)
+            let job = #"{"snapshots":["\#(fifo)"],"top":5}"#
+            let parent = try Child("/bin/sh", ["-c", #""$0" --analysis-job "$1" & echo "$!"; wait"#, Paths.heapwatchd, job],
+                                   environment: ["HEAPWATCH_ANALYSIS_WORKER": "1"])
+            let worker = try #require(Int32(try parent.stdout.waitForLine(timeout: 10) { Int32($0) != nil }))
+            let pidfd = heapwatch_pidfd_open(worker)
+            #expect(pidfd >= 0)
+            defer {
+                kill(worker, SIGKILL)  // the test failed if it is still there: leave nothing behind
+                close(pidfd)
+            }
+            // The worker has opened the FIFO and now waits for data in the middle of its job: a
+            // writer can open it (its open succeeds once a reader is there).
+            var writer: Int32 = -1
+            try eventually(timeout: 20) {
+                writer = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+                return writer >= 0
+            }
+            defer { close(writer) }
+            var entry = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+            #expect(poll(&entry, 1, 0) == 0, "the worker ended before its parent did")
+
+            // (Not waiting for the shell's exit: Foundation reports it only once the pipes it shares
+            // with the worker close.)
+            parent.signal(SIGKILL)
+            #expect(poll(&entry, 1, 10_000) == 1, "the worker still runs 10 s after its parent was killed")
+            let said = try parent.stderr.waitForLine(timeout: 10) { $0.contains("analysis worker") }
+            #expect(said.contains("heapwatchd (pid \(parent.pid)) is gone; stopping"), "\(said)")
         }
 
         /// A snapshot stored by a run that stopped before analyzing it is analyzed at the next start.

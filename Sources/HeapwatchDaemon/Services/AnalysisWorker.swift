@@ -34,6 +34,7 @@ public enum AnalysisWorker {
             setenv(AnalysisWorker.environmentVariable, "1", 1)
             _ = heapwatch_analysis_worker_setup()
         }
+        endWithParent()
         do {
             let job = try JSONDecoder().decode(AnalysisJob.self, from: Data(jobJSON.utf8))
             try perform(job)
@@ -42,6 +43,37 @@ public enum AnalysisWorker {
             FileHandle.standardError.write(Data("heapwatchd analysis worker (pid \(getpid())): \(error)\n".utf8))
             return 1
         }
+    }
+
+    /// Ends the worker as soon as the process that started it is gone. Under systemd a killed
+    /// heapwatchd takes its unit's cgroup and so the worker with it; started any other way, a
+    /// SIGKILLed heapwatchd would leave the worker running to the end of its analysis, holding
+    /// up to 1.5× a snapshot of memory for a report nobody serves (the next start analyzes the
+    /// snapshot again). `PR_SET_PDEATHSIG` cannot say this: it fires when the parent's *thread*
+    /// that spawned the worker exits, and heapwatchd's pool threads come and go. A pidfd of the
+    /// parent process becomes readable when that process ends; a thread waits for it.
+    static func endWithParent() {
+        let parent = getppid()
+        guard parent > 1 else { return }  // already orphaned, or a child of init: nothing to follow
+        let pidfd = heapwatch_pidfd_open(parent)
+        guard pidfd >= 0 else {
+            FileHandle.standardError.write(Data("heapwatchd analysis worker (pid \(getpid())): cannot follow its parent \(parent) (pidfd_open: \(String(cString: strerror(errno)))); it runs to the end of its job\n".utf8))
+            return
+        }
+        // The parent may have ended between getppid and pidfd_open, and its pid been reused.
+        if getppid() != parent { parentGone(parent) }
+        let watcher = Thread {
+            var entry = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+            while poll(&entry, 1, -1) < 0 && errno == EINTR {}
+            parentGone(parent)
+        }
+        watcher.name = "parent watch"
+        watcher.start()
+    }
+
+    private static func parentGone(_ parent: pid_t) -> Never {
+        FileHandle.standardError.write(Data("heapwatchd analysis worker (pid \(getpid())): heapwatchd (pid \(parent)) is gone; stopping (a later heapwatchd analyzes the snapshot again)\n".utf8))
+        _exit(3)
     }
 
     static func perform(_ job: AnalysisJob) throws {
