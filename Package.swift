@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "heapwatch",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "heapwatchd", targets: ["heapwatchd"]),
         .executable(name: "heapwatchctl", targets: ["heapwatchctl"]),

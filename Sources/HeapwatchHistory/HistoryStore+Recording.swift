@@ -8,7 +8,8 @@ extension HistoryStore {
     public func record(tick samples: [HistorySample], at time: Double) async throws(HistoryError) {
         guard !samples.isEmpty else { return }
         let timeMs = Self.milliseconds(time)
-        try await write("record tick") { db in try Self.insert(samples, timeMs: timeMs, db: db) }
+        let bounds = rowBounds
+        try await write("record tick") { db in try Self.insert(samples, timeMs: timeMs, bounds: bounds, db: db) }
     }
 
     /// The same, blocking the calling thread (for a helper without async context).
@@ -16,7 +17,7 @@ extension HistoryStore {
         guard !samples.isEmpty else { return }
         let timeMs = Self.milliseconds(time)
         do {
-            try pool.write { db in try Self.insert(samples, timeMs: timeMs, db: db) }
+            try pool.write { db in try Self.insert(samples, timeMs: timeMs, bounds: rowBounds, db: db) }
         } catch {
             throw Self.classify(error, path: path, operation: "record tick")
         }
@@ -42,45 +43,74 @@ extension HistoryStore {
 
     /// Deletes what is past retention (`now` in Unix seconds) and what is over the row caps.
     /// Freed pages are reused by later inserts, so the file stops growing at its high-water mark.
-    /// Cheap enough to call once a minute.
+    /// Cheap enough to call once a minute: finding a cap's boundary walks up to the cap's number of
+    /// index entries (~2 ms per 100,000), so it is done only for a target whose rows may have
+    /// reached the cap (`RowBounds`).
     public func prune(now: Double) async throws(HistoryError) {
         let retention = retention
         let rawCutoff = Self.milliseconds(now - retention.rawSeconds)
         let rollupCutoff = Int64((now - retention.rollupSeconds) / 60)
         let eventCutoff = Self.milliseconds(now - retention.eventSeconds)
-        try await write("prune") { db in
-            let targets = try Int64.fetchAll(db, sql: "SELECT id FROM target")
-            for target in targets {
-                try db.execute(sql: "DELETE FROM sample WHERE target_id = ? AND time_ms < ?", arguments: [target, rawCutoff])
-                if let oldestKept = try Int64.fetchOne(db, sql: """
-                    SELECT time_ms FROM sample WHERE target_id = ? ORDER BY time_ms DESC LIMIT 1 OFFSET ?
-                    """, arguments: [target, retention.maxRawRowsPerTarget - 1]) {
-                    try db.execute(sql: "DELETE FROM sample WHERE target_id = ? AND time_ms < ?", arguments: [target, oldestKept])
+        let bounds = rowBounds
+        do {
+            try await write("prune") { db in
+                let targets = try Int64.fetchAll(db, sql: "SELECT id FROM target")
+                for target in targets {
+                    try db.execute(sql: "DELETE FROM sample WHERE target_id = ? AND time_ms < ?", arguments: [target, rawCutoff])
+                    try db.execute(sql: "DELETE FROM rollup WHERE target_id = ? AND minute < ?", arguments: [target, rollupCutoff])
+                    let known = bounds.bound(of: target)
+                    let raw = try Self.cap(.raw, target: target, to: retention.maxRawRowsPerTarget, knownAtMost: known?.raw, db: db)
+                    let rollup = try Self.cap(.rollup, target: target, to: retention.maxRollupRowsPerTarget, knownAtMost: known?.rollup, db: db)
+                    let left = try Bool.fetchOne(db, sql: """
+                        SELECT EXISTS (SELECT 1 FROM sample WHERE target_id = ?1) OR EXISTS (SELECT 1 FROM rollup WHERE target_id = ?1)
+                        """, arguments: [target]) ?? true
+                    if left {
+                        bounds.set(target, RowBounds.Bound(raw: raw, rollup: rollup))
+                    } else {
+                        try db.execute(sql: "DELETE FROM target WHERE id = ?", arguments: [target])
+                        bounds.forget(target)
+                    }
                 }
-                try db.execute(sql: "DELETE FROM rollup WHERE target_id = ? AND minute < ?", arguments: [target, rollupCutoff])
-                if let oldestKept = try Int64.fetchOne(db, sql: """
-                    SELECT minute FROM rollup WHERE target_id = ? ORDER BY minute DESC LIMIT 1 OFFSET ?
-                    """, arguments: [target, retention.maxRollupRowsPerTarget - 1]) {
-                    try db.execute(sql: "DELETE FROM rollup WHERE target_id = ? AND minute < ?", arguments: [target, oldestKept])
-                }
-                let left = try Bool.fetchOne(db, sql: """
-                    SELECT EXISTS (SELECT 1 FROM sample WHERE target_id = ?1) OR EXISTS (SELECT 1 FROM rollup WHERE target_id = ?1)
-                    """, arguments: [target]) ?? true
-                if !left { try db.execute(sql: "DELETE FROM target WHERE id = ?", arguments: [target]) }
+                try db.execute(sql: "DELETE FROM event WHERE time_ms < ?", arguments: [eventCutoff])
+                // Ids grow by one per event and only the oldest are deleted, so this keeps at most
+                // the newest `maxEvents` (fewer where a late event's time left a gap) with one lookup.
+                try db.execute(sql: "DELETE FROM event WHERE id <= (SELECT max(id) FROM event) - ?", arguments: [retention.maxEvents])
             }
-            try db.execute(sql: "DELETE FROM event WHERE time_ms < ?", arguments: [eventCutoff])
-            if let oldestKept = try Int64.fetchOne(db, sql: "SELECT id FROM event ORDER BY id DESC LIMIT 1 OFFSET ?",
-                                                   arguments: [retention.maxEvents - 1]) {
-                try db.execute(sql: "DELETE FROM event WHERE id < ?", arguments: [oldestKept])
-            }
+        } catch {
+            // A rolled-back transaction leaves the bounds unproven: count again next time.
+            bounds.forgetAll()
+            throw error
         }
+    }
+
+    enum RowTable {
+        case raw, rollup
+
+        var table: String { self == .raw ? "sample" : "rollup" }
+        var time: String { self == .raw ? "time_ms" : "minute" }
+    }
+
+    /// Keeps a target's newest `cap` rows of `table` (and any sharing the oldest kept time) and
+    /// returns an upper bound of the rows left. Counts only when `knownAtMost` says the cap may be
+    /// reached.
+    private static func cap(_ table: RowTable, target: Int64, to cap: Int, knownAtMost: Int?, db: Database) throws -> Int {
+        if let knownAtMost, knownAtMost <= cap { return knownAtMost }
+        let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM \(table.table) WHERE target_id = ? LIMIT ?)",
+                                     arguments: [target, cap + 1]) ?? 0
+        guard count > cap else { return count }
+        if let oldestKept = try Int64.fetchOne(db, sql: """
+            SELECT \(table.time) FROM \(table.table) WHERE target_id = ? ORDER BY \(table.time) DESC LIMIT 1 OFFSET ?
+            """, arguments: [target, cap - 1]) {
+            try db.execute(sql: "DELETE FROM \(table.table) WHERE target_id = ? AND \(table.time) < ?", arguments: [target, oldestKept])
+        }
+        return cap
     }
 
     // MARK: - Helpers
 
     static func milliseconds(_ seconds: Double) -> Int64 { Int64((seconds * 1000).rounded()) }
 
-    private static func insert(_ samples: [HistorySample], timeMs: Int64, db: Database) throws {
+    private static func insert(_ samples: [HistorySample], timeMs: Int64, bounds: RowBounds, db: Database) throws {
         let minute = timeMs.floorDivided(by: 60_000)
         let insertSample = try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO sample (target_id, time_ms, pid, start_time, rss_bytes, anon_bytes,
@@ -115,6 +145,8 @@ extension HistoryStore {
             ])
             guard db.changesCount > 0 else { continue }
             try upsertRollup.execute(arguments: [targetID, minute, Int64(sample.pid), rss, anon])
+            // A rolled-back insert only overstates the bound: prune then counts a little early.
+            bounds.added(to: targetID)
         }
     }
 

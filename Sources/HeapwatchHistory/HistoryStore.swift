@@ -18,6 +18,8 @@ public final class HistoryStore: Sendable {
     public let path: String
     public let retention: HistoryRetention
     let pool: DatabasePool
+    /// Upper bounds of each target's row counts, for `prune`.
+    let rowBounds = RowBounds()
 
     /// Opens (creating if needed) `<directory>/history.sqlite`. A group- or world-readable file is
     /// made 0600 first. Throws `.corrupt` for a file that is not a usable database (see

@@ -132,6 +132,38 @@ import Testing
         #expect(all.events.map(\.message) == ["2", "3", "4"])
     }
 
+    /// `prune` counts a target's rows only when they may have reached the cap; the rows recorded
+    /// after a prune that found the target under its cap must still bring the cap into force, in
+    /// the same store and in one opened again (which knows no bounds).
+    @Test func rowCapsHoldAfterAPruneThatFoundTheTargetUnderThem() async throws {
+        let dir = try TempDirectory()
+        let retention = HistoryRetention(maxRawRowsPerTarget: 10, maxRollupRowsPerTarget: 3)
+        var store = try HistoryStore(directory: dir.path, retention: retention)
+        func record(_ ticks: Range<Int>) async throws {
+            // One tick per minute: one raw row and one rollup row each.
+            for tick in ticks { try await store.record(tick: [sample(rss: UInt64(tick), anon: 1)], at: midnight + 60 * Double(tick)) }
+        }
+        func kept() async throws -> (raw: [UInt64], rollups: Int) {
+            let reply = try await store.query(target: "api", since: midnight, until: midnight + 60 * 40, maxPoints: 100)
+            return (reply.samples.filter { $0.count == 1 && $0.rssMin == $0.rssMax }.map(\.rssMin), reply.samples.count)
+        }
+        try await record(0..<2)
+        try await store.prune(now: midnight + 60 * 2)
+        #expect(try await kept().rollups == 2)
+
+        try await record(2..<14)
+        try await store.prune(now: midnight + 60 * 14)
+        // Raw rows of the last 10 minutes; of the rollups only the newest 3, which those rows cover.
+        #expect(try await kept().raw == (4..<14).map(UInt64.init))
+        #expect(try await store.query(target: "api", since: midnight, until: midnight + 60 * 4 - 1, maxPoints: 100).samples.isEmpty)
+
+        store.close()
+        store = try HistoryStore(directory: dir.path, retention: retention)
+        try await record(14..<20)
+        try await store.prune(now: midnight + 60 * 20)
+        #expect(try await kept().raw == (10..<20).map(UInt64.init))
+    }
+
     @Test func downsampledQueryKeepsTheSpikeAndTheDip() async throws {
         let dir = try TempDirectory()
         let store = try HistoryStore(directory: dir.path)
