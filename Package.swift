@@ -121,7 +121,7 @@ let package = Package(
 
         .testTarget(name: "HeapwatchTrendTests", dependencies: ["HeapwatchTrend"]),
         .testTarget(name: "HeapwatchCoreTests", dependencies: ["HeapwatchCore", "HeapwatchTrend"]),
-        .testTarget(name: "HeapAnalysisTests", dependencies: ["HeapAnalysis"]),
+        .testTarget(name: "HeapAnalysisTests", dependencies: ["HeapAnalysis", "HeapwatchTrend"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["HeapwatchCore", "HeapwatchControl", "HeapwatchDaemon"]

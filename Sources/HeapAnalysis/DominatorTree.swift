@@ -1,5 +1,7 @@
-/// Immediate dominators and retained sizes of a snapshot's nodes, from the root (node 0), by an
-/// iterative Lengauer–Tarjan (path compression, no recursion: a million-long linked list is fine).
+/// Immediate dominators and retained sizes of a snapshot's nodes, from the root (node 0), by
+/// Semi-NCA: Lengauer–Tarjan's semi-dominators (path compression, no recursion: a million-long
+/// linked list is fine), then each immediate dominator as the nearest common ancestor of the DFS
+/// parent and the semi-dominator — no buckets, and a third fewer arrays than Lengauer–Tarjan.
 public struct DominatorTree: Sendable {
     /// Marks nodes without a dominator: the root and nodes the root cannot reach.
     public static let none = UInt32.max
@@ -30,7 +32,7 @@ public struct DominatorTree: Sendable {
         return position >= start && position - start < subtreeSize[dominator]
     }
 
-    /// Memory at the peak: about 40 bytes per node plus 4 per retaining edge, on top of the snapshot.
+    /// Memory at the peak: about 32 bytes per node plus 4 per retaining edge, on top of the snapshot.
     public init(snapshot: HeapSnapshot) {
         let n = snapshot.nodeCount
         // DFS numbers start at 1; 0 means "not visited" / "no ancestor".
@@ -93,12 +95,11 @@ public struct DominatorTree: Sendable {
         // instead of jumping through node ordinals (fewer cache misses on millions of nodes).
         var predecessors: (first: [Int], numbers: [UInt32])? = Self.predecessors(snapshot, number: number, count: count)
 
-        // 2. Semi-dominators and immediate dominators, in DFS numbers.
+        // 2. Semi-dominators, in DFS numbers: Lengauer–Tarjan's simple version (eval with path
+        // compression over the forest of processed vertices, linked to their DFS parents).
         var semi = [UInt32](repeating: 0, count: count + 1)
         var label = [UInt32](repeating: 0, count: count + 1)
         var ancestor = [UInt32](repeating: 0, count: count + 1)
-        var bucketHead = [UInt32](repeating: 0, count: count + 1)
-        var bucketNext = [UInt32](repeating: 0, count: count + 1)
         for k in 0...count {
             semi[k] = UInt32(k)
             label[k] = UInt32(k)
@@ -107,10 +108,6 @@ public struct DominatorTree: Sendable {
         label.withUnsafeMutableBufferPointer { label in
         ancestor.withUnsafeMutableBufferPointer { ancestor in
         dom.withUnsafeMutableBufferPointer { dom in
-        bucketHead.withUnsafeMutableBufferPointer { bucketHead in
-        bucketNext.withUnsafeMutableBufferPointer { bucketNext in
-        number.withUnsafeBufferPointer { number in
-        vertex.withUnsafeBufferPointer { vertex in
         predecessors!.numbers.withUnsafeBufferPointer { holders in
         predecessors!.first.withUnsafeBufferPointer { firstHolder in
             var path: [UInt32] = []
@@ -133,38 +130,33 @@ public struct DominatorTree: Sendable {
 
             if count >= 2 {
                 for w in stride(from: count, through: 2, by: -1) {
+                    var best = semi[w]
                     for index in firstHolder[w]..<firstHolder[w + 1] {
-                        let u = eval(holders[index])
-                        if semi[Int(u)] < semi[w] { semi[w] = semi[Int(u)] }
+                        let candidate = semi[Int(eval(holders[index]))]
+                        if candidate < best { best = candidate }
                     }
-                    let s = Int(semi[w])
-                    bucketNext[w] = bucketHead[s]
-                    bucketHead[s] = UInt32(w)
-                    let p = dom[w]
-                    ancestor[w] = p
-                    var v = bucketHead[Int(p)]
-                    bucketHead[Int(p)] = 0
-                    while v != 0 {
-                        let u = eval(v)
-                        dom[Int(v)] = semi[Int(u)] < semi[Int(v)] ? u : p
-                        v = bucketNext[Int(v)]
-                    }
+                    semi[w] = best
+                    ancestor[w] = dom[w]  // link to the DFS parent
                 }
-                for w in 2...count where dom[w] != semi[w] {
-                    dom[w] = dom[Int(dom[w])]
+                // 3. Immediate dominators (Semi-NCA): the nearest common ancestor, in the dominator
+                // tree built so far, of the DFS parent and the semi-dominator — walking up from the
+                // parent to the first vertex numbered at most semi[w]. Increasing order, so every
+                // vertex above w already has its immediate dominator.
+                for w in 2...count {
+                    var d = dom[w]
+                    while d > semi[w] { d = dom[Int(d)] }
+                    dom[w] = d
                 }
             }
             dom[1] = 0
-        }}}}}}}}}}
+        }}}}}}
         predecessors = nil
         number = []
         semi = []
         label = []
         ancestor = []
-        bucketHead = []
-        bucketNext = []
 
-        // 3. Back to node ordinals; retained sizes bottom-up (a dominator has a smaller DFS number).
+        // 4. Back to node ordinals; retained sizes bottom-up (a dominator has a smaller DFS number).
         var retained = [Int](repeating: 0, count: n)
         var subtree = [UInt32](repeating: 0, count: n)
         for node in 0..<n { retained[node] = snapshot.selfSize(ofNode: node) }
@@ -178,7 +170,7 @@ public struct DominatorTree: Sendable {
             }
         }
 
-        // 4. Immediate dominators by node ordinal, and pre-order positions: each child gets the
+        // 5. Immediate dominators by node ordinal, and pre-order positions: each child gets the
         // next free block inside its dominator's.
         var idom = [UInt32](repeating: Self.none, count: n)
         var preorder = [UInt32](repeating: Self.none, count: n)

@@ -1,13 +1,39 @@
+import HeapwatchTrend
 import Testing
 @testable import HeapAnalysis
 
-/// Checks the Lengauer–Tarjan dominators on a real Node heap against a slow, obviously correct
-/// reference: the iterative data-flow algorithm of Cooper, Harvey and Kennedy.
-@Suite(.enabled(if: ProcessRunner.find("node") != nil, "needs node on PATH"))
+/// Checks the Semi-NCA dominators against a slow, obviously correct reference: the iterative
+/// data-flow algorithm of Cooper, Harvey and Kennedy; on a real Node heap and on random graphs.
 struct ReferenceDominatorTests {
-    @Test func matchesIterativeDataFlowOnANodeHeap() throws {
+    @Test(.enabled(if: ProcessRunner.find("node") != nil, "needs node on PATH"))
+    func matchesIterativeDataFlowOnANodeHeap() throws {
         let directory = try TemporaryDirectory()
-        let snapshot = try HeapSnapshot(contentsOf: NodeSnapshotTests.writeFooSnapshot(in: directory))
+        try Self.expectMatchesReference(HeapSnapshot(contentsOf: NodeSnapshotTests.writeFooSnapshot(in: directory)))
+    }
+
+    /// Small graphs dense in what makes dominators hard: cycles, several entries into a cycle,
+    /// edges back to the root, self-loops, unreachable nodes, and weak and shortcut edges (which
+    /// do not retain, except shortcuts from the root).
+    @Test func matchesIterativeDataFlowOnRandomGraphs() throws {
+        var random = SplitMix64(seed: 0x0D0_4A7E)
+        let types = ["property", "element", "context", "internal", "hidden", "weak", "shortcut"]
+        for _ in 0..<300 {
+            var b = SnapshotBuilder()
+            let count = Int.random(in: 2...40, using: &random)
+            b.node("synthetic", "", size: 0)
+            for index in 1..<count { b.node("object", "N\(index)", size: Int.random(in: 1...100, using: &random)) }
+            let edges = Int.random(in: count / 2...count * 3, using: &random)
+            for index in 0..<edges {
+                let from = Int.random(in: 0..<count, using: &random)
+                // Nodes mostly point forward, as a heap built from the root does, with some back edges.
+                let to = Bool.random(using: &random) ? Int.random(in: from..<count, using: &random) : Int.random(in: 0..<count, using: &random)
+                b.edge(from, types[Int.random(in: 0..<types.count, using: &random)], "\(index)", to)
+            }
+            try Self.expectMatchesReference(try b.snapshot(), graph: b)
+        }
+    }
+
+    static func expectMatchesReference(_ snapshot: HeapSnapshot, graph: SnapshotBuilder? = nil) throws {
         let tree = DominatorTree(snapshot: snapshot)
         let order = Self.reversePostorder(snapshot)
         let reference = Self.referenceDominators(snapshot, order: order)
@@ -15,13 +41,24 @@ struct ReferenceDominatorTests {
         for node in 1..<snapshot.nodeCount where tree.immediateDominator(of: node) != reference[node] {
             mismatches += 1
         }
-        #expect(mismatches == 0, "\(mismatches) of \(snapshot.nodeCount) immediate dominators differ")
+        #expect(mismatches == 0, "\(mismatches) of \(snapshot.nodeCount) immediate dominators differ\(graph.map { " in \($0.edges)" } ?? "")")
+        #expect(tree.reachableCount == order.count)
         // Retained sizes from the reference tree.
         var retained = (0..<snapshot.nodeCount).map { snapshot.selfSize(ofNode: $0) }
         for node in order.reversed() where node != 0 {
             if let dominator = reference[node] { retained[dominator] += retained[node] }
         }
         for node in order { #expect(tree.retainedSize(of: node) == retained[node]) }
+        // `dominates` agrees with the reference's dominator chains (on small graphs: every pair).
+        guard snapshot.nodeCount <= 64 else { return }
+        for node in 0..<snapshot.nodeCount {
+            var chain: Set<Int> = reference[node] != nil || node == 0 ? [node] : []
+            var up = reference[node]
+            while let dominator = up { chain.insert(dominator); up = reference[dominator] }
+            for candidate in 0..<snapshot.nodeCount {
+                #expect(tree.dominates(candidate, node) == chain.contains(candidate))
+            }
+        }
     }
 
     static func reversePostorder(_ snapshot: HeapSnapshot) -> [Int] {
