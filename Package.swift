@@ -112,19 +112,21 @@ let package = Package(
         .executableTarget(name: "heapwatch-history-writer", dependencies: ["HeapwatchHistory"]),
         .testTarget(
             name: "HeapwatchHistoryTests",
-            dependencies: ["HeapwatchHistory", "heapwatch-history-writer", "HeapwatchTrend"]
+            dependencies: ["HeapwatchHistory", "heapwatch-history-writer", "HeapwatchTrend", "TestSupport"]
         ),
         // Evaluation harness for the trend detector (`make bench-detect`), not a CI test.
         .executableTarget(name: "heapwatch-bench-detect", dependencies: ["HeapwatchTrend"]),
         // Benchmark driver for scripts/bench-analyze.sh (not a product).
         .executableTarget(name: "heapwatch-bench-analyze", dependencies: ["HeapAnalysis"]),
 
+        // What the test targets share: temporary directories, test failures.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HeapwatchTrendTests", dependencies: ["HeapwatchTrend"]),
         .testTarget(name: "HeapwatchCoreTests", dependencies: ["HeapwatchCore", "HeapwatchTrend"]),
-        .testTarget(name: "HeapAnalysisTests", dependencies: ["HeapAnalysis", "HeapwatchTrend"]),
+        .testTarget(name: "HeapAnalysisTests", dependencies: ["HeapAnalysis", "HeapwatchTrend", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["HeapwatchCore", "HeapwatchControl", "HeapwatchDaemon"]
+            dependencies: ["HeapwatchCore", "HeapwatchControl", "HeapwatchDaemon", "TestSupport"]
         ),
     ]
 )

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import HeapAnalysis
 
@@ -15,7 +16,7 @@ import Testing
 
     @Test(arguments: [1, 2, 3, 7, 50])
     func tinyChunksReadTheSameSnapshot(chunkSize: Int) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TempDirectory()
         let path = try directory.write(Self.builder().json(), to: "s.heapsnapshot")
         try ProcessRunner.run("gzip", ["-k", path])
         let whole = try HeapSnapshot(contentsOf: path)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import HeapAnalysis
 
@@ -13,7 +14,7 @@ struct ExampleAppTests {
     /// Starts the app without timed traffic, waits for its "listening on PORT" line, and takes
     /// three snapshots, each after `/simulate` has handled 2,000 more requests (the leak grows by a
     /// known amount, whatever the machine's speed); stops the app whatever happens.
-    static func captureThree(_ script: String, in directory: TemporaryDirectory) throws -> [String] {
+    static func captureThree(_ script: String, in directory: TempDirectory) throws -> [String] {
         let app = Process()
         app.executableURL = URL(fileURLWithPath: ProcessRunner.find("node")!)
         app.arguments = [Self.examples + "/" + script]
@@ -75,7 +76,7 @@ struct ExampleAppTests {
     }
 
     @Test func leakyAppFindings() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TempDirectory()
         let paths = try Self.captureThree("leaky-app.js", in: directory)
         let report = try HeapAnalyzer.analyze(paths: paths)
         let top = Array(report.findings.prefix(3))
@@ -87,7 +88,7 @@ struct ExampleAppTests {
     }
 
     @Test func fixedAppHasNoCollectionGrowth() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TempDirectory()
         let paths = try Self.captureThree("fixed-app.js", in: directory)
         let report = try HeapAnalyzer.analyze(paths: paths)
         #expect(!report.findings.contains { $0.kind == .collection }, "\(report.text())")

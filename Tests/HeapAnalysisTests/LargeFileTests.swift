@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import HeapAnalysis
 
@@ -12,7 +13,7 @@ struct LargeFileTests {
     static let paddingBytes = 64 << 20
 
     @Test func aSnapshotPast4GiBReadsAndErrorsCarryTheFullOffset() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TempDirectory()
         let valid = MalformedInputTests.valid
         #expect(valid.hasPrefix("{"))
         func gzipped(_ data: Data, _ name: String) throws -> Data {

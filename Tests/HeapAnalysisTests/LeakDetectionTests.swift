@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import HeapAnalysis
 
@@ -40,14 +41,14 @@ struct LeakDetectionTests {
     process.exit(0);
     """
 
-    static func capture(_ mode: String, in directory: TemporaryDirectory) throws -> [String] {
+    static func capture(_ mode: String, in directory: TempDirectory) throws -> [String] {
         let script = try directory.write(Self.script, to: "app-\(mode).js")
         try ProcessRunner.run("node", [script, mode, directory.path], timeout: 120)
         return (1...3).map { "\(directory.path)/round-\($0).heapsnapshot" }
     }
 
     @Test func leakyAppTopFindingsNameEachLeak() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TempDirectory()
         let paths = try Self.capture("leaky", in: directory)
         let report = try HeapAnalyzer.analyze(paths: paths)
         let top = Array(report.findings.prefix(3))
@@ -92,7 +93,7 @@ struct LeakDetectionTests {
     /// The daemon keeps each snapshot's summary and analyzes only the newest file: the report
     /// must be the one a full read of the three files gives.
     @Test func summariesKeptEarlierGiveTheSameReport() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TempDirectory()
         let paths = try Self.capture("leaky", in: directory)
         let cold = try HeapAnalyzer.analyze(paths.map(SnapshotSource.file))
         #expect(cold.summaries.count == 3)
@@ -116,7 +117,7 @@ struct LeakDetectionTests {
     /// plus the list of even (embedder) ids: on real snapshots that must agree with the full set
     /// of ids of the older snapshot, for every node of the newer one.
     @Test func idRuleAgreesWithTheFullIdSet() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TempDirectory()
         let paths = try Self.capture("leaky", in: directory)
         for (older, newer) in [(0, 1), (1, 2), (0, 2)] {
             let old = try HeapSnapshot(contentsOf: paths[older])
@@ -133,7 +134,7 @@ struct LeakDetectionTests {
     }
 
     @Test func fixedAppHasNoGrowthFindings() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TempDirectory()
         let paths = try Self.capture("fixed", in: directory)
         let report = try HeapAnalyzer.analyze(paths: paths)
         #expect(!report.findings.contains { $0.kind == .collection }, "\(report.text())")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import HeapAnalysis
 
@@ -9,7 +10,7 @@ import Testing
 
     func expectError(_ contents: Data, _ check: (HeapSnapshotError) -> Bool = { _ in true },
                      sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TempDirectory()
         let path = try directory.write(contents, to: "bad.heapsnapshot")
         do {
             _ = try HeapSnapshot(contentsOf: path)
@@ -24,7 +25,7 @@ import Testing
 
     @Test func truncatedAtEveryOffset() throws {
         let bytes = Data(Self.valid.utf8)
-        let directory = try TemporaryDirectory()
+        let directory = try TempDirectory()
         let path = directory.path + "/cut.heapsnapshot"
         for length in 0..<bytes.count {
             try bytes.prefix(length).write(to: URL(fileURLWithPath: path))
@@ -44,7 +45,7 @@ import Testing
     }
 
     @Test func theWholeFileStillParses() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TempDirectory()
         let path = try directory.write(Self.valid, to: "good.heapsnapshot")
         #expect(try HeapSnapshot(contentsOf: path).nodeCount == 8)
     }
@@ -55,7 +56,7 @@ import Testing
         let busy = #""trace_tree":[[1,2,[3,[]]],{"a":"b\"\n","c":[true,false,null,-1.5e3]}],"later":{"x":[]}"#
         let text = Self.valid.replacingOccurrences(of: "\"trace_tree\":[]", with: busy)
         #expect(text != Self.valid)
-        let directory = try TemporaryDirectory()
+        let directory = try TempDirectory()
         #expect(try HeapSnapshot(contentsOf: directory.write(text, to: "busy.heapsnapshot")).nodeCount == 8)
     }
 
@@ -107,7 +108,7 @@ import Testing
     }
 
     @Test func truncatedGzip() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TempDirectory()
         let path = try directory.write(Self.valid, to: "s.heapsnapshot")
         try ProcessRunner.run("gzip", ["-k", path])
         let packed = try Data(contentsOf: URL(fileURLWithPath: path + ".gz"))
@@ -123,7 +124,7 @@ import Testing
     }
 
     @Test func analyzerReportsTheFailingFile() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TempDirectory()
         let good = try directory.write(Self.valid, to: "good.heapsnapshot")
         let bad = try directory.write(String(Self.valid.prefix(300)), to: "bad.heapsnapshot")
         #expect {
@@ -136,7 +137,7 @@ import Testing
 
 @Suite struct MemoryEstimateTests {
     @Test func estimateUsesTheUncompressedSize() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TempDirectory()
         let text = MalformedInputTests.valid
         let path = try directory.write(text, to: "s.heapsnapshot")
         try ProcessRunner.run("gzip", ["-k", path])
@@ -152,7 +153,7 @@ import Testing
     @Test func aSecondNodesArrayIsRejected() throws {
         let text = MalformedInputTests.valid.replacingOccurrences(
             of: "\n\"trace_function_infos\"", with: "\n\"nodes\":[9,1,1,0,0,0,0],\n\"trace_function_infos\"")
-        let directory = try TemporaryDirectory()
+        let directory = try TempDirectory()
         let path = try directory.write(text, to: "twice.heapsnapshot")
         #expect {
             try HeapSnapshot(contentsOf: path)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import HeapAnalysis
 
@@ -15,14 +16,14 @@ struct NodeSnapshotTests {
     """
 
     /// Runs `fooScript` and returns the path of the snapshot it writes in `directory`.
-    static func writeFooSnapshot(in directory: TemporaryDirectory) throws -> String {
+    static func writeFooSnapshot(in directory: TempDirectory) throws -> String {
         let path = directory.path + "/foo.heapsnapshot"
         try ProcessRunner.run("node", ["-e", fooScript, path])
         return path
     }
 
     @Test func thousandFoosInAMap() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TempDirectory()
         let path = try Self.writeFooSnapshot(in: directory)
         let analysis = try SnapshotAnalysis(contentsOf: path)
         let summary = SnapshotSummary(analysis: analysis)
@@ -51,7 +52,7 @@ struct NodeSnapshotTests {
     }
 
     @Test func gzipSnapshotReadsLikeThePlainOne() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TempDirectory()
         let path = try Self.writeFooSnapshot(in: directory)
         try ProcessRunner.run("gzip", ["-k", path])
         let plain = try HeapSnapshot(contentsOf: path)
@@ -66,7 +67,7 @@ struct NodeSnapshotTests {
     /// A real snapshot cut short anywhere (header, nodes, edges, strings) reads as truncated at
     /// exactly the cut, whatever node_count promised.
     @Test func realSnapshotCutShort() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TempDirectory()
         let path = try Self.writeFooSnapshot(in: directory)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         let cutPath = directory.path + "/cut.heapsnapshot"

@@ -1,4 +1,5 @@
 import HeapwatchTrend
+import TestSupport
 import Testing
 @testable import HeapAnalysis
 
@@ -7,7 +8,7 @@ import Testing
 struct ReferenceDominatorTests {
     @Test(.enabled(if: ProcessRunner.find("node") != nil, "needs node on PATH"))
     func matchesIterativeDataFlowOnANodeHeap() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TempDirectory()
         try Self.expectMatchesReference(HeapSnapshot(contentsOf: NodeSnapshotTests.writeFooSnapshot(in: directory)))
     }
 

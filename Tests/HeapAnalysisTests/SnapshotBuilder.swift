@@ -1,4 +1,5 @@
 @testable import HeapAnalysis
+import TestSupport
 
 /// Writes small `.heapsnapshot` JSON by hand, in the Node 20 layout (with `trace_node_id`) or the
 /// Node 24 one (without), so tests can check parsing and graph algorithms on known graphs.
@@ -30,7 +31,7 @@ struct SnapshotBuilder {
 
     /// The snapshot read back from a temporary file holding `json(layout:)`.
     func snapshot(layout: Layout = .node20) throws -> HeapSnapshot {
-        let directory = try TemporaryDirectory()
+        let directory = try TempDirectory()
         return try HeapSnapshot(contentsOf: directory.write(json(layout: layout), to: "built.heapsnapshot"))
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HeapwatchHistory
+import TestSupport
 import Testing
 
 @Suite struct HistoryStoreTests {

@@ -7,26 +7,6 @@ import Glibc
 /// 2026-11-25T00:00:00Z.
 let midnight: Double = 1_795_564_800
 
-/// A private temporary directory removed when the test is done.
-final class TempDirectory {
-    let path: String
-
-    init() throws {
-        var template = Array("/tmp/heapwatch-history-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp failed: errno \(errno)") }
-        path = String(cString: made)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
 func sample(_ target: String = "api", pid: Int32 = 100, rss: UInt64, anon: UInt64, state: String = "ok") -> HistorySample {
     HistorySample(target: target, pid: pid, startTime: 5000, rssBytes: rss, anonBytes: anon, state: state)
 }

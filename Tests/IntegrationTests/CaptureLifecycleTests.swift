@@ -1,5 +1,6 @@
 import Foundation
 import HeapwatchCore
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc

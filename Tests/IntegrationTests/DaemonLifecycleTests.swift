@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -34,7 +35,7 @@ extension IntegrationSuite {
 
         @Test func aBrokenConfigOnReloadKeepsTheRunningOne() throws {
             let daemon = try DaemonUnderTest(targets: Self.idleTarget)
-            try daemon.directory.write("heapwatch.toml", "[daemon\ninterval = \"1s\"\n")
+            try daemon.directory.write("[daemon\ninterval = \"1s\"\n", to: "heapwatch.toml")
             daemon.child.signal(SIGHUP)
             try daemon.notify.waitFor(timeout: 10) { $0 == "RELOADING=1" }
             try daemon.child.stderr.waitForLine(timeout: 10) { $0.contains("reload rejected") && $0.contains("keeping the running config") }
@@ -47,9 +48,9 @@ extension IntegrationSuite {
             #expect(viaCtl.stderr.contains(daemon.configPath + ":"))
 
             // A good config then takes effect.
-            try daemon.directory.write("heapwatch.toml", DaemonUnderTest.config(
+            try daemon.directory.write(DaemonUnderTest.config(
                 directory: daemon.directory.path, interval: "1s",
-                targets: Self.idleTarget + "\n\n[[target]]\nname = \"second\"\ncommand = \"also-nothing-xyz\"\n"))
+                targets: Self.idleTarget + "\n\n[[target]]\nname = \"second\"\ncommand = \"also-nothing-xyz\"\n"), to: "heapwatch.toml")
             let good = try daemon.ctl(["reload"])
             #expect(good.status == 0, "\(good.stderr)")
             let after = try #require(try daemon.statusJSON()["targets"] as? [[String: Any]])
@@ -93,12 +94,12 @@ extension IntegrationSuite {
 
         @Test func checkConfigPrintsOkOrTheProblems() throws {
             let directory = try TempDirectory()
-            try directory.write("good.toml", "[daemon]\ninterval = \"2s\"\n")
+            try directory.write("[daemon]\ninterval = \"2s\"\n", to: "good.toml")
             let good = try run(Paths.heapwatchd, ["--check-config", "--config", directory.file("good.toml")])
             #expect(good.status == 0)
             #expect(good.stdout == "ok\n")
 
-            try directory.write("bad.toml", "[daemon]\ninterval = \"2s\"\n[[target]\n")
+            try directory.write("[daemon]\ninterval = \"2s\"\n[[target]\n", to: "bad.toml")
             let bad = try run(Paths.heapwatchd, ["--check-config", "--config", directory.file("bad.toml")])
             #expect(bad.status == 1)
             let lines = bad.stderr.split(separator: "\n").map(String.init)

@@ -1,6 +1,7 @@
 import Foundation
 import HeapwatchCore
 @testable import HeapwatchDaemon
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -146,7 +147,7 @@ extension IntegrationSuite {
             }
             let backwards = try heapwatchctl(["analyze", snapshots[0], kept])
             #expect(backwards.status != 0 && backwards.stderr.contains("the newest snapshot must be a .heapsnapshot file"))
-            try daemon.directory.write("garbage.summary", "not json")
+            try daemon.directory.write("not json", to: "garbage.summary")
             let garbage = daemon.directory.file("garbage.summary")
             let unreadable = try heapwatchctl(["analyze", garbage, snapshots[1]])
             #expect(unreadable.status != 0 && unreadable.stderr.contains("garbage.summary: not a summary"), "\(unreadable.stderr)")

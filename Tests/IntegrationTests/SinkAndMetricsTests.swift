@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -16,8 +17,8 @@ extension IntegrationSuite {
             let port = try #require(Int(portLine.split(separator: " ")[2]))
             let hooks = try TempDirectory()
             // Written aside and renamed: the test sees the whole file or none.
-            try hooks.write("hook.sh", "#!/bin/sh\nenv | grep '^HEAPWATCH_' | sort > \"\(hooks.path)/$HEAPWATCH_EVENT.tmp\"\n"
-                + "mv \"\(hooks.path)/$HEAPWATCH_EVENT.tmp\" \"\(hooks.path)/$HEAPWATCH_EVENT.env\"\n")
+            try hooks.write("#!/bin/sh\nenv | grep '^HEAPWATCH_' | sort > \"\(hooks.path)/$HEAPWATCH_EVENT.tmp\"\n"
+                + "mv \"\(hooks.path)/$HEAPWATCH_EVENT.tmp\" \"\(hooks.path)/$HEAPWATCH_EVENT.env\"\n", to: "hook.sh")
             chmod(hooks.file("hook.sh"), 0o755)
 
             let daemon = try DaemonUnderTest(targets: DaemonUnderTest.fastTarget("leaky", tag: app.tag) + """
@@ -103,7 +104,7 @@ extension IntegrationSuite {
                 return
             }
             let file = try TempDirectory()
-            try file.write("metrics.txt", text)
+            try file.write(text, to: "metrics.txt")
             let check = try run("/bin/sh", ["-c", "/usr/bin/promtool check metrics < \(file.file("metrics.txt"))"])
             #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
             let rules = try run("/usr/bin/promtool", ["check", "rules", Paths.packageRoot + "/config/heapwatch-alerts.yml"])

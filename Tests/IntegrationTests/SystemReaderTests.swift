@@ -1,6 +1,7 @@
 import Foundation
 import HeapwatchCore
 @testable import HeapwatchDaemon
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -113,9 +114,9 @@ extension IntegrationSuite {
 
         @Test func snapshotCompletenessLooksAtTheEnd() throws {
             let directory = try TempDirectory()
-            try directory.write("whole", "{\"snapshot\":{},\"strings\":[\"a\"]}\n")
-            try directory.write("cut", "{\"snapshot\":{},\"strings\":[\"a\"")
-            try directory.write("empty", "")
+            try directory.write("{\"snapshot\":{},\"strings\":[\"a\"]}\n", to: "whole")
+            try directory.write("{\"snapshot\":{},\"strings\":[\"a\"", to: "cut")
+            try directory.write("", to: "empty")
             #expect(Capturer.endsLikeSnapshot(directory.file("whole")))
             #expect(!Capturer.endsLikeSnapshot(directory.file("cut")))
             #expect(!Capturer.endsLikeSnapshot(directory.file("empty")))

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,8 +24,8 @@ final class DaemonUnderTest {
         directory = try TempDirectory()
         self.stateDirectory = stateDirectory ?? directory.file("state")
         notify = try NotifyListener(directory: directory.path)
-        try directory.write("heapwatch.toml", Self.config(directory: directory.path, interval: interval, targets: targets,
-                                                          daemonKeys: daemonKeys, stateDirectory: self.stateDirectory))
+        try directory.write(Self.config(directory: directory.path, interval: interval, targets: targets,
+                                                          daemonKeys: daemonKeys, stateDirectory: self.stateDirectory), to: "heapwatch.toml")
         var env = ["NOTIFY_SOCKET": notify.path]
         env.merge(environment) { $1 }
         launch = (["--config", directory.file("heapwatch.toml")] + arguments, env)

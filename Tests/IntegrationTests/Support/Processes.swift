@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,30 +20,6 @@ enum Paths {
     static var heapwatchctl: String { binDir + "/heapwatchctl" }
     static var examples: String { packageRoot + "/examples" }
     static var testApps: String { packageRoot + "/scripts/test-apps" }
-}
-
-/// A private temporary directory removed when the test is done.
-final class TempDirectory {
-    let path: String
-
-    init() throws {
-        var template = Array("/tmp/heapwatch-test-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp failed: errno \(errno)") }
-        path = String(cString: made)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    func write(_ name: String, _ text: String) throws {
-        try text.write(toFile: file(name), atomically: true, encoding: .utf8)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// Collects a pipe's output line by line and lets a test wait for a line, with a deadline.
