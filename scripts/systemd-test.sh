@@ -287,10 +287,11 @@ journal_fields() {
 }
 captured() { [[ -n $(in_ct journalctl -u heapwatch -o cat --no-pager "MESSAGE_ID=$MID_CAPTURED") ]]; }
 t0=$(date +%s)
-if wait_for 90 captured; then
+# About 25 s on a quiet machine; up to 90 s seen with the machine's two cores busy with builds.
+if wait_for 180 captured; then
     ok "leak detected and snapshot captured automatically in $(( $(date +%s) - t0 ))s after start"
 else
-    not_ok "no snapshot-captured journal entry within 90 s"; in_ct journalctl -u heapwatch --no-pager | tail -n 20
+    not_ok "no snapshot-captured journal entry within 180 s"; in_ct journalctl -u heapwatch --no-pager | tail -n 20
 fi
 leak=$(journal_fields $MID_LEAK)
 check "journal: leak-detected entry with HEAPWATCH_TARGET=leaky, TARGET_PID, RSS_BYTES, SLOPE" \
