@@ -17,7 +17,7 @@ public enum ControlClient {
                     }
                 }
         } catch {
-            throw .unreachable(socketPath: socketPath, reason: "\(error)")
+            throw .unreachable(socketPath: socketPath, reason: Self.describe(error))
         }
         do {
             return try await withTimeout(timeout) {
@@ -32,8 +32,15 @@ public enum ControlClient {
         } catch let error as ControlClientError {
             throw error
         } catch {
-            throw .failed(socketPath: socketPath, reason: "\(error)")
+            throw .failed(socketPath: socketPath, reason: Self.describe(error))
         }
+    }
+
+    /// A system call's error as the system says it ("No such file or directory", "Permission
+    /// denied"), not NIO's debugging form ("connect(descriptor:addr:size:): … (errno: 2)").
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? IOError else { return "\(error)" }
+        return String(cString: strerror(error.errnoCode))
     }
 }
 
