@@ -117,7 +117,7 @@ struct HistoryCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Argument(help: "The target.")
+    @Argument(help: "A target's name, as in the config and `heapwatchctl status`.")
     var target: String
 
     @Option(help: "How far back: 30m, 6h, 2d, …")
@@ -165,7 +165,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Argument(help: "The target.")
+    @Argument(help: "A target's name, as in the config and `heapwatchctl status`.")
     var target: String
 
     @Option(help: "Show at most this many findings.")
