@@ -250,16 +250,16 @@ final class TmpfsMount {
 
     init(at path: String, size: String) throws {
         self.path = path
-        let result = try run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(size),mode=0700", "tmpfs", path])
+        let result = try Tool.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(size),mode=0700", "tmpfs", path])
         guard result.status == 0 else { throw TestFailure("mount tmpfs: \(result.stderr)") }
     }
 
     func resize(_ size: String) throws {
-        let result = try run("/bin/mount", ["-o", "remount,size=\(size)", path])
+        let result = try Tool.run("/bin/mount", ["-o", "remount,size=\(size)", path])
         guard result.status == 0 else { throw TestFailure("remount tmpfs: \(result.stderr)") }
     }
 
     func unmount() {
-        _ = try? run("/bin/umount", ["-l", path])
+        _ = try? Tool.run("/bin/umount", ["-l", path])
     }
 }

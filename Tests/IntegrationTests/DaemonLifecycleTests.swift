@@ -95,12 +95,12 @@ extension IntegrationSuite {
         @Test func checkConfigPrintsOkOrTheProblems() throws {
             let directory = try TempDirectory()
             try directory.write("[daemon]\ninterval = \"2s\"\n", to: "good.toml")
-            let good = try run(Paths.heapwatchd, ["--check-config", "--config", directory.file("good.toml")])
+            let good = try Tool.run(Paths.heapwatchd, ["--check-config", "--config", directory.file("good.toml")])
             #expect(good.status == 0)
             #expect(good.stdout == "ok\n")
 
             try directory.write("[daemon]\ninterval = \"2s\"\n[[target]\n", to: "bad.toml")
-            let bad = try run(Paths.heapwatchd, ["--check-config", "--config", directory.file("bad.toml")])
+            let bad = try Tool.run(Paths.heapwatchd, ["--check-config", "--config", directory.file("bad.toml")])
             #expect(bad.status == 1)
             let lines = bad.stderr.split(separator: "\n").map(String.init)
             #expect(!lines.isEmpty)
@@ -136,17 +136,17 @@ extension IntegrationSuite {
             chmod(daemon.directory.path, 0o711)
             #expect(chown(daemon.socket, 0, 65534) == 0)
             let asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", Paths.heapwatchctl]
-            let status = try run("/usr/bin/setpriv", asNobody + ["status", "--socket", daemon.socket])
+            let status = try Tool.run("/usr/bin/setpriv", asNobody + ["status", "--socket", daemon.socket])
             #expect(status.status == 0, "\(status.stderr)")
-            let capture = try run("/usr/bin/setpriv", asNobody + ["snapshot", "nothing", "--socket", daemon.socket])
+            let capture = try Tool.run("/usr/bin/setpriv", asNobody + ["snapshot", "nothing", "--socket", daemon.socket])
             #expect(capture.status == 1)
             #expect(capture.stderr.contains("permission denied"))
-            let reload = try run("/usr/bin/setpriv", asNobody + ["reload", "--socket", daemon.socket])
+            let reload = try Tool.run("/usr/bin/setpriv", asNobody + ["reload", "--socket", daemon.socket])
             #expect(reload.stderr.contains("permission denied"))
 
             // Outside the socket's group, the socket's mode keeps `nobody` out altogether.
             #expect(chown(daemon.socket, 0, 0) == 0)
-            let outsider = try run("/usr/bin/setpriv", asNobody + ["status", "--socket", daemon.socket])
+            let outsider = try Tool.run("/usr/bin/setpriv", asNobody + ["status", "--socket", daemon.socket])
             #expect(outsider.status == 2)
             #expect(try daemon.stop() == 0)
         }

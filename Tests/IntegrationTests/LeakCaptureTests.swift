@@ -58,7 +58,7 @@ extension IntegrationSuite {
             let seconds = try #require(SnapshotStore.epochSeconds(manifest.time))
             #expect(SnapshotNaming.iso8601(seconds) == manifest.time)
             #expect(manifest.bytes == (info[.size] as? UInt64))
-            let digest = try run("/usr/bin/sha256sum", [path])
+            let digest = try Tool.run("/usr/bin/sha256sum", [path])
             #expect(digest.stdout.hasPrefix(manifest.sha256 + " "))
             let tail = try Data(contentsOf: URL(fileURLWithPath: path)).suffix(2)
             #expect(Array(tail) == Array("]}".utf8))

@@ -87,7 +87,7 @@ extension IntegrationSuite {
                 listen = "127.0.0.1:\(port)"
                 """)
             try daemon.notify.waitFor(occurrence: 2, timeout: 10) { $0.hasPrefix("STATUS=") }
-            let scrape = try run("/usr/bin/curl", ["-sS", "--max-time", "10", "http://127.0.0.1:\(port)/metrics"])
+            let scrape = try Tool.run("/usr/bin/curl", ["-sS", "--max-time", "10", "http://127.0.0.1:\(port)/metrics"])
             #expect(scrape.status == 0, "\(scrape.stderr)")
             let text = scrape.stdout
             #expect(text.contains("heapwatch_rss_bytes{target=\"app\",pid=\"\(app.pid)\"}"))
@@ -95,7 +95,7 @@ extension IntegrationSuite {
             #expect(text.contains("heapwatch_state{target=\"app\",pid=\"\(app.pid)\",state=\"warming_up\"} 1"))
             #expect(text.contains("heapwatch_sample_duration_seconds_bucket"))
             #expect(text.contains("heapwatch_daemon_rss_bytes"))
-            let missing = try run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/nope"])
+            let missing = try Tool.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/nope"])
             #expect(missing.stdout == "404")
 
             guard FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") else {
@@ -105,9 +105,9 @@ extension IntegrationSuite {
             }
             let file = try TempDirectory()
             try file.write(text, to: "metrics.txt")
-            let check = try run("/bin/sh", ["-c", "/usr/bin/promtool check metrics < \(file.file("metrics.txt"))"])
+            let check = try Tool.run("/bin/sh", ["-c", "/usr/bin/promtool check metrics < \(file.file("metrics.txt"))"])
             #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
-            let rules = try run("/usr/bin/promtool", ["check", "rules", Paths.packageRoot + "/config/heapwatch-alerts.yml"])
+            let rules = try Tool.run("/usr/bin/promtool", ["check", "rules", Paths.packageRoot + "/config/heapwatch-alerts.yml"])
             #expect(rules.status == 0, "\(rules.stdout)\(rules.stderr)")
             #expect(try daemon.stop() == 0)
         }

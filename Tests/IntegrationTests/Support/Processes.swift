@@ -152,37 +152,8 @@ final class NodeApp {
     }
 }
 
-/// Runs a short-lived program to completion. Its output goes to files, not pipes: a pipe's write end
-/// can leak into a process another test spawns at the same moment and then never reaches EOF.
-func run(_ executable: String, _ arguments: [String], timeout: Double = 60) throws -> (status: Int32, stdout: String, stderr: String) {
-    let directory = try TempDirectory()
-    _ = FileManager.default.createFile(atPath: directory.file("out"), contents: nil)
-    _ = FileManager.default.createFile(atPath: directory.file("err"), contents: nil)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    for key in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "JOURNAL_STREAM", "HEAPWATCH_SOCKET"] { env[key] = nil }
-    process.environment = env
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.file("out")))
-    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.file("err")))
-    let exited = DispatchSemaphore(value: 0)
-    process.terminationHandler = { _ in exited.signal() }
-    try process.run()
-    guard exited.wait(timeout: .now() + timeout) == .success else {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        throw TestFailure("\(executable) \(arguments) did not finish within \(timeout)s")
-    }
-    process.waitUntilExit()
-    let out = try String(contentsOfFile: directory.file("out"), encoding: .utf8)
-    let err = try String(contentsOfFile: directory.file("err"), encoding: .utf8)
-    return (process.terminationStatus, out, err)
-}
-
 func heapwatchctl(_ arguments: [String], timeout: Double = 60) throws -> (status: Int32, stdout: String, stderr: String) {
-    try run(Paths.heapwatchctl, arguments, timeout: timeout)
+    try Tool.run(Paths.heapwatchctl, arguments, timeout: timeout)
 }
 
 /// Waits for a condition of the outside world that announces itself by no event (a port opening),
