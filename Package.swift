@@ -112,7 +112,8 @@ let package = Package(
         .executableTarget(name: "heapwatch-history-writer", dependencies: ["HeapwatchHistory"]),
         .testTarget(
             name: "HeapwatchHistoryTests",
-            dependencies: ["HeapwatchHistory", "heapwatch-history-writer", "HeapwatchTrend", "TestSupport"]
+            dependencies: ["HeapwatchHistory", "heapwatch-history-writer", "HeapwatchTrend", "TestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Evaluation harness for the trend detector (`make bench-detect`), not a CI test.
         .executableTarget(name: "heapwatch-bench-detect", dependencies: ["HeapwatchTrend"]),

@@ -51,6 +51,15 @@ enum HistorySchema {
                 CREATE INDEX event_by_target ON event(target, time_ms);
                 """)
         }
+        // Rollups are built from the raw samples when pruning, not one upsert per sample as it is
+        // recorded: `rolled_until_ms` marks where a target's raw samples stop being in the rollups.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: """
+                ALTER TABLE target ADD COLUMN rolled_until_ms INTEGER NOT NULL DEFAULT 0;
+                -- v1 folded every sample into its rollup as it was recorded.
+                UPDATE target SET rolled_until_ms = COALESCE((SELECT max(time_ms) + 1 FROM sample WHERE target_id = target.id), 0);
+                """)
+        }
         return migrator
     }
 }

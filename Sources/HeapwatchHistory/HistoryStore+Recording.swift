@@ -2,9 +2,10 @@ import Foundation
 import GRDB
 
 extension HistoryStore {
-    /// Records one tick's samples, all at `time` (Unix seconds), in one transaction, and folds
-    /// each into its 1-minute rollup. A sample already recorded for the same target, time and
-    /// pid is ignored (and not counted twice in the rollup).
+    /// Records one tick's samples, all at `time` (Unix seconds), in one transaction: one row each.
+    /// `prune` folds them into their 1-minute rollups later (a sample older than what was already
+    /// folded, after the clock went back, is folded at once). A sample already recorded for the
+    /// same target, time and pid is ignored (and not counted twice in the rollup).
     public func record(tick samples: [HistorySample], at time: Double) async throws(HistoryError) {
         guard !samples.isEmpty else { return }
         let timeMs = Self.milliseconds(time)
@@ -54,6 +55,12 @@ extension HistoryStore {
         let bounds = rowBounds
         do {
             try await write("prune") { db in
+                // Every raw sample is in the rollups before any is deleted.
+                try db.execute(sql: Self.foldIntoRollups)
+                try db.execute(sql: """
+                    UPDATE target SET rolled_until_ms = (SELECT max(time_ms) + 1 FROM sample WHERE target_id = target.id)
+                    WHERE EXISTS (SELECT 1 FROM sample WHERE target_id = target.id AND time_ms >= target.rolled_until_ms)
+                    """)
                 let targets = try Int64.fetchAll(db, sql: "SELECT id FROM target")
                 for target in targets {
                     try db.execute(sql: "DELETE FROM sample WHERE target_id = ? AND time_ms < ?", arguments: [target, rawCutoff])
@@ -83,6 +90,36 @@ extension HistoryStore {
         }
     }
 
+    /// Folds every target's raw samples from its `rolled_until_ms` on into their minutes'
+    /// rollups, adding to a minute already partly folded. One statement for all targets, each a
+    /// range of the (target, time) key: CROSS JOIN keeps SQLite from scanning every sample. Times
+    /// are positive, so `/` floors.
+    static let foldIntoRollups = """
+        INSERT INTO rollup (target_id, minute, pid, count, rss_min, rss_max, rss_sum, anon_min, anon_max, anon_sum)
+        SELECT s.target_id, s.time_ms / 60000, s.pid, count(*), min(s.rss_bytes), max(s.rss_bytes), sum(s.rss_bytes),
+               min(s.anon_bytes), max(s.anon_bytes), sum(s.anon_bytes)
+        FROM target t CROSS JOIN sample s ON s.target_id = t.id AND s.time_ms >= t.rolled_until_ms
+        WHERE true
+        GROUP BY s.target_id, s.time_ms / 60000, s.pid
+        """ + addToRollup
+
+    /// Folds one sample into its minute's rollup (`?1` target, `?2` minute, `?3` pid, `?4` RSS,
+    /// `?5` anonymous bytes): for a sample recorded behind what prune has folded.
+    static let foldOneIntoRollup = """
+        INSERT INTO rollup (target_id, minute, pid, count, rss_min, rss_max, rss_sum, anon_min, anon_max, anon_sum)
+        VALUES (?1, ?2, ?3, 1, ?4, ?4, ?4, ?5, ?5, ?5)
+        """ + addToRollup
+
+    /// Adds the new rows to a minute already in the rollups.
+    static let addToRollup = """
+         ON CONFLICT (target_id, minute, pid) DO UPDATE SET
+            count = count + excluded.count,
+            rss_min = min(rss_min, excluded.rss_min), rss_max = max(rss_max, excluded.rss_max),
+            rss_sum = rss_sum + excluded.rss_sum,
+            anon_min = min(anon_min, excluded.anon_min), anon_max = max(anon_max, excluded.anon_max),
+            anon_sum = anon_sum + excluded.anon_sum
+        """
+
     enum RowTable {
         case raw, rollup
 
@@ -111,53 +148,48 @@ extension HistoryStore {
     static func milliseconds(_ seconds: Double) -> Int64 { Int64((seconds * 1000).rounded()) }
 
     private static func insert(_ samples: [HistorySample], timeMs: Int64, bounds: RowBounds, db: Database) throws {
-        let minute = timeMs.floorDivided(by: 60_000)
         let insertSample = try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO sample (target_id, time_ms, pid, start_time, rss_bytes, anon_bytes,
                 heap_used_bytes, limit_bytes, state, slope_bytes_per_hour)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        let upsertRollup = try db.cachedStatement(sql: """
-            INSERT INTO rollup (target_id, minute, pid, count, rss_min, rss_max, rss_sum, anon_min, anon_max, anon_sum)
-            VALUES (?1, ?2, ?3, 1, ?4, ?4, ?4, ?5, ?5, ?5)
-            ON CONFLICT (target_id, minute, pid) DO UPDATE SET
-                count = count + 1,
-                rss_min = min(rss_min, excluded.rss_min), rss_max = max(rss_max, excluded.rss_max),
-                rss_sum = rss_sum + excluded.rss_sum,
-                anon_min = min(anon_min, excluded.anon_min), anon_max = max(anon_max, excluded.anon_max),
-                anon_sum = anon_sum + excluded.anon_sum
-            """)
-        var targetIDs: [String: Int64] = [:]
+        var targets: [String: (id: Int64, rolledUntil: Int64)] = [:]
         for sample in samples {
-            let targetID: Int64
-            if let known = targetIDs[sample.target] {
-                targetID = known
+            let target: (id: Int64, rolledUntil: Int64)
+            if let known = targets[sample.target] {
+                target = known
             } else {
-                targetID = try Self.targetID(sample.target, db: db)
-                targetIDs[sample.target] = targetID
+                target = try Self.target(sample.target, db: db)
+                targets[sample.target] = target
             }
-            let rss = Int64(clamping: sample.rssBytes)
-            let anon = Int64(clamping: sample.anonBytes)
             try insertSample.execute(arguments: [
-                targetID, timeMs, Int64(sample.pid), Int64(clamping: sample.startTime), rss, anon,
+                target.id, timeMs, Int64(sample.pid), Int64(clamping: sample.startTime),
+                Int64(clamping: sample.rssBytes), Int64(clamping: sample.anonBytes),
                 sample.heapUsedBytes.map { Int64(clamping: $0) }, sample.limitBytes.map { Int64(clamping: $0) },
                 sample.state, sample.slopeBytesPerHour,
             ])
             guard db.changesCount > 0 else { continue }
-            try upsertRollup.execute(arguments: [targetID, minute, Int64(sample.pid), rss, anon])
-            // A rolled-back insert only overstates the bound: prune then counts a little early.
-            bounds.added(to: targetID)
+            // At most one more rollup row when it is folded. A rolled-back insert only overstates
+            // the bounds: prune then counts a little early.
+            bounds.added(to: target.id)
+            if timeMs < target.rolledUntil {
+                // Behind what prune has folded already (the wall clock went back): fold it now.
+                try db.cachedStatement(sql: foldOneIntoRollup).execute(arguments: [
+                    target.id, timeMs.floorDivided(by: 60_000), Int64(sample.pid),
+                    Int64(clamping: sample.rssBytes), Int64(clamping: sample.anonBytes),
+                ])
+            }
         }
     }
 
-    /// The target's row id, adding the row the first time: a lookup per target and tick, an insert
-    /// only for a new target (or one `prune` forgot).
-    private static func targetID(_ name: String, db: Database) throws -> Int64 {
-        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM target WHERE name = ?"), arguments: [name]) {
-            return id
+    /// The target's row id and fold mark, adding the row the first time: a lookup per target and
+    /// tick, an insert only for a new target (or one `prune` forgot).
+    private static func target(_ name: String, db: Database) throws -> (id: Int64, rolledUntil: Int64) {
+        if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, rolled_until_ms FROM target WHERE name = ?"), arguments: [name]) {
+            return (row[0], row[1])
         }
         try db.cachedStatement(sql: "INSERT INTO target (name) VALUES (?)").execute(arguments: [name])
-        return db.lastInsertedRowID
+        return (db.lastInsertedRowID, 0)
     }
 
     func write(_ operation: String, _ updates: @escaping @Sendable (Database) throws -> Void) async throws(HistoryError) {

@@ -23,13 +23,11 @@ final class RowBounds: Sendable {
 
     func forgetAll() { bounds.withLock { $0.removeAll() } }
 
-    /// One raw sample inserted, and a rollup row inserted or updated (counted as inserted).
+    /// One raw sample inserted: one more raw row, and at most one more rollup row once folded.
     func added(to target: Int64) {
         bounds.withLock { bounds in
-            guard var bound = bounds[target] else { return }
-            bound.raw += 1
-            bound.rollup += 1
-            bounds[target] = bound
+            bounds[target]?.raw += 1
+            bounds[target]?.rollup += 1
         }
     }
 }
