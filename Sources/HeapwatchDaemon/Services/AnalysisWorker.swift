@@ -64,8 +64,12 @@ public enum AnalysisWorker {
         if getppid() != parent { parentGone(parent) }
         let watcher = Thread {
             var entry = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
-            while poll(&entry, 1, -1) < 0 && errno == EINTR {}
-            parentGone(parent)
+            while true {
+                let ready = poll(&entry, 1, -1)
+                if ready > 0 && entry.revents & Int16(POLLIN) != 0 { parentGone(parent) }
+                // Interrupted: wait again. Any other outcome says nothing about the parent.
+                if ready > 0 || errno != EINTR { return }
+            }
         }
         watcher.name = "parent watch"
         watcher.start()
