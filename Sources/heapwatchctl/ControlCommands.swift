@@ -174,11 +174,14 @@ struct ReportCommand: AsyncParsableCommand {
     struct Reply: Codable {
         var path: String
         var report: LeakReport
+        /// Why a later snapshot has no report of its own yet (running, skipped, failed).
+        var note: String?
     }
 
     func run() async throws {
         let reply = try connection.decode(Reply.self, try await connection.send(ControlRequest(command: .report, target: target)))
         if connection.json { return try Output.json(reply) }
+        if let note = reply.note { print("note: \(note); this is the report before it") }
         print("analysis of \(target) (\(reply.path))")
         print(reply.report.text(top: top))
     }

@@ -62,6 +62,10 @@ extension IntegrationSuite {
                     .trimmingCharacters(in: .whitespacesAndNewlines) == "1000"
             }
             #expect(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(worker)) == 19)
+            // Asked for meanwhile, the report says the analysis is under way.
+            let running = try daemon.ctl(["report", "app"])
+            #expect(running.status == 1 && running.stderr.contains("the analysis of pid \(app.pid)'s latest snapshot is running (1 snapshot, started 20"),
+                    "\(running.stderr)")
 
             kill(worker, SIGKILL)
             let failed = try daemon.child.stderr.waitForLine(timeout: 30) { $0.contains("analysis of app pid \(app.pid) failed") }
@@ -72,7 +76,8 @@ extension IntegrationSuite {
             let rows = try #require(try daemon.statusJSON()["targets"] as? [[String: Any]])
             #expect(rows.first?["pid"] as? Int == Int(app.pid))
             let report = try daemon.ctl(["report", "app"])
-            #expect(report.status == 1 && report.stderr.contains("no analysis report"), "\(report.stdout)\(report.stderr)")
+            #expect(report.status == 1 && report.stderr.contains("no analysis report for 'app' yet: the analysis of pid \(app.pid)'s latest snapshot failed: the worker was killed (SIGKILL)"),
+                    "\(report.stdout)\(report.stderr)")
             #expect(try daemon.ctl(["snapshots", "app", "--json"]).stdout.contains("\"path\""))
             #expect(Self.workers(of: daemon.child.pid).isEmpty)
             #expect(app.isAlive)
@@ -183,6 +188,9 @@ extension IntegrationSuite {
             #expect(skipped.contains("heapwatchd's cgroup has"), "\(skipped)")
             #expect(skipped.contains("limit 192MiB"), "\(skipped)")
             #expect(skipped.contains("MemoryMax="))
+            let report = try daemon.ctl(["report", "app"])
+            #expect(report.status == 1 && report.stderr.contains("the analysis of pid \(app.pid)'s latest snapshot was skipped: it needs about") && report.stderr.contains("heapwatchd's cgroup has"),
+                    "\(report.stderr)")
             #expect(Self.workers(of: daemon.child.pid).isEmpty)
             #expect(app.isAlive)
             #expect(try daemon.stop() == 0)

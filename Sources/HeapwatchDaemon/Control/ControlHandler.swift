@@ -52,11 +52,15 @@ public struct ControlHandler<C: Clock>: Sendable where C.Duration == Duration {
             guard let path = await context.store.latestReport(target: target),
                   let data = try? Sys.readFile(path),
                   let report = try? JSONSerialization.jsonObject(with: Data(data)) else {
+                if let note = await context.analysisNotes[target] {
+                    return ControlProtocol.errorReply("no analysis report for '\(target)' yet: \(note)")
+                }
                 return ControlProtocol.errorReply("no analysis report for '\(target)' yet: each snapshot is analyzed once it is stored, "
                     + "and from the second snapshot of a process on the report says what grows (heapwatchctl snapshot \(target), "
                     + "twice, some minutes apart), or run heapwatchctl analyze on snapshot files")
             }
-            let object: [String: Any] = ["ok": true, "path": path, "report": report]
+            var object: [String: Any] = ["ok": true, "path": path, "report": report]
+            object["note"] = await context.analysisNotes[target]
             let encoded = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
             return Array(encoded) + [UInt8(ascii: "\n")]
         case .prune:

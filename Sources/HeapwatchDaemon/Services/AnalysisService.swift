@@ -2,6 +2,7 @@ import CLinux
 import Foundation
 import HeapAnalysis
 import HeapwatchCore
+import HeapwatchHistory
 import Logging
 import ServiceLifecycle
 #if canImport(Glibc)
@@ -56,23 +57,28 @@ public struct AnalysisService: Service {
         if let why = AnalysisAdmission.refusal(neededBytes: UInt64(needed), memAvailable: try? procFS.memAvailable(),
                                                hostShare: hostShare, cgroup: own) {
             logger.notice("analysis of \(target) pid \(pid) skipped: \(why)", metadata: metadata)
+            await context.noteAnalysis(of: target, "the analysis of pid \(pid)'s latest snapshot was skipped: \(why)")
             return
         }
+        await context.noteAnalysis(of: target, "the analysis of pid \(pid)'s latest snapshot is running (\(paths.count) snapshot\(paths.count == 1 ? "" : "s"), started \(HistoryTime.iso8601(Date().timeIntervalSince1970)))")
         logger.info("analyzing \(paths.count) snapshot\(paths.count == 1 ? "" : "s") of \(target) pid \(pid) (\(files.count) to read, \(paths.count - files.count) from kept summaries)",
                     metadata: metadata)
         let started = ContinuousClock.now
         let job = AnalysisJob(snapshots: paths, top: 20)
         let exit = await runWorker(job)
         guard exit == .success else {
-            logger.error("analysis of \(target) pid \(pid) failed: \(exit.description(memoryLimit: own.limitBytes)); the snapshots are kept",
-                         metadata: metadata)
+            let why = exit.description(memoryLimit: own.limitBytes)
+            logger.error("analysis of \(target) pid \(pid) failed: \(why); the snapshots are kept", metadata: metadata)
+            await context.noteAnalysis(of: target, "the analysis of pid \(pid)'s latest snapshot failed: \(why)")
             return
         }
         let reportPath = job.reportPath
         guard let report = SnapshotStore.report(of: newest) else {
             logger.error("analysis of \(target) pid \(pid): the worker left no readable report at \(reportPath)", metadata: metadata)
+            await context.noteAnalysis(of: target, "the analysis of pid \(pid)'s latest snapshot left no readable report at \(reportPath)")
             return
         }
+        await context.noteAnalysis(of: target, nil)
         metadata[LogField.reportPath] = "\(reportPath)"
         let took = started.duration(to: .now)
         if paths.count == 1 {

@@ -31,6 +31,15 @@ public actor DaemonContext {
         config = adjusted
         store = SnapshotStore(settings: adjusted.storage, logger: logger)
     }
+
+    /// Per target, why its latest analysis has no report (yet): running, skipped or failed. Said
+    /// by `heapwatchctl report` instead of a bare "no report".
+    public private(set) var analysisNotes: [String: String] = [:]
+
+    /// Sets (or, with nil, clears once a report is stored) what `report` says of the target.
+    public func noteAnalysis(of target: String, _ note: String?) {
+        analysisNotes[target] = note
+    }
 }
 
 /// Settings given on heapwatchd's command line; they win over the config file.
