@@ -171,6 +171,39 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
         }
 
+        /// The first snapshot is analyzed; the second's analysis is skipped (heapwatchd now in a
+        /// cgroup too small for it): `report` shows the first report under a note saying why the
+        /// latest snapshot has none.
+        @Test func aSkippedAnalysisIsNotedAboveTheEarlierReport() throws {
+            let (appDirectory, app, daemon) = try Self.appAndDaemon(heapMB: 40)
+            defer { withExtendedLifetime(appDirectory) {} }
+            let first = try daemon.ctl(["snapshot", "app", "--wait"])
+            #expect(first.status == 0, "\(first.stderr)")
+            try daemon.child.stderr.waitForLine(timeout: 90) { $0.contains("app pid \(app.pid): first snapshot analyzed") }
+            guard let cgroup = try TightCgroup(limitBytes: 192 * 1024 * 1024) else {
+                print("skipped: no writable memory cgroup here (needs root and cgroup v1 memory or v2 with the memory controller)")
+                return
+            }
+            try cgroup.adopt(daemon.child.pid)
+            defer { cgroup.release(daemon.child.pid) }
+            let second = try daemon.ctl(["snapshot", "app", "--wait"])
+            #expect(second.status == 0, "\(second.stderr)")
+            try daemon.child.stderr.waitForLine(timeout: 30) { $0.contains("analysis of app pid \(app.pid) skipped") }
+
+            let report = try daemon.ctl(["report", "app"])
+            #expect(report.status == 0, "\(report.stderr)")
+            let lines = report.stdout.split(separator: "\n")
+            #expect(lines.first?.hasPrefix("note: the analysis of pid \(app.pid)'s latest snapshot was skipped: it needs about") == true,
+                    "\(report.stdout)")
+            #expect(lines.first?.hasSuffix("; this is the report before it") == true, "\(report.stdout)")
+            #expect(lines.dropFirst().first?.hasPrefix("analysis of app (") == true, "\(report.stdout)")
+            let json = try daemon.ctl(["report", "app", "--json"])
+            let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+            #expect((object?["note"] as? String)?.contains("was skipped") == true, "\(json.stdout)")
+            #expect(object?["report"] != nil)
+            #expect(try daemon.stop() == 0)
+        }
+
         @Test func analysisIsSkippedWhenHeapwatchdsCgroupIsTooSmall() throws {
             let (appDirectory, app, daemon) = try Self.appAndDaemon(heapMB: 40)
             defer { withExtendedLifetime(appDirectory) {} }

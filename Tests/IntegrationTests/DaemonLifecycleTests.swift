@@ -85,11 +85,18 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
         }
 
+        /// No daemon behind the path, or a file that is not its socket: the reason in the system's
+        /// words, the path, and what to check.
         @Test func heapwatchctlSaysWhenTheDaemonIsUnreachable() throws {
             let directory = try TempDirectory()
-            let result = try heapwatchctl(["status", "--socket", directory.file("missing.sock")])
-            #expect(result.status == 2)
-            #expect(result.stderr.contains(directory.file("missing.sock")))
+            try directory.write("", to: "not-a-socket")
+            for (path, reason) in [(directory.file("missing.sock"), "No such file or directory"),
+                                   (directory.file("not-a-socket"), "Connection refused")] {
+                let status = try heapwatchctl(["status", "--socket", path])
+                #expect(status.status == 2)  // documented: heapwatchd unreachable
+                #expect(status.stderr == "heapwatchctl: cannot reach heapwatchd at \(path): \(reason) (is heapwatchd running? is --socket right?)\n",
+                        "\(status.stderr)")
+            }
         }
 
         @Test func checkConfigPrintsOkOrTheProblems() throws {
@@ -112,20 +119,6 @@ extension IntegrationSuite {
     /// Peer credentials, with a real second user: `nobody` runs heapwatchctl through setpriv.
     @Suite
     struct ControlAccessTests {
-        /// No daemon behind the path, or a file that is not its socket: the reason in the system's
-        /// words, the path, and what to check.
-        @Test func anUnreachableDaemonIsNamedWithTheReason() throws {
-            let directory = try TempDirectory()
-            try directory.write("", to: "not-a-socket")
-            for (path, reason) in [(directory.file("missing.sock"), "No such file or directory"),
-                                   (directory.file("not-a-socket"), "Connection refused")] {
-                let status = try heapwatchctl(["status", "--socket", path])
-                #expect(status.status == 2)  // documented: heapwatchd unreachable
-                #expect(status.stderr == "heapwatchctl: cannot reach heapwatchd at \(path): \(reason) (is heapwatchd running? is --socket right?)\n",
-                        "\(status.stderr)")
-            }
-        }
-
         @Test func theSocketsGroupMayReadButNotCapture() throws {
             guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
                 print("skipped: needs root and setpriv to act as another user")
