@@ -31,6 +31,18 @@ extension IntegrationSuite {
             return (appDirectory, app, try DaemonUnderTest(targets: Self.target(app.tag)))
         }
 
+        /// Moves heapwatchd into a 192 MiB memory cgroup (as under MemoryMax=192M): room to copy
+        /// a ~100 MB snapshot (page cache), not to analyze it (about 1.5× the file). Nil, with a
+        /// line saying so, where no memory cgroup can be made.
+        static func squeeze(_ daemon: DaemonUnderTest) throws -> TightCgroup? {
+            guard let cgroup = try TightCgroup(limitBytes: 192 * 1024 * 1024) else {
+                print("skipped: no writable memory cgroup here (needs root and cgroup v1 memory or v2 with the memory controller)")
+                return nil
+            }
+            try cgroup.adopt(daemon.child.pid)
+            return cgroup
+        }
+
         /// Pids of `heapwatchd --analysis-job …` processes whose parent is `parent`.
         static func workers(of parent: Int32) -> [Int32] {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
@@ -180,11 +192,7 @@ extension IntegrationSuite {
             let first = try daemon.ctl(["snapshot", "app", "--wait"])
             #expect(first.status == 0, "\(first.stderr)")
             try daemon.child.stderr.waitForLine(timeout: 90) { $0.contains("app pid \(app.pid): first snapshot analyzed") }
-            guard let cgroup = try TightCgroup(limitBytes: 192 * 1024 * 1024) else {
-                print("skipped: no writable memory cgroup here (needs root and cgroup v1 memory or v2 with the memory controller)")
-                return
-            }
-            try cgroup.adopt(daemon.child.pid)
+            guard let cgroup = try Self.squeeze(daemon) else { return }
             defer { cgroup.release(daemon.child.pid) }
             let second = try daemon.ctl(["snapshot", "app", "--wait"])
             #expect(second.status == 0, "\(second.stderr)")
@@ -207,13 +215,7 @@ extension IntegrationSuite {
         @Test func analysisIsSkippedWhenHeapwatchdsCgroupIsTooSmall() throws {
             let (appDirectory, app, daemon) = try Self.appAndDaemon(heapMB: 40)
             defer { withExtendedLifetime(appDirectory) {} }
-            // heapwatchd in 192 MiB (as under MemoryMax=192M): room to copy a ~100 MB snapshot
-            // (page cache), not to analyze it (about 1.5× the file).
-            guard let cgroup = try TightCgroup(limitBytes: 192 * 1024 * 1024) else {
-                print("skipped: no writable memory cgroup here (needs root and cgroup v1 memory or v2 with the memory controller)")
-                return
-            }
-            try cgroup.adopt(daemon.child.pid)
+            guard let cgroup = try Self.squeeze(daemon) else { return }
             defer { cgroup.release(daemon.child.pid) }
             let capture = try daemon.ctl(["snapshot", "app", "--wait"])
             #expect(capture.status == 0, "\(capture.stderr)")
