@@ -49,10 +49,11 @@ public struct ControlHandler<C: Clock>: Sendable where C.Duration == Duration {
             return await historyReply(request)
         case .report:
             let target = request.target ?? ""
+            let note = await context.analysisNotes[target]
             guard let path = await context.store.latestReport(target: target),
                   let data = try? Sys.readFile(path),
                   let report = try? JSONSerialization.jsonObject(with: Data(data)) else {
-                if let note = await context.analysisNotes[target] {
+                if let note {
                     return ControlProtocol.errorReply("no analysis report for '\(target)' yet: \(note)")
                 }
                 return ControlProtocol.errorReply("no analysis report for '\(target)' yet: each snapshot is analyzed once it is stored, "
@@ -60,7 +61,7 @@ public struct ControlHandler<C: Clock>: Sendable where C.Duration == Duration {
                     + "twice, some minutes apart), or run heapwatchctl analyze on snapshot files")
             }
             var object: [String: Any] = ["ok": true, "path": path, "report": report]
-            object["note"] = await context.analysisNotes[target]
+            object["note"] = note
             let encoded = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
             return Array(encoded) + [UInt8(ascii: "\n")]
         case .prune:

@@ -2,7 +2,6 @@ import CLinux
 import Foundation
 import HeapAnalysis
 import HeapwatchCore
-import HeapwatchHistory
 import Logging
 import ServiceLifecycle
 #if canImport(Glibc)
@@ -54,13 +53,17 @@ public struct AnalysisService: Service {
         let files = paths.dropLast().filter { access(SnapshotStore.summaryPath(of: $0), F_OK) != 0 } + [newest]
         let needed = (try? HeapAnalyzer.estimatedPeakBytes(paths: files, maxParallelism: 1)) ?? 0
         let own = (try? procFS.cgroup(getpid())).map(cgroups.memory(of:)) ?? CgroupMemory()
+        /// What `heapwatchctl report` says until this analysis stores its report.
+        func note(_ what: String) async {
+            await context.noteAnalysis(of: target, "the analysis of pid \(pid)'s latest snapshot \(what)")
+        }
         if let why = AnalysisAdmission.refusal(neededBytes: UInt64(needed), memAvailable: try? procFS.memAvailable(),
                                                hostShare: hostShare, cgroup: own) {
             logger.notice("analysis of \(target) pid \(pid) skipped: \(why)", metadata: metadata)
-            await context.noteAnalysis(of: target, "the analysis of pid \(pid)'s latest snapshot was skipped: \(why)")
+            await note("was skipped: \(why)")
             return
         }
-        await context.noteAnalysis(of: target, "the analysis of pid \(pid)'s latest snapshot is running (\(paths.count) snapshot\(paths.count == 1 ? "" : "s"), started \(HistoryTime.iso8601(Date().timeIntervalSince1970)))")
+        await note("is running (\(paths.count) snapshot\(paths.count == 1 ? "" : "s"), started \(SnapshotNaming.iso8601(Int64(Date().timeIntervalSince1970))))")
         logger.info("analyzing \(paths.count) snapshot\(paths.count == 1 ? "" : "s") of \(target) pid \(pid) (\(files.count) to read, \(paths.count - files.count) from kept summaries)",
                     metadata: metadata)
         let started = ContinuousClock.now
@@ -69,13 +72,13 @@ public struct AnalysisService: Service {
         guard exit == .success else {
             let why = exit.description(memoryLimit: own.limitBytes)
             logger.error("analysis of \(target) pid \(pid) failed: \(why); the snapshots are kept", metadata: metadata)
-            await context.noteAnalysis(of: target, "the analysis of pid \(pid)'s latest snapshot failed: \(why)")
+            await note("failed: \(why)")
             return
         }
         let reportPath = job.reportPath
         guard let report = SnapshotStore.report(of: newest) else {
             logger.error("analysis of \(target) pid \(pid): the worker left no readable report at \(reportPath)", metadata: metadata)
-            await context.noteAnalysis(of: target, "the analysis of pid \(pid)'s latest snapshot left no readable report at \(reportPath)")
+            await note("left no readable report at \(reportPath)")
             return
         }
         await context.noteAnalysis(of: target, nil)
@@ -99,21 +102,21 @@ public struct AnalysisService: Service {
         }
     }
 
-    /// How a worker ended.
+    /// How a worker ended: the process's own ending, or why it never started.
     enum WorkerExit: Equatable {
-        case success
-        case status(Int32)
-        case signal(Int32)
+        case ended(ProcessTermination)
         case notStarted(String)
+
+        static let success = WorkerExit.ended(.exited(0))
 
         func description(memoryLimit: UInt64?) -> String {
             switch self {
-            case .success: return "done"
-            case .status(let code): return "the worker exited with status \(code) (its error is logged above)"
-            case .signal(SIGKILL):
+            case .ended(.exited(0)): return "done"
+            case .ended(.exited(let code)): return "the worker exited with status \(code) (its error is logged above)"
+            case .ended(.signalled(SIGKILL)):
                 let limit = memoryLimit.map { " (heapwatchd's cgroup limit is \(Units.formatBytes($0)))" } ?? ""
                 return "the worker was killed (SIGKILL), most likely by the OOM killer\(limit); heapwatchd itself is unharmed"
-            case .signal(let number): return "the worker was killed by signal \(number)"
+            case .ended(.signalled(let number)): return "the worker was killed by signal \(number)"
             case .notStarted(let why): return "cannot start the worker: \(why)"
             }
         }
@@ -144,16 +147,11 @@ public struct AnalysisService: Service {
         } catch {
             return .notStarted("\(workerExecutable): \(error)")
         }
-        let ending = await withTaskCancellationHandler {
+        return .ended(await withTaskCancellationHandler {
             await finished.wait()
         } onCancel: {
             finished.kill(SIGKILL)
-        }
-        switch ending {
-        case .exited(0): return .success
-        case .exited(let code): return .status(code)
-        case .signalled(let number): return .signal(number)
-        }
+        })
     }
 
     /// This program's path (`/proc/self/exe`), for starting workers.
