@@ -60,8 +60,7 @@ extension IntegrationSuite {
             // A ~100 MB snapshot: the (debug-built) worker takes seconds over it.
             let (appDirectory, app, daemon) = try Self.appAndDaemon(heapMB: 40)
             defer { withExtendedLifetime(appDirectory) {} }
-            let capture = try daemon.ctl(["snapshot", "app", "--wait"])
-            #expect(capture.status == 0, "\(capture.stderr)")
+            try daemon.snapshot("app")
             try daemon.child.stderr.waitForLine(timeout: 30) { $0.contains("analyzing 1 snapshot of app pid \(app.pid)") }
             var worker: Int32 = 0
             try eventually(timeout: 30) {
@@ -137,9 +136,7 @@ extension IntegrationSuite {
         @Test func aSnapshotLeftUnanalyzedIsAnalyzedAtTheNextStart() throws {
             let (appDirectory, app, daemon) = try Self.appAndDaemon(heapMB: 4)
             defer { withExtendedLifetime(appDirectory) {} }
-            let capture = try daemon.ctl(["snapshot", "app", "--wait"])
-            #expect(capture.status == 0, "\(capture.stderr)")
-            let snapshot = capture.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let snapshot = try daemon.snapshot("app")
             try daemon.child.stderr.waitForLine(timeout: 60) { $0.contains("app pid \(app.pid): first snapshot analyzed") }
             #expect(try daemon.stop() == 0)
             // As if the run had ended before its analysis did.
@@ -189,13 +186,11 @@ extension IntegrationSuite {
         @Test func aSkippedAnalysisIsNotedAboveTheEarlierReport() throws {
             let (appDirectory, app, daemon) = try Self.appAndDaemon(heapMB: 40)
             defer { withExtendedLifetime(appDirectory) {} }
-            let first = try daemon.ctl(["snapshot", "app", "--wait"])
-            #expect(first.status == 0, "\(first.stderr)")
+            try daemon.snapshot("app")
             try daemon.child.stderr.waitForLine(timeout: 90) { $0.contains("app pid \(app.pid): first snapshot analyzed") }
             guard let cgroup = try Self.squeeze(daemon) else { return }
             defer { cgroup.release(daemon.child.pid) }
-            let second = try daemon.ctl(["snapshot", "app", "--wait"])
-            #expect(second.status == 0, "\(second.stderr)")
+            try daemon.snapshot("app")
             try daemon.child.stderr.waitForLine(timeout: 30) { $0.contains("analysis of app pid \(app.pid) skipped") }
 
             let report = try daemon.ctl(["report", "app"])
@@ -217,8 +212,7 @@ extension IntegrationSuite {
             defer { withExtendedLifetime(appDirectory) {} }
             guard let cgroup = try Self.squeeze(daemon) else { return }
             defer { cgroup.release(daemon.child.pid) }
-            let capture = try daemon.ctl(["snapshot", "app", "--wait"])
-            #expect(capture.status == 0, "\(capture.stderr)")
+            try daemon.snapshot("app")
             let skipped = try daemon.child.stderr.waitForLine(timeout: 30) { $0.contains("analysis of app pid \(app.pid) skipped") }
             #expect(skipped.contains("heapwatchd's cgroup has"), "\(skipped)")
             #expect(skipped.contains("limit 192MiB"), "\(skipped)")

@@ -42,9 +42,7 @@ extension IntegrationSuite {
             let daemon = try DaemonUnderTest(targets: Self.target(app.tag, capture: "inspector"))
             #expect(!Self.listens(app.pid, port: 9229))
 
-            let result = try daemon.ctl(["snapshot", "app", "--wait"])
-            #expect(result.status == 0, "\(result.stderr)")
-            let path = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let path = try daemon.snapshot("app")
             #expect(path.hasPrefix(daemon.storeDirectory + "/app/"))
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -81,8 +79,7 @@ extension IntegrationSuite {
             #expect(app.isAlive)
 
             let byInspector = try DaemonUnderTest(targets: Self.target(app.tag, capture: "inspector"))
-            let captured = try byInspector.ctl(["snapshot", "app", "--wait"])
-            #expect(captured.status == 0, "\(captured.stderr)")
+            try byInspector.snapshot("app")
             #expect(!Self.listens(app.pid, port: 9229))
             #expect(app.isAlive)
             #expect(try byInspector.stop() == 0)
@@ -156,8 +153,7 @@ extension IntegrationSuite {
             try daemon.child.stderr.waitForLine(timeout: 5) { $0.contains("MESSAGE_ID=1ee42fcaf8d2416cab1602583919623e") }
 
             try mount.resize("256m")
-            let next = try daemon.ctl(["snapshot", "app", "--wait"])
-            #expect(next.status == 0, "\(next.stderr)")
+            try daemon.snapshot("app")
             #expect(app.isAlive)
             #expect(!Self.listens(app.pid, port: 9229))
         }

@@ -72,6 +72,14 @@ final class DaemonUnderTest {
         try heapwatchctl(arguments + ["--socket", socket], timeout: timeout)
     }
 
+    /// `heapwatchctl snapshot TARGET --wait` that must succeed: the stored snapshot's path.
+    @discardableResult
+    func snapshot(_ target: String) throws -> String {
+        let result = try ctl(["snapshot", target, "--wait"])
+        guard result.status == 0 else { throw TestFailure("snapshot \(target) failed (\(result.status)): \(result.stderr)") }
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     func statusJSON() throws -> [String: Any] {
         let result = try ctl(["status", "--json"])
         guard result.status == 0, let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
