@@ -7,7 +7,7 @@ import Testing
 /// The file is gzip made of concatenated members — one 64 MiB member of spaces (JSON whitespace)
 /// written 69 times between the opening `{` and the rest of a small snapshot — so the test needs
 /// about 5 MB of disk, not 4.4 GB.
-@Suite(.enabled(if: ProcessRunner.find("gzip") != nil, "needs gzip on PATH"))
+@Suite(.enabled(if: Tool.find("gzip") != nil, "needs gzip on PATH"))
 struct LargeFileTests {
     static let paddingMembers = 69
     static let paddingBytes = 64 << 20

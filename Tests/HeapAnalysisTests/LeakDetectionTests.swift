@@ -7,7 +7,7 @@ import Testing
 /// `setInterval` per request whose closure `refreshSession` holds the `Session`, an unbounded
 /// `Map` cache of `CacheEntry`), driven synchronously so that three snapshots are taken after
 /// exactly 1,000, 2,000 and 3,000 requests; and the fixed twin (cache bounded at 500).
-@Suite(.enabled(if: ProcessRunner.find("node") != nil, "needs node on PATH"))
+@Suite(.enabled(if: Tool.find("node") != nil, "needs node on PATH"))
 struct LeakDetectionTests {
     static let script = """
     'use strict';

@@ -4,7 +4,7 @@ import Testing
 @testable import HeapAnalysis
 
 /// Snapshots written by a real Node process (`v8.writeHeapSnapshot`) from scripts with a known heap.
-@Suite(.enabled(if: ProcessRunner.find("node") != nil, "needs node on PATH"))
+@Suite(.enabled(if: Tool.find("node") != nil, "needs node on PATH"))
 struct NodeSnapshotTests {
     private static let fooScript = """
     const v8 = require('node:v8');

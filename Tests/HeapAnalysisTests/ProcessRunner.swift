@@ -3,13 +3,11 @@ import TestSupport
 
 enum ProcessRunnerError: Error, CustomStringConvertible {
     case notFound(String)
-    case timedOut(String, seconds: Double)
     case failed(String, status: Int32, stderr: String)
 
     var description: String {
         switch self {
         case .notFound(let tool): "\(tool) not found on PATH"
-        case .timedOut(let tool, let seconds): "\(tool) did not finish within \(seconds) s"
         case .failed(let tool, let status, let stderr): "\(tool) exited with \(status): \(stderr)"
         }
     }
@@ -18,8 +16,6 @@ enum ProcessRunnerError: Error, CustomStringConvertible {
 /// A tool on `$PATH` run to completion with a deadline (`Tool.run`); its output, or an error
 /// when it is missing or fails.
 enum ProcessRunner {
-    static func find(_ tool: String) -> String? { Tool.find(tool) }
-
     @discardableResult
     static func run(_ tool: String, _ arguments: [String], timeout: Double = 60,
                     directory: String? = nil) throws -> String {

@@ -6,7 +6,7 @@ import Testing
 /// Checks the Semi-NCA dominators against a slow, obviously correct reference: the iterative
 /// data-flow algorithm of Cooper, Harvey and Kennedy; on a real Node heap and on random graphs.
 struct ReferenceDominatorTests {
-    @Test(.enabled(if: ProcessRunner.find("node") != nil, "needs node on PATH"))
+    @Test(.enabled(if: Tool.find("node") != nil, "needs node on PATH"))
     func matchesIterativeDataFlowOnANodeHeap() throws {
         let directory = try TempDirectory()
         try Self.expectMatchesReference(HeapSnapshot(contentsOf: NodeSnapshotTests.writeFooSnapshot(in: directory)))
