@@ -26,6 +26,8 @@ public struct SyntheticTrace: Sendable {
     public var leakBytesPerHour: Double = 0
     /// The leak starts at this time.
     public var leakStart: Double = 0
+    /// Later changes of the leak rate (traffic grows, a second leak starts), in time order.
+    public var leakRateChanges: [RateChange] = []
     public var warmUp: WarmUp = .none
     /// Permanent steps of the floor: (time, bytes).
     public var steps: [Step] = []
@@ -42,6 +44,15 @@ public struct SyntheticTrace: Sendable {
     /// Independent Gaussian noise per sample, σ in bytes.
     public var noiseBytes: Double = 2 * mib
     public var seed: UInt64 = 1
+
+    public struct RateChange: Sendable, Equatable {
+        public var time: Double
+        public var bytesPerHour: Double
+        public init(time: Double, bytesPerHour: Double) {
+            self.time = time
+            self.bytesPerHour = bytesPerHour
+        }
+    }
 
     public struct Step: Sendable, Equatable {
         public var time: Double
@@ -67,7 +78,14 @@ public struct SyntheticTrace: Sendable {
         case let .linear(bytes, length): value += bytes * min(1, max(0, t / length))
         }
         for step in steps where t >= step.time { value += step.bytes }
-        if t > leakStart { value += leakBytesPerHour * (t - leakStart) / 3600 }
+        if t > leakStart {
+            var (since, rate) = (leakStart, leakBytesPerHour)
+            for change in leakRateChanges where change.time > leakStart && change.time < t {
+                value += rate * (change.time - since) / 3600
+                (since, rate) = (change.time, change.bytesPerHour)
+            }
+            value += rate * (t - since) / 3600
+        }
         return value
     }
 

@@ -34,11 +34,13 @@ enum Corpus {
             }
         }
         // Leaks that start after a warm-up or a step, or under wander, 4 h each.
-        func leakAfter(_ name: String, _ configure: (inout SyntheticTrace) -> Void) {
+        func leakAfter(_ name: String, stress: Bool = false, _ configure: (inout SyntheticTrace) -> Void) {
             var t = SyntheticTrace(duration: 4 * hour)
             t.seed = nextSeed()
             configure(&t)
-            cases.append(leak(name, t, crashAfter: 4 * hour, policy: policy))
+            var c = leak(name, t, crashAfter: 4 * hour, policy: policy)
+            c.stress = stress
+            cases.append(c)
         }
         leakAfter("leak 30M/h after exp warm-up") {
             $0.warmUp = .exponential(bytes: 150 * mib, tau: 180)
@@ -57,6 +59,7 @@ enum Corpus {
             $0.leakStart = 3600
         }
         leakAfter("leak 30M/h with wander") { $0.leakBytesPerHour = 30 * mib; $0.wanderBytes = 4 * mib }
+        let leakCount = cases.count
 
         // Non-leaks, 6 h each.
         func flat(_ name: String, stress: Bool = false, _ configure: (inout SyntheticTrace) -> Void) {
@@ -99,6 +102,23 @@ enum Corpus {
             $0.steps = [.init(time: 3600, bytes: 300 * mib), .init(time: 7200, bytes: -200 * mib)]
         }
         flat("wander σ4M τ30m", stress: true) { $0.wanderBytes = 4 * mib }
+        // Leaks whose pace changes later: no forecast can know before the change; they show how
+        // fast the forecast follows it. Made last, so the cases above keep their seeds, and
+        // listed with the leaks.
+        let paceChanges = cases.count
+        leakAfter("leak 20M/h, 60M/h from 2h", stress: true) {
+            $0.leakBytesPerHour = 20 * mib
+            $0.leakRateChanges = [.init(time: 2 * hour, bytesPerHour: 60 * mib)]
+            $0.noiseBytes = 4 * mib
+        }
+        leakAfter("leak 60M/h, 30M/h from 1h", stress: true) {
+            $0.leakBytesPerHour = 60 * mib
+            $0.leakRateChanges = [.init(time: hour, bytesPerHour: 30 * mib)]
+            $0.sawtoothAmplitude = 30 * mib
+        }
+        let moved = cases[paceChanges...]
+        cases.removeSubrange(paceChanges...)
+        cases.insert(contentsOf: moved, at: leakCount)
         return cases
     }
 

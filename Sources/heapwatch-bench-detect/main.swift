@@ -11,7 +11,8 @@ import Darwin
 // (default Benchmarks/traces), prints one row per case and a summary of the targets.
 // Exit status 1 when a target is missed.
 
-// --case TEXT: prints the state changes of the matching cases instead.
+// --case TEXT: prints the state changes of the matching cases instead, and every 10 minutes the
+// forecast against the true time to the crash.
 var arguments = Array(CommandLine.arguments.dropFirst())
 var traceFilter: String?
 if let i = arguments.firstIndex(of: "--case"), i + 1 < arguments.count {
@@ -57,8 +58,14 @@ if let traceFilter {
         print("== \(c.name)")
         var tracker = TrendTracker(policy: c.policy)
         var last: TrendState?
+        let start = c.samples.first?.time ?? 0
         for s in c.samples {
             let a = tracker.record(s, limits: c.limits)
+            let elapsed = s.time - start
+            if let crash = c.crashTime, crash > elapsed, Int(elapsed) % 600 == 0, let eta = a.etaSeconds {
+                let error = Int(((eta - (crash - elapsed)) / (crash - elapsed) * 100).rounded())
+                print("\(Report.pad(Report.duration(s.time), 8))   eta \(Report.duration(eta)), true \(Report.duration(crash - elapsed)) (\(error > 0 ? "+" : "")\(error) %)")
+            }
             if a.state != last {
                 let mib = SyntheticTrace.mib
                 func f(_ x: Double?) -> String { x.map { String(Int(($0 / mib).rounded())) } ?? "-" }
@@ -134,7 +141,7 @@ for c in cases {
 print("""
 
 ᵍ leak at or under growth_max: detection = first `growing`
-ˢ stress case, beyond what one window can tell apart: reported, not held to the targets
+ˢ stress case, beyond what the data can tell (a sawtooth as slow as a third of the window, a wander, a leak that changes pace later): reported, not held to the targets
 grow! = entries into `growing` on a non-leak (each costs a baseline snapshot); snapshots = captures the planner asked for
 """)
 print("Targets")
