@@ -24,10 +24,6 @@ struct FloorAnalysis: Sendable, Equatable {
     /// Robust spread of the floor around the trend line at `scale` (1.4826 × median absolute
     /// residual), bytes.
     var noise: Double
-    /// Lag-1 autocorrelation of those residuals, clamped to 0...0.9: a slow wander makes
-    /// neighbouring residuals alike, and Sen's interval (which assumes independent points) too
-    /// narrow by √((1 + ρ)/(1 − ρ)).
-    var residualCorrelation: Double
     /// Median floor, bytes.
     var medianFloor: Double
     /// Highest anon minus lowest floor over the window, bytes.
@@ -75,7 +71,6 @@ struct FloorAnalysis: Sendable, Equatable {
         drawdown = fall
         let residuals = zip(points.times, points.floors).map { $1 - fit.value(at: $0) }
         noise = 1.4826 * (Statistics.median(residuals.map(abs)) ?? 0)
-        residualCorrelation = Self.lagOneCorrelation(residuals)
         medianFloor = Statistics.median(anon) ?? 0
         swing = (buckets.map(\.maxAnon).max() ?? 0) - (anon.min() ?? 0)
         let above = zip(times, buckets).map { $1.maxAnon - fit.value(at: $0) }.sorted()
@@ -127,15 +122,6 @@ struct FloorAnalysis: Sendable, Equatable {
             let values = zip(points.times, points.floors).filter { $0.0 >= lower && $0.0 < upper }.map(\.1)
             return Statistics.median(values) ?? floors[min(n - 1, k * n / 3)]
         }
-    }
-
-    /// Σ rᵢ·rᵢ₋₁ / Σ rᵢ², clamped to 0...0.9 (0 for fewer than 3 values).
-    static func lagOneCorrelation(_ r: [Double]) -> Double {
-        guard r.count >= 3 else { return 0 }
-        let energy = r.reduce(0) { $0 + $1 * $1 }
-        guard energy > 0 else { return 0 }
-        let lagged = zip(r.dropFirst(), r).reduce(0) { $0 + $1.0 * $1.1 }
-        return min(0.9, max(0, lagged / energy))
     }
 }
 

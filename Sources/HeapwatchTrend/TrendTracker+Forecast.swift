@@ -6,8 +6,8 @@ extension TrendTracker {
         /// A change (a leak starting after a plateau, a step) lies inside the window: the fit of
         /// the part since the change gives level and slope.
         case segment(Statistics.TheilSen)
-        /// The longer history since its last change covers the whole window and agrees with it:
-        /// its slope (more data, tighter), at the window's level.
+        /// The longer history since its last change covers the whole window: its slope (more
+        /// data, tighter), at the window's level.
         case history(Statistics.TheilSen)
     }
 
@@ -38,21 +38,16 @@ extension TrendTracker {
     }
 
     /// Chooses the basis when a bucket closes. When the history's current regime started before
-    /// the window and its slope lies inside the window's interval — widened by √((1 + ρ)/(1 − ρ))
-    /// for residuals that are alike from one point to the next (a wander) — the history's slope is
-    /// used, and otherwise the window's. When the regime started inside the window (or there is no
-    /// history yet), the change is looked for on the window's finer points.
+    /// the window, the history's slope is used: the window's own slope swings with a slow wander
+    /// or a slow sawtooth, and when it is first steep enough to call a leak it is most often too
+    /// steep. A real change of pace shows as a change of regime in the history (after a few of
+    /// its buckets). When the regime started inside the window (or there is no history yet), the
+    /// change is looked for on the window's finer points.
     static func forecastBasis(analysis a: FloorAnalysis, history: HistoryRegime?, policy: TrendPolicy) -> ForecastBasis {
         let (x, y) = (a.points.times, a.points.floors)
         guard let first = x.first else { return .window }
         if let history, history.start <= first + history.bucketSeconds {
-            let widen = ((1 + a.residualCorrelation) / (1 - a.residualCorrelation)).squareRoot()
-            let lower = a.fit.slope - widen * (a.fit.slope - a.fit.slopeLower)
-            let upper = a.fit.slope + widen * (a.fit.slopeUpper - a.fit.slope)
-            if let fit = history.fit, fit.slope >= lower, fit.slope <= upper {
-                return .history(fit)
-            }
-            return .window
+            return history.fit.map { .history($0) } ?? .window
         }
         let start = Regime.start(
             x: x, y: y, minPoints: max(6, x.count / 4),
