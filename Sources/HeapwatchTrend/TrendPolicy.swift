@@ -50,8 +50,11 @@ public struct TrendPolicy: Sendable, Equatable {
     public var growingMinRatio: Double
     /// `over_limit` when RSS exceeds this fraction of the cgroup limit.
     public var overLimitFraction: Double
-    /// Once over the limit, RSS must fall this fraction below the line to leave `over_limit`.
+    /// Once over the limit, RSS must fall this fraction below the line to leave `over_limit`…
     public var overLimitHysteresis: Double
+    /// …and stay there this long, seconds: a low sample in noise, or the troughs of a sawtooth
+    /// whose peaks cross the line, do not end it.
+    public var overLimitClear: Double
     /// One-sided Mann–Kendall p-value under which a `leaking`/`growing` process keeps its state.
     public var holdSignificance: Double
     /// `bursty` when the window's swing (highest RSS-side anon minus lowest floor) exceeds this
@@ -89,6 +92,7 @@ public struct TrendPolicy: Sendable, Equatable {
         growingMinRatio: Double = 0.25,
         overLimitFraction: Double = 0.9,
         overLimitHysteresis: Double = 0.02,
+        overLimitClear: Double = 300,
         holdSignificance: Double = 0.02,
         burstyFraction: Double = 0.25,
         burstyMinBytes: Double = 32 * 1_048_576,
@@ -118,6 +122,7 @@ public struct TrendPolicy: Sendable, Equatable {
         self.growingMinRatio = growingMinRatio
         self.overLimitFraction = overLimitFraction
         self.overLimitHysteresis = overLimitHysteresis
+        self.overLimitClear = overLimitClear
         self.holdSignificance = holdSignificance
         self.burstyFraction = burstyFraction
         self.burstyMinBytes = burstyMinBytes

@@ -39,7 +39,7 @@ public struct TrendTracker: Sendable {
     /// The last classification of a full window, ignoring `over_limit`: hysteresis survives a
     /// spell over the limit.
     private var trendState: TrendState = .warmingUp
-    private var overLimit = false
+    private var overLimit = OverLimit()
     public private(set) var assessment: TrendAssessment = .warmingUp
 
     struct SlopeMark: Sendable {
@@ -104,9 +104,9 @@ public struct TrendTracker: Sendable {
     }
 
     private mutating func assess(_ sample: TrendSample, limits: MemoryLimits, now: Double) -> TrendAssessment {
-        overLimit = Self.isOverLimit(rss: sample.rssBytes, limits: limits, policy: policy, wasOver: overLimit)
+        overLimit = Self.overLimit(rss: sample.rssBytes, limits: limits, policy: policy, now: now, was: overLimit)
         guard let analysis else {
-            return TrendAssessment(state: overLimit ? .overLimit : .warmingUp)
+            return TrendAssessment(state: overLimit.isOver ? .overLimit : .warmingUp)
         }
         let forecast = Forecast(
             anon: Self.forecastLine(analysis, basis: forecastBasis, now: now),
@@ -122,7 +122,7 @@ public struct TrendTracker: Sendable {
             ? Self.classify(analysis, long: longAnalysis, forecast: forecast, previous: trendState, policy: policy)
             : TrendState.warmingUp
         trendState = trend
-        let state = overLimit ? .overLimit : trend
+        let state = overLimit.isOver ? .overLimit : trend
         let perHour = 3600.0
         let showsForecast = state == .growing || state == .leaking || state == .overLimit
         return TrendAssessment(
@@ -141,13 +141,24 @@ public struct TrendTracker: Sendable {
         )
     }
 
-    /// RSS over `rss_max` or over `overLimitFraction` of the cgroup limit. Once over, it stays
-    /// over until RSS falls `overLimitHysteresis` (a fraction) below the line, so noise at the
-    /// line does not make the state flap.
-    static func isOverLimit(rss: Double, limits: MemoryLimits, policy: TrendPolicy, wasOver: Bool) -> Bool {
-        let margin = wasOver ? 1 - policy.overLimitHysteresis : 1
-        if let rssMax = limits.rssMaxBytes, rssMax > 0, rss > margin * rssMax { return true }
-        if let cgroup = limits.cgroupBytes, cgroup > 0, rss > margin * policy.overLimitFraction * cgroup { return true }
-        return false
+    /// Whether the process is over its limit, and since when RSS has been back under the exit line.
+    struct OverLimit: Sendable, Equatable {
+        var isOver = false
+        var underSince: Double?
+    }
+
+    /// Over when RSS exceeds `rss_max` or `overLimitFraction` of the cgroup limit. Once over, it
+    /// stays over until RSS has been `overLimitHysteresis` (a fraction) below the line for
+    /// `overLimitClear` seconds, so noise or a GC trough at the line does not make the state flap.
+    static func overLimit(rss: Double, limits: MemoryLimits, policy: TrendPolicy, now: Double, was: OverLimit) -> OverLimit {
+        func over(_ margin: Double) -> Bool {
+            if let rssMax = limits.rssMaxBytes, rssMax > 0, rss > margin * rssMax { return true }
+            if let cgroup = limits.cgroupBytes, cgroup > 0, rss > margin * policy.overLimitFraction * cgroup { return true }
+            return false
+        }
+        guard was.isOver else { return OverLimit(isOver: over(1)) }
+        if over(1 - policy.overLimitHysteresis) { return OverLimit(isOver: true) }
+        let since = was.underSince ?? now
+        return now - since >= policy.overLimitClear ? OverLimit() : OverLimit(isOver: true, underSince: since)
     }
 }

@@ -130,10 +130,41 @@ struct TrendTrackerTests {
     @Test func overLimitHasHysteresis() {
         var tracker = TrendTracker(policy: TrendPolicy())
         let limits = MemoryLimits(rssMaxBytes: 100 * mib)
-        #expect(tracker.record(TrendSample(time: 0, anonBytes: 50 * mib, rssBytes: 101 * mib), limits: limits).state == .overLimit)
-        // 99 MiB is under the line but within 2 %: still over.
-        #expect(tracker.record(TrendSample(time: 5, anonBytes: 50 * mib, rssBytes: 99 * mib), limits: limits).state == .overLimit)
-        #expect(tracker.record(TrendSample(time: 10, anonBytes: 50 * mib, rssBytes: 97 * mib), limits: limits).state == .warmingUp)
+        func state(at time: Double, rss: Double) -> TrendState {
+            tracker.record(TrendSample(time: time, anonBytes: 50 * mib, rssBytes: rss * mib), limits: limits).state
+        }
+        #expect(state(at: 0, rss: 101) == .overLimit)
+        // 99 MiB is under the line but within 2 %: still over, however long it stays.
+        #expect(state(at: 5, rss: 99) == .overLimit)
+        #expect(state(at: 400, rss: 99) == .overLimit)
+        // Under the exit line, but not yet for 5 minutes: still over. A sample back over the exit
+        // line starts the 5 minutes again.
+        #expect(state(at: 405, rss: 97) == .overLimit)
+        #expect(state(at: 600, rss: 97) == .overLimit)
+        #expect(state(at: 605, rss: 99) == .overLimit)
+        #expect(state(at: 610, rss: 97) == .overLimit)
+        #expect(state(at: 905, rss: 97) == .overLimit)
+        #expect(state(at: 910, rss: 97) == .warmingUp)
+        // Back over the line: over at once.
+        #expect(state(at: 915, rss: 100.5) == .overLimit)
+    }
+
+    /// A process sitting 2 MiB under 90 % of its cgroup limit, under σ 4 MiB noise: samples cross
+    /// the line and the exit line (2 % lower) all the time, and the state must not flap.
+    @Test func overLimitDoesNotFlapInNoise() {
+        var t = SyntheticTrace(duration: 3600)
+        t.noiseBytes = 4 * mib
+        let limit = (t.baseBytes + t.fileBytes + 2 * mib) / 0.9
+        var tracker = TrendTracker(policy: TrendPolicy())
+        var entries = 0
+        var previous = TrendState.warmingUp
+        for s in t.samples() {
+            let state = tracker.record(s, limits: MemoryLimits(cgroupBytes: limit)).state
+            if state == .overLimit && previous != .overLimit { entries += 1 }
+            previous = state
+        }
+        #expect(previous == .overLimit)
+        #expect(entries == 1)
     }
 
     @Test func samplesGoingBackInTimeAreIgnored() {
