@@ -27,7 +27,7 @@ public struct SyntheticTrace: Sendable {
     /// The leak starts at this time.
     public var leakStart: Double = 0
     /// Later changes of the leak rate (traffic grows, a second leak starts), in time order.
-    public var leakRateChanges: [RateChange] = []
+    public var leakRateChanges: [(time: Double, bytesPerHour: Double)] = []
     public var warmUp: WarmUp = .none
     /// Permanent steps of the floor: (time, bytes).
     public var steps: [Step] = []
@@ -44,15 +44,6 @@ public struct SyntheticTrace: Sendable {
     /// Independent Gaussian noise per sample, σ in bytes.
     public var noiseBytes: Double = 2 * mib
     public var seed: UInt64 = 1
-
-    public struct RateChange: Sendable, Equatable {
-        public var time: Double
-        public var bytesPerHour: Double
-        public init(time: Double, bytesPerHour: Double) {
-            self.time = time
-            self.bytesPerHour = bytesPerHour
-        }
-    }
 
     public struct Step: Sendable, Equatable {
         public var time: Double

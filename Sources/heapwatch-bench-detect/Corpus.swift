@@ -34,9 +34,9 @@ enum Corpus {
             }
         }
         // Leaks that start after a warm-up or a step, or under wander, 4 h each.
-        func leakAfter(_ name: String, stress: Bool = false, _ configure: (inout SyntheticTrace) -> Void) {
+        func leakAfter(_ name: String, stress: Bool = false, seed: UInt64? = nil, _ configure: (inout SyntheticTrace) -> Void) {
             var t = SyntheticTrace(duration: 4 * hour)
-            t.seed = nextSeed()
+            t.seed = seed ?? nextSeed()
             configure(&t)
             var c = leak(name, t, crashAfter: 4 * hour, policy: policy)
             c.stress = stress
@@ -59,7 +59,19 @@ enum Corpus {
             $0.leakStart = 3600
         }
         leakAfter("leak 30M/h with wander") { $0.leakBytesPerHour = 30 * mib; $0.wanderBytes = 4 * mib }
-        let leakCount = cases.count
+        // Leaks whose pace changes later: no forecast can know before the change; they show how
+        // fast the forecast follows it. Seeds of their own (the next after every other case's), so
+        // adding them changed no other case.
+        leakAfter("leak 20M/h, 60M/h from 2h", stress: true, seed: 64) {
+            $0.leakBytesPerHour = 20 * mib
+            $0.leakRateChanges = [(time: 2 * hour, bytesPerHour: 60 * mib)]
+            $0.noiseBytes = 4 * mib
+        }
+        leakAfter("leak 60M/h, 30M/h from 1h", stress: true, seed: 65) {
+            $0.leakBytesPerHour = 60 * mib
+            $0.leakRateChanges = [(time: hour, bytesPerHour: 30 * mib)]
+            $0.sawtoothAmplitude = 30 * mib
+        }
 
         // Non-leaks, 6 h each.
         func flat(_ name: String, stress: Bool = false, _ configure: (inout SyntheticTrace) -> Void) {
@@ -102,23 +114,6 @@ enum Corpus {
             $0.steps = [.init(time: 3600, bytes: 300 * mib), .init(time: 7200, bytes: -200 * mib)]
         }
         flat("wander σ4M τ30m", stress: true) { $0.wanderBytes = 4 * mib }
-        // Leaks whose pace changes later: no forecast can know before the change; they show how
-        // fast the forecast follows it. Made last, so the cases above keep their seeds, and
-        // listed with the leaks.
-        let paceChanges = cases.count
-        leakAfter("leak 20M/h, 60M/h from 2h", stress: true) {
-            $0.leakBytesPerHour = 20 * mib
-            $0.leakRateChanges = [.init(time: 2 * hour, bytesPerHour: 60 * mib)]
-            $0.noiseBytes = 4 * mib
-        }
-        leakAfter("leak 60M/h, 30M/h from 1h", stress: true) {
-            $0.leakBytesPerHour = 60 * mib
-            $0.leakRateChanges = [.init(time: hour, bytesPerHour: 30 * mib)]
-            $0.sawtoothAmplitude = 30 * mib
-        }
-        let moved = cases[paceChanges...]
-        cases.removeSubrange(paceChanges...)
-        cases.insert(contentsOf: moved, at: leakCount)
         return cases
     }
 
