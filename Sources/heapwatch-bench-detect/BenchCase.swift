@@ -18,9 +18,17 @@ struct BenchCase: Sendable {
 
     /// A leak at or under growth_max only has to be `growing`; true when it must be `leaking`.
     var mustLeak: Bool
-    /// Beyond what one window can tell apart (a warm-up slower than the window, a slow wander, a
-    /// leak under a sawtooth as long as a third of the window): reported, not held to the targets.
+    /// Beyond what the data can tell (a warm-up slower than the window, a slow wander, a leak under
+    /// a sawtooth as long as a third of the window, a leak that changes pace later): reported, not
+    /// held to the targets.
     var stress = false
 
     var isLeak: Bool { leakStart != nil }
+
+    /// (forecast − true time left) / true time left, `elapsed` seconds into the trace; nil when
+    /// no crash lies ahead.
+    func etaError(_ eta: Double, elapsed: Double) -> Double? {
+        guard let crashTime, crashTime > elapsed else { return nil }
+        return (eta - (crashTime - elapsed)) / (crashTime - elapsed)
+    }
 }

@@ -53,14 +53,10 @@ enum Evaluation {
             if leakOn, result.growingLatency == nil, a.state == .growing || a.state == .leaking {
                 result.growingLatency = sinceLeak
             }
-            if a.state == .leaking, let crash = c.crashTime, let eta = a.etaSeconds {
-                let remaining = crash - (sample.time - start)
-                if remaining > 0 {
-                    let error = (eta - remaining) / remaining
-                    if result.etaErrorAtDetection == nil { result.etaErrorAtDetection = error }
-                    etaTicks += 1
-                    if abs(error) <= 0.2 { etaGood += 1 }
-                }
+            if a.state == .leaking, let eta = a.etaSeconds, let error = c.etaError(eta, elapsed: sample.time - start) {
+                if result.etaErrorAtDetection == nil { result.etaErrorAtDetection = error }
+                etaTicks += 1
+                if abs(error) <= 0.2 { etaGood += 1 }
             }
             if let reason = planner.decide(a, now: sample.time) {
                 result.captures.append("\(reason.rawValue)@\(Report.duration(sample.time - start))")

@@ -62,9 +62,10 @@ if let traceFilter {
         for s in c.samples {
             let a = tracker.record(s, limits: c.limits)
             let elapsed = s.time - start
-            if let crash = c.crashTime, crash > elapsed, Int(elapsed) % 600 == 0, let eta = a.etaSeconds {
-                let error = Int(((eta - (crash - elapsed)) / (crash - elapsed) * 100).rounded())
-                print("\(Report.pad(Report.duration(s.time), 8))   eta \(Report.duration(eta)), true \(Report.duration(crash - elapsed)) (\(error > 0 ? "+" : "")\(error) %)")
+            if Int(elapsed) % 600 == 0, let eta = a.etaSeconds, let error = c.etaError(eta, elapsed: elapsed),
+               let crash = c.crashTime {
+                let percent = Int((error * 100).rounded())
+                print("\(Report.pad(Report.duration(s.time), 8))   eta \(Report.duration(eta)), true \(Report.duration(crash - elapsed)) (\(percent > 0 ? "+" : "")\(percent) %)")
             }
             if a.state != last {
                 let mib = SyntheticTrace.mib
