@@ -39,7 +39,7 @@ public struct TrendTracker: Sendable {
     /// The last classification of a full window, ignoring `over_limit`: hysteresis survives a
     /// spell over the limit.
     private var trendState: TrendState = .warmingUp
-    private var overLimit = OverLimit()
+    private var overLimit = OverLimit.under
     public private(set) var assessment: TrendAssessment = .warmingUp
 
     struct SlopeMark: Sendable {
@@ -141,10 +141,13 @@ public struct TrendTracker: Sendable {
         )
     }
 
-    /// Whether the process is over its limit, and since when RSS has been back under the exit line.
-    struct OverLimit: Sendable, Equatable {
-        var isOver = false
-        var underSince: Double?
+    /// Whether the process is over its limit; when it is, since when RSS has been back under the
+    /// exit line (nil while it is not).
+    enum OverLimit: Sendable, Equatable {
+        case under
+        case over(underSince: Double?)
+
+        var isOver: Bool { self != .under }
     }
 
     /// Over when RSS exceeds `rss_max` or `overLimitFraction` of the cgroup limit. Once over, it
@@ -156,9 +159,9 @@ public struct TrendTracker: Sendable {
             if let cgroup = limits.cgroupBytes, cgroup > 0, rss > margin * policy.overLimitFraction * cgroup { return true }
             return false
         }
-        guard was.isOver else { return OverLimit(isOver: over(1)) }
-        if over(1 - policy.overLimitHysteresis) { return OverLimit(isOver: true) }
-        let since = was.underSince ?? now
-        return now - since >= policy.overLimitClear ? OverLimit() : OverLimit(isOver: true, underSince: since)
+        guard case let .over(underSince) = was else { return over(1) ? .over(underSince: nil) : .under }
+        if over(1 - policy.overLimitHysteresis) { return .over(underSince: nil) }
+        let since = underSince ?? now
+        return now - since >= policy.overLimitClear ? .under : .over(underSince: since)
     }
 }
