@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 import Testing
 import HeapwatchTrend
 
@@ -16,14 +12,7 @@ struct RecordedTraceTests {
         var root = #filePath
         for _ in 0..<3 { root = String(root[..<(root.lastIndex(of: "/") ?? root.startIndex)]) }
         let path = "\(root)/Benchmarks/traces/\(name).csv"
-        let file = try #require(fopen(path, "r"), "cannot open \(path)")
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while case let count = fread(&buffer, 1, buffer.count, file), count > 0 {
-            bytes += buffer[..<count]
-        }
-        return RecordedTrace.samples(csv: String(decoding: bytes, as: UTF8.self))
+        return RecordedTrace.samples(csv: try String(contentsOfFile: path, encoding: .utf8))
     }
 
     static func states(_ name: String) throws -> [TrendState] {
