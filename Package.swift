@@ -120,7 +120,8 @@ let package = Package(
         // Benchmark driver for scripts/bench-analyze.sh (not a product).
         .executableTarget(name: "heapwatch-bench-analyze", dependencies: ["HeapAnalysis"]),
 
-        // What the test targets share: temporary directories, test failures.
+        // What the test targets share: temporary directories, test failures, child processes (`Child`)
+        // and programs run to completion (`Tool`).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HeapwatchTrendTests", dependencies: ["HeapwatchTrend"]),
         .testTarget(name: "HeapwatchCoreTests", dependencies: ["HeapwatchCore", "HeapwatchTrend"]),

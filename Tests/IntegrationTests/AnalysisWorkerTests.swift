@@ -110,8 +110,14 @@ extension IntegrationSuite {
             let pidfd = heapwatch_pidfd_open(worker)
             #expect(pidfd >= 0)
             defer {
-                kill(worker, SIGKILL)  // the test failed if it is still there: leave nothing behind
-                close(pidfd)
+                // The test failed if the worker is still there: leave nothing behind. Through the
+                // pidfd: once the worker has ended (the test passed), its pid may be another process's.
+                if pidfd >= 0 {
+                    _ = heapwatch_pidfd_send_signal(pidfd, SIGKILL)
+                    close(pidfd)
+                } else {
+                    kill(worker, SIGKILL)
+                }
             }
             // The worker has opened the FIFO and now waits for data in the middle of its job: a
             // writer can open it (its open succeeds once a reader is there).

@@ -27,14 +27,15 @@ public final class HeapwatchMetrics: @unchecked Sendable {
         var states: [Gauge]
     }
 
-    /// Per-process figures, in the order `update` reads them from a status row.
-    private static let valueMetrics: [(name: String, help: String)] = [
-        ("heapwatch_rss_bytes", "Resident memory of the watched process."),
-        ("heapwatch_anon_bytes", "Anonymous resident memory (heap and other private memory) of the watched process."),
-        ("heapwatch_limit_bytes", "The smallest memory limit that applies (cgroup, rss_max)."),
-        ("heapwatch_growth_bytes_per_hour", "Growth of the post-GC memory floor over the window."),
-        ("heapwatch_eta_seconds", "Forecast seconds until the limit is reached."),
-        ("heapwatch_heap_used_bytes", "V8 heapUsed, when a heap source gives it."),
+    /// Per-process figures, each read from a status row (nil while unknown: no gauge then).
+    private static let valueMetrics: [(name: String, help: String, value: @Sendable (TargetStatus) -> Double?)] = [
+        ("heapwatch_rss_bytes", "Resident memory of the watched process.", { $0.rssBytes.map { Double($0) } }),
+        ("heapwatch_anon_bytes", "Anonymous resident memory (heap and other private memory) of the watched process.",
+         { $0.anonBytes.map { Double($0) } }),
+        ("heapwatch_limit_bytes", "The smallest memory limit that applies (cgroup, rss_max).", { $0.limitBytes.map { Double($0) } }),
+        ("heapwatch_growth_bytes_per_hour", "Growth of the post-GC memory floor over the window.", { $0.slopeBytesPerHour }),
+        ("heapwatch_eta_seconds", "Forecast seconds until the limit is reached.", { $0.etaSeconds }),
+        ("heapwatch_heap_used_bytes", "V8 heapUsed, when a heap source gives it.", { $0.heapUsedBytes.map { Double($0) } }),
     ]
 
     public init() {
@@ -61,11 +62,8 @@ public final class HeapwatchMetrics: @unchecked Sendable {
                         registry.makeGauge(descriptor: Self.name("heapwatch_state", "1 for the process's current state, 0 for the others."),
                                            labels: labels() + [("state", state.rawValue)])
                     })
-                let values = [row.rssBytes.map { Double($0) }, row.anonBytes.map { Double($0) }, row.limitBytes.map { Double($0) },
-                              row.slopeBytesPerHour, row.etaSeconds, row.heapUsedBytes.map { Double($0) }]
-                for (index, value) in values.enumerated() {
-                    if let value {
-                        let metric = Self.valueMetrics[index]
+                for (index, metric) in Self.valueMetrics.enumerated() {
+                    if let value = metric.value(row) {
                         let gauge = gauges.values[index] ?? registry.makeGauge(descriptor: Self.name(metric.name, metric.help), labels: labels())
                         gauge.set(value)
                         gauges.values[index] = gauge
