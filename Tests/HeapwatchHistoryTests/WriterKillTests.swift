@@ -1,4 +1,3 @@
-import Foundation
 import HeapwatchHistory
 import TestSupport
 import Testing
@@ -12,29 +11,15 @@ import Glibc
     @Test(.timeLimit(.minutes(1)))
     func everyCommittedTickSurvivesSIGKILL() async throws {
         let dir = try TempDirectory()
-        let writer = Process()
-        writer.executableURL = URL(fileURLWithPath: Executables.path("heapwatch-history-writer"))
         let total = 1_000_000
-        writer.arguments = [dir.path, "\(total)", "\(Int(midnight))"]
-        let output = Pipe()
-        writer.standardOutput = output
-        try writer.run()
-        defer { if writer.isRunning { kill(writer.processIdentifier, SIGKILL); writer.waitUntilExit() } }
-
-        var reader = LineReader(fd: output.fileHandleForReading.fileDescriptor)
-        let deadline = monotonicSeconds() + 30
-        var lastCommitted = -1
-        while lastCommitted < 300, let line = reader.next(deadline: deadline) {
-            lastCommitted = Int(line.dropFirst("committed ".count)) ?? lastCommitted
-        }
-        #expect(lastCommitted >= 300, "the writer reported only \(lastCommitted + 1) ticks in 30 s")
-        #expect(kill(writer.processIdentifier, SIGKILL) == 0)
+        let writer = try Child(Tool.buildDirectory + "/heapwatch-history-writer", [dir.path, "\(total)", "\(Int(midnight))"])
+        func committed(_ line: String) -> Int? { Int(line.dropFirst("committed ".count)) }
+        try writer.stdout.waitForLine(timeout: 30) { (committed($0) ?? -1) >= 300 }
+        writer.signal(SIGKILL)
         // Lines already written before the kill still count: the tick was committed before its line.
-        while let line = reader.next(deadline: monotonicSeconds() + 10) {
-            lastCommitted = Int(line.dropFirst("committed ".count)) ?? lastCommitted
-        }
-        writer.waitUntilExit()
-        #expect(writer.terminationReason == .uncaughtSignal && writer.terminationStatus == SIGKILL)
+        let lastCommitted = try writer.stdout.waitForEnd(timeout: 10).compactMap(committed).max() ?? -1
+        _ = try writer.waitForExit(timeout: 10)
+        #expect(writer.process.terminationReason == .uncaughtSignal && writer.process.terminationStatus == SIGKILL)
 
         let (store, aside) = try HistoryStore.openRecovering(directory: dir.path, now: midnight)
         #expect(aside == nil)

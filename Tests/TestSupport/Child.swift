@@ -39,6 +39,18 @@ public final class LineCollector: @unchecked Sendable {
         return lines
     }
 
+    /// Every line, once the output has ended (the writer closed it or exited), waiting up to
+    /// `timeout` seconds for that.
+    public func waitForEnd(timeout: Double) throws -> [String] {
+        let deadline = Date().addingTimeInterval(timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while !closed {
+            if !condition.wait(until: deadline) { throw TestFailure("output did not end within \(timeout)s") }
+        }
+        return lines
+    }
+
     /// The first line that satisfies `predicate`, waiting up to `timeout` seconds for it.
     @discardableResult
     public func waitForLine(timeout: Double, _ predicate: (String) -> Bool) throws -> String {

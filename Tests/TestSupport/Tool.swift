@@ -6,6 +6,19 @@ import Glibc
 /// Runs programs for tests: to completion, with a deadline, killed and reaped if it passes, so
 /// no process outlives the test. Waits on the exit event, never by sleeping.
 public enum Tool {
+    /// The repository's root directory.
+    public static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }  // Tests/TestSupport/Tool.swift
+        return url.path
+    }()
+
+    /// Where this package's executables were built: `$HEAPWATCH_BIN_DIR` (set by `make test`),
+    /// else `.build/debug`.
+    public static var buildDirectory: String {
+        ProcessInfo.processInfo.environment["HEAPWATCH_BIN_DIR"] ?? packageRoot + "/.build/debug"
+    }
+
     /// The executable `name` on `$PATH`, nil when there is none.
     public static func find(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"

@@ -4,20 +4,11 @@ import TestSupport
 import Glibc
 #endif
 
-/// Where the built executables are: `$HEAPWATCH_BIN_DIR` (set by `make test`) or `.build/debug`.
+/// The built executables and the repository's example and test apps.
 enum Paths {
-    static let packageRoot: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { url.deleteLastPathComponent() }
-        return url.path
-    }()
-
-    static var binDir: String {
-        ProcessInfo.processInfo.environment["HEAPWATCH_BIN_DIR"] ?? packageRoot + "/.build/debug"
-    }
-
-    static var heapwatchd: String { binDir + "/heapwatchd" }
-    static var heapwatchctl: String { binDir + "/heapwatchctl" }
+    static var packageRoot: String { Tool.packageRoot }
+    static var heapwatchd: String { Tool.buildDirectory + "/heapwatchd" }
+    static var heapwatchctl: String { Tool.buildDirectory + "/heapwatchctl" }
     static var examples: String { packageRoot + "/examples" }
     static var testApps: String { packageRoot + "/scripts/test-apps" }
 }
