@@ -124,7 +124,7 @@ let package = Package(
         // and programs run to completion (`Tool`).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HeapwatchTrendTests", dependencies: ["HeapwatchTrend"]),
-        .testTarget(name: "HeapwatchCoreTests", dependencies: ["HeapwatchCore", "HeapwatchTrend"]),
+        .testTarget(name: "HeapwatchCoreTests", dependencies: ["HeapwatchCore", "HeapwatchTrend", "TestSupport"]),
         .testTarget(name: "HeapAnalysisTests", dependencies: ["HeapAnalysis", "HeapwatchTrend", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",

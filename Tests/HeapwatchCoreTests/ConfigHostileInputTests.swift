@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import HeapwatchCore
 
@@ -171,8 +172,8 @@ import Testing
     }
 
     @Test func loadInvalidUTF8AndRealFile() throws {
-        let path = NSTemporaryDirectory() + "heapwatch-config-\(getpid()).toml"
-        defer { unlink(path) }
+        let dir = try TempDirectory()
+        let path = dir.file("heapwatch.toml")
         let bad: [UInt8] = Array("[daemon]\ninterval = \"".utf8) + [0xFF] + Array("\"\n".utf8)
         _ = FileManager.default.createFile(atPath: path, contents: Data(bad))
         do {
