@@ -38,8 +38,9 @@ public struct DominatorTree: Sendable {
         // DFS numbers start at 1; 0 means "not visited" / "no ancestor".
         var number = [UInt32](repeating: 0, count: n)
         var vertex = [UInt32](repeating: 0, count: n + 1)
-        // DFS parent of each vertex until the vertex is processed, then its dominator: the parent
-        // is read once, when the vertex is processed, before anything writes its dominator.
+        // DFS parent of each vertex (read by steps 2 and 3) until step 3 replaces it by the
+        // immediate dominator, in increasing DFS order: the walk for w climbs from its parent
+        // through vertices before w, which hold their immediate dominators by then.
         var dom = [UInt32](repeating: 0, count: n + 1)
         var count = 0
 

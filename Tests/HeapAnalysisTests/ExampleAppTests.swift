@@ -17,6 +17,8 @@ struct ExampleAppTests {
     static func captureThree(_ script: String, in directory: TempDirectory) throws -> [String] {
         let app = try Child(Tool.find("node")!, [Self.examples + "/" + script],
                             environment: ["PORT": "0", "REQUESTS_PER_SEC": "0", "PAYLOAD_BYTES": "256"], directory: directory.path)
+        // Swift may end a local's life at its last use: the app must run until the last snapshot.
+        defer { withExtendedLifetime(app) {} }
         let listening = try app.stdout.waitForLine(timeout: 20) { $0.hasPrefix("listening on ") }
         let port = try #require(Int(listening.split(separator: " ")[2]), "\(listening)")
         var paths: [String] = []

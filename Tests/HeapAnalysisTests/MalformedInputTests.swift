@@ -133,6 +133,18 @@ import Testing
             (error as? HeapSnapshotError)?.path == bad
         }
     }
+
+    /// A kept summary that cannot be read is named, with what to give instead.
+    @Test func unreadableSummaryNamesTheFile() throws {
+        let directory = try TempDirectory()
+        let path = try directory.write(#"{"version":1"#, to: "old.summary")
+        #expect {
+            try SnapshotSource(path: path)
+        } throws: { error in
+            guard let error = error as? HeapSnapshotError, case .unreadableSummary = error.reason else { return false }
+            return error.path == path && error.description.contains("give the snapshot file instead")
+        }
+    }
 }
 
 @Suite struct MemoryEstimateTests {
