@@ -9,6 +9,8 @@ struct BenchCase: Sendable {
     var policy: TrendPolicy
     /// When the leak starts; nil for a trace without a leak.
     var leakStart: Double?
+    /// When the leak stops (the floor stays flat from then on); nil when it goes on to the end.
+    var leakStop: Double?
     /// True leak rate, bytes per hour (0 without a leak).
     var leakRate: Double
     /// When the floor reaches the limit; nil when it does not within the trace.

@@ -73,6 +73,24 @@ enum Corpus {
             $0.sawtoothAmplitude = 30 * mib
         }
 
+        // Leaks that stop (a cache that reaches its bound, a queue that drains): how soon `leaking`
+        // ends after the floor goes flat. 4 h each, seeds of their own.
+        for (k, (rate, noise, saw, stop)) in [(50.0, 4.0, 30.0, 2.0), (30, 4, 0, 2), (30, 1, 30, 2), (100, 1, 0, 1)].enumerated() {
+            var t = SyntheticTrace(duration: 4 * hour)
+            t.seed = 66 + UInt64(k)
+            t.leakBytesPerHour = rate * mib
+            t.leakRateChanges = [(time: stop * hour, bytesPerHour: 0)]
+            t.noiseBytes = noise * mib
+            t.sawtoothAmplitude = saw * mib
+            var c = nonLeak("stops: \(Int(rate))M/h σ\(Int(noise))M\(saw > 0 ? " saw\(Int(saw))M/60s" : "") at \(Int(stop))h", t, policy: policy)
+            c.group = "synthetic leak that stops"
+            c.leakStart = 0
+            c.leakStop = stop * hour
+            c.leakRate = t.leakBytesPerHour
+            c.mustLeak = true
+            cases.append(c)
+        }
+
         // Non-leaks, 6 h each.
         func flat(_ name: String, stress: Bool = false, _ configure: (inout SyntheticTrace) -> Void) {
             var t = SyntheticTrace(duration: 6 * hour)

@@ -15,6 +15,12 @@ struct CaseResult: Sendable {
     /// For leaks that only have to be `growing`: first growing/leaking after the start.
     var growingLatency: Double?
     var finalState: TrendState = .warmingUp
+    /// Entries into `leaking` once the leak has started: each is a `leak detected` warning and
+    /// sink event. One per leak is right; more is the state flapping.
+    var leakAlerts = 0
+    /// For a leak that stops: seconds from the stop to the end of the last `leaking` spell (0 when
+    /// it was not `leaking` at the stop); nil when still `leaking` at the end of the trace.
+    var clearedAfterStop: Double?
     /// Relative ETA error at the first `leaking`, and the share of `leaking` ticks within ±20 %.
     var etaErrorAtDetection: Double?
     var etaWithin20: Double?
@@ -34,6 +40,7 @@ enum Evaluation {
         var pm2Was = false
         var memwatchWas = false
         var etaTicks = 0
+        var pastStop = false
         var etaGood = 0
         let start = c.samples.first?.time ?? 0
 
@@ -44,6 +51,7 @@ enum Evaluation {
 
             if a.state == .leaking && previous != .leaking {
                 if leakOn {
+                    result.leakAlerts += 1
                     if result.heapwatch.latency == nil { result.heapwatch.latency = sinceLeak }
                 } else {
                     result.heapwatch.falseAlerts += 1
@@ -60,6 +68,15 @@ enum Evaluation {
             }
             if let reason = planner.decide(a, now: sample.time) {
                 result.captures.append("\(reason.rawValue)@\(Report.duration(sample.time - start))")
+            }
+            if let stop = c.leakStop, sample.time - start >= stop {
+                let sinceStop = sample.time - start - stop
+                if a.state == .leaking {
+                    result.clearedAfterStop = nil
+                } else if previous == .leaking || !pastStop {
+                    result.clearedAfterStop = sinceStop
+                }
+                pastStop = true
             }
             previous = a.state
 

@@ -83,7 +83,7 @@ print("latency = time from leak start to first alert; false = alerts on a non-le
 print("ETA err = (forecast − true time to crash)/true at the first `leaking`; ETA ok = share of `leaking` ticks within ±20 %\n")
 
 let header = [
-    Report.pad("case", 34), Report.pad("heapwatch", 10), Report.pad("false", 6), Report.pad("grow!", 6),
+    Report.pad("case", 34), Report.pad("heapwatch", 10), Report.pad("false", 6), Report.pad("alerts", 7), Report.pad("grow!", 6),
     Report.pad("final", 11), Report.pad("ETA err", 8), Report.pad("ETA ok", 7), Report.pad("snapshots", 9),
     "| ", Report.pad("PM2", 8), Report.pad("false", 6), "| ", Report.pad("memwatch", 9), "false",
 ].joined()
@@ -95,6 +95,8 @@ var etaAtDetection: [Double] = []
 var etaTicksWithin: [Double] = []
 var falseOnTargets = 0
 var falseOnStress = 0
+var leakAlerts: [(name: String, count: Int)] = []
+var stops: [String] = []
 for c in cases {
     if c.group != group {
         group = c.group
@@ -121,6 +123,11 @@ for c in cases {
     if c.name.hasPrefix("leak 30M/h σ"), !c.stress {
         if let l = r.heapwatch.latency { latencies30.append(l) } else { latencies30.append(.infinity) }
     }
+    if c.mustLeak, !c.stress { leakAlerts.append((c.name, r.leakAlerts)) }
+    if let stop = c.leakStop {
+        let cleared = r.clearedAfterStop.map { "left `leaking` \(Report.duration($0)) after the stop" } ?? "still `leaking` at the end"
+        stops.append("\(c.name): \(cleared), \(Report.duration(c.samples.last!.time - stop)) later; final \(r.finalState.rawValue)")
+    }
     if c.mustLeak, !c.stress, c.crashTime != nil {
         if let e = r.etaErrorAtDetection { etaAtDetection.append(abs(e)) }
         if let w = r.etaWithin20 { etaTicksWithin.append(w) }
@@ -129,6 +136,7 @@ for c in cases {
         Report.pad(c.name + note, 34),
         Report.pad(detected, 10),
         Report.pad("\(r.heapwatch.falseAlerts)", 6),
+        Report.pad(c.isLeak ? "\(r.leakAlerts)" : "-", 7),
         Report.pad(c.isLeak ? "-" : "\(r.falseGrowing)", 6),
         Report.pad(r.finalState.rawValue, 11),
         Report.pad(Report.percent(r.etaErrorAtDetection), 8),
@@ -143,6 +151,7 @@ print("""
 
 ᵍ leak at or under growth_max: detection = first `growing`
 ˢ stress case, beyond what the data can tell (a sawtooth as slow as a third of the window, a wander, a leak that changes pace later): reported, not held to the targets
+alerts = entries into `leaking` on a leak: each is a `leak detected` warning and sink event
 grow! = entries into `growing` on a non-leak (each costs a baseline snapshot); snapshots = captures the planner asked for
 """)
 print("Targets")
@@ -155,6 +164,14 @@ if !etaAtDetection.isEmpty {
     let sorted = etaTicksWithin.sorted()
     let meanTicks = etaTicksWithin.reduce(0, +) / Double(max(1, etaTicksWithin.count))
     print("  ETA within ±20 % once leaking: at the first `leaking` \(atDetection)/\(etaAtDetection.count) cases; over all `leaking` ticks \(Int((meanTicks * 100).rounded()))% on average, worst case \(Int(((sorted.first ?? 0) * 100).rounded()))%")
+}
+if let worst = leakAlerts.max(by: { $0.count < $1.count }) {
+    let once = leakAlerts.filter { $0.count == 1 }.count
+    print("  one `leak detected` per leak (not an issue target): \(once)/\(leakAlerts.count) cases; most: \(worst.count) (\(worst.name))")
+}
+if !stops.isEmpty {
+    print("\nLeaks that stop:")
+    for s in stops { print("  \(s)") }
 }
 if !limitations.isEmpty {
     print("\nLimitations (not targets):")
