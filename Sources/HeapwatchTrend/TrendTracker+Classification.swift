@@ -5,8 +5,12 @@ extension TrendTracker {
     ///
     /// `long` is the same analysis over the forecast window (when it spans two windows): a leak too
     /// slow to show inside one window is `growing` when the long history passes the same tests.
+    /// `history` is the fit of the long history's current regime when that regime covers the whole
+    /// window (see `forecastBasis`): when even its upper bound stays under growth_max, the window's
+    /// steeper slope is noise on a slower leak, which is `growing`, not `leaking`.
     static func classify(
-        _ a: FloorAnalysis, long: FloorAnalysis?, forecast: Forecast, previous: TrendState, policy: TrendPolicy
+        _ a: FloorAnalysis, long: FloorAnalysis?, history: Statistics.TheilSen? = nil, forecast: Forecast,
+        previous: TrendState, policy: TrendPolicy
     ) -> TrendState {
         let slope = a.fit.slope
         let growthMax = policy.growthMax / 3600
@@ -29,14 +33,16 @@ extension TrendTracker {
         let clearlyAbove = a.fit.slopeLower >= policy.lowerSlopeRatio * growthMax
         // A leak's floor does not fall back much: a large fall means held memory that is released.
         let noFallBack = a.drawdown <= policy.drawdownRatio * max(0, a.thirdFloors[2] - a.thirdFloors[0]) + policy.drawdownNoise * a.noise
-        if significant, slope > growthMax, clearlyAbove, keepsRising, recentClimbs, !settling, noFallBack,
+        // The longer history does not rule out growth_max.
+        let historyAllows = (history?.slopeUpper ?? .infinity) >= growthMax
+        if significant, slope > growthMax, clearlyAbove, historyAllows, keepsRising, recentClimbs, !settling, noFallBack,
            a.earlyRise >= pace, a.lateRise >= pace {
             return .leaking
         }
         // Hysteresis: a leak stays a leak while the window still rises clearly.
         let stillSignificant = slope > 0 && a.trend.z > 0 && a.trend.pUpward < policy.holdSignificance
         let floorAbove = a.thirdFloors[2] > a.thirdFloors[0]
-        if previous == .leaking, stillSignificant, slope > 0.5 * growthMax, floorAbove, !settling,
+        if previous == .leaking, stillSignificant, slope > 0.5 * growthMax, floorAbove, !settling, historyAllows,
            a.lateRise > 0, a.recentSlope > -growthMax {
             return .leaking
         }

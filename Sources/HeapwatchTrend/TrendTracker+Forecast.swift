@@ -9,6 +9,12 @@ extension TrendTracker {
         /// The longer history since its last change covers the whole window: its slope (more
         /// data, tighter), at the window's level.
         case history(Statistics.TheilSen)
+
+        /// The long history's fit when it is the basis.
+        var history: Statistics.TheilSen? {
+            if case let .history(fit) = self { return fit }
+            return nil
+        }
     }
 
     /// The long history's current regime: where its last change of regime lies and the fit of

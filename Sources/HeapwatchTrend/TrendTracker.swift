@@ -39,6 +39,8 @@ public struct TrendTracker: Sendable {
     /// The last classification of a full window, ignoring `over_limit`: hysteresis survives a
     /// spell over the limit.
     private var trendState: TrendState = .warmingUp
+    /// Since when a `leaking` process has failed the window's tests (nil while it passes).
+    private var leakingLapse: Double?
     private var overLimit = OverLimit.under
     public private(set) var assessment: TrendAssessment = .warmingUp
 
@@ -118,9 +120,10 @@ public struct TrendTracker: Sendable {
         let observed = now - (floors.origin ?? now)
         let fullWindow = observed >= policy.window
             && analysis.bucketCount >= max(policy.minBuckets, floors.bucketsPerWindow / 2)
-        let trend = fullWindow
-            ? Self.classify(analysis, long: longAnalysis, forecast: forecast, previous: trendState, policy: policy)
+        var trend = fullWindow
+            ? Self.classify(analysis, long: longAnalysis, history: forecastBasis.history, forecast: forecast, previous: trendState, policy: policy)
             : TrendState.warmingUp
+        (trend, leakingLapse) = Self.holdLeaking(trend, was: trendState, lapse: leakingLapse, now: now, policy: policy)
         trendState = trend
         let state = overLimit.isOver ? .overLimit : trend
         let perHour = 3600.0
@@ -139,6 +142,16 @@ public struct TrendTracker: Sendable {
             etaUpperSeconds: showsForecast ? forecast.etaUpper : nil,
             spanSeconds: analysis.span
         )
+    }
+
+    /// `leaking` lasts until `classify` has said otherwise for `leakingClearRatio` of a window
+    /// without a break; returns the state and since when it has (nil unless lapsing).
+    static func holdLeaking(
+        _ trend: TrendState, was: TrendState, lapse: Double?, now: Double, policy: TrendPolicy
+    ) -> (TrendState, Double?) {
+        guard was == .leaking, trend != .leaking else { return (trend, nil) }
+        let since = lapse ?? now
+        return now - since < policy.leakingClearRatio * policy.window ? (.leaking, since) : (trend, nil)
     }
 
     /// Whether the process is over its limit; when it is, since when RSS has been back under the
