@@ -57,10 +57,11 @@ public struct TrendPolicy: Sendable, Equatable {
     public var overLimitClear: Double
     /// One-sided Mann–Kendall p-value under which a `leaking`/`growing` process keeps its state.
     public var holdSignificance: Double
-    /// `leaking` ends only after the window has failed to hold it for this fraction of a window
-    /// without a break: under noise or a sawtooth the window's tests pass and fail from one bucket
-    /// to the next, and each new entry into `leaking` is another `leak detected` alert.
-    public var leakingClearRatio: Double
+    /// `leaking` (and `growing`) ends only after the window has failed to hold it for this
+    /// fraction of a window without a break: under noise or a sawtooth the window's tests pass and
+    /// fail from one bucket to the next, and each new entry into `leaking` is another `leak
+    /// detected` alert, each change a journald line and a sink event.
+    public var holdRatio: Double
     /// `bursty` when the window's swing (highest RSS-side anon minus lowest floor) exceeds this
     /// fraction of the median floor and `burstyMinBytes`.
     public var burstyFraction: Double
@@ -98,7 +99,7 @@ public struct TrendPolicy: Sendable, Equatable {
         overLimitHysteresis: Double = 0.02,
         overLimitClear: Double = 300,
         holdSignificance: Double = 0.02,
-        leakingClearRatio: Double = 0.5,
+        holdRatio: Double = 0.5,
         burstyFraction: Double = 0.25,
         burstyMinBytes: Double = 32 * 1_048_576,
         regimeF: Double = 12,
@@ -129,7 +130,7 @@ public struct TrendPolicy: Sendable, Equatable {
         self.overLimitHysteresis = overLimitHysteresis
         self.overLimitClear = overLimitClear
         self.holdSignificance = holdSignificance
-        self.leakingClearRatio = leakingClearRatio
+        self.holdRatio = holdRatio
         self.burstyFraction = burstyFraction
         self.burstyMinBytes = burstyMinBytes
         self.regimeF = regimeF

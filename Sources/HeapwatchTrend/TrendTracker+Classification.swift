@@ -54,7 +54,10 @@ extension TrendTracker {
            a.recentSlope > 0, a.recentSlope >= 0.5 * policy.recentSlopeRatio * slope {
             return .growing
         }
-        if previous == .growing || previous == .leaking, stillSignificant, floorAbove, worthNaming {
+        // Holding: worth naming down to half the rate it took to enter, so a leak at the rate of
+        // the threshold does not flap around it.
+        let stillWorthNaming = slope >= 0.5 * policy.growingMinRatio * growthMax || nearLimit
+        if previous == .growing || previous == .leaking, stillSignificant, floorAbove, stillWorthNaming {
             return .growing
         }
         if let long, slowGrowth(long, nearLimit: nearLimit, holding: previous == .growing || previous == .leaking, policy: policy) {
@@ -68,13 +71,14 @@ extension TrendTracker {
 
     /// A slow, steady rise over the long history: significant, every third above the one before
     /// without slowing down, the last third still rising at half the pace, and worth naming.
-    /// When `holding` (already growing), a significant rise whose last third is above the first
-    /// is enough.
+    /// When `holding` (already growing), a significant rise at half the rate worth naming whose
+    /// last third is above the first is enough.
     static func slowGrowth(_ l: FloorAnalysis, nearLimit: Bool, holding: Bool, policy: TrendPolicy) -> Bool {
         let slope = l.fit.slope
         let alpha = holding ? policy.holdSignificance : policy.significance
         guard slope > 0, l.trend.z > 0, l.trend.pUpward < alpha else { return false }
-        guard slope >= policy.growingMinRatio * policy.growthMax / 3600 || nearLimit else { return false }
+        let minSlope = (holding ? 0.5 : 1) * policy.growingMinRatio * policy.growthMax / 3600
+        guard slope >= minSlope || nearLimit else { return false }
         if holding { return l.thirdFloors[2] > l.thirdFloors[0] && l.lateRise > 0 }
         let pace = policy.floorRiseRatio * slope * l.thirdSeconds
         return l.earlyRise >= pace && l.lateRise >= pace

@@ -39,8 +39,8 @@ public struct TrendTracker: Sendable {
     /// The last classification of a full window, ignoring `over_limit`: hysteresis survives a
     /// spell over the limit.
     private var trendState: TrendState = .warmingUp
-    /// Since when a `leaking` process has failed the window's tests (nil while it passes).
-    private var leakingLapse: Double?
+    /// Since when `classify` has put a `leaking` or `growing` process lower (nil while it agrees).
+    private var lapse: Double?
     private var overLimit = OverLimit.under
     public private(set) var assessment: TrendAssessment = .warmingUp
 
@@ -123,7 +123,7 @@ public struct TrendTracker: Sendable {
         var trend = fullWindow
             ? Self.classify(analysis, long: longAnalysis, history: forecastBasis.history, forecast: forecast, previous: trendState, policy: policy)
             : TrendState.warmingUp
-        (trend, leakingLapse) = Self.holdLeaking(trend, was: trendState, lapse: leakingLapse, now: now, policy: policy)
+        (trend, lapse) = Self.hold(trend, was: trendState, lapse: lapse, now: now, policy: policy)
         trendState = trend
         let state = overLimit.isOver ? .overLimit : trend
         let perHour = 3600.0
@@ -144,14 +144,21 @@ public struct TrendTracker: Sendable {
         )
     }
 
-    /// `leaking` lasts until `classify` has said otherwise for `leakingClearRatio` of a window
-    /// without a break; returns the state and since when it has (nil unless lapsing).
-    static func holdLeaking(
+    /// `leaking` lasts until `classify` has said otherwise, and `growing` until it has said `ok` or
+    /// `bursty`, for `holdRatio` of a window without a break; returns the state and since when
+    /// `classify` has disagreed (nil unless it does). Rising is never held back.
+    static func hold(
         _ trend: TrendState, was: TrendState, lapse: Double?, now: Double, policy: TrendPolicy
     ) -> (TrendState, Double?) {
-        guard was == .leaking, trend != .leaking else { return (trend, nil) }
+        let lower: Bool
+        switch was {
+        case .leaking: lower = trend != .leaking
+        case .growing: lower = trend == .ok || trend == .bursty
+        default: lower = false
+        }
+        guard lower else { return (trend, nil) }
         let since = lapse ?? now
-        return now - since < policy.leakingClearRatio * policy.window ? (.leaking, since) : (trend, nil)
+        return now - since < policy.holdRatio * policy.window ? (was, since) : (trend, nil)
     }
 
     /// Whether the process is over its limit; when it is, since when RSS has been back under the

@@ -18,6 +18,9 @@ struct CaseResult: Sendable {
     /// Entries into `leaking` once the leak has started: each is a `leak detected` warning and
     /// sink event. One per leak is right; more is the state flapping.
     var leakAlerts = 0
+    /// State changes after the first full window, per hour of trace: each is a journald line, a
+    /// history event and a `state_change` (or alert) sink event.
+    var changesPerHour = 0.0
     /// For a leak that stops: seconds from the stop to the end of the last `leaking` spell (0 when
     /// it was not `leaking` at the stop); nil when still `leaking` at the end of the trace.
     var clearedAfterStop: Double?
@@ -41,6 +44,7 @@ enum Evaluation {
         var memwatchWas = false
         var etaTicks = 0
         var pastStop = false
+        var changes = 0
         var etaGood = 0
         let start = c.samples.first?.time ?? 0
 
@@ -78,6 +82,7 @@ enum Evaluation {
                 }
                 pastStop = true
             }
+            if a.state != previous, previous != .warmingUp { changes += 1 }
             previous = a.state
 
             let pm2Now = pm2.alert(sample)
@@ -88,6 +93,7 @@ enum Evaluation {
             memwatchWas = memwatchNow
         }
         result.finalState = tracker.assessment.state
+        if let last = c.samples.last?.time, last > start { result.changesPerHour = Double(changes) * 3600 / (last - start) }
         if etaTicks > 0 { result.etaWithin20 = Double(etaGood) / Double(etaTicks) }
         return result
     }

@@ -14,6 +14,16 @@ enum Report {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 
+    /// `x` with `digits` decimals (no Foundation here).
+    static func fixed(_ x: Double, _ digits: Int) -> String {
+        var scale = 1
+        for _ in 0..<digits { scale *= 10 }
+        let n = Int((x * Double(scale)).rounded())
+        guard digits > 0 else { return "\(n)" }
+        let fraction = String(abs(n) % scale)
+        return "\(n < 0 ? "-" : "")\(abs(n) / scale).\(String(repeating: "0", count: digits - fraction.count))\(fraction)"
+    }
+
     static func percent(_ x: Double?) -> String {
         guard let x else { return "-" }
         let p = Int((x * 100).rounded())

@@ -83,7 +83,7 @@ print("latency = time from leak start to first alert; false = alerts on a non-le
 print("ETA err = (forecast − true time to crash)/true at the first `leaking`; ETA ok = share of `leaking` ticks within ±20 %\n")
 
 let header = [
-    Report.pad("case", 34), Report.pad("heapwatch", 10), Report.pad("false", 6), Report.pad("alerts", 7), Report.pad("grow!", 6),
+    Report.pad("case", 34), Report.pad("heapwatch", 10), Report.pad("false", 6), Report.pad("alerts", 7), Report.pad("chg/h", 6), Report.pad("grow!", 6),
     Report.pad("final", 11), Report.pad("ETA err", 8), Report.pad("ETA ok", 7), Report.pad("snapshots", 9),
     "| ", Report.pad("PM2", 8), Report.pad("false", 6), "| ", Report.pad("memwatch", 9), "false",
 ].joined()
@@ -96,6 +96,7 @@ var etaTicksWithin: [Double] = []
 var falseOnTargets = 0
 var falseOnStress = 0
 var leakAlerts: [(name: String, count: Int)] = []
+var changeRates: [(name: String, perHour: Double)] = []
 var stops: [String] = []
 for c in cases {
     if c.group != group {
@@ -124,6 +125,7 @@ for c in cases {
         if let l = r.heapwatch.latency { latencies30.append(l) } else { latencies30.append(.infinity) }
     }
     if c.mustLeak, !c.stress { leakAlerts.append((c.name, r.leakAlerts)) }
+    if !c.stress, !c.group.hasPrefix("recorded") { changeRates.append((c.name, r.changesPerHour)) }
     if let stop = c.leakStop {
         let cleared = r.clearedAfterStop.map { "left `leaking` \(Report.duration($0)) after the stop" } ?? "still `leaking` at the end"
         stops.append("\(c.name): \(cleared), \(Report.duration(c.samples.last!.time - stop)) later; final \(r.finalState.rawValue)")
@@ -137,6 +139,7 @@ for c in cases {
         Report.pad(detected, 10),
         Report.pad("\(r.heapwatch.falseAlerts)", 6),
         Report.pad(c.isLeak ? "\(r.leakAlerts)" : "-", 7),
+        Report.pad(Report.fixed(r.changesPerHour, 1), 6),
         Report.pad(c.isLeak ? "-" : "\(r.falseGrowing)", 6),
         Report.pad(r.finalState.rawValue, 11),
         Report.pad(Report.percent(r.etaErrorAtDetection), 8),
@@ -152,6 +155,7 @@ print("""
 ᵍ leak at or under growth_max: detection = first `growing`
 ˢ stress case, beyond what the data can tell (a sawtooth as slow as a third of the window, a wander, a leak that changes pace later): reported, not held to the targets
 alerts = entries into `leaking` on a leak: each is a `leak detected` warning and sink event
+chg/h = state changes per hour after the first window (each a journald line and a sink event)
 grow! = entries into `growing` on a non-leak (each costs a baseline snapshot); snapshots = captures the planner asked for
 """)
 print("Targets")
@@ -168,6 +172,10 @@ if !etaAtDetection.isEmpty {
 if let worst = leakAlerts.max(by: { $0.count < $1.count }) {
     let once = leakAlerts.filter { $0.count == 1 }.count
     print("  one `leak detected` per leak (not an issue target): \(once)/\(leakAlerts.count) cases; most: \(worst.count) (\(worst.name))")
+}
+if let worst = changeRates.max(by: { $0.perHour < $1.perHour }) {
+    let mean = changeRates.map(\.perHour).reduce(0, +) / Double(changeRates.count)
+    print("  state changes (not an issue target): \(Report.fixed(mean, 2)) per hour on average, most \(Report.fixed(worst.perHour, 1)) (\(worst.name))")
 }
 if !stops.isEmpty {
     print("\nLeaks that stop:")
