@@ -9,7 +9,7 @@ extension TrendTracker {
     /// window (see `forecastBasis`): when even its upper bound stays under growth_max, the window's
     /// steeper slope is noise on a slower leak, which is `growing`, not `leaking`.
     static func classify(
-        _ a: FloorAnalysis, long: FloorAnalysis?, history: Statistics.TheilSen? = nil, forecast: Forecast,
+        _ a: FloorAnalysis, long: FloorAnalysis?, history: Statistics.TheilSen?, forecast: Forecast,
         previous: TrendState, policy: TrendPolicy
     ) -> TrendState {
         let slope = a.fit.slope

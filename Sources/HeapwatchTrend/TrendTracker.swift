@@ -14,10 +14,12 @@ import Darwin
 /// clearly (a slower sawtooth). Over the window, Theil–Sen gives the slope and Mann–Kendall its
 /// significance. `leaking` also needs the floor level of each third of the window to keep rising
 /// at a pace that neither slows down (a warm-up settling, a plateau) nor jumps (a step), the last
-/// third to be still climbing, and the floor not to fall back (held memory being released).
+/// third to be still climbing, and the floor not to fall back (held memory being released), and
+/// the 2 h history not to rule growth_max out. `leaking` and `growing` end only after the window
+/// has stopped showing them for half a window (`hold`), so noise does not make the state flap.
 /// A 2 h coarse history finds leaks too slow for one window; the forecast extrapolates the
-/// current regime (see `forecastBasis`): the history since its last change when that agrees with
-/// the window, the part of the window since a change inside it, or else the window.
+/// current regime (see `forecastBasis`): the history since its last change when that change lies
+/// before the window, the part of the window since a change inside it, or else the window.
 ///
 /// Memory: two windows of at most `maxBuckets` + 2 buckets and one slope per bucket, whatever
 /// the run time. Cost per closed bucket: O(buckets²) (Theil–Sen, Mann–Kendall).
