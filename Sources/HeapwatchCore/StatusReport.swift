@@ -32,6 +32,10 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     public var snapshots: Int
     /// Seconds until the trend crosses the limit, when it does.
     public var etaSeconds: Double?
+    /// The earliest and latest crossing the slope's 95 % interval allows; the latest is nil when
+    /// the interval's low end does not grow.
+    public var etaLowerSeconds: Double?
+    public var etaUpperSeconds: Double?
     /// 0...1: how sure the trend test is that memory grows.
     public var confidence: Double?
     /// V8's heapUsed, when a heap source gives it.
@@ -43,7 +47,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
 
     public init(name: String, pid: Int32? = nil, startTime: UInt64? = nil, rssBytes: UInt64? = nil, anonBytes: UInt64? = nil,
                 limitBytes: UInt64? = nil, slopeBytesPerHour: Double? = nil, state: String, snapshots: Int,
-                etaSeconds: Double? = nil, confidence: Double? = nil, heapUsedBytes: UInt64? = nil, lastCapture: String? = nil,
+                etaSeconds: Double? = nil, etaLowerSeconds: Double? = nil, etaUpperSeconds: Double? = nil, confidence: Double? = nil, heapUsedBytes: UInt64? = nil, lastCapture: String? = nil,
                 finding: String? = nil) {
         self.name = name
         self.pid = pid
@@ -55,6 +59,8 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         self.state = state
         self.snapshots = snapshots
         self.etaSeconds = etaSeconds
+        self.etaLowerSeconds = etaLowerSeconds
+        self.etaUpperSeconds = etaUpperSeconds
         self.confidence = confidence
         self.heapUsedBytes = heapUsedBytes
         self.lastCapture = lastCapture
@@ -66,6 +72,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         case heapUsedBytes = "heap_used_bytes", lastCapture = "last_capture"
         case startTime = "start_time", rssBytes = "rss_bytes", anonBytes = "anon_bytes", limitBytes = "limit_bytes"
         case slopeBytesPerHour = "slope_bytes_per_hour", etaSeconds = "eta_seconds"
+        case etaLowerSeconds = "eta_lower_seconds", etaUpperSeconds = "eta_upper_seconds"
     }
 
     /// Absent values are written as `null`, not left out: scripts can rely on every key.
@@ -81,10 +88,22 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         try container.encode(state, forKey: .state)
         try container.encode(snapshots, forKey: .snapshots)
         try container.encode(etaSeconds, forKey: .etaSeconds)
+        try container.encode(etaLowerSeconds, forKey: .etaLowerSeconds)
+        try container.encode(etaUpperSeconds, forKey: .etaUpperSeconds)
         try container.encode(confidence, forKey: .confidence)
         try container.encode(heapUsedBytes, forKey: .heapUsedBytes)
         try container.encode(lastCapture, forKey: .lastCapture)
         try container.encode(finding, forKey: .finding)
+    }
+
+    /// The forecast with its range, for people: `in 3h05m (1h52m to 8h41m)`, `in 3h05m (1h52m or
+    /// later)` when the interval's low end does not grow; nil without a forecast.
+    public static func forecastText(eta: Double?, earliest: Double?, latest: Double?) -> String? {
+        guard let eta else { return nil }
+        let point = "in \(Units.formatDuration(eta))"
+        guard let earliest, earliest < eta || (latest ?? .infinity) > eta else { return point }
+        guard let latest else { return point + " (\(Units.formatDuration(earliest)) or later)" }
+        return point + " (\(Units.formatDuration(earliest)) to \(Units.formatDuration(latest)))"
     }
 
     /// The one-line summary systemd shows as STATUS: `3 processes; api 1.2GiB +40MiB/h leaking`.

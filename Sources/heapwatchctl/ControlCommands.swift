@@ -22,6 +22,13 @@ struct StatusCommand: AsyncParsableCommand {
                  row.slopeBytesPerHour.map { ($0 >= 0 ? "+" : "") + Units.formatBytes($0) + "/h" } ?? "-",
                  row.etaSeconds.map(Units.formatDuration) ?? "-", String(row.snapshots)]
             })
+        // The range of each forecast: a point alone would hide how sure it is.
+        let forecasts = status.targets.compactMap { row in
+            TargetStatus.forecastText(eta: row.etaSeconds, earliest: row.etaLowerSeconds, latest: row.etaUpperSeconds)
+                .map { "\(row.name) pid \(row.pid.map(String.init) ?? "-") hits its limit \($0)" }
+        }
+        if !forecasts.isEmpty { print("") }
+        for line in forecasts { print(line) }
         let found = status.targets.filter { $0.finding != nil }
         if !found.isEmpty { print("") }
         for row in found {

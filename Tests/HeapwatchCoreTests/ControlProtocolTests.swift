@@ -44,9 +44,26 @@ struct ControlProtocolTests {
         #expect(text.contains(#""limit_bytes":null"#))
         #expect(text.contains(#""pid":null"#))
         #expect(text.contains(#""interval_seconds":5"#))
+        #expect(text.contains(#""eta_lower_seconds":null"#))
+        #expect(text.contains(#""eta_upper_seconds":null"#))
         #expect(text.contains(#""ok":true"#))
         let decoded = try JSONDecoder().decode(StatusReply.self, from: Data(text.utf8))
         #expect(decoded == reply)
+    }
+
+    /// The forecast for people, with the range the slope's interval allows.
+    @Test func forecastTextShowsTheRange() {
+        #expect(TargetStatus.forecastText(eta: nil, earliest: nil, latest: nil) == nil)
+        #expect(TargetStatus.forecastText(eta: 3 * 3600 + 300, earliest: 6720, latest: 31260) == "in 3h5m (1h52m to 8h41m)")
+        #expect(TargetStatus.forecastText(eta: 7200, earliest: 3600, latest: nil) == "in 2h (1h or later)")
+        // No interval (already past the limit, or a slope known exactly): the point alone.
+        #expect(TargetStatus.forecastText(eta: 0, earliest: 0, latest: 0) == "in 0s")
+        #expect(TargetStatus.forecastText(eta: 600, earliest: 600, latest: 600) == "in 10m")
+        // The reply carries the range for scripts.
+        let row = TargetStatus(name: "api", state: "leaking", snapshots: 1, etaSeconds: 7200, etaLowerSeconds: 3600, etaUpperSeconds: 9000)
+        let text = String(decoding: ControlProtocol.encode(StatusReply(version: "1", intervalSeconds: 5, targets: [row])), as: UTF8.self)
+        #expect(text.contains(#""eta_lower_seconds":3600"#))
+        #expect(text.contains(#""eta_upper_seconds":9000"#))
     }
 
     @Test func accessPolicy() {

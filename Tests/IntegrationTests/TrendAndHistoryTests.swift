@@ -16,11 +16,13 @@ extension IntegrationSuite {
             let warming = try Child("/usr/bin/env", ["node", Paths.packageRoot + "/scripts/trace-apps/warmup-plateau.js", "hwtest-warmup-\(getpid())"],
                                     environment: ["WARMUP_SEC": "10", "CACHE_MB": "60"])
             let daemon = try DaemonUnderTest(
-                targets: DaemonUnderTest.fastTarget("leaky", tag: leaky.tag, extra: "capture = \"none\"") + "\n"
+                targets: DaemonUnderTest.fastTarget("leaky", tag: leaky.tag, extra: "capture = \"none\"\nrss_max = \"8GiB\"") + "\n"
                     + DaemonUnderTest.fastTarget("warmup", tag: "hwtest-warmup-\(getpid())", extra: "capture = \"none\""),
                 interval: DaemonUnderTest.fastInterval)
             let started = Date()
-            try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("leak detected: leaky pid \(leaky.pid)") }
+            let detected = try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("leak detected: leaky pid \(leaky.pid)") }
+            // With a limit (rss_max) the warning forecasts the crash, with its range.
+            #expect(detected.contains(", limit in "), "\(detected)")
             // Give the warm-up app its warm-up, then a full window of plateau and a margin.
             let plateauJudged = started.addingTimeInterval(10 + 30 + 10)
             // Waiting for the event that must not come: a "leak detected" line for the warm-up app.
@@ -31,7 +33,15 @@ extension IntegrationSuite {
             let rows = try #require(try daemon.statusJSON()["targets"] as? [[String: Any]])
             let warmupRow = try #require(rows.first { $0["name"] as? String == "warmup" })
             #expect(warmupRow["state"] as? String != "leaking")
-            #expect(rows.first { $0["name"] as? String == "leaky" }?["state"] as? String == "leaking")
+            let leakyRow = try #require(rows.first { $0["name"] as? String == "leaky" })
+            #expect(leakyRow["state"] as? String == "leaking")
+            // The forecast and its range: earliest ≤ forecast ≤ latest (the latest may be null).
+            let eta = try #require(leakyRow["eta_seconds"] as? Double, "\(leakyRow)")
+            let earliest = try #require(leakyRow["eta_lower_seconds"] as? Double, "\(leakyRow)")
+            #expect(earliest <= eta)
+            if let latest = leakyRow["eta_upper_seconds"] as? Double { #expect(latest >= eta) }
+            let human = try daemon.ctl(["status"])
+            #expect(human.stdout.contains("leaky pid \(leaky.pid) hits its limit in "), "\(human.stdout)")
             #expect(warming.isRunning)
             #expect(try daemon.stop() == 0)
         }

@@ -196,7 +196,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                 rssBytes: process.status.rssBytes, anonBytes: process.status.anonBytes,
                 limitBytes: process.limitBytes(target: target), slopeBytesPerHour: assessment.slopeBytesPerHour,
                 state: assessment.state.rawValue, snapshots: snapshotCounts[target.name] ?? 0,
-                etaSeconds: assessment.etaSeconds, confidence: assessment.confidence,
+                etaSeconds: assessment.etaSeconds, etaLowerSeconds: assessment.etaLowerSeconds,
+                etaUpperSeconds: assessment.etaUpperSeconds, confidence: assessment.confidence,
                 heapUsedBytes: process.currentHeap(now: now)?.heapUsed, lastCapture: process.lastCapture,
                 finding: process.finding))
         }
@@ -343,7 +344,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         metadata[LogField.state] = "\(a.state.rawValue)"
         if let slope = a.slopeBytesPerHour { metadata[LogField.slopeBytesPerHour] = "\(Int64(slope))" }
         let slopeText = a.slopeBytesPerHour.map { " growing \(Units.formatBytes($0))/h" } ?? ""
-        let etaText = a.etaSeconds.map { ", limit in \(Units.formatDuration($0))" } ?? ""
+        let etaText = TargetStatus.forecastText(eta: a.etaSeconds, earliest: a.etaLowerSeconds, latest: a.etaUpperSeconds)
+            .map { ", limit \($0)" } ?? ""
         let summary = "\(target.name) pid \(process.identity.pid): \(previous.rawValue) → \(a.state.rawValue), "
             + "RSS \(Units.formatBytes(process.status.rssBytes))\(slopeText)\(etaText)"
         let kind: DaemonEvent.Kind
