@@ -32,8 +32,8 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     public var snapshots: Int
     /// Seconds until the trend crosses the limit, when it does.
     public var etaSeconds: Double?
-    /// The earliest and latest crossing the slope's 95 % interval allows; the latest is nil when
-    /// the interval's low end does not grow.
+    /// The earliest and latest crossing: what the slope's 95 % interval allows, and at least 0.8×
+    /// to 1.25× the forecast; the latest is nil when the interval's low end does not grow.
     public var etaLowerSeconds: Double?
     public var etaUpperSeconds: Double?
     /// 0...1: how sure the trend test is that memory grows.

@@ -62,6 +62,9 @@ public struct TrendPolicy: Sendable, Equatable {
     /// fail from one bucket to the next, and each new entry into `leaking` is another `leak
     /// detected` alert, each change a journald line and a sink event.
     public var holdRatio: Double
+    /// The forecast's range spans at least this fraction under the forecast and the same factor
+    /// over it (0.2: from 0.8 × to 1.25 ×).
+    public var etaSpread: Double
     /// `bursty` when the window's swing (highest RSS-side anon minus lowest floor) exceeds this
     /// fraction of the median floor and `burstyMinBytes`.
     public var burstyFraction: Double
@@ -100,6 +103,7 @@ public struct TrendPolicy: Sendable, Equatable {
         overLimitClear: Double = 300,
         holdSignificance: Double = 0.02,
         holdRatio: Double = 0.5,
+        etaSpread: Double = 0.2,
         burstyFraction: Double = 0.25,
         burstyMinBytes: Double = 32 * 1_048_576,
         regimeF: Double = 12,
@@ -131,6 +135,7 @@ public struct TrendPolicy: Sendable, Equatable {
         self.overLimitClear = overLimitClear
         self.holdSignificance = holdSignificance
         self.holdRatio = holdRatio
+        self.etaSpread = etaSpread
         self.burstyFraction = burstyFraction
         self.burstyMinBytes = burstyMinBytes
         self.regimeF = regimeF

@@ -27,6 +27,8 @@ struct CaseResult: Sendable {
     /// Relative ETA error at the first `leaking`, and the share of `leaking` ticks within ±20 %.
     var etaErrorAtDetection: Double?
     var etaWithin20: Double?
+    /// Share of `leaking` ticks whose forecast range (earliest to latest) holds the true time left.
+    var rangeHoldsTruth: Double?
     var captures: [String] = []
     var threshold = DetectorResult()
     var memwatch = DetectorResult()
@@ -46,6 +48,7 @@ enum Evaluation {
         var pastStop = false
         var changes = 0
         var etaGood = 0
+        var rangeGood = 0
         let start = c.samples.first?.time ?? 0
 
         for sample in c.samples {
@@ -69,6 +72,10 @@ enum Evaluation {
                 if result.etaErrorAtDetection == nil { result.etaErrorAtDetection = error }
                 etaTicks += 1
                 if abs(error) <= 0.2 { etaGood += 1 }
+                if let crash = c.crashTime, let earliest = a.etaLowerSeconds {
+                    let left = crash - (sample.time - start)
+                    if earliest <= left, left <= a.etaUpperSeconds ?? .infinity { rangeGood += 1 }
+                }
             }
             if let reason = planner.decide(a, now: sample.time) {
                 result.captures.append("\(reason.rawValue)@\(Report.duration(sample.time - start))")
@@ -94,7 +101,10 @@ enum Evaluation {
         }
         result.finalState = tracker.assessment.state
         if let last = c.samples.last?.time, last > start { result.changesPerHour = Double(changes) * 3600 / (last - start) }
-        if etaTicks > 0 { result.etaWithin20 = Double(etaGood) / Double(etaTicks) }
+        if etaTicks > 0 {
+            result.etaWithin20 = Double(etaGood) / Double(etaTicks)
+            result.rangeHoldsTruth = Double(rangeGood) / Double(etaTicks)
+        }
         return result
     }
 

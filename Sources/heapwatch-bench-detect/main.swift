@@ -65,7 +65,8 @@ if let traceFilter {
             if Int(elapsed) % 600 == 0, let eta = a.etaSeconds, let error = c.etaError(eta, elapsed: elapsed),
                let crash = c.crashTime {
                 let percent = Int((error * 100).rounded())
-                print("\(Report.pad(Report.duration(s.time), 8))   eta \(Report.duration(eta)), true \(Report.duration(crash - elapsed)) (\(percent > 0 ? "+" : "")\(percent) %)")
+                let range = "\(a.etaLowerSeconds.map(Report.duration) ?? "-") to \(a.etaUpperSeconds.map(Report.duration) ?? "-")"
+                print("\(Report.pad(Report.duration(s.time), 8))   eta \(Report.duration(eta)) (\(range)), true \(Report.duration(crash - elapsed)) (\(percent > 0 ? "+" : "")\(percent) %)")
             }
             if a.state != last {
                 let mib = SyntheticTrace.mib
@@ -93,6 +94,7 @@ var limitations: [String] = []
 var latencies30: [Double] = []
 var etaAtDetection: [Double] = []
 var etaTicksWithin: [Double] = []
+var rangeHolds: [(name: String, share: Double)] = []
 var falseOnTargets = 0
 var falseOnStress = 0
 var leakAlerts: [(name: String, count: Int)] = []
@@ -133,6 +135,7 @@ for c in cases {
     if c.mustLeak, !c.stress, c.crashTime != nil {
         if let e = r.etaErrorAtDetection { etaAtDetection.append(abs(e)) }
         if let w = r.etaWithin20 { etaTicksWithin.append(w) }
+        if let h = r.rangeHoldsTruth { rangeHolds.append((c.name, h)) }
     }
     let row = [
         Report.pad(c.name + note, 34),
@@ -168,6 +171,10 @@ if !etaAtDetection.isEmpty {
     let sorted = etaTicksWithin.sorted()
     let meanTicks = etaTicksWithin.reduce(0, +) / Double(max(1, etaTicksWithin.count))
     print("  ETA within ±20 % once leaking: at the first `leaking` \(atDetection)/\(etaAtDetection.count) cases; over all `leaking` ticks \(Int((meanTicks * 100).rounded()))% on average, worst case \(Int(((sorted.first ?? 0) * 100).rounded()))%")
+}
+if let worst = rangeHolds.min(by: { $0.share < $1.share }) {
+    let mean = rangeHolds.map(\.share).reduce(0, +) / Double(rangeHolds.count)
+    print("  forecast range (status: earliest to latest) holds the true time left (not an issue target): \(Int((mean * 100).rounded()))% of `leaking` ticks on average, worst \(Int((worst.share * 100).rounded()))% (\(worst.name))")
 }
 if let worst = leakAlerts.max(by: { $0.count < $1.count }) {
     let once = leakAlerts.filter { $0.count == 1 }.count
