@@ -71,7 +71,7 @@ if let traceFilter {
             if a.state != last {
                 let mib = SyntheticTrace.mib
                 func f(_ x: Double?) -> String { x.map { String(Int(($0 / mib).rounded())) } ?? "-" }
-                print("\(Report.pad(Report.duration(s.time), 8)) \(Report.pad(a.state.rawValue, 11)) slope \(f(a.slopeBytesPerHour)) [\(f(a.slopeLowerBytesPerHour)), \(f(a.slopeUpperBytesPerHour))] recent \(f(a.recentSlopeBytesPerHour)) conf \(Int(a.confidence * 1000))‰ floor \(f(a.floorBytes)) eta \(a.etaSeconds.map(Report.duration) ?? "-")")
+                print("\(Report.pad(Report.duration(s.time), 8)) \(Report.pad(a.state.rawValue, 11)) slope \(f(a.slopeBytesPerHour)) [\(f(a.slopeLowerBytesPerHour)), \(f(a.slopeUpperBytesPerHour))] recent \(f(a.recentSlopeBytesPerHour)) conf \(Int(a.confidence * 1000))‰ floor \(f(a.floorBytes)) eta \(a.etaSeconds.map(Report.duration) ?? "-") (\(a.etaLowerSeconds.map(Report.duration) ?? "-") to \(a.etaUpperSeconds.map(Report.duration) ?? "-"))")
                 last = a.state
             }
         }
