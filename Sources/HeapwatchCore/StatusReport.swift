@@ -47,8 +47,8 @@ public struct TargetStatus: Codable, Sendable, Equatable {
 
     public init(name: String, pid: Int32? = nil, startTime: UInt64? = nil, rssBytes: UInt64? = nil, anonBytes: UInt64? = nil,
                 limitBytes: UInt64? = nil, slopeBytesPerHour: Double? = nil, state: String, snapshots: Int,
-                etaSeconds: Double? = nil, etaLowerSeconds: Double? = nil, etaUpperSeconds: Double? = nil, confidence: Double? = nil, heapUsedBytes: UInt64? = nil, lastCapture: String? = nil,
-                finding: String? = nil) {
+                etaSeconds: Double? = nil, etaLowerSeconds: Double? = nil, etaUpperSeconds: Double? = nil,
+                confidence: Double? = nil, heapUsedBytes: UInt64? = nil, lastCapture: String? = nil, finding: String? = nil) {
         self.name = name
         self.pid = pid
         self.startTime = startTime
@@ -96,7 +96,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         try container.encode(finding, forKey: .finding)
     }
 
-    /// The forecast with its range, for people: `in 3h05m (1h52m to 8h41m)`, `in 3h05m (1h52m or
+    /// The forecast with its range, for people: `in 3h5m (1h52m to 8h41m)`, `in 3h5m (1h52m or
     /// later)` when the interval's low end does not grow; nil without a forecast.
     public static func forecastText(eta: Double?, earliest: Double?, latest: Double?) -> String? {
         guard let eta else { return nil }
