@@ -12,12 +12,15 @@ extension IntegrationSuite {
         @Test func aWarmUpThatPlateausIsNotALeakButARealLeakIs() throws {
             let appDirectory = try TempDirectory()
             let leaky = try NodeApp(directory: appDirectory.path)
+            // Another port than SinkAndMetricsTests' (20000 + pid % 10000).
+            let metricsPort = 30_000 + Int(getpid() % 10_000)
             // Fills a cache for 10 s, then holds it bounded: growth that settles.
             let warming = try Child("/usr/bin/env", ["node", Paths.packageRoot + "/scripts/trace-apps/warmup-plateau.js", "hwtest-warmup-\(getpid())"],
                                     environment: ["WARMUP_SEC": "10", "CACHE_MB": "60"])
             let daemon = try DaemonUnderTest(
                 targets: DaemonUnderTest.fastTarget("leaky", tag: leaky.tag, extra: "capture = \"none\"\nrss_max = \"8GiB\"") + "\n"
-                    + DaemonUnderTest.fastTarget("warmup", tag: "hwtest-warmup-\(getpid())", extra: "capture = \"none\""),
+                    + DaemonUnderTest.fastTarget("warmup", tag: "hwtest-warmup-\(getpid())", extra: "capture = \"none\"")
+                    + "\n[metrics]\nlisten = \"127.0.0.1:\(metricsPort)\"",
                 interval: DaemonUnderTest.fastInterval)
             let started = Date()
             let detected = try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("leak detected: leaky pid \(leaky.pid)") }
@@ -42,6 +45,12 @@ extension IntegrationSuite {
             if let latest = leakyRow["eta_upper_seconds"] as? Double { #expect(latest >= eta) }
             let human = try daemon.ctl(["status"])
             #expect(human.stdout.contains("leaky pid \(leaky.pid) hits its limit in "), "\(human.stdout)")
+            // Prometheus gets the forecast and the low end of its range.
+            let scrape = try Tool.run("/usr/bin/curl", ["-sS", "--max-time", "10", "http://127.0.0.1:\(metricsPort)/metrics"])
+            #expect(scrape.status == 0, "\(scrape.stderr)")
+            for name in ["heapwatch_eta_seconds", "heapwatch_eta_earliest_seconds"] {
+                #expect(scrape.stdout.contains("\(name){target=\"leaky\",pid=\"\(leaky.pid)\"}"), "\(name) missing")
+            }
             #expect(warming.isRunning)
             #expect(try daemon.stop() == 0)
         }

@@ -35,6 +35,8 @@ public final class HeapwatchMetrics: @unchecked Sendable {
         ("heapwatch_limit_bytes", "The smallest memory limit that applies (cgroup, rss_max).", { $0.limitBytes.map { Double($0) } }),
         ("heapwatch_growth_bytes_per_hour", "Growth of the post-GC memory floor over the window.", { $0.slopeBytesPerHour }),
         ("heapwatch_eta_seconds", "Forecast seconds until the limit is reached.", { $0.etaSeconds }),
+        ("heapwatch_eta_earliest_seconds", "The forecast range's low end: the earliest the limit may be reached.", { $0.etaLowerSeconds }),
+        ("heapwatch_eta_latest_seconds", "The forecast range's high end (absent when growth may be zero).", { $0.etaUpperSeconds }),
         ("heapwatch_heap_used_bytes", "V8 heapUsed, when a heap source gives it.", { $0.heapUsedBytes.map { Double($0) } }),
     ]
 
