@@ -26,7 +26,10 @@ struct Forecast: Sendable, Equatable {
     var effectiveLimit: Double?
     /// Seconds from now; 0 when already past; nil when the trend does not reach a limit.
     var eta: Double?
-    /// Earliest (upper slope) and latest (lower slope; nil if not positive) crossing.
+    /// Earliest (upper slope) and latest (lower slope; nil if not positive) crossing, widened to
+    /// at least `minSpread` under `eta` and the same factor over it. The slope's interval alone is
+    /// far too narrow to hold the crash (it leaves out the level, the swing above the floor, a
+    /// wander): in `make bench-detect` it held the true time left on 36 % of `leaking` ticks.
     var etaLower: Double?
     var etaUpper: Double?
 
@@ -35,7 +38,8 @@ struct Forecast: Sendable, Equatable {
     ///   - excursion: how far anon climbs above its floor, bytes.
     ///   - heap: the heapUsed floor trend now, when heap figures are known; without it the V8
     ///     heap limit is ignored (it cannot be compared with RSS).
-    init(anon: Line, excursion: Double, heap: Line?, sample: TrendSample, limits: MemoryLimits) {
+    ///   - minSpread: the range's least width, a fraction (`TrendPolicy.etaSpread`).
+    init(anon: Line, excursion: Double, heap: Line?, sample: TrendSample, limits: MemoryLimits, minSpread: Double = 0) {
         var candidates: [(gap: Double, line: Line)] = []
         var smallest: Double?
         let nonAnon = max(0, sample.rssBytes - sample.anonBytes)
@@ -54,8 +58,15 @@ struct Forecast: Sendable, Equatable {
             return slope > 0 ? gap / slope : nil
         }
         func earliest(_ values: [Double?]) -> Double? { values.compactMap { $0 }.min() }
-        eta = earliest(candidates.map { time($0.gap, $0.line.slope) })
-        etaLower = earliest(candidates.map { time($0.gap, $0.line.slopeUpper) })
-        etaUpper = earliest(candidates.map { time($0.gap, $0.line.slopeLower) })
+        let eta = earliest(candidates.map { time($0.gap, $0.line.slope) })
+        self.eta = eta
+        let lower = earliest(candidates.map { time($0.gap, $0.line.slopeUpper) })
+        let upper = earliest(candidates.map { time($0.gap, $0.line.slopeLower) })
+        if let eta {
+            etaLower = min(lower ?? eta, eta * (1 - minSpread))
+            etaUpper = upper.map { max($0, eta / (1 - minSpread)) }
+        } else {
+            (etaLower, etaUpper) = (lower, upper)
+        }
     }
 }

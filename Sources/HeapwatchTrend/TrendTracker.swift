@@ -117,7 +117,8 @@ public struct TrendTracker: Sendable {
             excursion: analysis.excursion,
             heap: analysis.heapFit.map { Forecast.Line($0, at: now) },
             sample: sample,
-            limits: limits
+            limits: limits,
+            minSpread: policy.etaSpread
         )
         let observed = now - (floors.origin ?? now)
         let fullWindow = observed >= policy.window
@@ -140,24 +141,10 @@ public struct TrendTracker: Sendable {
             floorBytes: analysis.fit.value(at: now),
             effectiveLimitBytes: forecast.effectiveLimit,
             etaSeconds: showsForecast ? forecast.eta : nil,
-            etaLowerSeconds: showsForecast ? Self.earliest(forecast, policy: policy) : nil,
-            etaUpperSeconds: showsForecast ? Self.latest(forecast, policy: policy) : nil,
+            etaLowerSeconds: showsForecast ? forecast.etaLower : nil,
+            etaUpperSeconds: showsForecast ? forecast.etaUpper : nil,
             spanSeconds: analysis.span
         )
-    }
-
-    /// The range shown with a forecast. The slope's interval alone is far too narrow to hold the
-    /// crash (it leaves out the level, the swing above the floor, a wander): in the bench it held
-    /// the true time left on 36 % of `leaking` ticks. So the range is at least `etaSpread` either
-    /// side of the forecast, the accuracy the bench measures.
-    static func earliest(_ f: Forecast, policy: TrendPolicy) -> Double? {
-        guard let eta = f.eta else { return nil }
-        return min(f.etaLower ?? eta, eta * (1 - policy.etaSpread))
-    }
-
-    static func latest(_ f: Forecast, policy: TrendPolicy) -> Double? {
-        guard let eta = f.eta, let upper = f.etaUpper else { return nil }
-        return max(upper, eta / (1 - policy.etaSpread))
     }
 
     /// `leaking` lasts until `classify` has said otherwise, and `growing` until it has said `ok` or

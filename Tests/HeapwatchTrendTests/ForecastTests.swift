@@ -18,6 +18,19 @@ struct ForecastTests {
         #expect(abs(try #require(f.etaUpper) - 10 * 3600) < 1e-6)
     }
 
+    /// The range is at least `minSpread` either side of the forecast: 0.2 widens it to 4–6.25 h
+    /// around 5 h; the slope's own interval (2.5–10 h) is wider already and kept.
+    @Test func rangeIsWidenedToTheLeastSpread() throws {
+        let narrow = Forecast.Line(level: 500 * mib, slope: 100 * mib / 3600, slopeLower: 95 * mib / 3600, slopeUpper: 105 * mib / 3600)
+        let limits = MemoryLimits(cgroupBytes: 1040 * mib)
+        let f = Forecast(anon: narrow, excursion: 0, heap: nil, sample: sample, limits: limits, minSpread: 0.2)
+        #expect(abs(try #require(f.etaLower) - 4 * 3600) < 1e-6)
+        #expect(abs(try #require(f.etaUpper) - 6.25 * 3600) < 1e-6)
+        let g = Forecast(anon: anon, excursion: 0, heap: nil, sample: sample, limits: limits, minSpread: 0.2)
+        #expect(abs(try #require(g.etaLower) - 2.5 * 3600) < 1e-6)
+        #expect(abs(try #require(g.etaUpper) - 10 * 3600) < 1e-6)
+    }
+
     @Test func excursionBringsTheCrashForward() throws {
         // The sawtooth's top is 100 MiB above the floor: the kernel kills at the top.
         let f = Forecast(anon: anon, excursion: 100 * mib, heap: nil, sample: sample, limits: MemoryLimits(cgroupBytes: 1040 * mib))
