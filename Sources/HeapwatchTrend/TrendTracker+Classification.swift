@@ -47,16 +47,14 @@ extension TrendTracker {
             return .leaking
         }
         let nearLimit = (forecast.eta ?? .infinity) < policy.captureBefore
-        let worthNaming = slope >= policy.growingMinRatio * growthMax || nearLimit
+        let worthNaming = slope >= worthNamingSlope(holding: false, policy: policy) || nearLimit
         // `growing` costs a baseline snapshot: the same persistence tests as `leaking`, relative to
         // the window's own slope instead of growth_max.
         if significant, keepsRising, worthNaming, !settling, noFallBack,
            a.recentSlope > 0, a.recentSlope >= 0.5 * policy.recentSlopeRatio * slope {
             return .growing
         }
-        // Holding: worth naming down to half the rate it took to enter, so a leak at the rate of
-        // the threshold does not flap around it.
-        let stillWorthNaming = slope >= 0.5 * policy.growingMinRatio * growthMax || nearLimit
+        let stillWorthNaming = slope >= worthNamingSlope(holding: true, policy: policy) || nearLimit
         if previous == .growing || previous == .leaking, stillSignificant, floorAbove, stillWorthNaming {
             return .growing
         }
@@ -69,6 +67,13 @@ extension TrendTracker {
         return .ok
     }
 
+    /// The least slope worth calling `growing`, bytes per second: `growingMinRatio` of growth_max
+    /// to enter, half that to stay (`holding`), so a leak at the threshold's rate does not flap
+    /// around it.
+    static func worthNamingSlope(holding: Bool, policy: TrendPolicy) -> Double {
+        (holding ? 0.5 : 1) * policy.growingMinRatio * policy.growthMax / 3600
+    }
+
     /// A slow, steady rise over the long history: significant, every third above the one before
     /// without slowing down, the last third still rising at half the pace, and worth naming.
     /// When `holding` (already growing), a significant rise at half the rate worth naming whose
@@ -77,8 +82,7 @@ extension TrendTracker {
         let slope = l.fit.slope
         let alpha = holding ? policy.holdSignificance : policy.significance
         guard slope > 0, l.trend.z > 0, l.trend.pUpward < alpha else { return false }
-        let minSlope = (holding ? 0.5 : 1) * policy.growingMinRatio * policy.growthMax / 3600
-        guard slope >= minSlope || nearLimit else { return false }
+        guard slope >= worthNamingSlope(holding: holding, policy: policy) || nearLimit else { return false }
         if holding { return l.thirdFloors[2] > l.thirdFloors[0] && l.lateRise > 0 }
         let pace = policy.floorRiseRatio * slope * l.thirdSeconds
         return l.earlyRise >= pace && l.lateRise >= pace
