@@ -27,10 +27,14 @@ struct BenchCase: Sendable {
 
     var isLeak: Bool { leakStart != nil }
 
-    /// (forecast − true time left) / true time left, `elapsed` seconds into the trace; nil when
-    /// no crash lies ahead.
-    func etaError(_ eta: Double, elapsed: Double) -> Double? {
+    /// The true time to the crash `elapsed` seconds into the trace; nil when no crash lies ahead.
+    func timeLeft(elapsed: Double) -> Double? {
         guard let crashTime, crashTime > elapsed else { return nil }
-        return (eta - (crashTime - elapsed)) / (crashTime - elapsed)
+        return crashTime - elapsed
+    }
+
+    /// (forecast − true time left) / true time left; nil when no crash lies ahead.
+    func etaError(_ eta: Double, elapsed: Double) -> Double? {
+        timeLeft(elapsed: elapsed).map { (eta - $0) / $0 }
     }
 }

@@ -68,14 +68,13 @@ enum Evaluation {
             if leakOn, result.growingLatency == nil, a.state == .growing || a.state == .leaking {
                 result.growingLatency = sinceLeak
             }
-            if a.state == .leaking, let eta = a.etaSeconds, let error = c.etaError(eta, elapsed: sample.time - start) {
+            let elapsed = sample.time - start
+            if a.state == .leaking, let eta = a.etaSeconds, let left = c.timeLeft(elapsed: elapsed),
+               let error = c.etaError(eta, elapsed: elapsed) {
                 if result.etaErrorAtDetection == nil { result.etaErrorAtDetection = error }
                 etaTicks += 1
                 if abs(error) <= 0.2 { etaGood += 1 }
-                if let crash = c.crashTime, let earliest = a.etaLowerSeconds {
-                    let left = crash - (sample.time - start)
-                    if earliest <= left, left <= a.etaUpperSeconds ?? .infinity { rangeGood += 1 }
-                }
+                if let earliest = a.etaLowerSeconds, earliest <= left, left <= a.etaUpperSeconds ?? .infinity { rangeGood += 1 }
             }
             if let reason = planner.decide(a, now: sample.time) {
                 result.captures.append("\(reason.rawValue)@\(Report.duration(sample.time - start))")

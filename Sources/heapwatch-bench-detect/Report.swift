@@ -24,6 +24,11 @@ enum Report {
         return "\(n < 0 ? "-" : "")\(abs(n) / scale).\(String(repeating: "0", count: digits - fraction.count))\(fraction)"
     }
 
+    /// The forecast's range: `1h52m to 8h34m`, `-` for an end that is unknown.
+    static func range(_ a: TrendAssessment) -> String {
+        "\(a.etaLowerSeconds.map(duration) ?? "-") to \(a.etaUpperSeconds.map(duration) ?? "-")"
+    }
+
     static func percent(_ x: Double?) -> String {
         guard let x else { return "-" }
         let p = Int((x * 100).rounded())

@@ -62,16 +62,14 @@ if let traceFilter {
         for s in c.samples {
             let a = tracker.record(s, limits: c.limits)
             let elapsed = s.time - start
-            if Int(elapsed) % 600 == 0, let eta = a.etaSeconds, let error = c.etaError(eta, elapsed: elapsed),
-               let crash = c.crashTime {
-                let percent = Int((error * 100).rounded())
-                let range = "\(a.etaLowerSeconds.map(Report.duration) ?? "-") to \(a.etaUpperSeconds.map(Report.duration) ?? "-")"
-                print("\(Report.pad(Report.duration(s.time), 8))   eta \(Report.duration(eta)) (\(range)), true \(Report.duration(crash - elapsed)) (\(percent > 0 ? "+" : "")\(percent) %)")
+            if Int(elapsed) % 600 == 0, let eta = a.etaSeconds, let left = c.timeLeft(elapsed: elapsed),
+               let error = c.etaError(eta, elapsed: elapsed) {
+                print("\(Report.pad(Report.duration(s.time), 8))   eta \(Report.duration(eta)) (\(Report.range(a))), true \(Report.duration(left)) (\(Report.percent(error)))")
             }
             if a.state != last {
                 let mib = SyntheticTrace.mib
                 func f(_ x: Double?) -> String { x.map { String(Int(($0 / mib).rounded())) } ?? "-" }
-                print("\(Report.pad(Report.duration(s.time), 8)) \(Report.pad(a.state.rawValue, 11)) slope \(f(a.slopeBytesPerHour)) [\(f(a.slopeLowerBytesPerHour)), \(f(a.slopeUpperBytesPerHour))] recent \(f(a.recentSlopeBytesPerHour)) conf \(Int(a.confidence * 1000))‰ floor \(f(a.floorBytes)) eta \(a.etaSeconds.map(Report.duration) ?? "-") (\(a.etaLowerSeconds.map(Report.duration) ?? "-") to \(a.etaUpperSeconds.map(Report.duration) ?? "-"))")
+                print("\(Report.pad(Report.duration(s.time), 8)) \(Report.pad(a.state.rawValue, 11)) slope \(f(a.slopeBytesPerHour)) [\(f(a.slopeLowerBytesPerHour)), \(f(a.slopeUpperBytesPerHour))] recent \(f(a.recentSlopeBytesPerHour)) conf \(Int(a.confidence * 1000))‰ floor \(f(a.floorBytes)) eta \(a.etaSeconds.map(Report.duration) ?? "-") (\(Report.range(a)))")
                 last = a.state
             }
         }
