@@ -228,16 +228,9 @@ struct TrendTrackerTests {
         var t = SyntheticTrace(duration: 3600)
         t.noiseBytes = 4 * mib
         let limit = (t.baseBytes + t.fileBytes + 2 * mib) / 0.9
-        var tracker = TrendTracker(policy: TrendPolicy())
-        var entries = 0
-        var previous = TrendState.warmingUp
-        for s in t.samples() {
-            let state = tracker.record(s, limits: MemoryLimits(cgroupBytes: limit)).state
-            if state == .overLimit && previous != .overLimit { entries += 1 }
-            previous = state
-        }
-        #expect(previous == .overLimit)
-        #expect(entries == 1)
+        let result = run(t, limits: MemoryLimits(cgroupBytes: limit))
+        #expect(result.last?.assessment.state == .overLimit)
+        #expect(entries(into: .overLimit, in: result) == 1)
     }
 
     @Test func samplesGoingBackInTimeAreIgnored() {
