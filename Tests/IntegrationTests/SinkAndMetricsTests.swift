@@ -76,7 +76,7 @@ extension IntegrationSuite {
         @Test func metricsPassPromtool() throws {
             let appDirectory = try TempDirectory()
             let app = try NodeApp(script: "fixed-app.js", directory: appDirectory.path)
-            let port = 20_000 + Int(getpid() % 10_000)
+            let port = try freeLoopbackPort()
             let daemon = try DaemonUnderTest(targets: """
                 [[target]]
                 name = "app"

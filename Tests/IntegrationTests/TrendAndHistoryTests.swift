@@ -12,8 +12,7 @@ extension IntegrationSuite {
         @Test func aWarmUpThatPlateausIsNotALeakButARealLeakIs() throws {
             let appDirectory = try TempDirectory()
             let leaky = try NodeApp(directory: appDirectory.path)
-            // Another port than SinkAndMetricsTests' (20000 + pid % 10000).
-            let metricsPort = 30_000 + Int(getpid() % 10_000)
+            let metricsPort = try freeLoopbackPort()
             // Fills a cache for 10 s, then holds it bounded: growth that settles.
             let warming = try Child("/usr/bin/env", ["node", Paths.packageRoot + "/scripts/trace-apps/warmup-plateau.js", "hwtest-warmup-\(getpid())"],
                                     environment: ["WARMUP_SEC": "10", "CACHE_MB": "60"])
