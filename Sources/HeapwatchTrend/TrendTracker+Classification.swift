@@ -4,7 +4,8 @@ extension TrendTracker {
     /// so noise does not make it flap.
     ///
     /// `long` is the same analysis over the forecast window (when it spans two windows): a leak too
-    /// slow to show inside one window is `growing` when the long history passes the same tests.
+    /// slow to show inside one window is `growing` when the long history passes the same tests, and
+    /// a leak over growth_max that a slow sawtooth hides from a swinging window is `leaking`.
     /// `history` is the fit of the long history's current regime when that regime covers the whole
     /// window (see `forecastBasis`): when even its upper bound stays under growth_max, the window's
     /// steeper slope is noise on a slower leak, which is `growing`, not `leaking`.
@@ -46,6 +47,12 @@ extension TrendTracker {
            a.lateRise > 0, a.recentSlope > -growthMax {
             return .leaking
         }
+        // A leak that a slow sawtooth (a major GC every few minutes) hides from the window: when
+        // the window swings like a bursty one, the long history decides, at growth_max.
+        let swings = a.swing > max(policy.burstyMinBytes, policy.burstyFraction * a.medianFloor)
+        if let long, swings, historyAllows, fastGrowth(long, holding: previous == .leaking, policy: policy) {
+            return .leaking
+        }
         let nearLimit = (forecast.eta ?? .infinity) < policy.captureBefore
         let worthNaming = slope >= worthNamingSlope(holding: false, policy: policy) || nearLimit
         // `growing` costs a baseline snapshot: the same persistence tests as `leaking`, relative to
@@ -61,7 +68,7 @@ extension TrendTracker {
         if let long, slowGrowth(long, nearLimit: nearLimit, holding: previous == .growing || previous == .leaking, policy: policy) {
             return .growing
         }
-        if a.swing > max(policy.burstyMinBytes, policy.burstyFraction * a.medianFloor) {
+        if swings {
             return .bursty
         }
         return .ok
@@ -72,6 +79,15 @@ extension TrendTracker {
     /// around it.
     static func worthNamingSlope(holding: Bool, policy: TrendPolicy) -> Double {
         (holding ? 0.5 : 1) * policy.growingMinRatio * policy.growthMax / 3600
+    }
+
+    /// A rise over the long history that passes `slowGrowth` at a rate over growth_max, its
+    /// interval clearing `lowerSlopeRatio` of it; when `holding` (already leaking), at half of it.
+    static func fastGrowth(_ l: FloorAnalysis, holding: Bool, policy: TrendPolicy) -> Bool {
+        let growthMax = policy.growthMax / 3600
+        guard slowGrowth(l, nearLimit: false, holding: holding, policy: policy) else { return false }
+        if holding { return l.fit.slope > 0.5 * growthMax }
+        return l.fit.slope > growthMax && l.fit.slopeLower >= policy.lowerSlopeRatio * growthMax
     }
 
     /// A slow, steady rise over the long history: significant, every third above the one before
