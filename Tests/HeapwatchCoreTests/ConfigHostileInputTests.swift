@@ -142,7 +142,7 @@ import Testing
         ])
     }
 
-    @Test(arguments: [
+    @Test(.timeLimit(.minutes(1)), arguments: [
         "", " ", "\n\n\n", "#", "[", "]]", "=", "\"", "a", "a =", "[[]]", "[a.]", "\u{FEFF}", "\r", "\r\n",
         "a = 1979-05-27T07:32:00Z", "daemon = []", "storage = { dir = 5 }", "target = [[1]]",
         "[[target]]", "[[target.x]]", "[[daemon]]", "daemon.interval.x = 1",
@@ -150,7 +150,18 @@ import Testing
         String(repeating: "k = 1\n", count: 20_000), "[daemon]\n" + String(repeating: "x", count: 100_000) + " = 1",
     ])
     func neverCrashes(text: String) {
-        _ = diagnostics(text)
+        let found = diagnostics(text)
+        // Each one names a place in the file (1-based) and says something.
+        for diagnostic in found {
+            let parts = diagnostic.split(separator: ":", maxSplits: 3)
+            let line = parts.count == 4 ? Int(parts[1]) : nil, column = parts.count == 4 ? Int(parts[2]) : nil
+            #expect(parts.first == "t.toml" && (line ?? 0) >= 1 && (column ?? 0) >= 1, "\(diagnostic)")
+            #expect(parts.count == 4 && parts[3].count > 1, "\(diagnostic)")
+        }
+        // Text that is not TOML at all is rejected, not taken as an empty config.
+        let syntaxErrors = ["[", "]]", "=", "\"", "a =", "[[]]", "[a.]",
+                            String(repeating: "[", count: 10_000), String(repeating: "a = [", count: 400)]
+        if syntaxErrors.contains(text) { #expect(!found.isEmpty) }
     }
 
     @Test func loadMissingFile() {

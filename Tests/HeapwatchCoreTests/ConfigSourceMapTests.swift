@@ -104,11 +104,17 @@ import Testing
         #expect(map.position(ofValue: [.key("nowhere")]) == .start)
     }
 
-    @Test(arguments: [
+    @Test(.timeLimit(.minutes(1)), arguments: [
         "[", "[[", "a = [", "a = {", "a = \"\"\"", "= = =", "]]]]", "\"", "a.b.", "x = [[[[[[[[1",
         String(repeating: "[", count: 5000), String(repeating: "{a=", count: 3000),
     ])
     func neverFailsOnBrokenText(text: String) {
-        _ = ConfigSourceMap(text: text)
+        let map = ConfigSourceMap(text: text)
+        // Whatever it made of the text, every position lies inside it.
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        for position in Array(map.keys.values) + Array(map.values.values) + Array(map.headers.values) {
+            #expect(position.line >= 1 && position.line <= lines.count, "\(position)")
+            #expect(position.column >= 1 && position.column <= lines[max(0, min(lines.count - 1, position.line - 1))].count + 1, "\(position)")
+        }
     }
 }

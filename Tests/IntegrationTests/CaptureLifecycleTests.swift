@@ -105,17 +105,15 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
         }
 
-        @Test func admissionControlRefusesInATightMemoryCgroup() throws {
+        @Test(.enabled(if: TightCgroup.isAvailable, TightCgroup.unavailable))
+        func admissionControlRefusesInATightMemoryCgroup() throws {
             let appDirectory = try TempDirectory()
             // About 40 MiB of heap: a snapshot may need 10× that, far more than the cgroup's 160 MiB.
             let app = try NodeApp(script: Paths.testApps + "/heap-app.js", nodeFlags: ["--heapsnapshot-signal=SIGUSR2"],
                                   environment: ["HEAP_MB": "30"], directory: appDirectory.path)
-            guard let cgroup = try TightCgroup(limitBytes: 160 * 1024 * 1024) else {
-                print("skipped: no writable memory cgroup here (needs root and cgroup v1 memory or v2 with the memory controller)")
-                return
-            }
-            try cgroup.adopt(app.pid)
+            let cgroup = try #require(try TightCgroup(limitBytes: 160 * 1024 * 1024))
             defer { cgroup.release(app.pid) }
+            try cgroup.adopt(app.pid)
             let daemon = try DaemonUnderTest(targets: Self.target(app.tag, capture: "signal"))
             let result = try daemon.ctl(["snapshot", "app", "--wait"])
             #expect(result.status == 1)
@@ -130,8 +128,8 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
         }
 
-        @Test func aFullDiskLeavesNoPartialFileAndTheNextCaptureWorks() throws {
-            guard getuid() == 0 else { print("skipped: mounting a tmpfs needs root"); return }
+        @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+        func aFullDiskLeavesNoPartialFileAndTheNextCaptureWorks() throws {
             let appDirectory = try TempDirectory()
             // The app reports a tiny heapUsed so admission lets the capture try a disk too small for it.
             let app = try NodeApp(script: Paths.testApps + "/heap-app.js", environment: ["HEAP_MB": "8", "FAKE_HEAP_USED": "100000"],
@@ -197,6 +195,14 @@ extension IntegrationSuite {
 
 /// A child memory cgroup with a small limit, under this process's own (v1 here; v2 where that is the memory hierarchy).
 final class TightCgroup {
+    /// Whether one can be made here: a probe cgroup is made and removed once.
+    static let isAvailable: Bool = {
+        guard let probe = try? TightCgroup(limitBytes: 1 << 30) else { return false }
+        rmdir(probe.path)
+        return true
+    }()
+    static let unavailable: Comment = "no writable memory cgroup here (needs root and cgroup v1 memory or v2 with the memory controller)"
+
     let path: String
     let parent: String
 

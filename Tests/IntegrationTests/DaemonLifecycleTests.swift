@@ -119,11 +119,9 @@ extension IntegrationSuite {
     /// Peer credentials, with a real second user: `nobody` runs heapwatchctl through setpriv.
     @Suite
     struct ControlAccessTests {
-        @Test func theSocketsGroupMayReadButNotCapture() throws {
-            guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
-                print("skipped: needs root and setpriv to act as another user")
-                return
-            }
+        @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+                       "needs root and setpriv to act as another user"))
+        func theSocketsGroupMayReadButNotCapture() throws {
             let daemon = try DaemonUnderTest(targets: DaemonLifecycleTests.idleTarget)
             // Let `nobody` through the directory and into the socket's group.
             chmod(daemon.directory.path, 0o711)

@@ -169,9 +169,13 @@ extension IntegrationSuite {
 
         @Test func aProcessWithoutTheSignalFlagIsNeverSignalled() throws {
             let appDirectory = try TempDirectory()
-            let app = try NodeApp(script: "fixed-app.js", directory: appDirectory.path)
+            // A leak without `--heapsnapshot-signal`: the automatic capture is refused too.
+            let app = try NodeApp(directory: appDirectory.path)
             let daemon = try DaemonUnderTest(targets: DaemonUnderTest.fastTarget("noflag", tag: app.tag, growthMax: "1KiB/h"),
                                              interval: DaemonUnderTest.fastInterval)
+            let automatic = try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("capture of noflag pid \(app.pid) refused") }
+            #expect(automatic.contains("--heapsnapshot-signal=SIGUSR2"), "\(automatic)")
+            #expect(app.isAlive)
 
             let forced = try daemon.ctl(["snapshot", "noflag", "--wait"])
             #expect(forced.status == 1)

@@ -73,7 +73,8 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
         }
 
-        @Test func metricsPassPromtool() throws {
+        /// A daemon watching an idle app with `/metrics` on a free port, and one scrape of it.
+        private func scrapedMetrics() throws -> (app: NodeApp, daemon: DaemonUnderTest, port: Int, text: String, keep: TempDirectory) {
             let appDirectory = try TempDirectory()
             let app = try NodeApp(script: "fixed-app.js", directory: appDirectory.path)
             let port = try freeLoopbackPort()
@@ -89,7 +90,12 @@ extension IntegrationSuite {
             try daemon.notify.waitFor(occurrence: 2, timeout: 10) { $0.hasPrefix("STATUS=") }
             let scrape = try Tool.run("/usr/bin/curl", ["-sS", "--max-time", "10", "http://127.0.0.1:\(port)/metrics"])
             #expect(scrape.status == 0, "\(scrape.stderr)")
-            let text = scrape.stdout
+            return (app, daemon, port, scrape.stdout, appDirectory)
+        }
+
+        @Test func metricsAreServed() throws {
+            let (app, daemon, port, text, keep) = try scrapedMetrics()
+            defer { withExtendedLifetime(keep) {} }
             #expect(text.contains("heapwatch_rss_bytes{target=\"app\",pid=\"\(app.pid)\"}"))
             #expect(text.contains("heapwatch_anon_bytes{target=\"app\",pid=\"\(app.pid)\"}"))
             #expect(text.contains("heapwatch_state{target=\"app\",pid=\"\(app.pid)\",state=\"warming_up\"} 1"))
@@ -97,12 +103,15 @@ extension IntegrationSuite {
             #expect(text.contains("heapwatch_daemon_rss_bytes"))
             let missing = try Tool.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/nope"])
             #expect(missing.stdout == "404")
+            #expect(try daemon.stop() == 0)
+        }
 
-            guard FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") else {
-                print("skipped promtool: not installed (apt-get install prometheus)")
-                #expect(try daemon.stop() == 0)
-                return
-            }
+        @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool"),
+                       "promtool is not installed (apt-get install prometheus)"))
+        func metricsAndAlertRulesPassPromtool() throws {
+            let (_, daemon, _, text, keep) = try scrapedMetrics()
+            defer { withExtendedLifetime(keep) {} }
+            #expect(text.contains("heapwatch_rss_bytes{"))
             let file = try TempDirectory()
             try file.write(text, to: "metrics.txt")
             let check = try Tool.run("/bin/sh", ["-c", "/usr/bin/promtool check metrics < \(file.file("metrics.txt"))"])

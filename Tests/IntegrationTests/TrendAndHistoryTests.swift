@@ -34,7 +34,9 @@ extension IntegrationSuite {
             #expect(falseAlarm == nil)
             let rows = try #require(try daemon.statusJSON()["targets"] as? [[String: Any]])
             let warmupRow = try #require(rows.first { $0["name"] as? String == "warmup" })
-            #expect(warmupRow["state"] as? String != "leaking")
+            // Watched and judged (not merely absent or still warming up), and not leaking.
+            #expect(warmupRow["pid"] as? Int == Int(warming.pid), "\(warmupRow)")
+            #expect(["ok", "growing", "bursty"].contains(warmupRow["state"] as? String ?? ""), "\(warmupRow)")
             let leakyRow = try #require(rows.first { $0["name"] as? String == "leaky" })
             #expect(leakyRow["state"] as? String == "leaking")
             // The forecast and its range: earliest ≤ forecast ≤ latest (the latest may be null).

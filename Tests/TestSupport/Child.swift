@@ -109,9 +109,17 @@ public final class Child {
     }
 
     deinit {
-        if process.isRunning {
-            kill(pid, SIGKILL)
-            process.waitUntilExit()
+        guard process.isRunning else { return }
+        killTree(pid)
+        // Bounded: a descendant that survives could keep Foundation from seeing the exit.
+        if exited.wait(timeout: .now() + 10) == .timedOut {
+            print("pid \(pid) was not reaped within 10 s of SIGKILL")
         }
     }
+}
+
+/// SIGKILL to `pid`, and to its process group when it leads one of its own (never the caller's).
+func killTree(_ pid: Int32) {
+    if getpgid(pid) == pid, pid != getpgrp() { kill(-pid, SIGKILL) }
+    kill(pid, SIGKILL)
 }

@@ -51,9 +51,9 @@ public enum Tool {
         process.terminationHandler = { _ in exited.signal() }
         try process.run()
         guard exited.wait(timeout: .now() + timeout) == .success else {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw TestFailure("\(executable) \(arguments) did not finish within \(timeout) s (killed)")
+            killTree(process.processIdentifier)
+            let reaped = exited.wait(timeout: .now() + 10) == .success
+            throw TestFailure("\(executable) \(arguments) did not finish within \(timeout) s (killed\(reaped ? "" : ", not reaped within 10 s"))")
         }
         process.waitUntilExit()
         let out = try String(contentsOfFile: scratch.file("out"), encoding: .utf8)

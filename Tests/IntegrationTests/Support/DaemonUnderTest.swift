@@ -23,13 +23,20 @@ final class DaemonUnderTest {
          environment: [String: String] = [:], arguments: [String] = []) throws {
         directory = try TempDirectory()
         self.stateDirectory = stateDirectory ?? directory.file("state")
-        notify = try NotifyListener(directory: directory.path)
-        try directory.write(Self.config(directory: directory.path, interval: interval, targets: targets,
-                                                          daemonKeys: daemonKeys, stateDirectory: self.stateDirectory), to: "heapwatch.toml")
-        var env = ["NOTIFY_SOCKET": notify.path]
-        env.merge(environment) { $1 }
-        launch = (["--config", directory.file("heapwatch.toml")] + arguments, env)
-        child = try Child(Paths.heapwatchd, launch.arguments, environment: launch.environment)
+        let notify = try NotifyListener(directory: directory.path)
+        self.notify = notify
+        // Until init returns, deinit does not run: stop the listener's thread on every failure.
+        do {
+            try directory.write(Self.config(directory: directory.path, interval: interval, targets: targets,
+                                            daemonKeys: daemonKeys, stateDirectory: self.stateDirectory), to: "heapwatch.toml")
+            var env = ["NOTIFY_SOCKET": notify.path]
+            env.merge(environment) { $1 }
+            launch = (["--config", directory.file("heapwatch.toml")] + arguments, env)
+            child = try Child(Paths.heapwatchd, launch.arguments, environment: launch.environment)
+        } catch {
+            notify.stop()
+            throw error
+        }
         try notify.waitFor(timeout: 30) { $0 == "READY=1" }
     }
 
@@ -104,6 +111,9 @@ enum RawControlClient {
         let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket: errno \(errno)") }
         defer { close(fd) }
+        // Bounded sends too: a daemon that stops reading must not block the test.
+        var sendTimeout = timeval(tv_sec: Int(timeout), tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &sendTimeout, socklen_t(MemoryLayout<timeval>.size))
         let connected = withUnixAddress(path) { connect(fd, $0, $1) }
         guard connected == 0 else { throw TestFailure("connect \(path): errno \(errno)") }
         var offset = 0
