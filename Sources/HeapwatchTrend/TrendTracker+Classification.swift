@@ -30,27 +30,26 @@ extension TrendTracker {
         let recentClimbs = a.recentSlope >= policy.recentSlopeRatio * max(growthMax, 0.5 * slope)
         // A warm-up settles: its window slope keeps falling from one window to the next.
         let settling = (a.slopeDecay ?? 1) < policy.settlingRatio
-        // The slope interval must clear a good part of growth_max, not just zero.
-        let clearlyAbove = a.fit.slopeLower >= policy.lowerSlopeRatio * growthMax
         // A leak's floor does not fall back much: a large fall means held memory that is released.
         let noFallBack = a.drawdown <= policy.drawdownRatio * max(0, a.thirdFloors[2] - a.thirdFloors[0]) + policy.drawdownNoise * a.noise
         // The longer history does not rule out growth_max.
         let historyAllows = (history?.slopeUpper ?? .infinity) >= growthMax
-        if significant, slope > growthMax, clearlyAbove, historyAllows, keepsRising, recentClimbs, !settling, noFallBack,
+        if significant, leakRate(a.fit, holding: false, policy: policy), historyAllows, keepsRising, recentClimbs, !settling, noFallBack,
            a.earlyRise >= pace, a.lateRise >= pace {
             return .leaking
         }
         // Hysteresis: a leak stays a leak while the window still rises clearly.
         let stillSignificant = slope > 0 && a.trend.z > 0 && a.trend.pUpward < policy.holdSignificance
         let floorAbove = a.thirdFloors[2] > a.thirdFloors[0]
-        if previous == .leaking, stillSignificant, slope > 0.5 * growthMax, floorAbove, !settling, historyAllows,
+        if previous == .leaking, stillSignificant, leakRate(a.fit, holding: true, policy: policy), floorAbove, !settling, historyAllows,
            a.lateRise > 0, a.recentSlope > -growthMax {
             return .leaking
         }
         // A leak that a slow sawtooth (a major GC every few minutes) hides from the window: when
         // the window swings like a bursty one, the long history decides, at growth_max.
         let swings = a.swing > max(policy.burstyMinBytes, policy.burstyFraction * a.medianFloor)
-        if let long, swings, historyAllows, fastGrowth(long, holding: previous == .leaking, policy: policy) {
+        if let long, swings, historyAllows, slowGrowth(long, nearLimit: false, holding: previous == .leaking, policy: policy),
+           leakRate(long.fit, holding: previous == .leaking, policy: policy) {
             return .leaking
         }
         let nearLimit = (forecast.eta ?? .infinity) < policy.captureBefore
@@ -81,13 +80,13 @@ extension TrendTracker {
         (holding ? 0.5 : 1) * policy.growingMinRatio * policy.growthMax / 3600
     }
 
-    /// A rise over the long history that passes `slowGrowth` at a rate over growth_max, its
-    /// interval clearing `lowerSlopeRatio` of it; when `holding` (already leaking), at half of it.
-    static func fastGrowth(_ l: FloorAnalysis, holding: Bool, policy: TrendPolicy) -> Bool {
+    /// A slope fast enough for `leaking`: over growth_max with its interval clearing
+    /// `lowerSlopeRatio` of it (not just zero) to enter; over half of growth_max to stay
+    /// (`holding`).
+    static func leakRate(_ fit: Statistics.TheilSen, holding: Bool, policy: TrendPolicy) -> Bool {
         let growthMax = policy.growthMax / 3600
-        guard slowGrowth(l, nearLimit: false, holding: holding, policy: policy) else { return false }
-        if holding { return l.fit.slope > 0.5 * growthMax }
-        return l.fit.slope > growthMax && l.fit.slopeLower >= policy.lowerSlopeRatio * growthMax
+        if holding { return fit.slope > 0.5 * growthMax }
+        return fit.slope > growthMax && fit.slopeLower >= policy.lowerSlopeRatio * growthMax
     }
 
     /// A slow, steady rise over the long history: significant, every third above the one before
