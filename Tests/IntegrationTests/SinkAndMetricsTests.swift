@@ -73,52 +73,60 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
         }
 
-        /// A daemon watching an idle app with `/metrics` on a free port, and one scrape of it.
-        private func scrapedMetrics() throws -> (app: NodeApp, daemon: DaemonUnderTest, port: Int, text: String, keep: TempDirectory) {
-            let appDirectory = try TempDirectory()
-            let app = try NodeApp(script: "fixed-app.js", directory: appDirectory.path)
-            let port = try freeLoopbackPort()
-            let daemon = try DaemonUnderTest(targets: """
-                [[target]]
-                name = "app"
-                command = "\(app.tag)"
-                capture = "none"
+        /// A daemon watching an idle app with `/metrics` on a free port, and one scrape of it. Kept
+        /// whole so the app and its directory live as long as the test.
+        struct MetricsScrape {
+            let appDirectory: TempDirectory
+            let app: NodeApp
+            let port: Int
+            let daemon: DaemonUnderTest
+            let text: String
 
-                [metrics]
-                listen = "127.0.0.1:\(port)"
-                """)
-            try daemon.notify.waitFor(occurrence: 2, timeout: 10) { $0.hasPrefix("STATUS=") }
-            let scrape = try Tool.run("/usr/bin/curl", ["-sS", "--max-time", "10", "http://127.0.0.1:\(port)/metrics"])
-            #expect(scrape.status == 0, "\(scrape.stderr)")
-            return (app, daemon, port, scrape.stdout, appDirectory)
+            init() throws {
+                appDirectory = try TempDirectory()
+                app = try NodeApp(script: "fixed-app.js", directory: appDirectory.path)
+                port = try freeLoopbackPort()
+                daemon = try DaemonUnderTest(targets: """
+                    [[target]]
+                    name = "app"
+                    command = "\(app.tag)"
+                    capture = "none"
+
+                    [metrics]
+                    listen = "127.0.0.1:\(port)"
+                    """)
+                try daemon.notify.waitFor(occurrence: 2, timeout: 10) { $0.hasPrefix("STATUS=") }
+                let scrape = try Tool.run("/usr/bin/curl", ["-sS", "--max-time", "10", "http://127.0.0.1:\(port)/metrics"])
+                guard scrape.status == 0 else { throw TestFailure("GET /metrics: \(scrape.stderr)") }
+                text = scrape.stdout
+            }
         }
 
         @Test func metricsAreServed() throws {
-            let (app, daemon, port, text, keep) = try scrapedMetrics()
-            defer { withExtendedLifetime(keep) {} }
-            #expect(text.contains("heapwatch_rss_bytes{target=\"app\",pid=\"\(app.pid)\"}"))
-            #expect(text.contains("heapwatch_anon_bytes{target=\"app\",pid=\"\(app.pid)\"}"))
-            #expect(text.contains("heapwatch_state{target=\"app\",pid=\"\(app.pid)\",state=\"warming_up\"} 1"))
+            let scrape = try MetricsScrape()
+            let (text, pid) = (scrape.text, scrape.app.pid)
+            #expect(text.contains("heapwatch_rss_bytes{target=\"app\",pid=\"\(pid)\"}"))
+            #expect(text.contains("heapwatch_anon_bytes{target=\"app\",pid=\"\(pid)\"}"))
+            #expect(text.contains("heapwatch_state{target=\"app\",pid=\"\(pid)\",state=\"warming_up\"} 1"))
             #expect(text.contains("heapwatch_sample_duration_seconds_bucket"))
             #expect(text.contains("heapwatch_daemon_rss_bytes"))
-            let missing = try Tool.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/nope"])
+            let missing = try Tool.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(scrape.port)/nope"])
             #expect(missing.stdout == "404")
-            #expect(try daemon.stop() == 0)
+            #expect(try scrape.daemon.stop() == 0)
         }
 
         @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool"),
                        "promtool is not installed (apt-get install prometheus)"))
         func metricsAndAlertRulesPassPromtool() throws {
-            let (_, daemon, _, text, keep) = try scrapedMetrics()
-            defer { withExtendedLifetime(keep) {} }
-            #expect(text.contains("heapwatch_rss_bytes{"))
+            let scrape = try MetricsScrape()
+            #expect(scrape.text.contains("heapwatch_rss_bytes{target=\"app\",pid=\"\(scrape.app.pid)\"}"))
             let file = try TempDirectory()
-            try file.write(text, to: "metrics.txt")
+            try file.write(scrape.text, to: "metrics.txt")
             let check = try Tool.run("/bin/sh", ["-c", "/usr/bin/promtool check metrics < \(file.file("metrics.txt"))"])
             #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
             let rules = try Tool.run("/usr/bin/promtool", ["check", "rules", Paths.packageRoot + "/config/heapwatch-alerts.yml"])
             #expect(rules.status == 0, "\(rules.stdout)\(rules.stderr)")
-            #expect(try daemon.stop() == 0)
+            #expect(try scrape.daemon.stop() == 0)
         }
     }
 }
