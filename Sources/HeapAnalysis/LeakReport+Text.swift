@@ -13,7 +13,8 @@ extension LeakReport {
                 lines.append("No growing listeners, timers, collections or classes across these snapshots.")
             } else {
                 let shown = findings.prefix(top)
-                lines.append("Findings (\(shown.count) of \(findings.count), most retained growth first):")
+                lines.append("Findings (\(shown.count) of \(findings.count)): growing listeners, timers and collections, "
+                    + "then growing classes, each by retained growth:")
                 for (index, finding) in shown.enumerated() {
                     lines.append("")
                     lines.append("\(index + 1). [\(finding.kind.rawValue)] \(finding.summary)")

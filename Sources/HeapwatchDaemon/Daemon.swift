@@ -108,13 +108,14 @@ public enum Daemon {
                                   serviceName: "watchdog"))
         }
         // Last, so graceful shutdown reaches it first and STOPPING=1 goes out at once.
-        services.append(.init(service: StoppingNotifierService(notifier: notifier),
+        services.append(.init(service: StoppingNotifierService(notifier: notifier, logger: logger),
                               successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "stopping"))
 
         logger.info("heapwatchd \(HeapwatchVersion.current) starting: \(config.targets.count) target(s), interval \(Units.formatDuration(config.daemon.interval)), store \(config.storage.dir)")
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        logger.info("heapwatchd stopped")
     }
 }
 

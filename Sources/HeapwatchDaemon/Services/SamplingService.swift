@@ -57,12 +57,15 @@ public struct WatchdogService<C: Clock>: Service where C.Duration == Duration {
     }
 }
 
-/// Sends `STOPPING=1` as soon as graceful shutdown begins (it is listed last, so it is told first).
+/// Sends `STOPPING=1` and says so in the log as soon as graceful shutdown begins (it is listed
+/// last, so it is told first).
 public struct StoppingNotifierService: Service {
     let notifier: any Notifier
+    let logger: Logger
 
     public func run() async throws {
         try? await gracefulShutdown()
+        logger.info("heapwatchd stopping")
         notifier.notify("STOPPING=1")
         (notifier as? SystemdNotifier)?.flush()
     }
