@@ -20,6 +20,8 @@ import Darwin
 /// A 2 h coarse history finds leaks too slow for one window; the forecast extrapolates the
 /// current regime (see `forecastBasis`): the history since its last change when that change lies
 /// before the window, the part of the window since a change inside it, or else the window.
+/// The trend does not see the memory our own captures leave behind (`CaptureSplice`): the daemon
+/// says when each begins and ends.
 ///
 /// Memory: two windows of at most `maxBuckets` + 2 buckets and one slope per bucket, whatever
 /// the run time. Cost per closed bucket: O(buckets²) (Theil–Sen, Mann–Kendall).
@@ -44,6 +46,8 @@ public struct TrendTracker: Sendable {
     /// Since when `classify` has put a `leaking` or `growing` process lower (nil while it agrees).
     private var lapse: Double?
     private var overLimit = OverLimit.under
+    /// Takes the steps our own captures leave out of what the trend sees.
+    private var splice = CaptureSplice()
     public private(set) var assessment: TrendAssessment = .warmingUp
 
     struct SlopeMark: Sendable {
@@ -74,6 +78,27 @@ public struct TrendTracker: Sendable {
             return assessment
         }
         lastTime = sample.time
+        for spliced in splice.take(sample) { feed(spliced) }
+        assessment = assess(sample, limits: limits, now: sample.time)
+        return assessment
+    }
+
+    /// A heap snapshot of this process begins at `time` (same clock as the samples): the trend
+    /// leaves out the samples taken while it runs and the step it leaves behind (`CaptureSplice`).
+    public mutating func captureStarted(at time: Double) {
+        let bucket = floors.bucketSeconds ?? policy.window / Double(policy.maxBuckets)
+        let reference = analysis.map { CaptureSplice.Reference(time: time, level: $0.fit.value(at: time), slope: $0.fit.slope) }
+        splice.captureStarted(at: time, reference: reference, width: bucket * Double(analysis?.scale ?? 1))
+    }
+
+    /// The capture begun by `captureStarted` ended. `touched` is false when it was refused before
+    /// anything was sent to the process.
+    public mutating func captureEnded(at time: Double, touched: Bool) {
+        splice.captureEnded(at: time, touched: touched)
+    }
+
+    /// Adds a sample, spliced, to the window and the long history.
+    private mutating func feed(_ sample: TrendSample) {
         if longFloors.add(sample) {
             longAnalysis = longFloors.closedSpan >= 2 * policy.window ? FloorAnalysis(longFloors, policy: policy) : nil
             historyRegime = Self.historyRegime(longFloors, policy: policy)
@@ -88,13 +113,11 @@ public struct TrendTracker: Sendable {
                 slopeHistory.removeAll { $0.time < sample.time - policy.window }
             }
         }
-        assessment = assess(sample, limits: limits, now: sample.time)
-        return assessment
     }
 
     /// Items held in memory (buckets, pending samples, slope history): stays bounded however long
     /// it runs.
-    public var storedItemCount: Int { floors.storedCount + longFloors.storedCount + slopeHistory.count }
+    public var storedItemCount: Int { floors.storedCount + longFloors.storedCount + slopeHistory.count + splice.storedCount }
 
     /// How the window slope changed from the oldest remembered one to now, scaled to one window:
     /// (now / then)^(window / Δt). Nil unless the oldest is at least a third of a window old and
@@ -112,8 +135,11 @@ public struct TrendTracker: Sendable {
         guard let analysis else {
             return TrendAssessment(state: overLimit.isOver ? .overLimit : .warmingUp)
         }
+        // The trend runs on the spliced floor; the forecast starts from the memory really held.
+        var line = Self.forecastLine(analysis, basis: forecastBasis, now: now)
+        line.level += splice.offset
         let forecast = Forecast(
-            anon: Self.forecastLine(analysis, basis: forecastBasis, now: now),
+            anon: line,
             excursion: analysis.excursion,
             heap: analysis.heapFit.map { Forecast.Line($0, at: now) },
             sample: sample,
@@ -138,7 +164,7 @@ public struct TrendTracker: Sendable {
             slopeUpperBytesPerHour: analysis.fit.slopeUpper * perHour,
             recentSlopeBytesPerHour: analysis.recentSlope * perHour,
             confidence: analysis.trend.upwardConfidence,
-            floorBytes: analysis.fit.value(at: now),
+            floorBytes: analysis.fit.value(at: now) + splice.offset,
             effectiveLimitBytes: forecast.effectiveLimit,
             etaSeconds: showsForecast ? forecast.eta : nil,
             etaLowerSeconds: showsForecast ? forecast.etaLower : nil,

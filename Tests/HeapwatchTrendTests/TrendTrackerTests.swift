@@ -275,11 +275,14 @@ struct TrendTrackerTests {
         for k in 0..<samples {
             let anon = 200 * mib + Double(k) * perTick + rng.nextGaussian() * mib
             tracker.record(TrendSample(time: Double(k) * 5, anonBytes: anon, rssBytes: anon + 40 * mib), limits: .none)
+            // A capture now and then: the samples held after one are bounded too.
+            if k % 5000 == 100 { tracker.captureStarted(at: Double(k) * 5) }
+            if k % 5000 == 102 { tracker.captureEnded(at: Double(k) * 5 + 1, touched: true) }
             peak = max(peak, tracker.storedItemCount)
         }
         // Two windows of at most maxBuckets + 2 buckets, a few pending samples, and one slope per
-        // bucket of the short window.
-        #expect(peak <= 3 * (policy.maxBuckets + 2) + policy.minTicksPerBucket + 2)
+        // bucket of the short window, and the capture splice's recent and held samples.
+        #expect(peak <= 3 * (policy.maxBuckets + 2) + policy.minTicksPerBucket + 2 + CaptureSplice.maxRecent + CaptureSplice.maxHeld)
         // With the 5-minute window a 30 MiB/h leak is only 2.5 MiB per window: growing is fine.
         #expect(tracker.assessment.state == .leaking || (samples > 50_000 && tracker.assessment.state == .growing))
     }

@@ -110,6 +110,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                     logDailyCap(refusal, process: process, target: target, now: time)
                 } else {
                     process.capturing = true
+                    process.tracker.captureStarted(at: time)
                     jobs.append(job(for: process, target: target, reason: reason.rawValue, automatic: true))
                 }
             }
@@ -135,6 +136,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         guard !process.capturing else { return .failure(.busy(pid: process.identity.pid)) }
         let target = config.targets[process.targetIndex]
         watched[process.identity]?.capturing = true
+        watched[process.identity]?.tracker.captureStarted(at: now)
         watched[process.identity]?.planner.noteManualCapture(now: now)
         return .success(job(for: process, target: target, reason: CaptureReason.manual.rawValue, automatic: false))
     }
@@ -143,6 +145,10 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     public func captureFinished(_ job: CaptureJob, outcome: CaptureOutcome) {
         guard var process = watched[job.identity] else { return }
         process.capturing = false
+        // The memory a snapshot leaves behind is not the process's trend (a refusal sent nothing).
+        var touched = true
+        if case .refused = outcome { touched = false }
+        process.tracker.captureEnded(at: now, touched: touched)
         if case .stored = outcome, job.automatic { automaticCaptures[job.target, default: []].append(now) }
         switch outcome {
         case .stored(let path, _): process.lastCapture = "stored \(path)"

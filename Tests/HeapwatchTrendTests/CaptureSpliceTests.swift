@@ -1,0 +1,124 @@
+import Testing
+@testable import HeapwatchTrend
+
+private let mib = SyntheticTrace.mib
+
+/// A capture, as the daemon runs one: it begins after the tick at `start` and ends after the
+/// tick at `end`, and the process's memory steps by `step` at `end` (the trace's step).
+private struct Capture {
+    var start: Double
+    var end: Double
+}
+
+/// Runs `trace` through a tracker told of `captures` (or not, for the control run).
+private func run(_ trace: SyntheticTrace, captures: [Capture], tell: Bool, limits: MemoryLimits = .none)
+    -> [(time: Double, assessment: TrendAssessment)] {
+    var tracker = TrendTracker(policy: TrendPolicy())
+    var result: [(time: Double, assessment: TrendAssessment)] = []
+    for sample in trace.samples() {
+        result.append((sample.time, tracker.record(sample, limits: limits)))
+        guard tell else { continue }
+        for capture in captures {
+            if sample.time == capture.start { tracker.captureStarted(at: sample.time) }
+            if sample.time == capture.end { tracker.captureEnded(at: sample.time + 1, touched: true) }
+        }
+    }
+    return result
+}
+
+/// The memory a heap snapshot leaves resident (measured: +155 MiB after a 54 MiB snapshot of
+/// examples/leaky-app.js) is a step of heapwatch's making, not the process's trend.
+@Suite("TrendTracker: the step a capture leaves")
+struct CaptureSpliceTests {
+    /// A flat process captured once (a manual snapshot, or a baseline on a brief `growing`).
+    /// Told nothing, the tracker keeps it out of `growing` (a step is not a trend) but shows the
+    /// step as growth for a window; told of the capture, it shows no growth at all.
+    @Test(arguments: [UInt64(1), 2, 3])
+    func aFlatProcessShowsNoGrowthAfterACapture(seed: UInt64) throws {
+        var t = SyntheticTrace(duration: 2 * 3600)
+        t.seed = seed
+        t.steps = [.init(time: 3605, bytes: 150 * mib)]
+        let captures = [Capture(start: 3595, end: 3605)]
+        func steepest(_ run: [(time: Double, assessment: TrendAssessment)]) -> Double {
+            run.filter { $0.time > 3605 }.compactMap(\.assessment.slopeBytesPerHour).map(abs).max() ?? 0
+        }
+
+        let untold = run(t, captures: captures, tell: false)
+        #expect(steepest(untold) > 100 * mib, "the control run must show the step as growth, or this test shows nothing")
+
+        // As steep as noise makes the slope of the same process when nothing is captured.
+        var uncaptured = t
+        uncaptured.steps = []
+        let noise = steepest(run(uncaptured, captures: [], tell: false))
+        let told = run(t, captures: captures, tell: true)
+        #expect(steepest(told) < noise + 3 * mib, "\(steepest(told) / mib) MiB/h against \(noise / mib) MiB/h uncaptured")
+        let rising = told.first { $0.time > 900 && $0.assessment.state != .ok }
+        #expect(rising == nil, "\(rising.map { "\($0.assessment.state) at \(Int($0.time)) s" } ?? "")")
+        // The floor it reports is the memory really held, step included.
+        let last = try #require(told.last?.assessment)
+        #expect(abs(try #require(last.floorBytes) - 350 * mib) < 10 * mib)
+    }
+
+    /// A leak captured twice (baseline and follow-up, each leaving 150 MiB): its slope stays the
+    /// leak's, and the forecast counts the memory the captures left.
+    @Test(arguments: [UInt64(1), 2, 3])
+    func aLeaksSlopeAndForecastSurviveItsCaptures(seed: UInt64) throws {
+        var t = SyntheticTrace(duration: 2 * 3600)
+        t.seed = seed
+        t.noiseBytes = 1 * mib
+        t.leakBytesPerHour = 30 * mib
+        t.steps = [.init(time: 1205, bytes: 150 * mib), .init(time: 4805, bytes: 150 * mib)]
+        let captures = [Capture(start: 1195, end: 1205), Capture(start: 4795, end: 4805)]
+        let limits = MemoryLimits(rssMaxBytes: 2048 * mib)
+
+        let told = run(t, captures: captures, tell: true, limits: limits)
+        let afterFirst = told.filter { $0.time > 1200 }
+        #expect(afterFirst.allSatisfy { $0.assessment.state == .leaking })
+        for (time, assessment) in afterFirst where time >= 2400 && time.truncatingRemainder(dividingBy: 300) == 0 {
+            let slope = try #require(assessment.slopeBytesPerHour)
+            #expect(abs(slope - 30 * mib) < 6 * mib, "slope \(slope / mib) MiB/h at \(Int(time)) s")
+            // anon = 200 MiB + 30 MiB/h + the steps; RSS = anon + 40 MiB; rss_max 2 GiB.
+            let steps = 150 * mib * Double(t.steps.filter { $0.time <= time }.count)
+            let truth = (2048 * mib - 40 * mib - 200 * mib - steps - 30 * mib * time / 3600) / (30 * mib) * 3600
+            let eta = try #require(assessment.etaSeconds)
+            #expect(abs(eta - truth) / truth < 0.2, "ETA \(Int(eta)) s against \(Int(truth)) s at \(Int(time)) s")
+        }
+
+        // Told nothing, the window after each step reads a far steeper leak.
+        let untold = run(t, captures: captures, tell: false, limits: limits)
+        let steepest = untold.filter { $0.time > 1205 && $0.time < 1205 + 900 }.compactMap(\.assessment.slopeBytesPerHour).max() ?? 0
+        #expect(steepest > 60 * mib, "the control run must show the step, or this test shows nothing")
+    }
+
+    /// A capture refused before anything reached the process splices nothing; the samples taken
+    /// meanwhile are only left out.
+    @Test func aRefusedCaptureChangesNothing() throws {
+        var t = SyntheticTrace(duration: 3600)
+        t.leakBytesPerHour = 30 * mib
+        var plain = TrendTracker(policy: TrendPolicy())
+        var refused = TrendTracker(policy: TrendPolicy())
+        for sample in t.samples() {
+            let a = plain.record(sample, limits: .none)
+            let b = refused.record(sample, limits: .none)
+            if sample.time == 1800 { refused.captureStarted(at: sample.time) }
+            if sample.time == 1800 { refused.captureEnded(at: sample.time + 0.5, touched: false) }
+            #expect(a == b, "at \(Int(sample.time)) s")
+        }
+    }
+
+    /// While the floor after a capture is measured, samples are held, not lost: the window ends
+    /// with as many samples as a run without the capture.
+    @Test func samplesAfterACaptureAreHeldNotLost() throws {
+        var splice = CaptureSplice()
+        for k in 0..<10 { _ = splice.take(TrendSample(time: Double(k), anonBytes: 100, rssBytes: 140)) }
+        splice.captureStarted(at: 9, reference: .init(time: 9, level: 100, slope: 0), width: 3)
+        #expect(splice.take(TrendSample(time: 10, anonBytes: 400, rssBytes: 440)).isEmpty, "during the capture: left out")
+        splice.captureEnded(at: 10.5, touched: true)
+        var fed: [TrendSample] = []
+        for k in 11...20 { fed += splice.take(TrendSample(time: Double(k), anonBytes: 250, rssBytes: 290)) }
+        // Held until three 3 s points after 10.5 s are complete (19.5 s), then all released.
+        #expect(fed.map(\.time) == (11...20).map(Double.init))
+        #expect(splice.offset == 150)
+        #expect(fed.allSatisfy { $0.anonBytes == 100 })
+    }
+}
