@@ -9,11 +9,15 @@
 ///
 /// Across each capture the splice measures the step as the trend itself sees the floor: the floor
 /// points after the capture (the least anon of each `width` seconds, `width` being the window's
-/// floor resolution) against the window's line before it, extended over the capture. The median
-/// of three points' distances is the step; every later sample the trend is fed has it taken off.
-/// Samples taken while the capture runs are left out (and held back, not lost, while the floor
-/// after it is measured). Limits and the forecast's level keep the memory the
-/// process really holds: only the slope and the classification see the spliced series.
+/// floor resolution) against the line of the floor's current regime before it (the tracker's
+/// forecast line: the part since a change when the window holds one), extended over the capture
+/// when it is growth (a leak keeps growing while it is captured; a fall is not extrapolated).
+/// The median of three points' distances is the step; every later sample the trend is fed has
+/// it taken off. Before the window has a line, the last floor point before the capture is used.
+/// Samples taken while the capture runs are left out; those after it are held back while the
+/// floor after it is measured, then fed (unless another capture begins meanwhile: they are left
+/// out too, and the two captures are spliced as one). Limits and the forecast's level keep the
+/// memory the process really holds: only the slope and the classification see the spliced series.
 /// Pure and clock-free: times are the samples' seconds.
 struct CaptureSplice: Sendable {
     /// The floor line before a capture, spliced: bytes at `time`, bytes per second.
@@ -28,37 +32,41 @@ struct CaptureSplice: Sendable {
     /// Bytes taken off every sample's anon before the trend sees it: the sum of the steps so far.
     private(set) var offset: Double = 0
     private var phase = Phase.idle
-    /// The last samples (spliced) while no capture runs: the floor before one when the window
-    /// has no line yet.
+    /// The last samples (spliced) while no capture runs: the floor point before one when the
+    /// window has no line yet.
     private var recent: [TrendSample] = []
 
-    /// Floor points measured after a capture.
-    static let pointsAfter = 3
+    /// Floor points measured on each side of a capture.
+    static let points = 3
     /// Samples held at most (a bound on memory whatever the spacing), and remembered.
     static let maxHeld = 256
-    static let maxRecent = 16
+    static let maxRecent = 32
 
     enum Phase: Sendable {
         case idle
         /// A capture runs.
         case capturing(reference: Reference?, width: Double)
-        /// The capture ended at `end`: samples are held back until `pointsAfter` floor points
+        /// The capture ended at `end`: samples are held back until `points` floor points
         /// after it are complete.
         case settling(reference: Reference?, width: Double, end: Double, held: [TrendSample])
     }
 
-    /// A capture of this process begins. `reference` is the window's floor line (nil before it
-    /// has one: the last samples' floor is used, flat); `width` the seconds per floor point.
-    mutating func captureStarted(at time: Double, reference: Reference?, width: Double) {
+    /// A capture of this process begins. `line` is the floor's line now (nil before the window
+    /// has one); `width` the seconds per floor point.
+    mutating func captureStarted(at time: Double, line: Reference?, width: Double) {
         switch phase {
         case .capturing:
             return
         case let .settling(reference, width, _, _):
-            // Another capture before the floor after the last one was measured: one longer capture.
+            // Another capture before the floor after the last one was measured: one longer
+            // capture, the samples between them left out.
             phase = .capturing(reference: reference, width: width)
         case .idle:
-            let fallback = recent.map(\.anonBytes).min().map { Reference(time: time, level: $0, slope: 0) }
-            phase = .capturing(reference: reference ?? fallback, width: max(width, 1))
+            let width = max(width, 1)
+            let lastFloor = recent.filter { $0.time > time - width }.map(\.anonBytes).min()
+            let reference = line.map { Reference(time: $0.time, level: $0.level, slope: max(0, $0.slope)) }
+                ?? lastFloor.map { Reference(time: time, level: $0, slope: 0) }
+            phase = .capturing(reference: reference, width: width)
         }
         recent = []
     }
@@ -81,7 +89,7 @@ struct CaptureSplice: Sendable {
             var held = held
             held.append(sample)
             if held.count > Self.maxHeld { held.removeFirst(held.count - Self.maxHeld) }
-            guard sample.time >= end + Double(Self.pointsAfter) * width else {
+            guard sample.time >= end + Double(Self.points) * width else {
                 phase = .settling(reference: reference, width: width, end: end, held: held)
                 return []
             }
@@ -97,17 +105,16 @@ struct CaptureSplice: Sendable {
         }
     }
 
-    /// Median distance of the floor points after `end` (least anon of each `width` seconds,
-    /// spliced so far) from the line before the capture.
+    /// Median distance of the floor points after `end` (spliced so far) from the line before
+    /// the capture.
     static func step(after held: [TrendSample], end: Double, width: Double, reference: Reference, offset: Double) -> Double? {
         var floors: [Int: Double] = [:]
         for sample in held {
             let index = Int(((sample.time - end) / width).rounded(.down))
-            guard index >= 0, index < pointsAfter else { continue }
+            guard index >= 0, index < points else { continue }
             floors[index] = min(floors[index] ?? .infinity, sample.anonBytes - offset)
         }
-        let distances = floors.map { index, floor in floor - reference.value(at: end + (Double(index) + 0.5) * width) }
-        return Statistics.median(distances)
+        return Statistics.median(floors.map { index, floor in floor - reference.value(at: end + (Double(index) + 0.5) * width) })
     }
 
     /// The sample as the trend sees it.

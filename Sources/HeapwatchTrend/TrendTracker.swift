@@ -87,8 +87,9 @@ public struct TrendTracker: Sendable {
     /// leaves out the samples taken while it runs and the step it leaves behind (`CaptureSplice`).
     public mutating func captureStarted(at time: Double) {
         let bucket = floors.bucketSeconds ?? policy.window / Double(policy.maxBuckets)
-        let reference = analysis.map { CaptureSplice.Reference(time: time, level: $0.fit.value(at: time), slope: $0.fit.slope) }
-        splice.captureStarted(at: time, reference: reference, width: bucket * Double(analysis?.scale ?? 1))
+        let line = analysis.map { Self.forecastLine($0, basis: forecastBasis, now: time) }
+            .map { CaptureSplice.Reference(time: time, level: $0.level, slope: $0.slope) }
+        splice.captureStarted(at: time, line: line, width: bucket * Double(analysis?.scale ?? 1))
     }
 
     /// The capture begun by `captureStarted` ended. `touched` is false when it was refused before

@@ -111,7 +111,7 @@ struct CaptureSpliceTests {
     @Test func samplesAfterACaptureAreHeldNotLost() throws {
         var splice = CaptureSplice()
         for k in 0..<10 { _ = splice.take(TrendSample(time: Double(k), anonBytes: 100, rssBytes: 140)) }
-        splice.captureStarted(at: 9, reference: .init(time: 9, level: 100, slope: 0), width: 3)
+        splice.captureStarted(at: 9, line: .init(time: 9, level: 100, slope: 0), width: 3)
         #expect(splice.take(TrendSample(time: 10, anonBytes: 400, rssBytes: 440)).isEmpty, "during the capture: left out")
         splice.captureEnded(at: 10.5, touched: true)
         var fed: [TrendSample] = []
@@ -119,6 +119,24 @@ struct CaptureSpliceTests {
         // Held until three 3 s points after 10.5 s are complete (19.5 s), then all released.
         #expect(fed.map(\.time) == (11...20).map(Double.init))
         #expect(splice.offset == 150)
+        #expect(fed.allSatisfy { $0.anonBytes == 100 })
+    }
+
+    /// A second capture before the floor after the first was measured: one longer capture, both
+    /// steps spliced out, the samples between them left out.
+    @Test func aCaptureWhileTheLastOneSettlesIsSplicedWithIt() {
+        func sample(_ time: Int, _ anon: Double) -> TrendSample { TrendSample(time: Double(time), anonBytes: anon, rssBytes: anon + 40) }
+        var splice = CaptureSplice()
+        for k in 0..<10 { _ = splice.take(sample(k, 100)) }
+        splice.captureStarted(at: 9, line: .init(time: 9, level: 100, slope: 0), width: 3)
+        splice.captureEnded(at: 10.5, touched: true)
+        #expect(splice.take(sample(11, 250)).isEmpty)
+        splice.captureStarted(at: 11, line: .init(time: 11, level: 250, slope: 0), width: 3)
+        splice.captureEnded(at: 12.5, touched: true)
+        var fed: [TrendSample] = []
+        for k in 13...22 { fed += splice.take(sample(k, 300)) }
+        #expect(splice.offset == 200)
+        #expect(fed.map(\.time) == (13...22).map(Double.init))
         #expect(fed.allSatisfy { $0.anonBytes == 100 })
     }
 }
