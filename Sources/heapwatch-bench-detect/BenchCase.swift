@@ -28,13 +28,17 @@ struct BenchCase: Sendable {
     var isLeak: Bool { leakStart != nil }
 
     /// The true time to the crash `elapsed` seconds into the trace; nil when no crash lies ahead.
-    func timeLeft(elapsed: Double) -> Double? {
-        guard let crashTime, crashTime > elapsed else { return nil }
-        return crashTime - elapsed
+    /// `captured` bytes left resident by captures bring it closer by what the leak takes to grow
+    /// that much (its rate at the start: cases whose pace changes are stress cases).
+    func timeLeft(elapsed: Double, captured: Double = 0) -> Double? {
+        guard let crashTime else { return nil }
+        let crash = captured > 0 && leakRate > 0 ? crashTime - captured / leakRate * 3600 : crashTime
+        guard crash > elapsed else { return nil }
+        return crash - elapsed
     }
 
     /// (forecast − true time left) / true time left; nil when no crash lies ahead.
-    func etaError(_ eta: Double, elapsed: Double) -> Double? {
-        timeLeft(elapsed: elapsed).map { (eta - $0) / $0 }
+    func etaError(_ eta: Double, elapsed: Double, captured: Double = 0) -> Double? {
+        timeLeft(elapsed: elapsed, captured: captured).map { (eta - $0) / $0 }
     }
 }

@@ -34,8 +34,17 @@ struct CaseResult: Sendable {
     var memwatch = DetectorResult()
 }
 
+/// What each capture the planner asks for does to the trace: the memory a real snapshot leaves
+/// resident (`--capture-step`), and whether the tracker is told of the capture (as heapwatchd does).
+struct CaptureEffect: Sendable {
+    var stepBytes: Double = 0
+    var tellTracker = true
+}
+
 enum Evaluation {
-    static func run(_ c: BenchCase) -> CaseResult {
+    /// `observe` sees each sample as the tracker got it, its assessment and the true time left.
+    static func run(_ c: BenchCase, captures effect: CaptureEffect = CaptureEffect(),
+                    observe: ((TrendSample, TrendAssessment, Double?) -> Void)? = nil) -> CaseResult {
         var result = CaseResult()
         var tracker = TrendTracker(policy: c.policy)
         var planner = CapturePlanner(policy: c.policy)
@@ -50,9 +59,21 @@ enum Evaluation {
         var etaGood = 0
         var rangeGood = 0
         let start = c.samples.first?.time ?? 0
+        // Memory left by the captures so far, and a capture whose step lands on the next sample.
+        var resident = 0.0
+        var capturing = false
 
-        for sample in c.samples {
+        for original in c.samples {
+            var sample = original
+            if capturing { resident += effect.stepBytes }
+            sample.anonBytes += resident
+            sample.rssBytes += resident
             let a = tracker.record(sample, limits: c.limits)
+            observe?(sample, a, c.timeLeft(elapsed: sample.time - start, captured: resident))
+            if capturing {
+                capturing = false
+                if effect.tellTracker { tracker.captureEnded(at: sample.time + 1, touched: true) }
+            }
             let leakOn = c.leakStart.map { sample.time - start >= $0 } ?? false
             let sinceLeak = c.leakStart.map { sample.time - start - $0 } ?? 0
 
@@ -69,8 +90,8 @@ enum Evaluation {
                 result.growingLatency = sinceLeak
             }
             let elapsed = sample.time - start
-            if a.state == .leaking, let eta = a.etaSeconds, let left = c.timeLeft(elapsed: elapsed),
-               let error = c.etaError(eta, elapsed: elapsed) {
+            if a.state == .leaking, let eta = a.etaSeconds, let left = c.timeLeft(elapsed: elapsed, captured: resident),
+               let error = c.etaError(eta, elapsed: elapsed, captured: resident) {
                 if result.etaErrorAtDetection == nil { result.etaErrorAtDetection = error }
                 etaTicks += 1
                 if abs(error) <= 0.2 { etaGood += 1 }
@@ -78,6 +99,10 @@ enum Evaluation {
             }
             if let reason = planner.decide(a, now: sample.time) {
                 result.captures.append("\(reason.rawValue)@\(Report.duration(sample.time - start))")
+                if effect.stepBytes != 0 {
+                    capturing = true
+                    if effect.tellTracker { tracker.captureStarted(at: sample.time) }
+                }
             }
             if let stop = c.leakStop, sample.time - start >= stop {
                 let sinceStop = sample.time - start - stop

@@ -25,6 +25,14 @@ if let i = arguments.firstIndex(of: "--window"), i + 1 < arguments.count {
     windowOverride = Double(arguments[i + 1])
     arguments.removeSubrange(i...(i + 1))
 }
+// --capture-step MIB: each capture the planner asks for leaves MIB resident (as a real snapshot
+// does); compares the synthetic corpus without it, with it and the tracker told (heapwatchd), and
+// with it untold.
+var captureStep: Double?
+if let i = arguments.firstIndex(of: "--capture-step"), i + 1 < arguments.count {
+    captureStep = Double(arguments[i + 1]).map { $0 * SyntheticTrace.mib }
+    arguments.removeSubrange(i...(i + 1))
+}
 let tracesDirectory = arguments.first ?? "Benchmarks/traces"
 
 func readTraces(_ directory: String) -> [(name: String, text: String)] {
@@ -53,18 +61,21 @@ var policy = TrendPolicy()
 if let windowOverride { policy.window = windowOverride }
 let cases = Corpus.synthetic(policy: policy) + RecordedTraces.load(readTraces(tracesDirectory))
 
+if let captureStep, traceFilter == nil {
+    CaptureStepReport.print(cases: cases.filter { !$0.group.hasPrefix("recorded") }, stepBytes: captureStep)
+    exit(0)
+}
+
 if let traceFilter {
     for c in cases where c.name.contains(traceFilter) {
-        print("== \(c.name)")
-        var tracker = TrendTracker(policy: c.policy)
+        print("== \(c.name)" + (captureStep.map { ", each capture leaving \(Int($0 / SyntheticTrace.mib)) MiB (told)" } ?? ""))
         var last: TrendState?
         let start = c.samples.first?.time ?? 0
-        for s in c.samples {
-            let a = tracker.record(s, limits: c.limits)
+        let effect = CaptureEffect(stepBytes: captureStep ?? 0, tellTracker: true)
+        let result = Evaluation.run(c, captures: effect) { s, a, left in
             let elapsed = s.time - start
-            if Int(elapsed) % 600 == 0, let eta = a.etaSeconds, let left = c.timeLeft(elapsed: elapsed),
-               let error = c.etaError(eta, elapsed: elapsed) {
-                print("\(Report.pad(Report.duration(s.time), 8))   eta \(Report.duration(eta)) (\(Report.range(a))), true \(Report.duration(left)) (\(Report.percent(error)))")
+            if Int(elapsed) % 600 == 0, let eta = a.etaSeconds, let left {
+                print("\(Report.pad(Report.duration(s.time), 8))   eta \(Report.duration(eta)) (\(Report.range(a))), true \(Report.duration(left)) (\(Report.percent((eta - left) / left)))")
             }
             if a.state != last {
                 let mib = SyntheticTrace.mib
@@ -73,6 +84,7 @@ if let traceFilter {
                 last = a.state
             }
         }
+        print("captures: " + result.captures.joined(separator: ", "))
     }
     exit(0)
 }
