@@ -26,6 +26,9 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     /// The smallest memory limit that applies (cgroup, `rss_max`); nil when none.
     public var limitBytes: UInt64?
     public var slopeBytesPerHour: Double?
+    /// The post-GC floor of anonymous memory the trend follows, now (memory left by heapwatch's
+    /// own snapshots included); nil before the trend has one.
+    public var floorBytes: Double?
     /// `ok`, `warming_up`, `bursty`, `growing`, `leaking`, `over_limit`, or `absent` when no process matches.
     public var state: String
     /// Snapshots stored for this target.
@@ -48,7 +51,8 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     public init(name: String, pid: Int32? = nil, startTime: UInt64? = nil, rssBytes: UInt64? = nil, anonBytes: UInt64? = nil,
                 limitBytes: UInt64? = nil, slopeBytesPerHour: Double? = nil, state: String, snapshots: Int,
                 etaSeconds: Double? = nil, etaLowerSeconds: Double? = nil, etaUpperSeconds: Double? = nil,
-                confidence: Double? = nil, heapUsedBytes: UInt64? = nil, lastCapture: String? = nil, finding: String? = nil) {
+                confidence: Double? = nil, heapUsedBytes: UInt64? = nil, lastCapture: String? = nil, finding: String? = nil,
+                floorBytes: Double? = nil) {
         self.name = name
         self.pid = pid
         self.startTime = startTime
@@ -56,6 +60,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         self.anonBytes = anonBytes
         self.limitBytes = limitBytes
         self.slopeBytesPerHour = slopeBytesPerHour
+        self.floorBytes = floorBytes
         self.state = state
         self.snapshots = snapshots
         self.etaSeconds = etaSeconds
@@ -71,7 +76,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         case name, pid, state, snapshots, confidence, finding
         case heapUsedBytes = "heap_used_bytes", lastCapture = "last_capture"
         case startTime = "start_time", rssBytes = "rss_bytes", anonBytes = "anon_bytes", limitBytes = "limit_bytes"
-        case slopeBytesPerHour = "slope_bytes_per_hour", etaSeconds = "eta_seconds"
+        case slopeBytesPerHour = "slope_bytes_per_hour", floorBytes = "floor_bytes", etaSeconds = "eta_seconds"
         case etaLowerSeconds = "eta_lower_seconds", etaUpperSeconds = "eta_upper_seconds"
     }
 
@@ -85,6 +90,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         try container.encode(anonBytes, forKey: .anonBytes)
         try container.encode(limitBytes, forKey: .limitBytes)
         try container.encode(slopeBytesPerHour, forKey: .slopeBytesPerHour)
+        try container.encode(floorBytes, forKey: .floorBytes)
         try container.encode(state, forKey: .state)
         try container.encode(snapshots, forKey: .snapshots)
         try container.encode(etaSeconds, forKey: .etaSeconds)

@@ -88,7 +88,8 @@ public struct TrendTracker: Sendable {
     public mutating func captureStarted(at time: Double) {
         let bucket = floors.bucketSeconds ?? policy.window / Double(policy.maxBuckets)
         let line = analysis.map { Self.forecastLine($0, basis: forecastBasis, now: time) }
-            .map { CaptureSplice.Reference(time: time, level: $0.level, slope: $0.slope) }
+            .map { CaptureSplice.Reference(time: time, level: $0.level, slope: $0.slope,
+                                           minStep: max(3 * (analysis?.noise ?? 0), analysis?.excursion ?? 0)) }
         splice.captureStarted(at: time, line: line, width: bucket * Double(analysis?.scale ?? 1))
     }
 

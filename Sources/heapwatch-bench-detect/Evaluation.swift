@@ -35,7 +35,8 @@ struct CaseResult: Sendable {
 }
 
 /// What each capture the planner asks for does to the trace: the memory a real snapshot leaves
-/// resident (`--capture-step`), and whether the tracker is told of the capture (as heapwatchd does).
+/// resident (`--capture-step`; none by default), and whether the tracker is told of the capture
+/// (as heapwatchd does, and by default).
 struct CaptureEffect: Sendable {
     var stepBytes: Double = 0
     var tellTracker = true
@@ -99,10 +100,9 @@ enum Evaluation {
             }
             if let reason = planner.decide(a, now: sample.time) {
                 result.captures.append("\(reason.rawValue)@\(Report.duration(sample.time - start))")
-                if effect.stepBytes != 0 {
-                    capturing = true
-                    if effect.tellTracker { tracker.captureStarted(at: sample.time) }
-                }
+                // As heapwatchd does: the tracker leaves the capture's sample out and measures its step.
+                capturing = true
+                if effect.tellTracker { tracker.captureStarted(at: sample.time) }
             }
             if let stop = c.leakStop, sample.time - start >= stop {
                 let sinceStop = sample.time - start - stop

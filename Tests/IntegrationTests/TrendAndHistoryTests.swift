@@ -126,6 +126,13 @@ extension IntegrationSuite {
             // Not even the target's growth_max.
             #expect(step > 20 * 1_048_576, "anon \(anonBefore) → \(anonAfter)")
             #expect(steepest < 50 * 1_048_576, "slope up to \(steepest / 1_048_576) MiB/h after a step of \(step / 1_048_576) MiB")
+            // The trend went on after the capture (a frozen one would also show no growth): the
+            // floor it follows is the memory now held, step included.
+            let last = try row()
+            let floor = try #require(last["floor_bytes"] as? Double, "\(last)")
+            let anon = try #require(last["anon_bytes"] as? Double)
+            #expect(abs(floor - anon) < 0.05 * anon, "floor \(floor) against anon \(anon)")
+            #expect(floor - anonBefore > 0.5 * step, "floor \(floor) from \(anonBefore) before the capture")
             #expect(app.isAlive)
             #expect(try daemon.stop() == 0)
         }

@@ -25,6 +25,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     private var dailyCapLogged: [String: Double] = [:]
     public private(set) var lastTickCompleted: C.Instant?
     public private(set) var ticks = 0
+    /// The last capture token handed out (`CaptureJob.token`).
+    private var captureTokens = 0
     /// `status` (signals, groups, exact sizes) and `cgroup` are read every this many ticks; `statm` in between.
     static var fullReadEvery: Int { 12 }
 
@@ -109,9 +111,10 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                     process.planner.captureFailed(now: time)
                     logDailyCap(refusal, process: process, target: target, now: time)
                 } else {
-                    process.capturing = true
+                    let job = job(for: process, target: target, reason: reason.rawValue, automatic: true)
+                    process.capture = job.token
                     process.tracker.captureStarted(at: time)
-                    jobs.append(job(for: process, target: target, reason: reason.rawValue, automatic: true))
+                    jobs.append(job)
                 }
             }
             watched[identity] = process
@@ -135,21 +138,24 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         }
         guard !process.capturing else { return .failure(.busy(pid: process.identity.pid)) }
         let target = config.targets[process.targetIndex]
-        watched[process.identity]?.capturing = true
+        let job = job(for: process, target: target, reason: CaptureReason.manual.rawValue, automatic: false)
+        watched[process.identity]?.capture = job.token
         watched[process.identity]?.tracker.captureStarted(at: now)
         watched[process.identity]?.planner.noteManualCapture(now: now)
-        return .success(job(for: process, target: target, reason: CaptureReason.manual.rawValue, automatic: false))
+        return .success(job)
     }
 
     /// Called when a capture ends, stored or not.
     public func captureFinished(_ job: CaptureJob, outcome: CaptureOutcome) {
-        guard var process = watched[job.identity] else { return }
-        process.capturing = false
-        // The memory a snapshot leaves behind is not the process's trend (a refusal sent nothing).
+        if case .stored = outcome, job.automatic { automaticCaptures[job.target, default: []].append(now) }
+        // A reload may have re-watched the process meanwhile: this capture is not the new entry's.
+        guard var process = watched[job.identity], process.capture == job.token else { return }
+        process.capture = nil
+        // The memory a snapshot leaves behind is not the process's trend. A refusal sent nothing;
+        // a failure may have reached the process (a SIGUSR2 whose snapshot came too late).
         var touched = true
         if case .refused = outcome { touched = false }
         process.tracker.captureEnded(at: now, touched: touched)
-        if case .stored = outcome, job.automatic { automaticCaptures[job.target, default: []].append(now) }
         switch outcome {
         case .stored(let path, _): process.lastCapture = "stored \(path)"
         case .refused(let why): process.lastCapture = "refused: \(why)"
@@ -205,7 +211,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                 etaSeconds: assessment.etaSeconds, etaLowerSeconds: assessment.etaLowerSeconds,
                 etaUpperSeconds: assessment.etaUpperSeconds, confidence: assessment.confidence,
                 heapUsedBytes: process.currentHeap(now: now)?.heapUsed, lastCapture: process.lastCapture,
-                finding: process.finding))
+                finding: process.finding, floorBytes: assessment.floorBytes))
         }
         for target in config.targets where !rows.contains(where: { $0.name == target.name }) {
             rows.append(TargetStatus(name: target.name, state: "absent", snapshots: snapshotCounts[target.name] ?? 0))
@@ -336,11 +342,14 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     // MARK: - Helpers
 
     private func job(for process: WatchedProcess, target: TargetConfig, reason: String, automatic: Bool) -> CaptureJob {
-        CaptureJob(identity: process.identity, target: target.name, method: target.capture, flags: process.flags,
+        captureTokens += 1
+        var job = CaptureJob(identity: process.identity, target: target.name, method: target.capture, flags: process.flags,
                    directory: process.directory, cgroup: process.cgroup, reason: reason,
                    rssBytes: process.status.rssBytes, anonBytes: process.status.anonBytes,
                    slopeBytesPerHour: process.assessment.slopeBytesPerHour, heapUsedBytes: process.currentHeap(now: now)?.heapUsed,
                    headroomFactor: target.headroomFactor, automatic: automatic)
+        job.token = captureTokens
+        return job
     }
 
     private func logTransition(from previous: TrendState, process: WatchedProcess, target: TargetConfig) {

@@ -15,8 +15,9 @@ struct WatchedProcess {
     var tracker: TrendTracker
     var planner: CapturePlanner
     var assessment = TrendAssessment(state: .warmingUp)
-    /// Whether a capture of this instance is queued or running.
-    var capturing = false
+    /// The capture of this instance queued or running (its job's `token`), nil when none is.
+    var capture: Int?
+    var capturing: Bool { capture != nil }
     /// V8's figures from the target's heap source, and when they were taken (monitor seconds).
     var heap: HeapFigures?
     var heapFetchedAt: Double?
@@ -72,4 +73,6 @@ public struct CaptureJob: Sendable {
     public var headroomFactor: Double
     /// Automatic captures go through the planner; a failed one frees its slot sooner.
     public var automatic: Bool
+    /// Tells this capture from a later one of the same pid (after a reload re-watched the process).
+    public var token = 0
 }
