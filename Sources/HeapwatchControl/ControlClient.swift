@@ -68,7 +68,7 @@ public func withTimeout<T: Sendable>(_ timeout: Duration, error timeoutError: (a
         group.addTask { try await body() }
         group.addTask {
             try await Task.sleep(for: timeout)
-            let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+            let seconds = timeout.inSeconds
             throw timeoutError ?? ControlClientError.timedOut(seconds: seconds)
         }
         defer { group.cancelAll() }

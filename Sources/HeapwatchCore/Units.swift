@@ -111,3 +111,10 @@ extension StringProtocol {
         return slice
     }
 }
+
+extension Duration {
+    /// The duration in seconds.
+    public var inSeconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

@@ -13,7 +13,8 @@
 /// forecast line: the part since a change when the window holds one), extended over the capture
 /// when it is growth (a leak keeps growing while it is captured; a fall is not extrapolated).
 /// The median of three points' distances is the step; every later sample the trend is fed has
-/// it taken off. Before the window has a line, the last floor point before the capture is used.
+/// it taken off. Before the window has a line, its latest floor bucket is the level (and before
+/// it has a bucket, its first few ticks, nothing is spliced).
 /// A step the process's own variation could make (within three times the floor's noise, or the
 /// usual swing above it: a slow sawtooth or uploads put the points anywhere on it) is not
 /// spliced: measured without a real step, splicing it anyway put bogus steps into the corpus of
@@ -21,12 +22,14 @@
 /// 100 MiB, 5-minute sawtooth), and the detector already takes a small step in its stride.
 /// Samples taken while the capture runs are left out; those after it are held back while the
 /// floor after it is measured, then fed (unless another capture begins meanwhile and reaches the
-/// process: they are left out too, and the two captures are spliced as one). Limits and the forecast's level keep the
-/// memory the process really holds: only the slope and the classification see the spliced series.
+/// process: they are left out too, and the two captures are spliced as one). Limits and the
+/// forecast's level keep the memory the process really holds: only the slope and the
+/// classification see the spliced series.
 /// Pure and clock-free: times are the samples' seconds.
 struct CaptureSplice: Sendable {
-    /// The floor line before a capture, spliced: bytes at `time`, bytes per second, and the
-    /// least step that is not the process's own variation, bytes.
+    /// The floor line before a capture, spliced: bytes at `time` and bytes per second (0 when it
+    /// falls: a fall is not extrapolated), and the least step that is not the process's own
+    /// variation, bytes.
     struct Reference: Sendable, Equatable {
         var time: Double
         var level: Double
@@ -36,65 +39,62 @@ struct CaptureSplice: Sendable {
         func value(at t: Double) -> Double { level + slope * (t - time) }
     }
 
-    /// Bytes taken off every sample's anon before the trend sees it: the sum of the steps so far.
-    private(set) var offset: Double = 0
-    private var phase = Phase.idle
-    /// The last samples (spliced) while no capture runs: the floor point before one when the
-    /// window has no line yet.
-    private var recent: [TrendSample] = []
+    /// What the step of one capture is measured against: the line before it and the seconds per
+    /// floor point.
+    struct Capture: Sendable {
+        var reference: Reference?
+        var width: Double
+    }
 
-    /// Floor points measured on each side of a capture.
-    static let points = 3
-    /// Samples held at most (a bound on memory whatever the spacing): when a long window at short
-    /// ticks needs more, the step is measured on the points they complete. And remembered.
-    static let maxHeld = 1024
-    static let maxRecent = 32
-
-    /// An ended capture whose aftermath is being measured.
+    /// An ended capture whose aftermath is being measured: when it ended, the samples held since.
     struct Settling: Sendable {
         var end: Double
-        var held: [TrendSample]
+        var held: [TrendSample] = []
     }
 
     enum Phase: Sendable {
         case idle
-        /// A capture runs. `earlier`: the capture before it, when this one began while that one's
-        /// aftermath was being measured (taken up again should this one be refused).
-        case capturing(reference: Reference?, width: Double, earlier: Settling?)
-        /// The capture ended at `end`: samples are held back until `points` floor points
-        /// after it are complete.
-        case settling(reference: Reference?, width: Double, end: Double, held: [TrendSample])
+        /// A capture runs. `earlier`: the aftermath of the capture before it, when this one began
+        /// while that was being measured (taken up again should this one be refused).
+        case capturing(Capture, earlier: Settling?)
+        /// Samples are held back until `points` floor points after the capture are complete.
+        case settling(Capture, Settling)
     }
 
-    /// A capture of this process begins. `line` is the floor's line now (nil before the window
-    /// has one); `width` the seconds per floor point.
-    mutating func captureStarted(at time: Double, line: Reference?, width: Double) {
+    /// Bytes taken off every sample's anon before the trend sees it: the sum of the steps so far.
+    private(set) var offset: Double = 0
+    private var phase = Phase.idle
+
+    /// Floor points measured after a capture.
+    static let points = 3
+    /// Samples held at most (a bound on memory whatever the spacing): when a long window at short
+    /// ticks needs more, the step is measured on the points they complete.
+    static let maxHeld = 1024
+
+    /// A capture of this process begins: its step will be measured against `reference` (nil: not
+    /// measured) with floor points of `width` seconds.
+    mutating func captureStarted(reference: Reference?, width: Double) {
         switch phase {
         case .capturing:
             return
-        case let .settling(reference, width, end, held):
+        case let .settling(capture, settling):
             // Another capture before the floor after the last one was measured: one longer
             // capture, the samples between them left out.
-            phase = .capturing(reference: reference, width: width, earlier: Settling(end: end, held: held))
+            phase = .capturing(capture, earlier: settling)
         case .idle:
-            let width = max(width, 1)
-            let lastFloor = recent.filter { $0.time > time - width }.map(\.anonBytes).min()
-            let reference = line.map { Reference(time: $0.time, level: $0.level, slope: max(0, $0.slope), minStep: $0.minStep) }
-                ?? lastFloor.map { Reference(time: time, level: $0, slope: 0) }
-            phase = .capturing(reference: reference, width: width, earlier: nil)
+            phase = .capturing(Capture(reference: reference, width: max(width, 1)), earlier: nil)
         }
-        recent = []
     }
 
     /// The capture ended. `touched` is false when it was refused before anything was sent to
     /// the process: it changed nothing, so it is not spliced (an earlier capture it began after
     /// goes on being measured).
     mutating func captureEnded(at time: Double, touched: Bool) {
-        guard case let .capturing(reference, width, earlier) = phase else { return }
+        guard case let .capturing(capture, earlier) = phase else { return }
         if touched {
-            phase = .settling(reference: reference, width: width, end: time, held: [])
+            phase = .settling(capture, Settling(end: time))
         } else if let earlier {
-            phase = .settling(reference: reference, width: width, end: earlier.end, held: earlier.held)
+            phase = .settling(capture, earlier)
         } else {
             phase = .idle
         }
@@ -105,38 +105,37 @@ struct CaptureSplice: Sendable {
     /// sample itself.
     mutating func take(_ sample: TrendSample) -> [TrendSample] {
         switch phase {
+        case .idle:
+            return [spliced(sample)]
         case .capturing:
             return []
-        case let .settling(reference, width, end, held):
-            var held = held
-            held.append(sample)
-            guard sample.time >= end + Double(Self.points) * width || held.count >= Self.maxHeld else {
-                phase = .settling(reference: reference, width: width, end: end, held: held)
+        case .settling(let capture, var settling):
+            settling.held.append(sample)
+            guard sample.time >= settling.end + Double(Self.points) * capture.width || settling.held.count >= Self.maxHeld else {
+                phase = .settling(capture, settling)
                 return []
             }
-            if let reference, let step = Self.step(after: held, end: end, width: width, reference: reference, offset: offset),
+            if let reference = capture.reference, let step = step(after: settling, width: capture.width, reference: reference),
                abs(step) > reference.minStep {
                 offset += step
             }
             phase = .idle
-            remember(sample)
-            return held.map(spliced)
-        case .idle:
-            remember(sample)
-            return [spliced(sample)]
+            return settling.held.map(spliced)
         }
     }
 
-    /// Median distance of the floor points after `end` (spliced so far) from the line before
-    /// the capture.
-    static func step(after held: [TrendSample], end: Double, width: Double, reference: Reference, offset: Double) -> Double? {
+    /// Median distance of the floor points after the capture (spliced so far) from the line
+    /// before it.
+    private func step(after settling: Settling, width: Double, reference: Reference) -> Double? {
         var floors: [Int: Double] = [:]
-        for sample in held {
-            let index = Int(((sample.time - end) / width).rounded(.down))
-            guard index >= 0, index < points else { continue }
+        for sample in settling.held {
+            let index = Int(((sample.time - settling.end) / width).rounded(.down))
+            guard index >= 0, index < Self.points else { continue }
             floors[index] = min(floors[index] ?? .infinity, sample.anonBytes - offset)
         }
-        return Statistics.median(floors.map { index, floor in floor - reference.value(at: end + (Double(index) + 0.5) * width) })
+        return Statistics.median(floors.map { index, floor in
+            floor - reference.value(at: settling.end + (Double(index) + 0.5) * width)
+        })
     }
 
     /// The sample as the trend sees it.
@@ -146,14 +145,9 @@ struct CaptureSplice: Sendable {
         return copy
     }
 
-    private mutating func remember(_ sample: TrendSample) {
-        recent.append(spliced(sample))
-        if recent.count > Self.maxRecent { recent.removeFirst(recent.count - Self.maxRecent) }
-    }
-
-    /// Items held, for the bounded-memory test.
+    /// Samples held, for the bounded-memory test.
     var storedCount: Int {
-        if case let .settling(_, _, _, held) = phase { return recent.count + held.count }
-        return recent.count
+        if case let .settling(_, settling) = phase { return settling.held.count }
+        return 0
     }
 }

@@ -103,6 +103,9 @@ struct FloorWindow: Sendable {
         return Double(last.index - first.index + 1) * bucketSeconds
     }
 
+    /// The floor of the newest bucket (open or closed); nil before the first.
+    var latestFloor: Double? { open?.minAnon ?? closed.last?.minAnon }
+
     /// Buckets a window holds when no tick is missed.
     var bucketsPerWindow: Int {
         guard let bucketSeconds else { return 0 }

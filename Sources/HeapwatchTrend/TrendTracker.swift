@@ -87,10 +87,17 @@ public struct TrendTracker: Sendable {
     /// leaves out the samples taken while it runs and the step it leaves behind (`CaptureSplice`).
     public mutating func captureStarted(at time: Double) {
         let bucket = floors.bucketSeconds ?? policy.window / Double(policy.maxBuckets)
-        let line = analysis.map { Self.forecastLine($0, basis: forecastBasis, now: time) }
-            .map { CaptureSplice.Reference(time: time, level: $0.level, slope: $0.slope,
-                                           minStep: max(3 * (analysis?.noise ?? 0), analysis?.excursion ?? 0)) }
-        splice.captureStarted(at: time, line: line, width: bucket * Double(analysis?.scale ?? 1))
+        var reference: CaptureSplice.Reference?
+        if let analysis {
+            // The current regime's line; a step within the floor's noise or its usual swing is
+            // the process's own variation.
+            let line = Self.forecastLine(analysis, basis: forecastBasis, now: time)
+            reference = .init(time: time, level: line.level, slope: max(0, line.slope),
+                              minStep: max(3 * analysis.noise, analysis.excursion))
+        } else if let floor = floors.latestFloor {
+            reference = .init(time: time, level: floor, slope: 0)
+        }
+        splice.captureStarted(reference: reference, width: bucket * Double(analysis?.scale ?? 1))
     }
 
     /// The capture begun by `captureStarted` ended. `touched` is false when it was refused before

@@ -3,29 +3,6 @@ import Testing
 
 private let mib = SyntheticTrace.mib
 
-/// A capture, as the daemon runs one: it begins after the tick at `start` and ends after the
-/// tick at `end`, and the process's memory steps by `step` at `end` (the trace's step).
-private struct Capture {
-    var start: Double
-    var end: Double
-}
-
-/// Runs `trace` through a tracker told of `captures` (or not, for the control run).
-private func run(_ trace: SyntheticTrace, captures: [Capture], tell: Bool, limits: MemoryLimits = .none)
-    -> [(time: Double, assessment: TrendAssessment)] {
-    var tracker = TrendTracker(policy: TrendPolicy())
-    var result: [(time: Double, assessment: TrendAssessment)] = []
-    for sample in trace.samples() {
-        result.append((sample.time, tracker.record(sample, limits: limits)))
-        guard tell else { continue }
-        for capture in captures {
-            if sample.time == capture.start { tracker.captureStarted(at: sample.time) }
-            if sample.time == capture.end { tracker.captureEnded(at: sample.time + 1, touched: true) }
-        }
-    }
-    return result
-}
-
 /// A sample of `anon` bytes at `time` seconds.
 private func sample(_ time: Int, _ anon: Double) -> TrendSample {
     TrendSample(time: Double(time), anonBytes: anon, rssBytes: anon + 40)
@@ -36,7 +13,7 @@ private func sample(_ time: Int, _ anon: Double) -> TrendSample {
 private func spliceAfterACapture(width: Double = 3, minStep: Double = 0) -> CaptureSplice {
     var splice = CaptureSplice()
     for k in 0..<10 { _ = splice.take(sample(k, 100)) }
-    splice.captureStarted(at: 9, line: .init(time: 9, level: 100, slope: 0, minStep: minStep), width: width)
+    splice.captureStarted(reference: .init(time: 9, level: 100, slope: 0, minStep: minStep), width: width)
     splice.captureEnded(at: 10.5, touched: true)
     return splice
 }
@@ -53,19 +30,19 @@ struct CaptureSpliceTests {
         var t = SyntheticTrace(duration: 2 * 3600)
         t.seed = seed
         t.steps = [.init(time: 3605, bytes: 150 * mib)]
-        let captures = [Capture(start: 3595, end: 3605)]
-        func steepest(_ run: [(time: Double, assessment: TrendAssessment)]) -> Double {
+        let captures = [CaptureTimes(start: 3595, end: 3605)]
+        func steepest(_ run: TrendRun) -> Double {
             run.filter { $0.time > 3605 }.compactMap(\.assessment.slopeBytesPerHour).map(abs).max() ?? 0
         }
 
-        let untold = run(t, captures: captures, tell: false)
+        let untold = run(t)
         #expect(steepest(untold) > 100 * mib, "the control run must show the step as growth, or this test shows nothing")
 
         // As steep as noise makes the slope of the same process when nothing is captured.
         var uncaptured = t
         uncaptured.steps = []
-        let noise = steepest(run(uncaptured, captures: [], tell: false))
-        let told = run(t, captures: captures, tell: true)
+        let noise = steepest(run(uncaptured))
+        let told = run(t, captures: captures)
         #expect(steepest(told) < noise + 3 * mib, "\(steepest(told) / mib) MiB/h against \(noise / mib) MiB/h uncaptured")
         let rising = told.first { $0.time > 900 && $0.assessment.state != .ok }
         #expect(rising == nil, "\(rising.map { "\($0.assessment.state) at \(Int($0.time)) s" } ?? "")")
@@ -78,15 +55,12 @@ struct CaptureSpliceTests {
     /// leak's, and the forecast counts the memory the captures left.
     @Test(arguments: [UInt64(1), 2, 3])
     func aLeaksSlopeAndForecastSurviveItsCaptures(seed: UInt64) throws {
-        var t = SyntheticTrace(duration: 2 * 3600)
-        t.seed = seed
-        t.noiseBytes = 1 * mib
-        t.leakBytesPerHour = 30 * mib
+        var t = noisyLeak(hours: 2, seed: seed, rate: 30, noise: 1)
         t.steps = [.init(time: 1205, bytes: 150 * mib), .init(time: 4805, bytes: 150 * mib)]
-        let captures = [Capture(start: 1195, end: 1205), Capture(start: 4795, end: 4805)]
+        let captures = [CaptureTimes(start: 1195, end: 1205), CaptureTimes(start: 4795, end: 4805)]
         let limits = MemoryLimits(rssMaxBytes: 2048 * mib)
 
-        let told = run(t, captures: captures, tell: true, limits: limits)
+        let told = run(t, limits: limits, captures: captures)
         let afterFirst = told.filter { $0.time > 1200 }
         #expect(afterFirst.allSatisfy { $0.assessment.state == .leaking })
         for (time, assessment) in afterFirst where time >= 2400 && time.truncatingRemainder(dividingBy: 300) == 0 {
@@ -100,7 +74,7 @@ struct CaptureSpliceTests {
         }
 
         // Told nothing, the window after each step reads a far steeper leak.
-        let untold = run(t, captures: captures, tell: false, limits: limits)
+        let untold = run(t, limits: limits)
         let steepest = untold.filter { $0.time > 1205 && $0.time < 1205 + 900 }.compactMap(\.assessment.slopeBytesPerHour).max() ?? 0
         #expect(steepest > 60 * mib, "the control run must show the step, or this test shows nothing")
     }
@@ -131,7 +105,7 @@ struct CaptureSpliceTests {
     @Test func samplesAfterACaptureAreHeldNotLost() throws {
         var splice = CaptureSplice()
         for k in 0..<10 { _ = splice.take(sample(k, 100)) }
-        splice.captureStarted(at: 9, line: .init(time: 9, level: 100, slope: 0), width: 3)
+        splice.captureStarted(reference: .init(time: 9, level: 100, slope: 0), width: 3)
         #expect(splice.take(sample(10, 400)).isEmpty, "during the capture: left out")
         splice.captureEnded(at: 10.5, touched: true)
         var fed: [TrendSample] = []
@@ -147,7 +121,7 @@ struct CaptureSpliceTests {
     @Test func aRefusedCaptureDuringTheLastOnesSettlingKeepsItsStep() {
         var splice = spliceAfterACapture()
         #expect(splice.take(sample(11, 250)).isEmpty)
-        splice.captureStarted(at: 11.5, line: .init(time: 11.5, level: 250, slope: 0), width: 3)
+        splice.captureStarted(reference: .init(time: 11.5, level: 250, slope: 0), width: 3)
         #expect(splice.take(sample(12, 250)).isEmpty, "during the refused capture: left out")
         splice.captureEnded(at: 12.5, touched: false)
         var fed: [TrendSample] = []
@@ -169,7 +143,7 @@ struct CaptureSpliceTests {
         }
         #expect(fed.map(\.time) == (11..<3011).map(Double.init))
         #expect(splice.offset == 80)
-        #expect(most <= CaptureSplice.maxHeld + CaptureSplice.maxRecent)
+        #expect(most <= CaptureSplice.maxHeld)
     }
 
     /// A second capture before the floor after the first was measured: one longer capture, both
@@ -177,7 +151,7 @@ struct CaptureSpliceTests {
     @Test func aCaptureWhileTheLastOneSettlesIsSplicedWithIt() {
         var splice = spliceAfterACapture()
         #expect(splice.take(sample(11, 250)).isEmpty)
-        splice.captureStarted(at: 11, line: .init(time: 11, level: 250, slope: 0), width: 3)
+        splice.captureStarted(reference: .init(time: 11, level: 250, slope: 0), width: 3)
         splice.captureEnded(at: 12.5, touched: true)
         var fed: [TrendSample] = []
         for k in 13...22 { fed += splice.take(sample(k, 300)) }
@@ -192,28 +166,20 @@ struct CaptureSpliceTests {
     /// 9 % of `leaking` ticks instead of 94 %.)
     @Test(arguments: [UInt64(1), 2, 3])
     func aCaptureThatLeftNothingUnderASlowSawtoothIsNotSpliced(seed: UInt64) throws {
-        var t = SyntheticTrace(duration: 3 * 3600)
-        t.seed = seed
-        t.noiseBytes = 4 * mib
-        t.leakBytesPerHour = 50 * mib
+        var t = noisyLeak(hours: 3, seed: seed, rate: 50)
         t.sawtoothAmplitude = 100 * mib
         t.sawtoothPeriod = 300
-        var told = TrendTracker(policy: TrendPolicy())
-        var untold = TrendTracker(policy: TrendPolicy())
+        let starts = [3600.0, 7200.0]
+        let told = run(t, captures: starts.map { CaptureTimes(start: $0, end: $0 + 5) })
         var floorGap = 0.0
         var slopeGap = 0.0
-        for sample in t.samples() {
-            let a = told.record(sample, limits: .none)
-            let b = untold.record(sample, limits: .none)
-            for start in [3600.0, 7200.0] {
-                if sample.time == start { told.captureStarted(at: start) }
-                if sample.time == start + 5 { told.captureEnded(at: start + 6, touched: true) }
-            }
+        for (a, b) in zip(told, run(t)) {
             // Compared once each capture's aftermath has been measured (three 60 s points here):
             // meanwhile the told tracker holds its samples back.
-            let settled = [3600.0, 7200.0].allSatisfy { sample.time < $0 || sample.time > $0 + 300 }
-            guard sample.time > 3600, settled, let fa = a.floorBytes, let fb = b.floorBytes,
-                  let sa = a.slopeBytesPerHour, let sb = b.slopeBytesPerHour else { continue }
+            let time = a.time
+            guard time > starts[0], starts.allSatisfy({ time < $0 || time > $0 + 300 }),
+                  let fa = a.assessment.floorBytes, let fb = b.assessment.floorBytes,
+                  let sa = a.assessment.slopeBytesPerHour, let sb = b.assessment.slopeBytesPerHour else { continue }
             floorGap = max(floorGap, abs(fa - fb))
             slopeGap = max(slopeGap, abs(sa - sb))
         }

@@ -12,6 +12,12 @@ public enum CaptureOutcome: Sendable, Equatable {
     case refused(String)
     /// Attempted and did not produce a snapshot.
     case failed(String)
+
+    /// Whether the capture may have reached the process (and cost it memory): all but a refusal.
+    public var reachedProcess: Bool {
+        if case .refused = self { return false }
+        return true
+    }
 }
 
 public struct CaptureSettings: Sendable {

@@ -43,8 +43,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
 
     /// Seconds since the monitor started, on the injected clock.
     private var now: Double {
-        let elapsed = origin.duration(to: clock.now)
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        origin.duration(to: clock.now).inSeconds
     }
 
     /// A new config: targets are matched afresh; processes that still match keep their history.
@@ -112,8 +111,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                     logDailyCap(refusal, process: process, target: target, now: time)
                 } else {
                     let job = job(for: process, target: target, reason: reason.rawValue, automatic: true)
-                    process.capture = job.token
-                    process.tracker.captureStarted(at: time)
+                    process.beginCapture(job, at: time)
                     jobs.append(job)
                 }
             }
@@ -139,8 +137,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         guard !process.capturing else { return .failure(.busy(pid: process.identity.pid)) }
         let target = config.targets[process.targetIndex]
         let job = job(for: process, target: target, reason: CaptureReason.manual.rawValue, automatic: false)
-        watched[process.identity]?.capture = job.token
-        watched[process.identity]?.tracker.captureStarted(at: now)
+        watched[process.identity]?.beginCapture(job, at: now)
         watched[process.identity]?.planner.noteManualCapture(now: now)
         return .success(job)
     }
@@ -151,11 +148,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         // A reload may have re-watched the process meanwhile: this capture is not the new entry's.
         guard var process = watched[job.identity], process.capture == job.token else { return }
         process.capture = nil
-        // The memory a snapshot leaves behind is not the process's trend. A refusal sent nothing;
-        // a failure may have reached the process (a SIGUSR2 whose snapshot came too late).
-        var touched = true
-        if case .refused = outcome { touched = false }
-        process.tracker.captureEnded(at: now, touched: touched)
+        // The memory a snapshot leaves behind is not the process's trend.
+        process.tracker.captureEnded(at: now, touched: outcome.reachedProcess)
         switch outcome {
         case .stored(let path, _): process.lastCapture = "stored \(path)"
         case .refused(let why): process.lastCapture = "refused: \(why)"
@@ -343,13 +337,11 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
 
     private func job(for process: WatchedProcess, target: TargetConfig, reason: String, automatic: Bool) -> CaptureJob {
         captureTokens += 1
-        var job = CaptureJob(identity: process.identity, target: target.name, method: target.capture, flags: process.flags,
+        return CaptureJob(identity: process.identity, target: target.name, method: target.capture, flags: process.flags,
                    directory: process.directory, cgroup: process.cgroup, reason: reason,
                    rssBytes: process.status.rssBytes, anonBytes: process.status.anonBytes,
                    slopeBytesPerHour: process.assessment.slopeBytesPerHour, heapUsedBytes: process.currentHeap(now: now)?.heapUsed,
-                   headroomFactor: target.headroomFactor, automatic: automatic)
-        job.token = captureTokens
-        return job
+                   headroomFactor: target.headroomFactor, automatic: automatic, token: captureTokens)
     }
 
     private func logTransition(from previous: TrendState, process: WatchedProcess, target: TargetConfig) {

@@ -18,6 +18,12 @@ struct WatchedProcess {
     /// The capture of this instance queued or running (its job's `token`), nil when none is.
     var capture: Int?
     var capturing: Bool { capture != nil }
+
+    /// `job` is queued for this instance at `time`: the trend leaves its aftermath out.
+    mutating func beginCapture(_ job: CaptureJob, at time: Double) {
+        capture = job.token
+        tracker.captureStarted(at: time)
+    }
     /// V8's figures from the target's heap source, and when they were taken (monitor seconds).
     var heap: HeapFigures?
     var heapFetchedAt: Double?

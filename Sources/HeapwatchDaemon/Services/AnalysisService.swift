@@ -83,8 +83,7 @@ public struct AnalysisService: Service {
         }
         await context.noteAnalysis(of: target, nil)
         metadata[LogField.reportPath] = "\(reportPath)"
-        let elapsed = started.duration(to: .now).components
-        let took = Units.formatDuration(Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+        let took = Units.formatDuration(started.duration(to: .now).inSeconds)
         if paths.count == 1 {
             let top = report.topClasses.first.map { "; most retained: \($0.className), \(Units.formatBytes(UInt64(max(0, $0.retainedBytes))))" } ?? ""
             logger.info("\(target) pid \(pid): first snapshot analyzed in \(took)\(top) (heapwatchctl report \(target))", metadata: metadata)
