@@ -36,9 +36,4 @@ struct BenchCase: Sendable {
         guard crash > elapsed else { return nil }
         return crash - elapsed
     }
-
-    /// (forecast − true time left) / true time left; nil when no crash lies ahead.
-    func etaError(_ eta: Double, elapsed: Double, captured: Double = 0) -> Double? {
-        timeLeft(elapsed: elapsed, captured: captured).map { (eta - $0) / $0 }
-    }
 }

@@ -70,13 +70,14 @@ enum Evaluation {
             sample.anonBytes += resident
             sample.rssBytes += resident
             let a = tracker.record(sample, limits: c.limits)
-            observe?(sample, a, c.timeLeft(elapsed: sample.time - start, captured: resident))
+            let elapsed = sample.time - start
+            observe?(sample, a, c.timeLeft(elapsed: elapsed, captured: resident))
             if capturing {
                 capturing = false
                 if effect.tellTracker { tracker.captureEnded(at: sample.time + 1, touched: true) }
             }
-            let leakOn = c.leakStart.map { sample.time - start >= $0 } ?? false
-            let sinceLeak = c.leakStart.map { sample.time - start - $0 } ?? 0
+            let leakOn = c.leakStart.map { elapsed >= $0 } ?? false
+            let sinceLeak = c.leakStart.map { elapsed - $0 } ?? 0
 
             if a.state == .leaking && previous != .leaking {
                 if leakOn {
@@ -90,22 +91,21 @@ enum Evaluation {
             if leakOn, result.growingLatency == nil, a.state == .growing || a.state == .leaking {
                 result.growingLatency = sinceLeak
             }
-            let elapsed = sample.time - start
-            if a.state == .leaking, let eta = a.etaSeconds, let left = c.timeLeft(elapsed: elapsed, captured: resident),
-               let error = c.etaError(eta, elapsed: elapsed, captured: resident) {
+            if a.state == .leaking, let eta = a.etaSeconds, let left = c.timeLeft(elapsed: elapsed, captured: resident) {
+                let error = (eta - left) / left
                 if result.etaErrorAtDetection == nil { result.etaErrorAtDetection = error }
                 etaTicks += 1
                 if abs(error) <= 0.2 { etaGood += 1 }
                 if let earliest = a.etaLowerSeconds, earliest <= left, left <= a.etaUpperSeconds ?? .infinity { rangeGood += 1 }
             }
             if let reason = planner.decide(a, now: sample.time) {
-                result.captures.append("\(reason.rawValue)@\(Report.duration(sample.time - start))")
+                result.captures.append("\(reason.rawValue)@\(Report.duration(elapsed))")
                 // As heapwatchd does: the tracker leaves the capture's sample out and measures its step.
                 capturing = true
                 if effect.tellTracker { tracker.captureStarted(at: sample.time) }
             }
-            if let stop = c.leakStop, sample.time - start >= stop {
-                let sinceStop = sample.time - start - stop
+            if let stop = c.leakStop, elapsed >= stop {
+                let sinceStop = elapsed - stop
                 if a.state == .leaking {
                     result.clearedAfterStop = nil
                 } else if previous == .leaking || !pastStop {
