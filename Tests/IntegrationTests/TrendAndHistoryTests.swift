@@ -105,20 +105,22 @@ extension IntegrationSuite {
                 let rows = try #require(try daemon.statusJSON()["targets"] as? [[String: Any]])
                 return try #require(rows.first { $0["pid"] as? Int == Int(app.pid) }, "\(rows)")
             }
-            // A slope once the window has its first floor points (20 buckets of 1.5 s).
-            try eventually(timeout: 60) { ((try? row())?["slope_bytes_per_hour"] as? Double) != nil }
+            // A slope once the window has its first floor points: the STATUS line shows it ("+…/h").
+            let isStatus = { (line: String) in line.hasPrefix("STATUS=") }
+            try daemon.notify.waitFor(timeout: 60) { isStatus($0) && $0.contains("/h ") }
             let anonBefore = try #require(try row()["anon_bytes"] as? Double)
             try daemon.snapshot("flat")
 
-            // One window (30 s) and a margin after the capture: the slope status shows, every 0.5 s.
+            // One window (30 s, 60 ticks) and a margin after the capture: the slope status shows
+            // after each tick (the daemon sends a STATUS line every tick).
+            let ticksSoFar = daemon.notify.messages.flatMap { $0.split(separator: "\n") }.filter { isStatus(String($0)) }.count
             var steepest = 0.0
             var anonAfter = 0.0
-            let until = Date().addingTimeInterval(35)
-            while Date() < until {
+            for tick in 1...70 {
+                try daemon.notify.waitFor(occurrence: ticksSoFar + tick, timeout: 10, isStatus)
                 let now = try row()
                 steepest = max(steepest, abs(now["slope_bytes_per_hour"] as? Double ?? 0))
                 anonAfter = max(anonAfter, now["anon_bytes"] as? Double ?? 0)
-                usleep(500_000)
             }
             let step = anonAfter - anonBefore
             // The step is real (about 1 GiB here, or this test shows nothing) and stays out of the
