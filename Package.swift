@@ -93,6 +93,7 @@ let package = Package(
             name: "heapwatchctl",
             dependencies: [
                 "HeapwatchCore",
+                "HeapwatchTrend",
                 "HeapwatchControl",
                 "HeapwatchHistory",
                 "HeapAnalysis",

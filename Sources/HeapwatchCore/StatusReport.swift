@@ -1,3 +1,5 @@
+import HeapwatchTrend
+
 /// `status`: the daemon and one row per watched process (or per target with no process).
 public struct StatusReply: Codable, Sendable, Equatable {
     public var ok = true
@@ -39,6 +41,10 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     /// to 1.25× the forecast; the latest is nil when the interval's low end does not grow.
     public var etaLowerSeconds: Double?
     public var etaUpperSeconds: Double?
+    /// The limit the forecast is about (the first one the trend reaches: `cgroup`, `cgroup_high`,
+    /// `rss_max` or `v8_heap`) and its size; nil without a forecast.
+    public var etaLimit: MemoryLimitKind?
+    public var etaLimitBytes: UInt64?
     /// 0...1: how sure the trend test is that memory grows.
     public var confidence: Double?
     /// V8's heapUsed, when a heap source gives it.
@@ -52,7 +58,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
                 limitBytes: UInt64? = nil, slopeBytesPerHour: Double? = nil, state: String, snapshots: Int,
                 etaSeconds: Double? = nil, etaLowerSeconds: Double? = nil, etaUpperSeconds: Double? = nil,
                 confidence: Double? = nil, heapUsedBytes: UInt64? = nil, lastCapture: String? = nil, finding: String? = nil,
-                floorBytes: Double? = nil) {
+                floorBytes: Double? = nil, etaLimit: MemoryLimitKind? = nil, etaLimitBytes: UInt64? = nil) {
         self.name = name
         self.pid = pid
         self.startTime = startTime
@@ -66,6 +72,8 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         self.etaSeconds = etaSeconds
         self.etaLowerSeconds = etaLowerSeconds
         self.etaUpperSeconds = etaUpperSeconds
+        self.etaLimit = etaLimit
+        self.etaLimitBytes = etaLimitBytes
         self.confidence = confidence
         self.heapUsedBytes = heapUsedBytes
         self.lastCapture = lastCapture
@@ -78,6 +86,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         case startTime = "start_time", rssBytes = "rss_bytes", anonBytes = "anon_bytes", limitBytes = "limit_bytes"
         case slopeBytesPerHour = "slope_bytes_per_hour", floorBytes = "floor_bytes", etaSeconds = "eta_seconds"
         case etaLowerSeconds = "eta_lower_seconds", etaUpperSeconds = "eta_upper_seconds"
+        case etaLimit = "eta_limit", etaLimitBytes = "eta_limit_bytes"
     }
 
     /// Absent values are written as `null`, not left out: scripts can rely on every key.
@@ -96,6 +105,8 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         try container.encode(etaSeconds, forKey: .etaSeconds)
         try container.encode(etaLowerSeconds, forKey: .etaLowerSeconds)
         try container.encode(etaUpperSeconds, forKey: .etaUpperSeconds)
+        try container.encode(etaLimit, forKey: .etaLimit)
+        try container.encode(etaLimitBytes, forKey: .etaLimitBytes)
         try container.encode(confidence, forKey: .confidence)
         try container.encode(heapUsedBytes, forKey: .heapUsedBytes)
         try container.encode(lastCapture, forKey: .lastCapture)
@@ -110,6 +121,18 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         guard let earliest, earliest < eta || (latest ?? .infinity) > eta else { return point }
         guard let latest else { return point + " (\(Units.formatDuration(earliest)) or later)" }
         return point + " (\(Units.formatDuration(earliest)) to \(Units.formatDuration(latest)))"
+    }
+
+    /// The limit a forecast is about, for people: `V8 heap limit (4GiB)`; `limit` when unknown.
+    public static func limitText(_ kind: MemoryLimitKind?, bytes: UInt64?) -> String {
+        guard let kind else { return "limit" }
+        return kind.label + (bytes.map { " (\(Units.formatBytes($0)))" } ?? "")
+    }
+
+    /// `hits its V8 heap limit (4GiB) in 3h29m (2h37m or later)`; nil without a forecast.
+    public var forecastSentence: String? {
+        Self.forecastText(eta: etaSeconds, earliest: etaLowerSeconds, latest: etaUpperSeconds)
+            .map { "hits its \(Self.limitText(etaLimit, bytes: etaLimitBytes)) \($0)" }
     }
 
     /// The one-line summary systemd shows as STATUS: `3 processes; api 1.2GiB +40MiB/h leaking`.

@@ -1,3 +1,25 @@
+/// The limits a forecast can be about.
+public enum MemoryLimitKind: String, Sendable, Codable, CaseIterable {
+    /// The cgroup's hard limit (`memory.max`, v1 `memory.limit_in_bytes`).
+    case cgroup
+    /// cgroup v2 `memory.high`.
+    case cgroupHigh = "cgroup_high"
+    /// The target's `rss_max`.
+    case rssMax = "rss_max"
+    /// V8's heap limit (`heap_size_limit`, or `--max-old-space-size`), against heapUsed.
+    case v8Heap = "v8_heap"
+
+    /// For people: `cgroup memory limit`, `V8 heap limit`.
+    public var label: String {
+        switch self {
+        case .cgroup: "cgroup memory limit"
+        case .cgroupHigh: "cgroup memory.high"
+        case .rssMax: "rss_max"
+        case .v8Heap: "V8 heap limit"
+        }
+    }
+}
+
 /// When the floor trend reaches the limit. Memory limits (cgroup, memory.high, rss_max) are
 /// compared with the anon floor trend plus its usual excursion above the floor (the sawtooth: the
 /// kernel kills at a peak, not at a floor) plus the non-anonymous resident memory (RSS − anon,
@@ -24,6 +46,9 @@ struct Forecast: Sendable, Equatable {
     }
 
     var effectiveLimit: Double?
+    /// The limit `eta` is the time to (the one the trend reaches first), and its size in bytes.
+    var etaLimit: MemoryLimitKind?
+    var etaLimitBytes: Double?
     /// Seconds from now; 0 when already past; nil when the trend does not reach a limit.
     var eta: Double?
     /// Earliest (upper slope) and latest (lower slope; nil if not positive) crossing, widened to
@@ -40,15 +65,18 @@ struct Forecast: Sendable, Equatable {
     ///     heap limit is ignored (it cannot be compared with RSS).
     ///   - minSpread: the range's least width, a fraction (`TrendPolicy.etaSpread`).
     init(anon: Line, excursion: Double, heap: Line?, sample: TrendSample, limits: MemoryLimits, minSpread: Double = 0) {
-        var candidates: [(gap: Double, line: Line)] = []
+        var candidates: [(gap: Double, line: Line, kind: MemoryLimitKind, bytes: Double)] = []
         var smallest: Double?
         let nonAnon = max(0, sample.rssBytes - sample.anonBytes)
-        for limit in [limits.cgroupBytes, limits.cgroupHighBytes, limits.rssMaxBytes].compactMap({ $0 }) where limit > 0 {
-            candidates.append((limit - nonAnon - anon.level - excursion, anon))
+        let memoryLimits: [(Double?, MemoryLimitKind)] = [
+            (limits.cgroupBytes, .cgroup), (limits.cgroupHighBytes, .cgroupHigh), (limits.rssMaxBytes, .rssMax),
+        ]
+        for case let (limit?, kind) in memoryLimits where limit > 0 {
+            candidates.append((limit - nonAnon - anon.level - excursion, anon, kind, limit))
             smallest = min(smallest ?? limit, limit)
         }
         if let v8 = limits.v8HeapLimitBytes, v8 > 0, let heap {
-            candidates.append((v8 - heap.level, heap))
+            candidates.append((v8 - heap.level, heap, .v8Heap, v8))
             smallest = min(smallest ?? v8, v8)
         }
         effectiveLimit = smallest
@@ -58,8 +86,12 @@ struct Forecast: Sendable, Equatable {
             return slope > 0 ? gap / slope : nil
         }
         func earliest(_ values: [Double?]) -> Double? { values.compactMap { $0 }.min() }
-        let eta = earliest(candidates.map { time($0.gap, $0.line.slope) })
+        let first = candidates.compactMap { candidate in time(candidate.gap, candidate.line.slope).map { (candidate, $0) } }
+            .min { $0.1 < $1.1 }
+        let eta = first?.1
         self.eta = eta
+        etaLimit = first?.0.kind
+        etaLimitBytes = first?.0.bytes
         let lower = earliest(candidates.map { time($0.gap, $0.line.slopeUpper) })
         let upper = earliest(candidates.map { time($0.gap, $0.line.slopeLower) })
         if let eta {

@@ -32,6 +32,9 @@ public struct TrendAssessment: Sendable, Equatable {
     public var effectiveLimitBytes: Double?
     /// Seconds until the floor trend crosses the limit; nil when it never does at this slope.
     public var etaSeconds: Double?
+    /// The limit `etaSeconds` is about (the first one the trend reaches) and its size, bytes.
+    public var etaLimit: MemoryLimitKind?
+    public var etaLimitBytes: Double?
     /// ETA at the upper end of the slope interval (earliest) and at its lower end (latest; nil
     /// when the lower slope is not positive).
     public var etaLowerSeconds: Double?
@@ -51,6 +54,8 @@ public struct TrendAssessment: Sendable, Equatable {
         etaSeconds: Double? = nil,
         etaLowerSeconds: Double? = nil,
         etaUpperSeconds: Double? = nil,
+        etaLimit: MemoryLimitKind? = nil,
+        etaLimitBytes: Double? = nil,
         spanSeconds: Double = 0
     ) {
         self.state = state
@@ -64,6 +69,8 @@ public struct TrendAssessment: Sendable, Equatable {
         self.etaSeconds = etaSeconds
         self.etaLowerSeconds = etaLowerSeconds
         self.etaUpperSeconds = etaUpperSeconds
+        self.etaLimit = etaLimit
+        self.etaLimitBytes = etaLimitBytes
         self.spanSeconds = spanSeconds
     }
 

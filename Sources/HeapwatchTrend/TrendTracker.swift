@@ -178,6 +178,8 @@ public struct TrendTracker: Sendable {
             etaSeconds: showsForecast ? forecast.eta : nil,
             etaLowerSeconds: showsForecast ? forecast.etaLower : nil,
             etaUpperSeconds: showsForecast ? forecast.etaUpper : nil,
+            etaLimit: showsForecast && forecast.eta != nil ? forecast.etaLimit : nil,
+            etaLimitBytes: showsForecast && forecast.eta != nil ? forecast.etaLimitBytes : nil,
             spanSeconds: analysis.span
         )
     }

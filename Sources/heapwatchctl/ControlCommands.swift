@@ -3,6 +3,7 @@ import Foundation
 import HeapwatchCore
 import HeapAnalysis
 import HeapwatchHistory
+import HeapwatchTrend
 
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the watched processes and their memory trend.")
@@ -18,14 +19,13 @@ struct StatusCommand: AsyncParsableCommand {
             status.targets.map { row in
                 [row.name, row.pid.map(String.init) ?? "-", row.state,
                  row.rssBytes.map(Units.formatBytes) ?? "-", row.anonBytes.map(Units.formatBytes) ?? "-",
-                 row.limitBytes.map(Units.formatBytes) ?? "none",
+                 Self.limitColumn(row),
                  row.slopeBytesPerHour.map { ($0 >= 0 ? "+" : "") + Units.formatBytes($0) + "/h" } ?? "-",
                  row.etaSeconds.map(Units.formatDuration) ?? "-", String(row.snapshots)]
             })
         // The range of each forecast: a point alone would hide how sure it is.
         let forecasts = status.targets.compactMap { row in
-            TargetStatus.forecastText(eta: row.etaSeconds, earliest: row.etaLowerSeconds, latest: row.etaUpperSeconds)
-                .map { "\(row.name) pid \(row.pid.map(String.init) ?? "-") hits its limit \($0)" }
+            row.forecastSentence.map { "\(row.name) pid \(row.pid.map(String.init) ?? "-") \($0)" }
         }
         if !forecasts.isEmpty { print("") }
         for line in forecasts { print(line) }
@@ -34,6 +34,14 @@ struct StatusCommand: AsyncParsableCommand {
         for row in found {
             print("\(row.name) pid \(row.pid.map(String.init) ?? "-") grows: \(row.finding ?? "") (heapwatchctl report \(row.name))")
         }
+    }
+
+    /// The memory limit (cgroup, rss_max); without one, the V8 heap limit when the forecast is
+    /// about it (`4GiB heap`), so a forecast never stands beside "none".
+    static func limitColumn(_ row: TargetStatus) -> String {
+        if let limit = row.limitBytes { return Units.formatBytes(limit) }
+        if row.etaLimit == .v8Heap, let heap = row.etaLimitBytes { return Units.formatBytes(heap) + " heap" }
+        return "none"
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HeapwatchCore
+import HeapwatchTrend
 import Testing
 
 struct ControlProtocolTests {
@@ -46,6 +47,7 @@ struct ControlProtocolTests {
         #expect(text.contains(#""interval_seconds":5"#))
         #expect(text.contains(#""eta_lower_seconds":null"#))
         #expect(text.contains(#""eta_upper_seconds":null"#))
+        #expect(text.contains(#""eta_limit":null"#) && text.contains(#""eta_limit_bytes":null"#))
         #expect(text.contains(#""ok":true"#))
         let decoded = try JSONDecoder().decode(StatusReply.self, from: Data(text.utf8))
         #expect(decoded == reply)
@@ -64,6 +66,22 @@ struct ControlProtocolTests {
         let text = String(decoding: ControlProtocol.encode(StatusReply(version: "1", intervalSeconds: 5, targets: [row])), as: UTF8.self)
         #expect(text.contains(#""eta_lower_seconds":3600"#))
         #expect(text.contains(#""eta_upper_seconds":9000"#))
+    }
+
+    /// The forecast says which limit it is about: a V8 heap limit is not a cgroup limit.
+    @Test func forecastSentenceNamesTheLimit() throws {
+        var row = TargetStatus(name: "api", state: "leaking", snapshots: 1, etaSeconds: 7200, etaLowerSeconds: 3600, etaUpperSeconds: 9000,
+                               etaLimit: .v8Heap, etaLimitBytes: 4 << 30)
+        #expect(row.forecastSentence == "hits its V8 heap limit (4GiB) in 2h (1h to 2h30m)")
+        let text = String(decoding: ControlProtocol.encode(StatusReply(version: "1", intervalSeconds: 5, targets: [row])), as: UTF8.self)
+        #expect(text.contains(#""eta_limit":"v8_heap""#) && text.contains(#""eta_limit_bytes":4294967296"#))
+        let decoded = try JSONDecoder().decode(StatusReply.self, from: Data(text.utf8))
+        #expect(decoded.targets == [row])
+        row.etaLimit = nil
+        row.etaLimitBytes = nil
+        #expect(row.forecastSentence == "hits its limit in 2h (1h to 2h30m)")
+        row.etaSeconds = nil
+        #expect(row.forecastSentence == nil)
     }
 
     @Test func accessPolicy() {

@@ -23,8 +23,8 @@ extension IntegrationSuite {
                 interval: DaemonUnderTest.fastInterval)
             let started = Date()
             let detected = try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("leak detected: leaky pid \(leaky.pid)") }
-            // With a limit (rss_max) the warning forecasts the crash, with its range.
-            #expect(detected.contains(", limit in ") && (detected.contains(" to ") || detected.contains(" or later)")), "\(detected)")
+            // With a limit (rss_max) the warning forecasts the crash, names the limit, and gives the range.
+            #expect(detected.contains(", rss_max (8GiB) in ") && (detected.contains(" to ") || detected.contains(" or later)")), "\(detected)")
             // Give the warm-up app its warm-up, then a full window of plateau and a margin.
             let plateauJudged = started.addingTimeInterval(10 + 30 + 10)
             // Waiting for the event that must not come: a "leak detected" line for the warm-up app.
@@ -45,7 +45,8 @@ extension IntegrationSuite {
             #expect(earliest <= eta)
             if let latest = leakyRow["eta_upper_seconds"] as? Double { #expect(latest >= eta) }
             let human = try daemon.ctl(["status"])
-            #expect(human.stdout.contains("leaky pid \(leaky.pid) hits its limit in "), "\(human.stdout)")
+            #expect(human.stdout.contains("leaky pid \(leaky.pid) hits its rss_max (8GiB) in "), "\(human.stdout)")
+            #expect(leakyRow["eta_limit"] as? String == "rss_max" && leakyRow["eta_limit_bytes"] as? Int == 8 << 30, "\(leakyRow)")
             // Prometheus gets the forecast and the low end of its range.
             let scrape = try Tool.run("/usr/bin/curl", ["-sS", "--max-time", "10", "http://127.0.0.1:\(metricsPort)/metrics"])
             #expect(scrape.status == 0, "\(scrape.stderr)")

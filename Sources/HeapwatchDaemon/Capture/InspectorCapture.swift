@@ -45,9 +45,14 @@ struct InspectorCapture {
         }
     }
 
-    /// V8's own figures: `process.memoryUsage()` and the heap limit.
-    func heapFigures(identity: ProcessIdentity, target: String, flags: NodeFlags, status: ProcStatus) async throws -> HeapFigures {
-        try await withSession(identity: identity, target: target, flags: flags, status: status, deadline: .now + .seconds(15)) { session in
+    /// V8's own figures: `process.memoryUsage()` and the heap limit. Opening and closing the
+    /// inspector is logged at notice level when `announce` is true (the first reading of a
+    /// process), else at debug: a reading once a minute would fill the journal.
+    func heapFigures(identity: ProcessIdentity, target: String, flags: NodeFlags, status: ProcStatus,
+                     announce: Bool = true) async throws -> HeapFigures {
+        try await withSession(identity: identity, target: target, flags: flags, status: status, deadline: .now + .seconds(15),
+                              openedLevel: announce ? .notice : .debug,
+                              purpose: announce ? " for heap figures (again once a minute, logged at debug level)" : " for heap figures") { session in
             let value = try await session.evaluate(
                 "(() => { const m = process.memoryUsage(); const v8 = process.getBuiltinModule ? process.getBuiltinModule('v8') : null; "
                 + "return { heapUsed: m.heapUsed, heapTotal: m.heapTotal, heapLimit: v8 ? v8.getHeapStatistics().heap_size_limit : null }; })()")
@@ -61,7 +66,8 @@ struct InspectorCapture {
     /// Opens (when needed) and checks the inspector of one process, runs `body` in a CDP session,
     /// and closes the inspector again if heapwatch opened it.
     private func withSession<T: Sendable>(identity: ProcessIdentity, target: String, flags: NodeFlags, status: ProcStatus,
-                                          deadline: ContinuousClock.Instant, _ body: (InspectorSession) async throws -> T) async throws -> T {
+                                          deadline: ContinuousClock.Instant, openedLevel: Logger.Level = .notice, purpose: String = "",
+                                          _ body: (InspectorSession) async throws -> T) async throws -> T {
         let pid = identity.pid
         let port = flags.inspectPort ?? 9229
         guard try sameNetworkNamespace(pid) else {
@@ -78,12 +84,12 @@ struct InspectorCapture {
             try writeMarker(identity, port: port)
             try signaller.send(SIGUSR1, to: identity)
             openedByUs = true
-            logger.notice("opened the inspector of \(target) pid \(pid) on 127.0.0.1:\(port)", metadata: metadata)
+            logger.log(level: openedLevel, "opened the inspector of \(target) pid \(pid) on 127.0.0.1:\(port)\(purpose)", metadata: metadata)
             try await waitForListener(port: port, pid: pid, deadline: min(deadline, .now + .seconds(openTimeout)))
         }
         defer {
             if openedByUs {
-                logger.notice("inspector of \(target) pid \(pid) closed", metadata: metadata)
+                logger.log(level: openedLevel, "inspector of \(target) pid \(pid) closed", metadata: metadata)
                 unlink(markerPath(identity))
             }
         }

@@ -180,13 +180,17 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             }
             if let at = process.heapFetchedAt, time - at < spacing { return nil }
             return HeapSourceRequest(identity: process.identity, target: target.name, source: source, flags: process.flags,
-                                     status: process.status, soleInstance: instances[process.targetIndex] == 1)
+                                     status: process.status, soleInstance: instances[process.targetIndex] == 1,
+                                     firstReading: process.heap == nil, lastFailure: process.heapFailure)
         }
     }
 
-    public func updateHeap(_ identity: ProcessIdentity, _ figures: HeapFigures?) {
+    /// The outcome of a heap reading: the figures, or why there are none (`failure`, kept so the
+    /// same failure is logged once, not every minute).
+    public func updateHeap(_ identity: ProcessIdentity, _ figures: HeapFigures?, failure: String? = nil) {
         guard var process = watched[identity] else { return }
         process.heapFetchedAt = now
+        process.heapFailure = figures == nil ? failure : nil
         if let figures { process.heap = figures }
         watched[identity] = process
     }
@@ -205,7 +209,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                 etaSeconds: assessment.etaSeconds, etaLowerSeconds: assessment.etaLowerSeconds,
                 etaUpperSeconds: assessment.etaUpperSeconds, confidence: assessment.confidence,
                 heapUsedBytes: process.currentHeap(now: now)?.heapUsed, lastCapture: process.lastCapture,
-                finding: process.finding, floorBytes: assessment.floorBytes))
+                finding: process.finding, floorBytes: assessment.floorBytes, etaLimit: assessment.etaLimit,
+                etaLimitBytes: assessment.etaLimitBytes.map { UInt64(max(0, $0)) }))
         }
         for target in config.targets where !rows.contains(where: { $0.name == target.name }) {
             rows.append(TargetStatus(name: target.name, state: "absent", snapshots: snapshotCounts[target.name] ?? 0))
@@ -352,7 +357,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         if let slope = a.slopeBytesPerHour { metadata[LogField.slopeBytesPerHour] = "\(Int64(slope))" }
         let slopeText = a.slopeBytesPerHour.map { " growing \(Units.formatBytes($0))/h" } ?? ""
         let etaText = TargetStatus.forecastText(eta: a.etaSeconds, earliest: a.etaLowerSeconds, latest: a.etaUpperSeconds)
-            .map { ", limit \($0)" } ?? ""
+            .map { ", \(TargetStatus.limitText(a.etaLimit, bytes: a.etaLimitBytes.map { UInt64(max(0, $0)) })) \($0)" } ?? ""
         let summary = "\(target.name) pid \(process.identity.pid): \(previous.rawValue) → \(a.state.rawValue), "
             + "RSS \(Units.formatBytes(process.status.rssBytes))\(slopeText)\(etaText)"
         let kind: DaemonEvent.Kind
@@ -387,6 +392,10 @@ public struct HeapSourceRequest: Sendable {
     public var status: ProcStatus
     /// An HTTP source is per target: it describes this process only when the target has no other.
     public var soleInstance: Bool
+    /// No reading of this process has succeeded yet: opening its inspector is announced.
+    public var firstReading: Bool
+    /// Why the last reading failed, if it did.
+    public var lastFailure: String?
 }
 
 public enum ManualCaptureError: Error, Sendable, CustomStringConvertible {

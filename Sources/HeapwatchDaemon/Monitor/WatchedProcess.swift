@@ -27,6 +27,8 @@ struct WatchedProcess {
     /// V8's figures from the target's heap source, and when they were taken (monitor seconds).
     var heap: HeapFigures?
     var heapFetchedAt: Double?
+    /// Why the last heap reading failed (nil after a success).
+    var heapFailure: String?
     /// How the last capture ended, for `status`.
     var lastCapture: String?
     /// The top finding of the latest analysis of its snapshots, for `status`.

@@ -16,12 +16,18 @@ public struct HeapFiguresService<C: Clock>: Service where C.Duration == Duration
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 for request in await monitor.heapSourceRequests() {
-                    let figures = await fetch(request)
-                    if let figures {
+                    let metadata: Logger.Metadata = [LogField.target: "\(request.target)", LogField.pid: "\(request.identity.pid)"]
+                    switch await fetch(request) {
+                    case .success(let figures):
                         logger.debug("heap figures of \(request.target) pid \(request.identity.pid): heapUsed \(figures.heapUsed)",
-                                     metadata: [LogField.target: "\(request.target)", LogField.pid: "\(request.identity.pid)"])
+                                     metadata: metadata)
+                        await monitor.updateHeap(request.identity, figures)
+                    case .failure(let failure):
+                        // A failure is logged when it is new, not again at every reading.
+                        logger.log(level: failure.message == request.lastFailure ? .debug : failure.level,
+                                   "heap figures of \(request.target) pid \(request.identity.pid): \(failure.message)", metadata: metadata)
+                        await monitor.updateHeap(request.identity, nil, failure: failure.message)
                     }
-                    await monitor.updateHeap(request.identity, figures)
                 }
                 let interval = await monitor.intervalSeconds
                 do { try await clock.sleep(for: .milliseconds(Int64(max(interval, 1) * 1000))) } catch { return }
@@ -29,33 +35,39 @@ public struct HeapFiguresService<C: Clock>: Service where C.Duration == Duration
         }
     }
 
-    private func fetch(_ request: HeapSourceRequest) async -> HeapFigures? {
-        let metadata: Logger.Metadata = [LogField.target: "\(request.target)", LogField.pid: "\(request.identity.pid)"]
+    /// Why a reading gave no figures, and how loud that is.
+    struct Failure: Error {
+        var message: String
+        var level: Logger.Level = .debug
+    }
+
+    private func fetch(_ request: HeapSourceRequest) async -> Result<HeapFigures, Failure> {
         switch request.source {
         case .http(let url):
             do {
                 let response = try await HTTPClient.fetch(url, timeout: .seconds(5))
                 guard response.status == 200, let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
                       let figures = HeapFigures(json: object) else {
-                    logger.debug("heap source \(url) gave no heapUsed", metadata: metadata)
-                    return nil
+                    return .failure(Failure(message: "heap source \(url) gave no heapUsed"))
                 }
-                if let pid = object["pid"] as? Int {
-                    return pid == Int(request.identity.pid) ? figures : nil
+                if let pid = object["pid"] as? Int, pid != Int(request.identity.pid) {
+                    return .failure(Failure(message: "heap source \(url) describes pid \(pid)"))
                 }
-                return request.soleInstance ? figures : nil
+                if object["pid"] == nil, !request.soleInstance {
+                    return .failure(Failure(message: "heap source \(url) gives no pid and the target has several processes"))
+                }
+                return .success(figures)
             } catch {
-                logger.debug("heap source \(url): \(error)", metadata: metadata)
-                return nil
+                return .failure(Failure(message: "heap source \(url): \(error)"))
             }
         case .inspector:
             do {
-                return try await inspectorLock.withLock {
-                    try await inspector.heapFigures(identity: request.identity, target: request.target, flags: request.flags, status: request.status)
-                }
+                return .success(try await inspectorLock.withLock {
+                    try await inspector.heapFigures(identity: request.identity, target: request.target, flags: request.flags,
+                                                    status: request.status, announce: request.firstReading)
+                })
             } catch {
-                logger.info("heap figures of \(request.target) pid \(request.identity.pid) through the inspector: \(error)", metadata: metadata)
-                return nil
+                return .failure(Failure(message: "through the inspector: \(error)", level: .info))
             }
         }
     }
