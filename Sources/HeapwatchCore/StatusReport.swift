@@ -45,6 +45,12 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     /// `rss_max` or `v8_heap`) and its size; nil without a forecast.
     public var etaLimit: MemoryLimitKind?
     public var etaLimitBytes: UInt64?
+    /// Memory heapwatch's own snapshots left the process holding, left out of the trend (negative
+    /// when a snapshot's full GC freed more than it left); 0 before any capture.
+    public var captureResidueBytes: Int64 = 0
+    /// True while a capture runs or what it left is being measured (up to a few minutes): the
+    /// trend, slope and forecast are the ones from before the capture.
+    public var trendPaused = false
     /// 0...1: how sure the trend test is that memory grows.
     public var confidence: Double?
     /// V8's heapUsed, when a heap source gives it.
@@ -58,7 +64,8 @@ public struct TargetStatus: Codable, Sendable, Equatable {
                 limitBytes: UInt64? = nil, slopeBytesPerHour: Double? = nil, state: String, snapshots: Int,
                 etaSeconds: Double? = nil, etaLowerSeconds: Double? = nil, etaUpperSeconds: Double? = nil,
                 confidence: Double? = nil, heapUsedBytes: UInt64? = nil, lastCapture: String? = nil, finding: String? = nil,
-                floorBytes: Double? = nil, etaLimit: MemoryLimitKind? = nil, etaLimitBytes: UInt64? = nil) {
+                floorBytes: Double? = nil, etaLimit: MemoryLimitKind? = nil, etaLimitBytes: UInt64? = nil,
+                captureResidueBytes: Int64 = 0, trendPaused: Bool = false) {
         self.name = name
         self.pid = pid
         self.startTime = startTime
@@ -74,6 +81,8 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         self.etaUpperSeconds = etaUpperSeconds
         self.etaLimit = etaLimit
         self.etaLimitBytes = etaLimitBytes
+        self.captureResidueBytes = captureResidueBytes
+        self.trendPaused = trendPaused
         self.confidence = confidence
         self.heapUsedBytes = heapUsedBytes
         self.lastCapture = lastCapture
@@ -87,6 +96,32 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         case slopeBytesPerHour = "slope_bytes_per_hour", floorBytes = "floor_bytes", etaSeconds = "eta_seconds"
         case etaLowerSeconds = "eta_lower_seconds", etaUpperSeconds = "eta_upper_seconds"
         case etaLimit = "eta_limit", etaLimitBytes = "eta_limit_bytes"
+        case captureResidueBytes = "capture_residue_bytes", trendPaused = "trend_paused"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        pid = try c.decodeIfPresent(Int32.self, forKey: .pid)
+        startTime = try c.decodeIfPresent(UInt64.self, forKey: .startTime)
+        rssBytes = try c.decodeIfPresent(UInt64.self, forKey: .rssBytes)
+        anonBytes = try c.decodeIfPresent(UInt64.self, forKey: .anonBytes)
+        limitBytes = try c.decodeIfPresent(UInt64.self, forKey: .limitBytes)
+        slopeBytesPerHour = try c.decodeIfPresent(Double.self, forKey: .slopeBytesPerHour)
+        floorBytes = try c.decodeIfPresent(Double.self, forKey: .floorBytes)
+        state = try c.decode(String.self, forKey: .state)
+        snapshots = try c.decode(Int.self, forKey: .snapshots)
+        etaSeconds = try c.decodeIfPresent(Double.self, forKey: .etaSeconds)
+        etaLowerSeconds = try c.decodeIfPresent(Double.self, forKey: .etaLowerSeconds)
+        etaUpperSeconds = try c.decodeIfPresent(Double.self, forKey: .etaUpperSeconds)
+        etaLimit = try c.decodeIfPresent(MemoryLimitKind.self, forKey: .etaLimit)
+        etaLimitBytes = try c.decodeIfPresent(UInt64.self, forKey: .etaLimitBytes)
+        captureResidueBytes = try c.decodeIfPresent(Int64.self, forKey: .captureResidueBytes) ?? 0
+        trendPaused = try c.decodeIfPresent(Bool.self, forKey: .trendPaused) ?? false
+        confidence = try c.decodeIfPresent(Double.self, forKey: .confidence)
+        heapUsedBytes = try c.decodeIfPresent(UInt64.self, forKey: .heapUsedBytes)
+        lastCapture = try c.decodeIfPresent(String.self, forKey: .lastCapture)
+        finding = try c.decodeIfPresent(String.self, forKey: .finding)
     }
 
     /// Absent values are written as `null`, not left out: scripts can rely on every key.
@@ -107,6 +142,8 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         try container.encode(etaUpperSeconds, forKey: .etaUpperSeconds)
         try container.encode(etaLimit, forKey: .etaLimit)
         try container.encode(etaLimitBytes, forKey: .etaLimitBytes)
+        try container.encode(captureResidueBytes, forKey: .captureResidueBytes)
+        try container.encode(trendPaused, forKey: .trendPaused)
         try container.encode(confidence, forKey: .confidence)
         try container.encode(heapUsedBytes, forKey: .heapUsedBytes)
         try container.encode(lastCapture, forKey: .lastCapture)
@@ -133,6 +170,19 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     public var forecastSentence: String? {
         Self.forecastText(eta: etaSeconds, earliest: etaLowerSeconds, latest: etaUpperSeconds)
             .map { "hits its \(Self.limitText(etaLimit, bytes: etaLimitBytes)) \($0)" }
+    }
+
+    /// What heapwatch's own captures did to this process, for people; nil when nothing to say.
+    public var captureNote: String? {
+        if trendPaused { return "trend paused while a heap snapshot is taken and what it leaves behind is measured" }
+        let mib: Int64 = 1 << 20
+        if captureResidueBytes >= mib {
+            return "\(Units.formatBytes(UInt64(captureResidueBytes))) of its memory is what heapwatch's heap snapshots left (not counted as growth)"
+        }
+        if captureResidueBytes <= -mib {
+            return "its memory fell \(Units.formatBytes(UInt64(-captureResidueBytes))) at heapwatch's heap snapshots (not counted as a fall)"
+        }
+        return nil
     }
 
     /// The one-line summary systemd shows as STATUS: `3 processes; api 1.2GiB +40MiB/h leaking`.

@@ -65,6 +65,12 @@ struct CaptureSplice: Sendable {
     private(set) var offset: Double = 0
     private var phase = Phase.idle
 
+    /// A capture runs or its aftermath is being measured: the trend has not seen the samples since.
+    var isBusy: Bool {
+        if case .idle = phase { return false }
+        return true
+    }
+
     /// Floor points measured after a capture.
     static let points = 3
     /// Samples held at most (a bound on memory whatever the spacing): when a long window at short

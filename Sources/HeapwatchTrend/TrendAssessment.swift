@@ -41,6 +41,11 @@ public struct TrendAssessment: Sendable, Equatable {
     public var etaUpperSeconds: Double?
     /// Seconds of data behind the trend (≤ window).
     public var spanSeconds: Double
+    /// Memory heapwatch's own snapshots left the process holding (the steps spliced out of the
+    /// trend; negative when a snapshot's full GC freed more than it left), bytes.
+    public var captureResidueBytes: Double = 0
+    /// A capture runs or what it left is still being measured: the trend is the one from before it.
+    public var trendPaused = false
 
     public init(
         state: TrendState,

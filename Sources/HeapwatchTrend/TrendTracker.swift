@@ -75,11 +75,13 @@ public struct TrendTracker: Sendable {
     public mutating func record(_ sample: TrendSample, limits: MemoryLimits) -> TrendAssessment {
         if let lastTime, sample.time <= lastTime {
             assessment = assess(sample, limits: limits, now: lastTime)
-            return assessment
+        } else {
+            lastTime = sample.time
+            for spliced in splice.take(sample) { feed(spliced) }
+            assessment = assess(sample, limits: limits, now: sample.time)
         }
-        lastTime = sample.time
-        for spliced in splice.take(sample) { feed(spliced) }
-        assessment = assess(sample, limits: limits, now: sample.time)
+        assessment.captureResidueBytes = splice.offset
+        assessment.trendPaused = splice.isBusy
         return assessment
     }
 

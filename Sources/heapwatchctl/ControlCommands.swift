@@ -29,6 +29,9 @@ struct StatusCommand: AsyncParsableCommand {
         }
         if !forecasts.isEmpty { print("") }
         for line in forecasts { print(line) }
+        let notes = status.targets.compactMap { row in row.captureNote.map { "\(row.name) pid \(row.pid.map(String.init) ?? "-"): \($0)" } }
+        if !notes.isEmpty { print("") }
+        for line in notes { print(line) }
         let found = status.targets.filter { $0.finding != nil }
         if !found.isEmpty { print("") }
         for row in found {

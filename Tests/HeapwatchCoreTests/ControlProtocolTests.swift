@@ -48,6 +48,7 @@ struct ControlProtocolTests {
         #expect(text.contains(#""eta_lower_seconds":null"#))
         #expect(text.contains(#""eta_upper_seconds":null"#))
         #expect(text.contains(#""eta_limit":null"#) && text.contains(#""eta_limit_bytes":null"#))
+        #expect(text.contains(#""capture_residue_bytes":0"#) && text.contains(#""trend_paused":false"#))
         #expect(text.contains(#""ok":true"#))
         let decoded = try JSONDecoder().decode(StatusReply.self, from: Data(text.utf8))
         #expect(decoded == reply)
@@ -82,6 +83,24 @@ struct ControlProtocolTests {
         #expect(row.forecastSentence == "hits its limit in 2h (1h to 2h30m)")
         row.etaSeconds = nil
         #expect(row.forecastSentence == nil)
+    }
+
+    /// What heapwatch's own snapshots did to the process, said under the table.
+    @Test func captureNoteSaysWhatTheSnapshotsLeft() throws {
+        var row = TargetStatus(name: "api", state: "leaking", snapshots: 1)
+        #expect(row.captureNote == nil)
+        row.captureResidueBytes = 155 << 20
+        #expect(row.captureNote == "155MiB of its memory is what heapwatch's heap snapshots left (not counted as growth)")
+        row.captureResidueBytes = -(30 << 20)
+        #expect(row.captureNote == "its memory fell 30MiB at heapwatch's heap snapshots (not counted as a fall)")
+        row.trendPaused = true
+        #expect(row.captureNote?.hasPrefix("trend paused while a heap snapshot is taken") == true)
+        let text = String(decoding: ControlProtocol.encode(StatusReply(version: "1", intervalSeconds: 5, targets: [row])), as: UTF8.self)
+        #expect(text.contains(#""capture_residue_bytes":-31457280"#) && text.contains(#""trend_paused":true"#))
+        #expect(try JSONDecoder().decode(StatusReply.self, from: Data(text.utf8)).targets == [row])
+        // A reply without the keys (an older daemon) still decodes.
+        let old = #"{"ok":true,"version":"1","interval_seconds":5,"targets":[{"name":"api","state":"ok","snapshots":0}]}"#
+        #expect(try JSONDecoder().decode(StatusReply.self, from: Data(old.utf8)).targets.first?.captureResidueBytes == 0)
     }
 
     @Test func accessPolicy() {

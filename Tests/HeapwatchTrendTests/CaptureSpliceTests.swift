@@ -63,6 +63,14 @@ struct CaptureSpliceTests {
         let told = run(t, limits: limits, captures: captures)
         let afterFirst = told.filter { $0.time > 1200 }
         #expect(afterFirst.allSatisfy { $0.assessment.state == .leaking })
+        // The trend pauses from each capture until its aftermath is measured, then says what the
+        // captures left: 150 MiB each.
+        let paused = told.filter(\.assessment.trendPaused).map(\.time)
+        #expect(paused.contains(1200) && paused.contains(4800) && !paused.contains(1190) && !paused.contains(3600), "\(paused.count) ticks")
+        #expect(!(told.last?.assessment.trendPaused ?? true))
+        let residue = told.filter { $0.time == 3600 || $0.time == 7195 }.map(\.assessment.captureResidueBytes)
+        #expect(residue.count == 2 && abs(residue[0] - 150 * mib) < 10 * mib && abs(residue[1] - 300 * mib) < 10 * mib,
+                "\(residue.map { $0 / mib }) MiB")
         for (time, assessment) in afterFirst where time >= 2400 && time.truncatingRemainder(dividingBy: 300) == 0 {
             let slope = try #require(assessment.slopeBytesPerHour)
             #expect(abs(slope - 30 * mib) < 6 * mib, "slope \(slope / mib) MiB/h at \(Int(time)) s")

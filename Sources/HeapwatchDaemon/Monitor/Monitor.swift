@@ -210,7 +210,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                 etaUpperSeconds: assessment.etaUpperSeconds, confidence: assessment.confidence,
                 heapUsedBytes: process.currentHeap(now: now)?.heapUsed, lastCapture: process.lastCapture,
                 finding: process.finding, floorBytes: assessment.floorBytes, etaLimit: assessment.etaLimit,
-                etaLimitBytes: assessment.etaLimitBytes.map { UInt64(max(0, $0)) }))
+                etaLimitBytes: assessment.etaLimitBytes.map { UInt64(max(0, $0)) },
+                captureResidueBytes: Int64(assessment.captureResidueBytes), trendPaused: assessment.trendPaused))
         }
         for target in config.targets where !rows.contains(where: { $0.name == target.name }) {
             rows.append(TargetStatus(name: target.name, state: "absent", snapshots: snapshotCounts[target.name] ?? 0))
