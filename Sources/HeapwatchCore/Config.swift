@@ -148,8 +148,11 @@ public enum CaptureMethod: Sendable, Equatable, CustomStringConvertible {
 public enum HeapSource: Sendable, Equatable {
     /// GET a URL answering `process.memoryUsage()` as JSON.
     case http(url: String)
-    /// Ask through the inspector (opened and closed each time): at most once a minute.
+    /// Ask through the inspector (opened and closed each time): at most every `inspectorSpacing`.
     case inspector
+
+    /// Least seconds between two inspector readings of one process.
+    public static let inspectorSpacing = 60.0
 }
 
 /// One way of recognising a target's processes. A process matches a target when any matcher matches.

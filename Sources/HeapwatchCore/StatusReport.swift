@@ -46,11 +46,11 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     public var etaLimit: MemoryLimitKind?
     public var etaLimitBytes: UInt64?
     /// Memory heapwatch's own snapshots left the process holding, left out of the trend (negative
-    /// when a snapshot's full GC freed more than it left); 0 before any capture.
-    public var captureResidueBytes: Int64 = 0
+    /// when a snapshot's full GC freed more than it left); 0 before any capture, nil without a process.
+    public var captureResidueBytes: Int64?
     /// True while a capture runs or what it left is being measured (up to a few minutes): the
-    /// trend, slope and forecast are the ones from before the capture.
-    public var trendPaused = false
+    /// trend, slope and forecast are the ones from before the capture; nil without a process.
+    public var trendPaused: Bool?
     /// 0...1: how sure the trend test is that memory grows.
     public var confidence: Double?
     /// V8's heapUsed, when a heap source gives it.
@@ -65,7 +65,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
                 etaSeconds: Double? = nil, etaLowerSeconds: Double? = nil, etaUpperSeconds: Double? = nil,
                 confidence: Double? = nil, heapUsedBytes: UInt64? = nil, lastCapture: String? = nil, finding: String? = nil,
                 floorBytes: Double? = nil, etaLimit: MemoryLimitKind? = nil, etaLimitBytes: UInt64? = nil,
-                captureResidueBytes: Int64 = 0, trendPaused: Bool = false) {
+                captureResidueBytes: Int64? = nil, trendPaused: Bool? = nil) {
         self.name = name
         self.pid = pid
         self.startTime = startTime
@@ -97,31 +97,6 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         case etaLowerSeconds = "eta_lower_seconds", etaUpperSeconds = "eta_upper_seconds"
         case etaLimit = "eta_limit", etaLimitBytes = "eta_limit_bytes"
         case captureResidueBytes = "capture_residue_bytes", trendPaused = "trend_paused"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decode(String.self, forKey: .name)
-        pid = try c.decodeIfPresent(Int32.self, forKey: .pid)
-        startTime = try c.decodeIfPresent(UInt64.self, forKey: .startTime)
-        rssBytes = try c.decodeIfPresent(UInt64.self, forKey: .rssBytes)
-        anonBytes = try c.decodeIfPresent(UInt64.self, forKey: .anonBytes)
-        limitBytes = try c.decodeIfPresent(UInt64.self, forKey: .limitBytes)
-        slopeBytesPerHour = try c.decodeIfPresent(Double.self, forKey: .slopeBytesPerHour)
-        floorBytes = try c.decodeIfPresent(Double.self, forKey: .floorBytes)
-        state = try c.decode(String.self, forKey: .state)
-        snapshots = try c.decode(Int.self, forKey: .snapshots)
-        etaSeconds = try c.decodeIfPresent(Double.self, forKey: .etaSeconds)
-        etaLowerSeconds = try c.decodeIfPresent(Double.self, forKey: .etaLowerSeconds)
-        etaUpperSeconds = try c.decodeIfPresent(Double.self, forKey: .etaUpperSeconds)
-        etaLimit = try c.decodeIfPresent(MemoryLimitKind.self, forKey: .etaLimit)
-        etaLimitBytes = try c.decodeIfPresent(UInt64.self, forKey: .etaLimitBytes)
-        captureResidueBytes = try c.decodeIfPresent(Int64.self, forKey: .captureResidueBytes) ?? 0
-        trendPaused = try c.decodeIfPresent(Bool.self, forKey: .trendPaused) ?? false
-        confidence = try c.decodeIfPresent(Double.self, forKey: .confidence)
-        heapUsedBytes = try c.decodeIfPresent(UInt64.self, forKey: .heapUsedBytes)
-        lastCapture = try c.decodeIfPresent(String.self, forKey: .lastCapture)
-        finding = try c.decodeIfPresent(String.self, forKey: .finding)
     }
 
     /// Absent values are written as `null`, not left out: scripts can rely on every key.
@@ -160,27 +135,24 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         return point + " (\(Units.formatDuration(earliest)) to \(Units.formatDuration(latest)))"
     }
 
-    /// The limit a forecast is about, for people: `V8 heap limit (4GiB)`; `limit` when unknown.
-    public static func limitText(_ kind: MemoryLimitKind?, bytes: UInt64?) -> String {
-        guard let kind else { return "limit" }
-        return kind.label + (bytes.map { " (\(Units.formatBytes($0)))" } ?? "")
-    }
+    /// `api pid 41187` (`pid -` for a target with no process), the start of every line about it.
+    public var processLabel: String { "\(name) pid \(pid.map(String.init) ?? "-")" }
 
     /// `hits its V8 heap limit (4GiB) in 3h29m (2h37m or later)`; nil without a forecast.
     public var forecastSentence: String? {
-        Self.forecastText(eta: etaSeconds, earliest: etaLowerSeconds, latest: etaUpperSeconds)
-            .map { "hits its \(Self.limitText(etaLimit, bytes: etaLimitBytes)) \($0)" }
+        let limit = etaLimit.map { $0.label + (etaLimitBytes.map { " (\(Units.formatBytes($0)))" } ?? "") } ?? "limit"
+        return Self.forecastText(eta: etaSeconds, earliest: etaLowerSeconds, latest: etaUpperSeconds).map { "hits its \(limit) \($0)" }
     }
 
     /// What heapwatch's own captures did to this process, for people; nil when nothing to say.
     public var captureNote: String? {
-        if trendPaused { return "trend paused while a heap snapshot is taken and what it leaves behind is measured" }
-        let mib: Int64 = 1 << 20
-        if captureResidueBytes >= mib {
-            return "\(Units.formatBytes(UInt64(captureResidueBytes))) of its memory is what heapwatch's heap snapshots left (not counted as growth)"
+        if trendPaused == true { return "trend paused while a heap snapshot is taken and what it leaves behind is measured" }
+        let residue = captureResidueBytes ?? 0, mib: Int64 = 1 << 20
+        if residue >= mib {
+            return "\(Units.formatBytes(UInt64(residue))) of its memory is what heapwatch's heap snapshots left (not counted as growth)"
         }
-        if captureResidueBytes <= -mib {
-            return "its memory fell \(Units.formatBytes(UInt64(-captureResidueBytes))) at heapwatch's heap snapshots (not counted as a fall)"
+        if residue <= -mib {
+            return "its memory fell \(Units.formatBytes(UInt64(-residue))) at heapwatch's heap snapshots (not counted as a fall)"
         }
         return nil
     }

@@ -20,6 +20,12 @@ public enum MemoryLimitKind: String, Sendable, Codable, CaseIterable {
     }
 }
 
+/// The limit a forecast is about, and its size in bytes.
+public struct ForecastLimit: Sendable, Equatable {
+    public var kind: MemoryLimitKind
+    public var bytes: Double
+}
+
 /// When the floor trend reaches the limit. Memory limits (cgroup, memory.high, rss_max) are
 /// compared with the anon floor trend plus its usual excursion above the floor (the sawtooth: the
 /// kernel kills at a peak, not at a floor) plus the non-anonymous resident memory (RSS − anon,
@@ -46,9 +52,8 @@ struct Forecast: Sendable, Equatable {
     }
 
     var effectiveLimit: Double?
-    /// The limit `eta` is the time to (the one the trend reaches first), and its size in bytes.
-    var etaLimit: MemoryLimitKind?
-    var etaLimitBytes: Double?
+    /// The limit `eta` is the time to: the one the trend reaches first.
+    var etaLimit: ForecastLimit?
     /// Seconds from now; 0 when already past; nil when the trend does not reach a limit.
     var eta: Double?
     /// Earliest (upper slope) and latest (lower slope; nil if not positive) crossing, widened to
@@ -65,18 +70,18 @@ struct Forecast: Sendable, Equatable {
     ///     heap limit is ignored (it cannot be compared with RSS).
     ///   - minSpread: the range's least width, a fraction (`TrendPolicy.etaSpread`).
     init(anon: Line, excursion: Double, heap: Line?, sample: TrendSample, limits: MemoryLimits, minSpread: Double = 0) {
-        var candidates: [(gap: Double, line: Line, kind: MemoryLimitKind, bytes: Double)] = []
+        var candidates: [(gap: Double, line: Line, limit: ForecastLimit)] = []
         var smallest: Double?
         let nonAnon = max(0, sample.rssBytes - sample.anonBytes)
         let memoryLimits: [(Double?, MemoryLimitKind)] = [
             (limits.cgroupBytes, .cgroup), (limits.cgroupHighBytes, .cgroupHigh), (limits.rssMaxBytes, .rssMax),
         ]
         for case let (limit?, kind) in memoryLimits where limit > 0 {
-            candidates.append((limit - nonAnon - anon.level - excursion, anon, kind, limit))
+            candidates.append((limit - nonAnon - anon.level - excursion, anon, ForecastLimit(kind: kind, bytes: limit)))
             smallest = min(smallest ?? limit, limit)
         }
         if let v8 = limits.v8HeapLimitBytes, v8 > 0, let heap {
-            candidates.append((v8 - heap.level, heap, .v8Heap, v8))
+            candidates.append((v8 - heap.level, heap, ForecastLimit(kind: .v8Heap, bytes: v8)))
             smallest = min(smallest ?? v8, v8)
         }
         effectiveLimit = smallest
@@ -86,12 +91,11 @@ struct Forecast: Sendable, Equatable {
             return slope > 0 ? gap / slope : nil
         }
         func earliest(_ values: [Double?]) -> Double? { values.compactMap { $0 }.min() }
-        let first = candidates.compactMap { candidate in time(candidate.gap, candidate.line.slope).map { (candidate, $0) } }
+        let first = candidates.compactMap { candidate in time(candidate.gap, candidate.line.slope).map { (candidate.limit, $0) } }
             .min { $0.1 < $1.1 }
         let eta = first?.1
         self.eta = eta
-        etaLimit = first?.0.kind
-        etaLimitBytes = first?.0.bytes
+        etaLimit = first?.0
         let lower = earliest(candidates.map { time($0.gap, $0.line.slopeUpper) })
         let upper = earliest(candidates.map { time($0.gap, $0.line.slopeLower) })
         if let eta {

@@ -32,9 +32,8 @@ public struct TrendAssessment: Sendable, Equatable {
     public var effectiveLimitBytes: Double?
     /// Seconds until the floor trend crosses the limit; nil when it never does at this slope.
     public var etaSeconds: Double?
-    /// The limit `etaSeconds` is about (the first one the trend reaches) and its size, bytes.
-    public var etaLimit: MemoryLimitKind?
-    public var etaLimitBytes: Double?
+    /// The limit `etaSeconds` is about: the first one the trend reaches.
+    public var etaLimit: ForecastLimit?
     /// ETA at the upper end of the slope interval (earliest) and at its lower end (latest; nil
     /// when the lower slope is not positive).
     public var etaLowerSeconds: Double?
@@ -59,8 +58,7 @@ public struct TrendAssessment: Sendable, Equatable {
         etaSeconds: Double? = nil,
         etaLowerSeconds: Double? = nil,
         etaUpperSeconds: Double? = nil,
-        etaLimit: MemoryLimitKind? = nil,
-        etaLimitBytes: Double? = nil,
+        etaLimit: ForecastLimit? = nil,
         spanSeconds: Double = 0
     ) {
         self.state = state
@@ -75,7 +73,6 @@ public struct TrendAssessment: Sendable, Equatable {
         self.etaLowerSeconds = etaLowerSeconds
         self.etaUpperSeconds = etaUpperSeconds
         self.etaLimit = etaLimit
-        self.etaLimitBytes = etaLimitBytes
         self.spanSeconds = spanSeconds
     }
 

@@ -180,8 +180,7 @@ public struct TrendTracker: Sendable {
             etaSeconds: showsForecast ? forecast.eta : nil,
             etaLowerSeconds: showsForecast ? forecast.etaLower : nil,
             etaUpperSeconds: showsForecast ? forecast.etaUpper : nil,
-            etaLimit: showsForecast && forecast.eta != nil ? forecast.etaLimit : nil,
-            etaLimitBytes: showsForecast && forecast.eta != nil ? forecast.etaLimitBytes : nil,
+            etaLimit: showsForecast ? forecast.etaLimit : nil,
             spanSeconds: analysis.span
         )
     }

@@ -23,19 +23,16 @@ struct StatusCommand: AsyncParsableCommand {
                  row.slopeBytesPerHour.map { ($0 >= 0 ? "+" : "") + Units.formatBytes($0) + "/h" } ?? "-",
                  row.etaSeconds.map(Units.formatDuration) ?? "-", String(row.snapshots)]
             })
-        // The range of each forecast: a point alone would hide how sure it is.
-        let forecasts = status.targets.compactMap { row in
-            row.forecastSentence.map { "\(row.name) pid \(row.pid.map(String.init) ?? "-") \($0)" }
-        }
-        if !forecasts.isEmpty { print("") }
-        for line in forecasts { print(line) }
-        let notes = status.targets.compactMap { row in row.captureNote.map { "\(row.name) pid \(row.pid.map(String.init) ?? "-"): \($0)" } }
-        if !notes.isEmpty { print("") }
-        for line in notes { print(line) }
-        let found = status.targets.filter { $0.finding != nil }
-        if !found.isEmpty { print("") }
-        for row in found {
-            print("\(row.name) pid \(row.pid.map(String.init) ?? "-") grows: \(row.finding ?? "") (heapwatchctl report \(row.name))")
+        // Under the table, a paragraph each: the range of each forecast (a point alone would hide
+        // how sure it is), what our own snapshots did, and what grows.
+        let paragraphs: [(TargetStatus) -> String?] = [
+            { row in row.forecastSentence.map { "\(row.processLabel) \($0)" } },
+            { row in row.captureNote.map { "\(row.processLabel): \($0)" } },
+            { row in row.finding.map { "\(row.processLabel) grows: \($0) (heapwatchctl report \(row.name))" } },
+        ]
+        for paragraph in paragraphs {
+            let lines = status.targets.compactMap(paragraph)
+            if !lines.isEmpty { print("\n" + lines.joined(separator: "\n")) }
         }
     }
 

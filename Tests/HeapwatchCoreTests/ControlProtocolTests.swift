@@ -48,7 +48,7 @@ struct ControlProtocolTests {
         #expect(text.contains(#""eta_lower_seconds":null"#))
         #expect(text.contains(#""eta_upper_seconds":null"#))
         #expect(text.contains(#""eta_limit":null"#) && text.contains(#""eta_limit_bytes":null"#))
-        #expect(text.contains(#""capture_residue_bytes":0"#) && text.contains(#""trend_paused":false"#))
+        #expect(text.contains(#""capture_residue_bytes":null"#) && text.contains(#""trend_paused":null"#))
         #expect(text.contains(#""ok":true"#))
         let decoded = try JSONDecoder().decode(StatusReply.self, from: Data(text.utf8))
         #expect(decoded == reply)
@@ -100,7 +100,8 @@ struct ControlProtocolTests {
         #expect(try JSONDecoder().decode(StatusReply.self, from: Data(text.utf8)).targets == [row])
         // A reply without the keys (an older daemon) still decodes.
         let old = #"{"ok":true,"version":"1","interval_seconds":5,"targets":[{"name":"api","state":"ok","snapshots":0}]}"#
-        #expect(try JSONDecoder().decode(StatusReply.self, from: Data(old.utf8)).targets.first?.captureResidueBytes == 0)
+        let decodedOld = try #require(try JSONDecoder().decode(StatusReply.self, from: Data(old.utf8)).targets.first)
+        #expect(decodedOld.captureResidueBytes == nil && decodedOld.captureNote == nil)
     }
 
     @Test func accessPolicy() {

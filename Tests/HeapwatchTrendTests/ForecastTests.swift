@@ -42,35 +42,37 @@ struct ForecastTests {
         let f = Forecast(anon: anon, excursion: 0, heap: nil, sample: sample, limits: limits)
         #expect(f.effectiveLimit == 840 * mib)
         #expect(abs(try #require(f.eta) - 3 * 3600) < 1e-6) // (840 − 40 − 500) / 100
-        #expect(f.etaLimit == .cgroupHigh && f.etaLimitBytes == 840 * mib)
+        #expect(f.etaLimit == ForecastLimit(kind: .cgroupHigh, bytes: 840 * mib))
+    }
+
+    /// The anon line above, with a heapUsed floor at `level` MiB rising `rate` MiB/h (interval ±20 %).
+    private func forecast(heapAt level: Double, rising rate: Double, limits: MemoryLimits) -> Forecast {
+        let heap = Forecast.Line(level: level * mib, slope: rate * mib / 3600, slopeLower: 0.8 * rate * mib / 3600,
+                                 slopeUpper: 1.2 * rate * mib / 3600)
+        return Forecast(anon: anon, excursion: 0, heap: heap, sample: sample, limits: limits)
     }
 
     /// The forecast names the limit the trend reaches first, which need not be the smallest: a
     /// 512 MiB V8 heap whose heapUsed barely grows outlasts a 600 MiB cgroup the anon floor fills.
     @Test func theLimitReachedFirstIsNamed() throws {
-        let heap = Forecast.Line(level: 300 * mib, slope: 1 * mib / 3600, slopeLower: 0.5 * mib / 3600, slopeUpper: 2 * mib / 3600)
-        let limits = MemoryLimits(cgroupBytes: 600 * mib, v8HeapLimitBytes: 512 * mib)
-        let withHeap = TrendSample(time: 0, anonBytes: 500 * mib, rssBytes: 540 * mib, heapUsedBytes: 300 * mib)
-        let f = Forecast(anon: anon, excursion: 0, heap: heap, sample: withHeap, limits: limits)
+        let f = forecast(heapAt: 300, rising: 1, limits: MemoryLimits(cgroupBytes: 600 * mib, v8HeapLimitBytes: 512 * mib))
         #expect(f.effectiveLimit == 512 * mib)
         #expect(abs(try #require(f.eta) - 0.6 * 3600) < 1e-6) // (600 − 40 − 500) / 100
-        #expect(f.etaLimit == .cgroup && f.etaLimitBytes == 600 * mib)
+        #expect(f.etaLimit == ForecastLimit(kind: .cgroup, bytes: 600 * mib))
         #expect(MemoryLimitKind.cgroup.label == "cgroup memory limit")
     }
 
     @Test func v8HeapLimitCountsOnlyWithHeapFigures() throws {
-        let heap = Forecast.Line(level: 400 * mib, slope: 100 * mib / 3600, slopeLower: 80 * mib / 3600, slopeUpper: 120 * mib / 3600)
         let limits = MemoryLimits(cgroupBytes: 4096 * mib, v8HeapLimitBytes: 512 * mib)
-        let withHeap = TrendSample(time: 0, anonBytes: 500 * mib, rssBytes: 540 * mib, heapUsedBytes: 410 * mib)
-        let f = Forecast(anon: anon, excursion: 0, heap: heap, sample: withHeap, limits: limits)
+        let f = forecast(heapAt: 400, rising: 100, limits: limits)
         #expect(f.effectiveLimit == 512 * mib)
         // heapUsed reaches 512 MiB from 400 MiB at 100 MiB/h: 1 h 7 m 12 s.
         #expect(abs(try #require(f.eta) - 112.0 / 100 * 3600) < 1e-6)
-        #expect(f.etaLimit == .v8Heap && f.etaLimitBytes == 512 * mib)
+        #expect(f.etaLimit == ForecastLimit(kind: .v8Heap, bytes: 512 * mib))
 
-        let g = Forecast(anon: anon, excursion: 0, heap: nil, sample: withHeap, limits: limits)
+        let g = Forecast(anon: anon, excursion: 0, heap: nil, sample: sample, limits: limits)
         #expect(g.effectiveLimit == 4096 * mib)
-        #expect(g.etaLimit == .cgroup)
+        #expect(g.etaLimit?.kind == .cgroup)
         #expect(abs(try #require(g.eta) - 35.56 * 3600) < 1)
     }
 
@@ -79,7 +81,7 @@ struct ForecastTests {
         let flat = Forecast.Line(level: 500 * mib, slope: 0, slopeLower: -1, slopeUpper: 1)
         let f = Forecast(anon: flat, excursion: 0, heap: nil, sample: sample, limits: MemoryLimits(rssMaxBytes: 1024 * mib))
         #expect(f.eta == nil)
-        #expect(f.etaLimit == nil && f.etaLimitBytes == nil)
+        #expect(f.etaLimit == nil)
         #expect(f.etaUpper == nil)
         #expect(try #require(f.etaLower) > 0)
     }
@@ -181,7 +183,7 @@ struct ForecastTests {
         }
         #expect(last.state == .leaking)
         #expect(last.effectiveLimitBytes == 400 * mib)
-        #expect(last.etaLimit == .v8Heap && last.etaLimitBytes == 400 * mib)
+        #expect(last.etaLimit == ForecastLimit(kind: .v8Heap, bytes: 400 * mib))
         // heapUsed is 150 MiB at 30 min: 250 MiB to go at 100 MiB/h.
         let eta = try #require(last.etaSeconds)
         #expect(abs(eta - 2.5 * 3600) < 0.05 * 2.5 * 3600)

@@ -24,7 +24,7 @@ extension IntegrationSuite {
             let started = Date()
             let detected = try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("leak detected: leaky pid \(leaky.pid)") }
             // With a limit (rss_max) the warning forecasts the crash, names the limit, and gives the range.
-            #expect(detected.contains(", rss_max (8GiB) in ") && (detected.contains(" to ") || detected.contains(" or later)")), "\(detected)")
+            #expect(detected.contains(", hits its rss_max (8GiB) in ") && (detected.contains(" to ") || detected.contains(" or later)")), "\(detected)")
             // Give the warm-up app its warm-up, then a full window of plateau and a margin.
             let plateauJudged = started.addingTimeInterval(10 + 30 + 10)
             // Waiting for the event that must not come: a "leak detected" line for the warm-up app.

@@ -52,7 +52,9 @@ struct InspectorCapture {
                      announce: Bool = true) async throws -> HeapFigures {
         try await withSession(identity: identity, target: target, flags: flags, status: status, deadline: .now + .seconds(15),
                               openedLevel: announce ? .notice : .debug,
-                              purpose: announce ? " for heap figures (again once a minute, logged at debug level)" : " for heap figures") { session in
+                              purpose: announce
+                                  ? " for heap figures (again every \(Units.formatDuration(HeapSource.inspectorSpacing)), logged at debug level)"
+                                  : " for heap figures") { session in
             let value = try await session.evaluate(
                 "(() => { const m = process.memoryUsage(); const v8 = process.getBuiltinModule ? process.getBuiltinModule('v8') : null; "
                 + "return { heapUsed: m.heapUsed, heapTotal: m.heapTotal, heapLimit: v8 ? v8.getHeapStatistics().heap_size_limit : null }; })()")

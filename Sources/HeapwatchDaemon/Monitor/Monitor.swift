@@ -176,7 +176,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             let spacing: Double
             switch source {
             case .http: spacing = max(config.daemon.interval, 5) * 0.9
-            case .inspector: spacing = 60
+            case .inspector: spacing = HeapSource.inspectorSpacing
             }
             if let at = process.heapFetchedAt, time - at < spacing { return nil }
             return HeapSourceRequest(identity: process.identity, target: target.name, source: source, flags: process.flags,
@@ -197,26 +197,29 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
 
     /// One row per watched process, and one `absent` row per target with none.
     public func statusRows(snapshotCounts: [String: Int]) -> [TargetStatus] {
-        var rows: [TargetStatus] = []
-        for process in watched.values.sorted(by: { ($0.targetIndex, $0.identity.pid) < ($1.targetIndex, $1.identity.pid) }) {
-            let target = config.targets[process.targetIndex]
-            let assessment = process.assessment
-            rows.append(TargetStatus(
-                name: target.name, pid: process.identity.pid, startTime: process.identity.startTime,
-                rssBytes: process.status.rssBytes, anonBytes: process.status.anonBytes,
-                limitBytes: process.limitBytes(target: target), slopeBytesPerHour: assessment.slopeBytesPerHour,
-                state: assessment.state.rawValue, snapshots: snapshotCounts[target.name] ?? 0,
-                etaSeconds: assessment.etaSeconds, etaLowerSeconds: assessment.etaLowerSeconds,
-                etaUpperSeconds: assessment.etaUpperSeconds, confidence: assessment.confidence,
-                heapUsedBytes: process.currentHeap(now: now)?.heapUsed, lastCapture: process.lastCapture,
-                finding: process.finding, floorBytes: assessment.floorBytes, etaLimit: assessment.etaLimit,
-                etaLimitBytes: assessment.etaLimitBytes.map { UInt64(max(0, $0)) },
-                captureResidueBytes: Int64(assessment.captureResidueBytes), trendPaused: assessment.trendPaused))
-        }
+        var rows = watched.values.sorted(by: { ($0.targetIndex, $0.identity.pid) < ($1.targetIndex, $1.identity.pid) })
+            .map { statusRow($0, snapshots: snapshotCounts[config.targets[$0.targetIndex].name] ?? 0) }
         for target in config.targets where !rows.contains(where: { $0.name == target.name }) {
             rows.append(TargetStatus(name: target.name, state: "absent", snapshots: snapshotCounts[target.name] ?? 0))
         }
         return rows
+    }
+
+    /// One watched process as `status` shows it.
+    private func statusRow(_ process: WatchedProcess, snapshots: Int) -> TargetStatus {
+        let target = config.targets[process.targetIndex]
+        let assessment = process.assessment
+        return TargetStatus(
+            name: target.name, pid: process.identity.pid, startTime: process.identity.startTime,
+            rssBytes: process.status.rssBytes, anonBytes: process.status.anonBytes,
+            limitBytes: process.limitBytes(target: target), slopeBytesPerHour: assessment.slopeBytesPerHour,
+            state: assessment.state.rawValue, snapshots: snapshots,
+            etaSeconds: assessment.etaSeconds, etaLowerSeconds: assessment.etaLowerSeconds,
+            etaUpperSeconds: assessment.etaUpperSeconds, confidence: assessment.confidence,
+            heapUsedBytes: process.currentHeap(now: now)?.heapUsed, lastCapture: process.lastCapture,
+            finding: process.finding, floorBytes: assessment.floorBytes, etaLimit: assessment.etaLimit?.kind,
+            etaLimitBytes: assessment.etaLimit.map { UInt64(max(0, $0.bytes)) },
+            captureResidueBytes: Int64(assessment.captureResidueBytes), trendPaused: assessment.trendPaused)
     }
 
     public var intervalSeconds: Double { config.daemon.interval }
@@ -357,8 +360,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         metadata[LogField.state] = "\(a.state.rawValue)"
         if let slope = a.slopeBytesPerHour { metadata[LogField.slopeBytesPerHour] = "\(Int64(slope))" }
         let slopeText = a.slopeBytesPerHour.map { " growing \(Units.formatBytes($0))/h" } ?? ""
-        let etaText = TargetStatus.forecastText(eta: a.etaSeconds, earliest: a.etaLowerSeconds, latest: a.etaUpperSeconds)
-            .map { ", \(TargetStatus.limitText(a.etaLimit, bytes: a.etaLimitBytes.map { UInt64(max(0, $0)) })) \($0)" } ?? ""
+        let etaText = statusRow(process, snapshots: 0).forecastSentence.map { ", \($0)" } ?? ""
         let summary = "\(target.name) pid \(process.identity.pid): \(previous.rawValue) → \(a.state.rawValue), "
             + "RSS \(Units.formatBytes(process.status.rssBytes))\(slopeText)\(etaText)"
         let kind: DaemonEvent.Kind
