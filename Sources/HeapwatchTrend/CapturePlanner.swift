@@ -96,6 +96,17 @@ public struct CapturePlanner: Sendable {
         }
     }
 
+    /// A capture given up on (`captureFailed`) brought its snapshot after all (node wrote it once
+    /// its event loop freed up): it takes its slot in the episode again, if the episode still has
+    /// room, and the cooldown runs from now, so the plan does not ask for one more.
+    public mutating func lateCaptureStored(_ reason: CaptureReason, now: Double) {
+        lastCaptureAt = now
+        retryAfter = nil
+        guard reason != .manual, var current = episode, current.captures.count < Self.maxPerEpisode else { return }
+        current.captures.append(reason)
+        episode = current
+    }
+
     /// A manual snapshot was taken: automatic ones keep `cooldown` from it. It uses no episode slot.
     public mutating func noteManualCapture(now: Double) {
         lastCaptureAt = now

@@ -76,6 +76,30 @@ struct CapturePlannerTests {
         #expect(planner.decide(assessment(.leaking), now: 640) == .baseline)
     }
 
+    @Test func aLateSnapshotTakesItsSlotAgainAndRestartsTheCooldown() {
+        var planner = CapturePlanner(policy: policy)
+        #expect(planner.decide(assessment(.leaking), now: 0) == .baseline)
+        planner.captureFailed(now: 10)  // SIGUSR2 timed out: node's event loop was busy
+        planner.lateCaptureStored(.baseline, now: 200)  // node wrote it after all
+        #expect(planner.episode?.captures == [.baseline])
+        // No second baseline at the retry delay; the follow-up a cooldown after the late one.
+        #expect(planner.decide(assessment(.leaking), now: 400) == nil)
+        #expect(planner.decide(assessment(.leaking), now: 3700) == nil)
+        #expect(planner.decide(assessment(.leaking), now: 3800) == .followUp)
+        #expect(planner.episode?.captures == [.baseline, .followUp])
+    }
+
+    @Test func aLateSnapshotNeverOverfillsAnEpisode() {
+        var planner = CapturePlanner(policy: policy)
+        #expect(planner.decide(assessment(.leaking), now: 0) == .baseline)
+        #expect(planner.decide(assessment(.leaking), now: 3600) == .followUp)
+        #expect(planner.decide(assessment(.leaking, eta: 100), now: 7200) == .nearLimit)
+        planner.lateCaptureStored(.followUp, now: 7300)
+        #expect(planner.episode?.captures.count == CapturePlanner.maxPerEpisode)
+        planner.lateCaptureStored(.manual, now: 7400)
+        #expect(planner.episode?.captures == [.baseline, .followUp, .nearLimit])
+    }
+
     @Test func manualCaptureKeepsTheCooldownWithoutUsingASlot() {
         var planner = CapturePlanner(policy: policy)
         planner.noteManualCapture(now: 0)

@@ -95,13 +95,37 @@ extension IntegrationSuite {
         /// The memory a snapshot leaves resident is heapwatch's doing, not the app's trend: a flat
         /// app's slope stays flat across a real capture, though its memory steps up and stays.
         @Test func theMemoryASnapshotLeavesIsNotGrowth() throws {
+            try Self.flatAcrossACapture { app, daemon in try daemon.snapshot("flat") }
+        }
+
+        /// The same for a snapshot node writes after its SIGUSR2 capture timed out (a busy event
+        /// loop): the collector sees the file appear before node builds the snapshot, and the
+        /// trend leaves out what it costs as for any capture. Without that, the step read as
+        /// growth over the 30 s window.
+        @Test func theMemoryALateSnapshotLeavesIsNotGrowth() throws {
+            try Self.flatAcrossACapture(daemonArguments: ["--capture-timeout", "1"]) { app, daemon in
+                let busy = try Tool.run("/usr/bin/curl", ["-sS", "--max-time", "10", "http://127.0.0.1:\(app.port)/busy?seconds=5"])
+                #expect(busy.stdout == "busy\n", "\(busy)")
+                let timedOut = try daemon.ctl(["snapshot", "flat", "--wait"])
+                #expect(timedOut.status == 1 && timedOut.stderr.contains("if it writes one later, heapwatchd stores it"), "\(timedOut)")
+                // While node owes that snapshot, nothing more is asked of it.
+                let again = try daemon.ctl(["snapshot", "flat", "--wait"])
+                #expect(again.status == 1 && again.stderr.contains("has not yet written the snapshot an earlier SIGUSR2 asked for"), "\(again)")
+                try daemon.child.stderr.waitForLine(timeout: 60) { $0.contains("flat pid \(app.pid) is writing the snapshot its SIGUSR2 asked for") }
+                try daemon.child.stderr.waitForLine(timeout: 60) { $0.contains("late snapshot of flat pid \(app.pid) stored") }
+            }
+        }
+
+        /// A flat app (40 MiB of small objects, costly to snapshot) is captured once by `capture`,
+        /// once its window has a slope; over the next 70 ticks its slope must stay flat and its
+        /// state `ok`, while the floor follows the memory the capture left, and status says so.
+        static func flatAcrossACapture(daemonArguments: [String] = [], capture: (NodeApp, DaemonUnderTest) throws -> Void) throws {
             let appDirectory = try TempDirectory()
-            // 40 MiB of small objects, then nothing: flat, and a snapshot of it costs a lot.
             let app = try NodeApp(script: Paths.testApps + "/heap-app.js", nodeFlags: ["--heapsnapshot-signal=SIGUSR2"],
                                   environment: ["HEAP_MB": "40"], directory: appDirectory.path)
             let daemon = try DaemonUnderTest(
                 targets: DaemonUnderTest.fastTarget("flat", tag: app.tag, growthMax: "50MiB/h", extra: "capture = \"signal\""),
-                interval: DaemonUnderTest.fastInterval)
+                interval: DaemonUnderTest.fastInterval, arguments: daemonArguments)
             func row() throws -> [String: Any] {
                 let rows = try #require(try daemon.statusJSON()["targets"] as? [[String: Any]])
                 return try #require(rows.first { $0["pid"] as? Int == Int(app.pid) }, "\(rows)")
@@ -110,7 +134,7 @@ extension IntegrationSuite {
             let isStatus = { (line: String) in line.hasPrefix("STATUS=") }
             try daemon.notify.waitFor(timeout: 60) { isStatus($0) && $0.contains("/h ") }
             let anonBefore = try #require(try row()["anon_bytes"] as? Double)
-            try daemon.snapshot("flat")
+            try capture(app, daemon)
 
             // One window (30 s, 60 ticks) and a margin after the capture: the slope status shows
             // after each tick (the daemon sends a STATUS line every tick).
@@ -150,6 +174,9 @@ extension IntegrationSuite {
             #expect(residue > 0.5 * step && residue < 1.5 * step, "residue \(residue) after a step of \(step)")
             let human = try daemon.ctl(["status"]).stdout
             #expect(human.contains("flat pid \(app.pid): ") && human.contains(" of its memory is what heapwatch's heap snapshots left"), "\(human)")
+            // Every snapshot node wrote was collected: none is left in the app's directory.
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: appDirectory.path).filter { $0.hasSuffix(".heapsnapshot") }
+            #expect(leftovers.isEmpty, "\(leftovers)")
             #expect(app.isAlive)
             #expect(try daemon.stop() == 0)
         }

@@ -4,6 +4,7 @@
 //   BUSY=1             after announcing itself, block the event loop for good (a hot loop)
 //   BUSY_SECONDS=N     with BUSY=1: block it for N seconds only, then carry on
 //   FAKE_HEAP_USED=B   report heapUsed = B on /memory (to drive admission control in tests)
+// GET /busy?seconds=N answers "busy", then blocks the event loop for N seconds (at most 60).
 // Prints "listening on PORT pid PID" once ready. The first argument after the script is a tag
 // tests use to match this process alone.
 'use strict';
@@ -19,6 +20,12 @@ const server = http.createServer((req, res) => {
     if (process.env.FAKE_HEAP_USED) usage.heapUsed = Number(process.env.FAKE_HEAP_USED);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ ...usage, pid: process.pid }));
+  } else if (req.url.startsWith('/busy')) {
+    const seconds = Math.min(60, Number(new URL(req.url, 'http://x').searchParams.get('seconds') ?? 1));
+    res.end('busy\n', () => {
+      const until = Date.now() + seconds * 1000;
+      while (Date.now() < until) { /* a hot loop: signal handlers wait */ }
+    });
   } else {
     res.end('ok\n');
   }

@@ -18,6 +18,15 @@ public enum CaptureOutcome: Sendable, Equatable {
         if case .refused = self { return false }
         return true
     }
+
+    /// For `status`: `stored PATH`, `refused: WHY`, `failed: WHY`.
+    public var summary: String {
+        switch self {
+        case .stored(let path, _): "stored \(path)"
+        case .refused(let why): "refused: \(why)"
+        case .failed(let why): "failed: \(why)"
+        }
+    }
 }
 
 public struct CaptureSettings: Sendable {
@@ -68,6 +77,12 @@ public struct Capturer: Sendable {
         case .none: return .refused("target '\(job.target)' has capture = \"none\"")
         case .auto: method = CaptureSafety.signalRefusal(status: status, flags: job.flags) == nil ? .signal : .inspector
         default: method = job.method
+        }
+        // A second snapshot asked of a process still busy with the first would cost it twice, and
+        // the collector of late snapshots takes one file per process: ask again once it is in.
+        if let lateSnapshots, await lateSnapshots.owes(job.identity) {
+            return .refused("pid \(job.identity.pid) has not yet written the snapshot an earlier SIGUSR2 asked for (its event loop "
+                + "is busy); heapwatchd stores that one when it comes and asks nothing more of the process until then")
         }
         if let refusal = admissionRefusal(job, status: status) { return .refused(refusal) }
         let deadline = ContinuousClock.now + .seconds(settings.timeout)
@@ -238,21 +253,33 @@ public struct Capturer: Sendable {
         }
     }
 
-    /// A snapshot node wrote after its SIGUSR2 capture timed out: stored when complete; removed
-    /// when the process died while writing it. Nil while there is nothing (yet) to do.
-    func collectLate(_ pending: PendingSignalSnapshot) -> CaptureOutcome? {
+    /// Where the snapshot a timed-out SIGUSR2 still owes stands.
+    enum LateSnapshot: Equatable {
+        /// Node has not begun it.
+        case owed
+        /// Node is writing it (it opens the file before it builds the snapshot, which is where the
+        /// memory goes).
+        case writing
+        /// Stored, or failed.
+        case done(CaptureOutcome)
+    }
+
+    /// A snapshot node writes after its SIGUSR2 capture timed out: stored when complete; removed
+    /// when the process died while writing it.
+    func collectLate(_ pending: PendingSignalSnapshot) -> LateSnapshot {
         let pid = pending.job.identity.pid
-        guard let name = newSnapshot(in: pending.directory, pid: pid, before: pending.before) else { return nil }
+        guard let name = newSnapshot(in: pending.directory, pid: pid, before: pending.before) else { return .owed }
         let path = pending.directory + "/" + name
         switch state(of: path, job: pending.job) {
-        case .writing, .missing: return nil
+        case .writing: return .writing
+        case .missing: return .owed
         case .removedIncomplete:
-            return .failed("pid \(pid) exited while writing its late snapshot \(path); the incomplete file was removed")
+            return .done(.failed("pid \(pid) exited while writing its late snapshot \(path); the incomplete file was removed"))
         case .complete:
             do {
-                return stored(try store.ingest(source: path, job: pending.job, method: "signal", epochSeconds: Int64(time(nil))))
+                return .done(stored(try store.ingest(source: path, job: pending.job, method: "signal", epochSeconds: Int64(time(nil)))))
             } catch {
-                return .failed("could not store the late snapshot \(path): \(error)")
+                return .done(.failed("could not store the late snapshot \(path): \(error)"))
             }
         }
     }

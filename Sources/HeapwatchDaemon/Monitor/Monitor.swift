@@ -150,12 +150,34 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         process.capture = nil
         // The memory a snapshot leaves behind is not the process's trend.
         process.tracker.captureEnded(at: now, touched: outcome.reachedProcess)
-        switch outcome {
-        case .stored(let path, _): process.lastCapture = "stored \(path)"
-        case .refused(let why): process.lastCapture = "refused: \(why)"
-        case .failed(let why): process.lastCapture = "failed: \(why)"
-        }
+        process.lastCapture = outcome.summary
         if case .stored = outcome {} else if job.automatic { process.planner.captureFailed(now: now) }
+        watched[job.identity] = process
+    }
+
+    /// Node began writing the snapshot a SIGUSR2 capture that timed out still owed (its event
+    /// loop freed up): like any capture, what it costs the process is left out of the trend, and
+    /// no other capture of it starts meanwhile. Nothing happens when another capture runs.
+    public func lateCaptureBegan(_ job: CaptureJob) {
+        guard var process = watched[job.identity], !process.capturing else { return }
+        process.beginCapture(job, at: now)
+        watched[job.identity] = process
+    }
+
+    /// The late snapshot of `job` is stored, or failed (the process died while writing it). Its
+    /// capture was already reported as failed to the planner; a stored one takes its slot again.
+    public func lateCaptureFinished(_ job: CaptureJob, outcome: CaptureOutcome) {
+        if case .stored = outcome, job.automatic { automaticCaptures[job.target, default: []].append(now) }
+        guard var process = watched[job.identity] else { return }
+        if process.capture == job.token {
+            process.capture = nil
+            process.tracker.captureEnded(at: now, touched: true)
+        }
+        process.lastCapture = outcome.summary
+        if case .stored = outcome {
+            process.lastCapture? += " (late: node wrote it once its event loop was free)"
+            if job.automatic, let reason = CaptureReason(rawValue: job.reason) { process.planner.lateCaptureStored(reason, now: now) }
+        }
         watched[job.identity] = process
     }
 
