@@ -12,8 +12,9 @@ import HeapwatchCore
 ///     UTC 2026-11-25 00:00 -> 23:59
 ///
 /// Each column shows the min–max range of the points that fall in it (`#` anonymous memory drawn
-/// over `.` RSS), the limit as a row of `=`, the trend line as `*` over everything, and captures
-/// as `^` on the time axis. Pure: same input, same text.
+/// over `.` RSS), the limit as a row of `=`, the trend line as `*` over everything from where the
+/// samples it was fitted on begin, and captures as `^` on the time axis. Pure: same input, same
+/// text.
 public enum HistoryChart {
     /// - Parameters:
     ///   - width: total columns, labels included; no line is longer.
@@ -53,7 +54,8 @@ public enum HistoryChart {
             for row in scale.row(Double(range.anonHigh))...scale.row(Double(range.anonLow)) { grid[row][column] = "#" }
         }
         if let trend {
-            for column in 0..<plotWidth {
+            let first = trend.startTime.map(x.column) ?? 0
+            for column in first..<plotWidth {
                 let value = trend.bytes(at: x.time(column))
                 if value >= scale.low, value <= scale.high { grid[scale.row(value)][column] = "*" }
             }

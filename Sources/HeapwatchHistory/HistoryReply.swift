@@ -74,11 +74,15 @@ public struct HistoryTrend: Codable, Sendable, Equatable {
     public var interceptBytes: Double
     /// Unix seconds at which the line is worth `interceptBytes`.
     public var interceptTime: Double
+    /// Unix seconds where the samples the line was fitted on begin (the window): before that the
+    /// line says nothing, and the chart does not draw it there. Nil when unknown.
+    public var startTime: Double?
 
-    public init(slopeBytesPerHour: Double, interceptBytes: Double, interceptTime: Double) {
+    public init(slopeBytesPerHour: Double, interceptBytes: Double, interceptTime: Double, startTime: Double? = nil) {
         self.slopeBytesPerHour = slopeBytesPerHour
         self.interceptBytes = interceptBytes
         self.interceptTime = interceptTime
+        self.startTime = startTime
     }
 
     public func bytes(at time: Double) -> Double {
@@ -87,6 +91,7 @@ public struct HistoryTrend: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case slopeBytesPerHour = "slope_bytes_per_hour", interceptBytes = "intercept_bytes", interceptTime = "intercept_time"
+        case startTime = "start_time"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -94,6 +99,7 @@ public struct HistoryTrend: Codable, Sendable, Equatable {
         slopeBytesPerHour = try c.decode(Double.self, forKey: .slopeBytesPerHour)
         interceptBytes = try c.decode(Double.self, forKey: .interceptBytes)
         interceptTime = try HistoryTime.decode(c, .interceptTime)
+        startTime = c.contains(.startTime) ? try HistoryTime.decode(c, .startTime) : nil
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -101,6 +107,7 @@ public struct HistoryTrend: Codable, Sendable, Equatable {
         try c.encode(slopeBytesPerHour, forKey: .slopeBytesPerHour)
         try c.encode(interceptBytes, forKey: .interceptBytes)
         try c.encode(HistoryTime.iso8601(interceptTime), forKey: .interceptTime)
+        if let startTime { try c.encode(HistoryTime.iso8601(startTime), forKey: .startTime) }
     }
 }
 

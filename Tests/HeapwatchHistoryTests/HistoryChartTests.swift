@@ -53,6 +53,29 @@ import Testing
             """)
     }
 
+    /// The same line fitted on the last minute only: nothing is drawn before it (the chart showed
+    /// a window's trend across hours it knew nothing of, over the samples themselves).
+    @Test func theTrendStartsWhereItsSamplesDo() {
+        let mib = Self.mib
+        let samples = [
+            HistoryPoint(time: midnight, rssBytes: 1 * mib, anonBytes: 1 * mib),
+            HistoryPoint(time: midnight + 120, rssBytes: 7 * mib, anonBytes: 6 * mib),
+        ]
+        let trend = HistoryTrend(slopeBytesPerHour: 240 * Double(mib), interceptBytes: 0, interceptTime: midnight,
+                                 startTime: midnight + 60)
+        let chart = HistoryChart.render(samples: samples, events: [], limitBytes: nil, trend: trend, width: 30, height: 3)
+        #expect(chart == """
+            8MiB |                  ******
+            4MiB |            ******     #
+              0B |#
+                 ++-----------+----------+
+                  00:00     00:01    00:02
+            # anon  . RSS
+            * trend +240MiB/h
+            UTC 2026-11-25 00:00 -> 00:02
+            """)
+    }
+
     /// A limit far above the data sets the top of the scale: 0…1GiB in 512MiB steps over 9 rows,
     /// RSS 200MiB on row round(8 × 824/1024) = 6, anon 100MiB on row round(8 × 924/1024) = 7.
     @Test func aLimitAboveTheDataIsTheTopOfTheScale() {

@@ -25,14 +25,18 @@ import Testing
 
     @Test func theSocketReplyAddsOkAndDecodesAsAHistoryReply() throws {
         let reply = HistoryReply(target: "api", samples: [HistoryPoint(time: midnight, rssBytes: 2, anonBytes: 1)], events: [],
-                                 trend: HistoryTrend(slopeBytesPerHour: 3600, interceptBytes: 1, interceptTime: midnight))
+                                 trend: HistoryTrend(slopeBytesPerHour: 3600, interceptBytes: 1, interceptTime: midnight,
+                                                     startTime: midnight - 900))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = try encoder.encode(HistoryOKReply(reply))
         #expect(String(decoding: data, as: UTF8.self) == #"{"events":[],"ok":true,"samples":[{"anon_bytes":1,"rss_bytes":2,"#
             + #""time":"2026-11-25T00:00:00Z"}],"target":"api","trend":{"intercept_bytes":1,"intercept_time":"2026-11-25T00:00:00Z","#
-            + #""slope_bytes_per_hour":3600}}"#)
+            + #""slope_bytes_per_hour":3600,"start_time":"2026-11-24T23:45:00Z"}}"#)
         #expect(try JSONDecoder().decode(HistoryReply.self, from: data) == reply)
+        // A daemon from before start_time: the line has no start.
+        let older = #"{"intercept_bytes":1,"intercept_time":"2026-11-25T00:00:00Z","slope_bytes_per_hour":3600}"#
+        #expect(try JSONDecoder().decode(HistoryTrend.self, from: Data(older.utf8)).startTime == nil)
     }
 
     static let times: [(Double, String)] = [

@@ -87,7 +87,8 @@ public struct ControlHandler<C: Clock>: Sendable where C.Duration == Duration {
             let rows = await monitor.statusRows(snapshotCounts: [:]).filter { $0.name == target && $0.pid != nil }
             reply.limitBytes = rows.compactMap(\.limitBytes).min() ?? reply.limitBytes
             if let line = await monitor.trendLine(target: target) {
-                reply.trend = HistoryTrend(slopeBytesPerHour: line.slopeBytesPerHour, interceptBytes: line.floorBytes, interceptTime: now)
+                reply.trend = HistoryTrend(slopeBytesPerHour: line.slopeBytesPerHour, interceptBytes: line.floorBytes, interceptTime: now,
+                                           startTime: now - line.spanSeconds)
             }
             return ControlProtocol.encode(HistoryOKReply(reply))
         } catch {

@@ -258,13 +258,13 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         }
     }
 
-    /// The current trend line of a target's largest process, for the history chart: slope and the
-    /// floor now.
-    public func trendLine(target name: String) -> (slopeBytesPerHour: Double, floorBytes: Double)? {
+    /// The current trend line of a target's largest process, for the history chart: slope, the
+    /// floor now, and the seconds of samples it was fitted on.
+    public func trendLine(target name: String) -> (slopeBytesPerHour: Double, floorBytes: Double, spanSeconds: Double)? {
         let candidates = watched.values.filter { config.targets[$0.targetIndex].name == name }
         guard let process = candidates.max(by: { $0.status.rssBytes < $1.status.rssBytes }),
               let slope = process.assessment.slopeBytesPerHour, let floor = process.assessment.floorBytes else { return nil }
-        return (slope, floor)
+        return (slope, floor, process.assessment.spanSeconds)
     }
 
     // MARK: - Discovery
