@@ -7,7 +7,7 @@ public enum CaptureSafety {
     public static func signalRefusal(status: ProcStatus, flags: NodeFlags) -> String? {
         if !flags.snapshotsOnSIGUSR2 {
             return "not started with --heapsnapshot-signal=SIGUSR2 (command line or NODE_OPTIONS); "
-                + "SIGUSR2 would kill it, so no signal was sent (use capture = \"http://…\" or start node with the flag)"
+                + "SIGUSR2 would kill it, so no signal was sent (use capture = \"inspector\" or \"auto\", which work on any Node process, or start node with the flag)"
         }
         if !status.catchesSIGUSR2 {
             return "SIGUSR2 handler not installed yet (SigCgt=\(String(status.caughtSignals, radix: 16))); no signal was sent"

@@ -70,7 +70,9 @@ public struct CapturePlanner: Sendable {
             reason = .nearLimit
         } else if current.captures.isEmpty {
             reason = .baseline
-        } else if current.captures == [.baseline] {
+        } else if current.captures.count == 1, current.captures != [.followUp] {
+            // A later one to diff with, whatever the first was: a fast leak's first capture is
+            // often already near the limit, and one snapshot cannot say what grows.
             reason = .followUp
         } else {
             return nil

@@ -41,6 +41,21 @@ struct CapturePlannerTests {
         #expect(planner.decide(assessment(.leaking, eta: 600), now: 0) == .nearLimit)
     }
 
+    /// A fast leak is first captured near its limit; a follow-up a cooldown later gives the diff
+    /// that says what grows (with the near-limit capture alone, the episode stopped at one).
+    @Test func aFirstCaptureNearTheLimitIsFollowedUp() {
+        var planner = CapturePlanner(policy: policy)
+        #expect(planner.decide(assessment(.leaking, eta: 1700), now: 0) == .nearLimit)
+        #expect(planner.decide(assessment(.leaking, eta: 1500), now: 1800) == nil)  // cooldown
+        #expect(planner.decide(assessment(.leaking, eta: 1400), now: 3600) == .followUp)
+        #expect(planner.decide(assessment(.leaking, eta: 100), now: 7200) == nil)
+        #expect(planner.episode?.captures == [.nearLimit, .followUp])
+        // The same after a first capture over the limit, once back under it.
+        planner = CapturePlanner(policy: policy)
+        #expect(planner.decide(assessment(.overLimit), now: 0) == .overLimit)
+        #expect(planner.decide(assessment(.leaking, eta: 40_000), now: 3600) == .followUp)
+    }
+
     @Test func overLimitCapturesRespectingCooldown() {
         var planner = CapturePlanner(policy: policy)
         #expect(planner.decide(assessment(.overLimit), now: 0) == .overLimit)
