@@ -13,8 +13,8 @@ import HeapwatchCore
 ///
 /// Each column shows the min–max range of the points that fall in it (`#` anonymous memory drawn
 /// over `.` RSS), the limit as a row of `=`, the trend line as `*` over everything from where the
-/// samples it was fitted on begin, and captures as `^` on the time axis. Pure: same input, same
-/// text.
+/// samples it was fitted on begin (or the last capture among them), and captures as `^` on the
+/// time axis. Pure: same input, same text.
 public enum HistoryChart {
     /// - Parameters:
     ///   - width: total columns, labels included; no line is longer.
@@ -53,8 +53,12 @@ public enum HistoryChart {
             for row in scale.row(Double(range.rssHigh))...scale.row(Double(range.rssLow)) { grid[row][column] = "." }
             for row in scale.row(Double(range.anonHigh))...scale.row(Double(range.anonLow)) { grid[row][column] = "#" }
         }
+        let captures = events.filter { $0.kind.isCapture && timeSpan.contains($0.time) }
         if let trend {
-            let first = trend.startTime.map(x.column) ?? 0
+            // The line's level holds the memory our snapshots left behind, which the process did not
+            // hold before them: it starts after the last capture inside its span.
+            let lastCapture = captures.map(\.time).filter { $0 >= trend.startTime ?? -.infinity }.max()
+            let first = [trend.startTime, lastCapture].compactMap { $0.map(x.column) }.max() ?? 0
             for column in first..<plotWidth {
                 let value = trend.bytes(at: x.time(column))
                 if value >= scale.low, value <= scale.high { grid[scale.row(value)][column] = "*" }
@@ -66,7 +70,6 @@ public enum HistoryChart {
             let label = labels.first { $0.row == row }?.text ?? ""
             lines.append(pad(label, labelWidth) + " |" + String(cells))
         }
-        let captures = events.filter { $0.kind.isCapture && timeSpan.contains($0.time) }
         var axis = [Character](repeating: "-", count: plotWidth)
         let ticks = x.ticks()
         for tick in ticks { axis[tick.column] = "+" }

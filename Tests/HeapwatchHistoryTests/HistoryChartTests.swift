@@ -76,6 +76,28 @@ import Testing
             """)
     }
 
+    /// A capture inside the line's span: the line's level holds the memory the snapshot left, which
+    /// the process did not hold before it, so the line starts at the capture: column
+    /// round(23 × 90/120) = 17, worth 5.9MiB, which rounds to the 4MiB row.
+    @Test func theTrendStartsAfterACaptureInItsSpan() {
+        let mib = Self.mib
+        let samples = [
+            HistoryPoint(time: midnight, rssBytes: 1 * mib, anonBytes: 1 * mib),
+            HistoryPoint(time: midnight + 120, rssBytes: 7 * mib, anonBytes: 6 * mib),
+        ]
+        let trend = HistoryTrend(slopeBytesPerHour: 240 * Double(mib), interceptBytes: 0, interceptTime: midnight,
+                                 startTime: midnight + 60)
+        let before = HistoryEvent(time: midnight + 30, target: "api", kind: .capture, message: "stored")
+        let inside = HistoryEvent(time: midnight + 90, target: "api", kind: .capture, message: "stored")
+        let chart = HistoryChart.render(samples: samples, events: [before, inside], limitBytes: nil, trend: trend,
+                                        width: 30, height: 3)
+        #expect(chart.split(separator: "\n").prefix(3).joined(separator: "\n") == """
+            8MiB |                  ******
+            4MiB |                 *     #
+              0B |#
+            """)
+    }
+
     /// A limit far above the data sets the top of the scale: 0…1GiB in 512MiB steps over 9 rows,
     /// RSS 200MiB on row round(8 × 824/1024) = 6, anon 100MiB on row round(8 × 924/1024) = 7.
     @Test func aLimitAboveTheDataIsTheTopOfTheScale() {

@@ -12,13 +12,13 @@ public struct PendingSignalSnapshot: Sendable {
     var before: Set<String>
     /// How long to keep looking, seconds.
     var expires = Date().addingTimeInterval(3600)
+    /// Node has begun writing it.
+    var begun = false
 }
 
 /// The signals still owed a snapshot.
 public actor LateSnapshots {
     private var pending: [ProcessIdentity: PendingSignalSnapshot] = [:]
-    /// Those whose file node has begun writing.
-    private var begun: Set<ProcessIdentity> = []
 
     public init() {}
 
@@ -30,12 +30,13 @@ public actor LateSnapshots {
     func owes(_ identity: ProcessIdentity) -> Bool { pending[identity] != nil }
 
     /// True the first time it is called for `identity`'s pending snapshot.
-    func markBegun(_ identity: ProcessIdentity) -> Bool { begun.insert(identity).inserted }
-
-    func done(_ identity: ProcessIdentity) {
-        pending[identity] = nil
-        begun.remove(identity)
+    func markBegun(_ identity: ProcessIdentity) -> Bool {
+        guard let item = pending[identity], !item.begun else { return false }
+        pending[identity]?.begun = true
+        return true
     }
+
+    func done(_ identity: ProcessIdentity) { pending[identity] = nil }
 }
 
 /// Collects snapshots node writes after their SIGUSR2 capture timed out, so no snapshot — and no
