@@ -46,7 +46,9 @@ public enum Daemon {
         await inspector.closeLeftovers()
         let clock = ContinuousClock()
         let events = EventHub()
-        let monitor = Monitor(config: config, procFS: procFS, cgroups: cgroups, clock: clock, events: events, logger: logger)
+        let lateSnapshots = LateSnapshots()
+        let monitor = Monitor(config: config, procFS: procFS, cgroups: cgroups, clock: clock, events: events, logger: logger,
+                              lateSnapshots: lateSnapshots)
         let wallNow = Date().timeIntervalSince1970
         await monitor.seedAutomaticCaptures(await context.store.list().compactMap { entry in
             guard entry.reason != "manual", let time = SnapshotStore.epochSeconds(entry.time) else { return nil }
@@ -62,7 +64,6 @@ public enum Daemon {
         let baseSettings = options.capture
         let timeoutOverride = options.captureTimeoutOverride
         let inspectorLock = AsyncLock()
-        let lateSnapshots = LateSnapshots()
         /// A capturer for the current store and config (the capture timeout follows reloads).
         let makeCapturer: @Sendable (SnapshotStore, HeapwatchConfig) -> Capturer = { store, config in
             var settings = baseSettings

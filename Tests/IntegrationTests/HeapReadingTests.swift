@@ -6,70 +6,74 @@ import Testing
 import TestSupport
 @testable import HeapwatchDaemon
 
-/// Heap figures through the inspector, once a minute: the first opening of a process's inspector
-/// is announced at notice level, the later ones at debug (a reading a minute must not fill the
-/// journal), and a failure is logged when it is new, not at every reading.
-@Suite("Heap readings", .serialized)
-struct HeapReadingTests {
-    @Test func theMonitorAnnouncesTheFirstReadingAndRemembersTheLastFailure() async throws {
-        let directory = try TempDirectory()
-        let app = try NodeApp(script: "fixed-app.js", directory: directory.path)
-        let configPath = directory.path + "/heapwatch.toml"
-        try """
-            [daemon]
-            state_dir = "\(directory.path)/state"
-            [[target]]
-            name = "app"
-            command = "\(app.tag)"
-            capture = "none"
-            heap_source = "inspector"
-            """.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let config = try ConfigLoader.load(path: configPath)
-        let clock = ManualClock()
-        let monitor = Monitor(config: config, procFS: ProcFS(), cgroups: CgroupReader(mounts: []), clock: clock,
-                              events: EventHub(), logger: Logger(label: "test"))
-        _ = await monitor.tick()
+extension IntegrationSuite {
+    /// Heap figures through the inspector, once a minute: the first opening of a process's inspector
+    /// is announced at notice level, the later ones at debug (a reading a minute must not fill the
+    /// journal), and a failure is logged when it is new, not at every reading. Under
+    /// `IntegrationSuite`, one test at a time: it opens a real inspector on port 9229, which the
+    /// capture tests open too (beside them it failed as "port 9229 is taken by another process").
+    @Suite("Heap readings")
+    struct HeapReadingTests {
+        @Test func theMonitorAnnouncesTheFirstReadingAndRemembersTheLastFailure() async throws {
+            let directory = try TempDirectory()
+            let app = try NodeApp(script: "fixed-app.js", directory: directory.path)
+            let configPath = directory.path + "/heapwatch.toml"
+            try """
+                [daemon]
+                state_dir = "\(directory.path)/state"
+                [[target]]
+                name = "app"
+                command = "\(app.tag)"
+                capture = "none"
+                heap_source = "inspector"
+                """.write(toFile: configPath, atomically: true, encoding: .utf8)
+            let config = try ConfigLoader.load(path: configPath)
+            let clock = ManualClock()
+            let monitor = Monitor(config: config, procFS: ProcFS(), cgroups: CgroupReader(mounts: []), clock: clock,
+                                  events: EventHub(), logger: Logger(label: "test"))
+            _ = await monitor.tick()
 
-        let first = try #require(await monitor.heapSourceRequests().first { $0.identity.pid == app.pid })
-        #expect(first.firstReading && first.lastFailure == nil)
-        await monitor.updateHeap(first.identity, nil, failure: "through the inspector: refused")
-        #expect(await monitor.heapSourceRequests().isEmpty, "asked again within the minute")
+            let first = try #require(await monitor.heapSourceRequests().first { $0.identity.pid == app.pid })
+            #expect(first.firstReading && first.lastFailure == nil)
+            await monitor.updateHeap(first.identity, nil, failure: "through the inspector: refused")
+            #expect(await monitor.heapSourceRequests().isEmpty, "asked again within the minute")
 
-        clock.advance(by: .seconds(HeapSource.inspectorSpacing + 1))
-        let second = try #require(await monitor.heapSourceRequests().first)
-        #expect(second.firstReading, "no reading has succeeded yet")
-        #expect(second.lastFailure == "through the inspector: refused")
-        await monitor.updateHeap(second.identity, HeapFigures(heapUsed: 5 << 20))
+            clock.advance(by: .seconds(HeapSource.inspectorSpacing + 1))
+            let second = try #require(await monitor.heapSourceRequests().first)
+            #expect(second.firstReading, "no reading has succeeded yet")
+            #expect(second.lastFailure == "through the inspector: refused")
+            await monitor.updateHeap(second.identity, HeapFigures(heapUsed: 5 << 20))
 
-        clock.advance(by: .seconds(HeapSource.inspectorSpacing + 1))
-        let third = try #require(await monitor.heapSourceRequests().first)
-        #expect(!third.firstReading && third.lastFailure == nil)
-    }
-
-    @Test func onlyTheAnnouncedReadingOpensTheInspectorAtNoticeLevel() async throws {
-        let directory = try TempDirectory()
-        let app = try NodeApp(script: "fixed-app.js", directory: directory.path)
-        let procFS = ProcFS()
-        let identity = ProcessIdentity(pid: app.pid, startTime: try procFS.stat(app.pid).startTime)
-        let status = try ProcessDirectory(procFS: procFS, identity: identity).status()
-        let records = LogRecords()
-        var logger = Logger(label: "test") { _ in RecordingLogHandler(records: records) }
-        logger.logLevel = .debug
-        let inspector = InspectorCapture(procFS: procFS, signaller: PidfdSignaller(procFS: procFS), logger: logger,
-                                         markerDirectory: directory.path + "/markers")
-        let flags = NodeFlags.parse(arguments: ["node", Paths.examples + "/fixed-app.js", app.tag], nodeOptions: nil)
-
-        for announce in [true, false] {
-            records.clear()
-            let figures = try await inspector.heapFigures(identity: identity, target: "app", flags: flags, status: status, announce: announce)
-            #expect(figures.heapUsed > 0)
-            let opened = try #require(records.all.first { $0.message.hasPrefix("opened the inspector of app pid \(app.pid)") })
-            let closed = try #require(records.all.first { $0.message == "inspector of app pid \(app.pid) closed" })
-            #expect(opened.level == (announce ? .notice : .debug), "\(opened)")
-            #expect(closed.level == opened.level)
-            #expect(opened.message.contains("for heap figures"))
+            clock.advance(by: .seconds(HeapSource.inspectorSpacing + 1))
+            let third = try #require(await monitor.heapSourceRequests().first)
+            #expect(!third.firstReading && third.lastFailure == nil)
         }
-        #expect(app.isAlive)
+
+        @Test func onlyTheAnnouncedReadingOpensTheInspectorAtNoticeLevel() async throws {
+            let directory = try TempDirectory()
+            let app = try NodeApp(script: "fixed-app.js", directory: directory.path)
+            let procFS = ProcFS()
+            let identity = ProcessIdentity(pid: app.pid, startTime: try procFS.stat(app.pid).startTime)
+            let status = try ProcessDirectory(procFS: procFS, identity: identity).status()
+            let records = LogRecords()
+            var logger = Logger(label: "test") { _ in RecordingLogHandler(records: records) }
+            logger.logLevel = .debug
+            let inspector = InspectorCapture(procFS: procFS, signaller: PidfdSignaller(procFS: procFS), logger: logger,
+                                             markerDirectory: directory.path + "/markers")
+            let flags = NodeFlags.parse(arguments: ["node", Paths.examples + "/fixed-app.js", app.tag], nodeOptions: nil)
+
+            for announce in [true, false] {
+                records.clear()
+                let figures = try await inspector.heapFigures(identity: identity, target: "app", flags: flags, status: status, announce: announce)
+                #expect(figures.heapUsed > 0)
+                let opened = try #require(records.all.first { $0.message.hasPrefix("opened the inspector of app pid \(app.pid)") })
+                let closed = try #require(records.all.first { $0.message == "inspector of app pid \(app.pid) closed" })
+                #expect(opened.level == (announce ? .notice : .debug), "\(opened)")
+                #expect(closed.level == opened.level)
+                #expect(opened.message.contains("for heap figures"))
+            }
+            #expect(app.isAlive)
+        }
     }
 }
 

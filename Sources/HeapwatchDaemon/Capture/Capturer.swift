@@ -80,7 +80,7 @@ public struct Capturer: Sendable {
         }
         // A second snapshot asked of a process still busy with the first would cost it twice, and
         // the collector of late snapshots takes one file per process: ask again once it is in.
-        if let lateSnapshots, await lateSnapshots.owes(job.identity) {
+        if let lateSnapshots, lateSnapshots.owes(job.identity) {
             return .refused("pid \(job.identity.pid) has not yet written the snapshot an earlier SIGUSR2 asked for (its event loop "
                 + "is busy); heapwatchd stores that one when it comes and asks nothing more of the process until then")
         }
@@ -173,7 +173,7 @@ public struct Capturer: Sendable {
                 throw CaptureFailure("pid \(job.identity.pid) exited before writing a snapshot")
             }
             if ContinuousClock.now >= deadline {
-                await lateSnapshots?.watch(PendingSignalSnapshot(job: job, directory: directory, before: before))
+                lateSnapshots?.watch(PendingSignalSnapshot(job: job, directory: directory, before: before))
                 throw CaptureFailure(
                     "no snapshot appeared in \(directory) within \(Units.formatDuration(settings.timeout)) of SIGUSR2: node runs that handler "
                     + "in JavaScript, so a busy event loop delays it (if it writes one later, heapwatchd stores it); "
@@ -268,7 +268,7 @@ public struct Capturer: Sendable {
     /// when the process died while writing it.
     func collectLate(_ pending: PendingSignalSnapshot) -> LateSnapshot {
         let pid = pending.job.identity.pid
-        guard let name = newSnapshot(in: pending.directory, pid: pid, before: pending.before) else { return .owed }
+        guard let name = pending.file() else { return .owed }
         let path = pending.directory + "/" + name
         switch state(of: path, job: pending.job) {
         case .writing: return .writing

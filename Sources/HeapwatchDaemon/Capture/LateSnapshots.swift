@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HeapwatchCore
 import Logging
 import ServiceLifecycle
@@ -14,35 +15,61 @@ public struct PendingSignalSnapshot: Sendable {
     var expires = Date().addingTimeInterval(3600)
     /// Node has begun writing it.
     var begun = false
+
+    /// The name of the file node is writing (or has written) for it, if there is one yet: its
+    /// first snapshot file in `directory` that was not there before the signal (SEQ counts up).
+    func file() -> String? {
+        let names = (try? Sys.listDirectory(directory)) ?? []
+        return names.filter { SnapshotNaming.isNodeSnapshot($0, pid: job.identity.pid) && !before.contains($0) }.min()
+    }
 }
 
-/// The signals still owed a snapshot.
-public actor LateSnapshots {
-    private var pending: [ProcessIdentity: PendingSignalSnapshot] = [:]
+/// The signals still owed a snapshot. Behind a lock, not an actor: the monitor asks at each tick,
+/// before it records a sample, whether node has begun writing one (`beganWriting`).
+public final class LateSnapshots: Sendable {
+    private let pending = Mutex<[ProcessIdentity: PendingSignalSnapshot]>([:])
 
     public init() {}
 
-    func watch(_ item: PendingSignalSnapshot) { pending[item.job.identity] = item }
+    func watch(_ item: PendingSignalSnapshot) { pending.withLock { $0[item.job.identity] = item } }
 
-    func all() -> [PendingSignalSnapshot] { Array(pending.values) }
+    func all() -> [PendingSignalSnapshot] { pending.withLock { Array($0.values) } }
 
     /// Whether `identity` still owes the snapshot of a SIGUSR2 that timed out.
-    func owes(_ identity: ProcessIdentity) -> Bool { pending[identity] != nil }
+    func owes(_ identity: ProcessIdentity) -> Bool { pending.withLock { $0[identity] != nil } }
 
-    /// True the first time it is called for `identity`'s pending snapshot.
-    func markBegun(_ identity: ProcessIdentity) -> Bool {
-        guard let item = pending[identity], !item.begun else { return false }
-        pending[identity]?.begun = true
-        return true
+    /// The capture whose snapshot `identity` has begun writing, the first time its file is seen
+    /// (here or by `markBegun`); nil otherwise. Node opens the file before it builds the snapshot,
+    /// so a sample read before this said no holds none of what the snapshot costs.
+    public func beganWriting(_ identity: ProcessIdentity) -> CaptureJob? {
+        pending.withLock { pending in
+            guard let item = pending[identity], !item.begun, item.file() != nil else { return nil }
+            pending[identity]?.begun = true
+            return item.job
+        }
     }
 
-    func done(_ identity: ProcessIdentity) { pending[identity] = nil }
+    /// True the first time it is called for `identity`'s pending snapshot, unless `beganWriting` saw it first.
+    func markBegun(_ identity: ProcessIdentity) -> Bool {
+        pending.withLock { pending in
+            guard let item = pending[identity], !item.begun else { return false }
+            pending[identity]?.begun = true
+            return true
+        }
+    }
+
+    func done(_ identity: ProcessIdentity) { _ = pending.withLock { $0.removeValue(forKey: identity) } }
+
+    /// Logged when node is seen writing it.
+    static func writingMessage(_ job: CaptureJob) -> String {
+        "\(job.target) pid \(job.identity.pid) is writing the snapshot its SIGUSR2 asked for; the trend leaves it out"
+    }
 }
 
 /// Collects snapshots node writes after their SIGUSR2 capture timed out, so no snapshot — and no
-/// file full of secrets — is left behind in the app's directory. Looks every second for an hour:
-/// the file appears before node builds the snapshot, so the monitor hears of it (`began`) before
-/// most of the memory it costs is taken, and leaves that out of the trend until `finished`.
+/// file full of secrets — is left behind in the app's directory. Looks every second for an hour,
+/// and tells the monitor when node has begun one (`began`: unless the monitor saw it first, at a
+/// tick) and when it is stored (`finished`), so the trend leaves out what it costs.
 public struct LateSnapshotService: Service {
     let late: LateSnapshots
     let makeCapturer: @Sendable () async -> Capturer
@@ -54,22 +81,22 @@ public struct LateSnapshotService: Service {
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                for item in await late.all() {
+                for item in late.all() {
                     let identity = item.job.identity
                     let metadata: Logger.Metadata = [LogField.target: "\(item.job.target)", LogField.pid: "\(identity.pid)"]
                     let state = await makeCapturer().collectLate(item)
-                    if state != .owed, await late.markBegun(identity) {
-                        logger.info("\(item.job.target) pid \(identity.pid) is writing the snapshot its SIGUSR2 asked for", metadata: metadata)
+                    if state != .owed, late.markBegun(identity) {
+                        logger.info("\(LateSnapshots.writingMessage(item.job))", metadata: metadata)
                         await began(item.job)
                     }
                     guard case .done(let outcome) = state else {
                         if state == .owed, Date() > item.expires || (try? item.job.directory.status()) == nil {
-                            await late.done(identity)
+                            late.done(identity)
                             logger.info("no late snapshot from \(item.job.target) pid \(identity.pid); stopped looking", metadata: metadata)
                         }
                         continue
                     }
-                    await late.done(identity)
+                    late.done(identity)
                     await finished(item.job, outcome)
                     switch outcome {
                     case .stored(let path, let manifest):

@@ -27,10 +27,14 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     public private(set) var ticks = 0
     /// The last capture token handed out (`CaptureJob.token`).
     private var captureTokens = 0
+    /// The snapshots SIGUSR2 captures that timed out are still owed.
+    private let lateSnapshots: LateSnapshots?
     /// `status` (signals, groups, exact sizes) and `cgroup` are read every this many ticks; `statm` in between.
     static var fullReadEvery: Int { 12 }
 
-    public init(config: HeapwatchConfig, procFS: ProcFS, cgroups: CgroupReader, clock: C, events: EventHub, logger: Logger) {
+    public init(config: HeapwatchConfig, procFS: ProcFS, cgroups: CgroupReader, clock: C, events: EventHub, logger: Logger,
+                lateSnapshots: LateSnapshots? = nil) {
+        self.lateSnapshots = lateSnapshots
         self.events = events
         self.config = config
         self.matcher = TargetMatcher(targets: config.targets)
@@ -96,6 +100,13 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                 logger.info("\(target.name) pid \(identity.pid) exited", metadata: fields(target.name, identity))
                 watched[identity] = nil
                 continue
+            }
+            // Node may have begun, since the last tick, the snapshot a timed-out SIGUSR2 owed: it
+            // opens the file first, so this sample, read before the file was looked for, holds
+            // none of what the snapshot costs, and the ones after it are left out.
+            if !process.capturing, let job = lateSnapshots?.beganWriting(identity) {
+                logger.info("\(LateSnapshots.writingMessage(job))", metadata: fields(target.name, identity))
+                process.beginCapture(job, at: time)
             }
             let previous = process.assessment.state
             let sample = TrendSample(time: time, anonBytes: Double(process.status.anonBytes), rssBytes: Double(process.status.rssBytes),
