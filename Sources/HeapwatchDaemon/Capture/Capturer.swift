@@ -153,7 +153,7 @@ public struct Capturer: Sendable {
         // (which holds secrets): refuse before signalling, saying what is missing.
         let before: Set<String>
         do {
-            before = Set(try nodeSnapshots(in: directory, pid: job.identity.pid))
+            before = Set(try Self.nodeSnapshots(in: directory, pid: job.identity.pid))
         } catch {
             throw CaptureFailure("cannot read \(directory), where pid \(job.identity.pid) would write its snapshot (\(error)); "
                 + "no signal was sent. heapwatchd needs CAP_SYS_PTRACE and CAP_DAC_OVERRIDE for other users' processes")
@@ -166,7 +166,7 @@ public struct Capturer: Sendable {
         logger.info("sent SIGUSR2 to \(job.target) pid \(job.identity.pid); waiting for a snapshot in \(directory)",
                     metadata: [LogField.target: "\(job.target)", LogField.pid: "\(job.identity.pid)"])
         while true {
-            if let name = newSnapshot(in: directory, pid: job.identity.pid, before: before) {
+            if let name = Self.newSnapshot(in: directory, pid: job.identity.pid, before: before) {
                 return try await waitUntilComplete(directory + "/" + name, job: job, deadline: deadline)
             }
             if (try? job.directory.status()) == nil {
@@ -211,12 +211,12 @@ public struct Capturer: Sendable {
     }
 
     /// The snapshot files node wrote for `pid` in `directory`, oldest first (SEQ counts up).
-    private func nodeSnapshots(in directory: String, pid: Int32) throws(SystemError) -> [String] {
+    private static func nodeSnapshots(in directory: String, pid: Int32) throws(SystemError) -> [String] {
         try Sys.listDirectory(directory).filter { SnapshotNaming.isNodeSnapshot($0, pid: pid) }.sorted()
     }
 
     /// The first snapshot file of `pid` in `directory` that was not among `before` (the signal's).
-    private func newSnapshot(in directory: String, pid: Int32, before: Set<String>) -> String? {
+    static func newSnapshot(in directory: String, pid: Int32, before: Set<String>) -> String? {
         ((try? nodeSnapshots(in: directory, pid: pid)) ?? []).first { !before.contains($0) }
     }
 

@@ -16,12 +16,8 @@ public struct PendingSignalSnapshot: Sendable {
     /// Node has begun writing it.
     var begun = false
 
-    /// The name of the file node is writing (or has written) for it, if there is one yet: its
-    /// first snapshot file in `directory` that was not there before the signal (SEQ counts up).
-    func file() -> String? {
-        let names = (try? Sys.listDirectory(directory)) ?? []
-        return names.filter { SnapshotNaming.isNodeSnapshot($0, pid: job.identity.pid) && !before.contains($0) }.min()
-    }
+    /// The name of the file node is writing (or has written) for it, if there is one yet.
+    func file() -> String? { Capturer.newSnapshot(in: directory, pid: job.identity.pid, before: before) }
 }
 
 /// The signals still owed a snapshot. Behind a lock, not an actor: the monitor asks at each tick,
