@@ -30,17 +30,24 @@ import Testing
             """)
     }
 
-    /// The trend (+4MiB a minute from 0 at the start, 0…8MiB over the span) crosses the plot corner
-    /// to corner over 24 columns: rows change where 2·(1 − c/23) rounds differently (c = 6, c = 18).
-    /// It is drawn over the data: the last RSS point (row 0, column 23) is under it.
-    @Test func trendLineExactly() {
+    /// Two points two minutes apart (RSS 1 → 7MiB, anon 1 → 6MiB) and a line of +4MiB a minute
+    /// from 0 at the first, fitted from `trendStart`, in 30 columns and 3 rows.
+    static func risingChart(trendStart: Double?, events: [HistoryEvent] = []) -> String {
         let mib = Self.mib
         let samples = [
             HistoryPoint(time: midnight, rssBytes: 1 * mib, anonBytes: 1 * mib),
             HistoryPoint(time: midnight + 120, rssBytes: 7 * mib, anonBytes: 6 * mib),
         ]
-        let trend = HistoryTrend(slopeBytesPerHour: 240 * Double(mib), interceptBytes: 0, interceptTime: midnight)
-        let chart = HistoryChart.render(samples: samples, events: [], limitBytes: nil, trend: trend, width: 30, height: 3)
+        let trend = HistoryTrend(slopeBytesPerHour: 240 * Double(mib), interceptBytes: 0, interceptTime: midnight,
+                                 startTime: trendStart)
+        return HistoryChart.render(samples: samples, events: events, limitBytes: nil, trend: trend, width: 30, height: 3)
+    }
+
+    /// The trend (+4MiB a minute from 0 at the start, 0…8MiB over the span) crosses the plot corner
+    /// to corner over 24 columns: rows change where 2·(1 − c/23) rounds differently (c = 6, c = 18).
+    /// It is drawn over the data: the last RSS point (row 0, column 23) is under it.
+    @Test func trendLineExactly() {
+        let chart = Self.risingChart(trendStart: nil)
         #expect(chart == """
             8MiB |                  ******
             4MiB |      ************     #
@@ -56,14 +63,7 @@ import Testing
     /// The same line fitted on the last minute only: nothing is drawn before it (the chart showed
     /// a window's trend across hours it knew nothing of, over the samples themselves).
     @Test func theTrendStartsWhereItsSamplesDo() {
-        let mib = Self.mib
-        let samples = [
-            HistoryPoint(time: midnight, rssBytes: 1 * mib, anonBytes: 1 * mib),
-            HistoryPoint(time: midnight + 120, rssBytes: 7 * mib, anonBytes: 6 * mib),
-        ]
-        let trend = HistoryTrend(slopeBytesPerHour: 240 * Double(mib), interceptBytes: 0, interceptTime: midnight,
-                                 startTime: midnight + 60)
-        let chart = HistoryChart.render(samples: samples, events: [], limitBytes: nil, trend: trend, width: 30, height: 3)
+        let chart = Self.risingChart(trendStart: midnight + 60)
         #expect(chart == """
             8MiB |                  ******
             4MiB |            ******     #
@@ -80,17 +80,9 @@ import Testing
     /// the process did not hold before it, so the line starts at the capture: column
     /// round(23 × 90/120) = 17, worth 5.9MiB, which rounds to the 4MiB row.
     @Test func theTrendStartsAfterACaptureInItsSpan() {
-        let mib = Self.mib
-        let samples = [
-            HistoryPoint(time: midnight, rssBytes: 1 * mib, anonBytes: 1 * mib),
-            HistoryPoint(time: midnight + 120, rssBytes: 7 * mib, anonBytes: 6 * mib),
-        ]
-        let trend = HistoryTrend(slopeBytesPerHour: 240 * Double(mib), interceptBytes: 0, interceptTime: midnight,
-                                 startTime: midnight + 60)
         let before = HistoryEvent(time: midnight + 30, target: "api", kind: .capture, message: "stored")
         let inside = HistoryEvent(time: midnight + 90, target: "api", kind: .capture, message: "stored")
-        let chart = HistoryChart.render(samples: samples, events: [before, inside], limitBytes: nil, trend: trend,
-                                        width: 30, height: 3)
+        let chart = Self.risingChart(trendStart: midnight + 60, events: [before, inside])
         #expect(chart.split(separator: "\n").prefix(3).joined(separator: "\n") == """
             8MiB |                  ******
             4MiB |                 *     #
