@@ -92,7 +92,7 @@ public enum Daemon {
                                                       directory: config.daemon.stateDir, logger: logger), serviceName: "history"))
         services.append(.init(service: LateSnapshotService(late: lateSnapshots, makeCapturer: {
             makeCapturer(await context.store, await context.config)
-        }, began: { await monitor.lateCaptureBegan($0) }, finished: { await monitor.lateCaptureFinished($0, outcome: $1) },
+        }, finished: { await monitor.lateCaptureFinished($0, outcome: $1) },
             events: events, logger: logger), serviceName: "late-snapshots"))
         services.append(.init(service: AnalysisService(context: context, noteFinding: { await monitor.noteFinding($0, $1) },
                                                       publish: { events.publish($0) }, events: events.subscribe(), procFS: procFS, cgroups: cgroups, logger: logger),

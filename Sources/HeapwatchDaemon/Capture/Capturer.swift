@@ -253,33 +253,21 @@ public struct Capturer: Sendable {
         }
     }
 
-    /// Where the snapshot a timed-out SIGUSR2 still owes stands.
-    enum LateSnapshot: Equatable {
-        /// Node has not begun it.
-        case owed
-        /// Node is writing it (it opens the file before it builds the snapshot, which is where the
-        /// memory goes).
-        case writing
-        /// Stored, or failed.
-        case done(CaptureOutcome)
-    }
-
     /// A snapshot node writes after its SIGUSR2 capture timed out: stored when complete; removed
-    /// when the process died while writing it.
-    func collectLate(_ pending: PendingSignalSnapshot) -> LateSnapshot {
+    /// when the process died while writing it. Nil while there is nothing (yet) to do.
+    func collectLate(_ pending: PendingSignalSnapshot) -> CaptureOutcome? {
         let pid = pending.job.identity.pid
-        guard let name = pending.file() else { return .owed }
+        guard let name = pending.file() else { return nil }
         let path = pending.directory + "/" + name
         switch state(of: path, job: pending.job) {
-        case .writing: return .writing
-        case .missing: return .owed
+        case .writing, .missing: return nil
         case .removedIncomplete:
-            return .done(.failed("pid \(pid) exited while writing its late snapshot \(path); the incomplete file was removed"))
+            return .failed("pid \(pid) exited while writing its late snapshot \(path); the incomplete file was removed")
         case .complete:
             do {
-                return .done(stored(try store.ingest(source: path, job: pending.job, method: "signal", epochSeconds: Int64(time(nil)))))
+                return stored(try store.ingest(source: path, job: pending.job, method: "signal", epochSeconds: Int64(time(nil))))
             } catch {
-                return .done(.failed("could not store the late snapshot \(path): \(error)"))
+                return .failed("could not store the late snapshot \(path): \(error)")
             }
         }
     }

@@ -13,15 +13,13 @@ public struct PendingSignalSnapshot: Sendable {
     var before: Set<String>
     /// How long to keep looking, seconds.
     var expires = Date().addingTimeInterval(3600)
-    /// Node has begun writing it.
-    var begun = false
 
     /// The name of the file node is writing (or has written) for it, if there is one yet.
     func file() -> String? { Capturer.newSnapshot(in: directory, pid: job.identity.pid, before: before) }
 }
 
 /// The signals still owed a snapshot. Behind a lock, not an actor: the monitor asks at each tick,
-/// before it records a sample, whether node has begun writing one (`beganWriting`).
+/// before it records a sample, whether node has begun writing one (`writing`).
 public final class LateSnapshots: Sendable {
     private let pending = Mutex<[ProcessIdentity: PendingSignalSnapshot]>([:])
 
@@ -34,42 +32,26 @@ public final class LateSnapshots: Sendable {
     /// Whether `identity` still owes the snapshot of a SIGUSR2 that timed out.
     func owes(_ identity: ProcessIdentity) -> Bool { pending.withLock { $0[identity] != nil } }
 
-    /// The capture whose snapshot `identity` has begun writing, the first time its file is seen
-    /// (here or by `markBegun`); nil otherwise. Node opens the file before it builds the snapshot,
-    /// so a sample read before this said no holds none of what the snapshot costs.
-    public func beganWriting(_ identity: ProcessIdentity) -> CaptureJob? {
+    /// The capture whose snapshot `identity` owes, once node has begun writing it (it opens the
+    /// file before it builds the snapshot, so a sample read before this said nil holds none of
+    /// what the snapshot costs); nil otherwise.
+    public func writing(_ identity: ProcessIdentity) -> CaptureJob? {
         pending.withLock { pending in
-            guard let item = pending[identity], !item.begun, item.file() != nil else { return nil }
-            pending[identity]?.begun = true
+            guard let item = pending[identity], item.file() != nil else { return nil }
             return item.job
         }
     }
 
-    /// True the first time it is called for `identity`'s pending snapshot, unless `beganWriting` saw it first.
-    func markBegun(_ identity: ProcessIdentity) -> Bool {
-        pending.withLock { pending in
-            guard let item = pending[identity], !item.begun else { return false }
-            pending[identity]?.begun = true
-            return true
-        }
-    }
-
     func done(_ identity: ProcessIdentity) { _ = pending.withLock { $0.removeValue(forKey: identity) } }
-
-    /// Logged when node is seen writing it.
-    static func writingMessage(_ job: CaptureJob) -> String {
-        "\(job.target) pid \(job.identity.pid) is writing the snapshot its SIGUSR2 asked for; the trend leaves it out"
-    }
 }
 
 /// Collects snapshots node writes after their SIGUSR2 capture timed out, so no snapshot — and no
 /// file full of secrets — is left behind in the app's directory. Looks every second for an hour,
-/// and tells the monitor when node has begun one (`began`: unless the monitor saw it first, at a
-/// tick) and when it is stored (`finished`), so the trend leaves out what it costs.
+/// and tells the monitor when one is stored or failed (`finished`); the monitor sees node begin
+/// it at its own tick (`LateSnapshots.writing`).
 public struct LateSnapshotService: Service {
     let late: LateSnapshots
     let makeCapturer: @Sendable () async -> Capturer
-    let began: @Sendable (CaptureJob) async -> Void
     let finished: @Sendable (CaptureJob, CaptureOutcome) async -> Void
     let events: EventHub
     let logger: Logger
@@ -80,13 +62,8 @@ public struct LateSnapshotService: Service {
                 for item in late.all() {
                     let identity = item.job.identity
                     let metadata: Logger.Metadata = [LogField.target: "\(item.job.target)", LogField.pid: "\(identity.pid)"]
-                    let state = await makeCapturer().collectLate(item)
-                    if state != .owed, late.markBegun(identity) {
-                        logger.info("\(LateSnapshots.writingMessage(item.job))", metadata: metadata)
-                        await began(item.job)
-                    }
-                    guard case .done(let outcome) = state else {
-                        if state == .owed, Date() > item.expires || (try? item.job.directory.status()) == nil {
+                    guard let outcome = await makeCapturer().collectLate(item) else {
+                        if Date() > item.expires || (try? item.job.directory.status()) == nil {
                             late.done(identity)
                             logger.info("no late snapshot from \(item.job.target) pid \(identity.pid); stopped looking", metadata: metadata)
                         }

@@ -104,8 +104,9 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             // Node may have begun, since the last tick, the snapshot a timed-out SIGUSR2 owed: it
             // opens the file first, so this sample, read before the file was looked for, holds
             // none of what the snapshot costs, and the ones after it are left out.
-            if !process.capturing, let job = lateSnapshots?.beganWriting(identity) {
-                logger.info("\(LateSnapshots.writingMessage(job))", metadata: fields(target.name, identity))
+            if !process.capturing, let job = lateSnapshots?.writing(identity) {
+                logger.info("\(target.name) pid \(identity.pid) is writing the snapshot its SIGUSR2 asked for; the trend leaves it out",
+                            metadata: fields(target.name, identity))
                 process.beginCapture(job, at: time)
             }
             let previous = process.assessment.state
@@ -166,20 +167,14 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         watched[job.identity] = process
     }
 
-    /// Node began writing the snapshot a SIGUSR2 capture that timed out still owed (its event
-    /// loop freed up): like any capture, what it costs the process is left out of the trend, and
-    /// no other capture of it starts meanwhile. Nothing happens when another capture runs.
-    public func lateCaptureBegan(_ job: CaptureJob) {
-        guard var process = watched[job.identity], !process.capturing else { return }
-        process.beginCapture(job, at: now)
-        watched[job.identity] = process
-    }
-
     /// The late snapshot of `job` is stored, or failed (the process died while writing it). Its
     /// capture was already reported as failed to the planner; a stored one takes its slot again.
+    /// One begun and finished between two ticks is spliced from its end: the step it left is
+    /// still measured and taken out.
     public func lateCaptureFinished(_ job: CaptureJob, outcome: CaptureOutcome) {
         if case .stored = outcome, job.automatic { automaticCaptures[job.target, default: []].append(now) }
         guard var process = watched[job.identity] else { return }
+        if !process.capturing { process.beginCapture(job, at: now) }
         if process.capture == job.token {
             process.capture = nil
             process.tracker.captureEnded(at: now, touched: true)
