@@ -1,5 +1,5 @@
 /// One process instance: a pid alone can be reused, pid and start time cannot.
-public struct ProcessIdentity: Hashable, Sendable, CustomStringConvertible {
+public struct ProcessIdentity: Hashable, Sendable, Codable, CustomStringConvertible {
     public var pid: Int32
     /// Clock ticks after boot, field 22 of `/proc/PID/stat`.
     public var startTime: UInt64

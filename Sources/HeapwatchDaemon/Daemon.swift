@@ -46,7 +46,8 @@ public enum Daemon {
         await inspector.closeLeftovers()
         let clock = ContinuousClock()
         let events = EventHub()
-        let lateSnapshots = LateSnapshots()
+        let lateSnapshots = LateSnapshots(file: config.daemon.stateDir + "/late-snapshots.json", logger: logger)
+        lateSnapshots.restore(procFS: procFS)
         let monitor = Monitor(config: config, procFS: procFS, cgroups: cgroups, clock: clock, events: events, logger: logger,
                               lateSnapshots: lateSnapshots)
         let wallNow = Date().timeIntervalSince1970

@@ -85,15 +85,23 @@ extension IntegrationSuite {
             #expect(try byInspector.stop() == 0)
         }
 
-        @Test func aSnapshotNodeWritesAfterTheTimeoutIsStillStored() throws {
+        /// A heap-app whose event loop is busy for `busySeconds`, and a daemon whose SIGUSR2 capture
+        /// of it has just timed out after `timeout` s: node owes that snapshot.
+        static func timedOutSignalCapture(busySeconds: Int, heapMB: Int = 0, timeout: Int = 1) throws
+            -> (appDirectory: TempDirectory, app: NodeApp, daemon: DaemonUnderTest) {
             let appDirectory = try TempDirectory()
             let app = try NodeApp(script: Paths.testApps + "/heap-app.js", nodeFlags: ["--heapsnapshot-signal=SIGUSR2"],
-                                  environment: ["BUSY": "1", "BUSY_SECONDS": "6"], directory: appDirectory.path)
-            try app.child.stdout.waitForLine(timeout: 10) { $0 == "busy" }
-            let daemon = try DaemonUnderTest(targets: Self.target(app.tag, capture: "signal"), arguments: ["--capture-timeout", "2"])
+                                  environment: ["BUSY": "1", "BUSY_SECONDS": "\(busySeconds)", "HEAP_MB": "\(heapMB)"],
+                                  directory: appDirectory.path)
+            try app.child.stdout.waitForLine(timeout: 20) { $0 == "busy" }
+            let daemon = try DaemonUnderTest(targets: target(app.tag, capture: "signal"), arguments: ["--capture-timeout", "\(timeout)"])
             let timedOut = try daemon.ctl(["snapshot", "app", "--wait"])
-            #expect(timedOut.status == 1)
-            #expect(timedOut.stderr.contains("if it writes one later, heapwatchd stores it"))
+            #expect(timedOut.status == 1 && timedOut.stderr.contains("if it writes one later, heapwatchd stores it"), "\(timedOut)")
+            return (appDirectory, app, daemon)
+        }
+
+        @Test func aSnapshotNodeWritesAfterTheTimeoutIsStillStored() throws {
+            let (appDirectory, app, daemon) = try Self.timedOutSignalCapture(busySeconds: 6, timeout: 2)
             // The loop frees up, node runs the pending SIGUSR2 handler, and the file is collected.
             let line = try daemon.child.stderr.waitForLine(timeout: 60) { $0.contains("late snapshot of app pid \(app.pid) stored") }
             #expect(line.contains("MESSAGE_ID=52414fcb6b264f24a8f7132100749f3f"))
@@ -102,6 +110,82 @@ extension IntegrationSuite {
             let leftovers = try FileManager.default.contentsOfDirectory(atPath: appDirectory.path).filter { $0.hasSuffix(".heapsnapshot") }
             #expect(leftovers.isEmpty)
             #expect(app.isAlive)
+            #expect(try daemon.stop() == 0)
+        }
+
+        /// heapwatchd restarts (an upgrade, a crash) while node still owes a snapshot: the new run
+        /// takes up the list the old one kept in `state_dir`, asks nothing more of the process, and
+        /// stores the file when node writes it. Before, it was forgotten: left in the app's
+        /// directory, and a second SIGUSR2 made node write two.
+        @Test func aSnapshotOwedAcrossARestartIsStoredAndNotAskedForTwice() throws {
+            let (appDirectory, app, daemon) = try Self.timedOutSignalCapture(busySeconds: 12)
+            let kept = daemon.stateDirectory + "/late-snapshots.json"
+            let mode = try #require(try FileManager.default.attributesOfItem(atPath: kept)[.posixPermissions] as? Int)
+            #expect(mode == 0o600, "mode \(String(mode, radix: 8))")
+            #expect(try daemon.stop() == 0)
+
+            try daemon.restart()
+            try daemon.child.stderr.waitForLine(timeout: 10) {
+                $0.contains("pid \(app.pid) of app still owes the snapshot a SIGUSR2 of an earlier heapwatchd asked for")
+            }
+            let again = try daemon.ctl(["snapshot", "app", "--wait"])
+            #expect(again.status == 1 && again.stderr.contains("has not yet written the snapshot an earlier SIGUSR2 asked for"), "\(again)")
+            try daemon.child.stderr.waitForLine(timeout: 60) { $0.contains("late snapshot of app pid \(app.pid) stored") }
+            let listing = try daemon.ctl(["snapshots", "app", "--json"])
+            let reply = try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [String: Any]
+            let entries = try #require(reply?["snapshots"] as? [[String: Any]], "\(listing.stdout)")
+            #expect(entries.count == 1 && entries.first?["method"] as? String == "signal", "\(entries)")
+            // The manifest names the file where node wrote it, as the app sees it.
+            let manifestPath = try #require(entries.first?["path"] as? String).replacingOccurrences(of: ".heapsnapshot", with: ".json")
+            let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifestPath))) as? [String: Any]
+            #expect((manifest?["original_path"] as? String)?.hasPrefix(appDirectory.path + "/Heap.") == true, "\(manifest ?? [:])")
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: appDirectory.path).filter { $0.hasSuffix(".heapsnapshot") }
+            #expect(leftovers.isEmpty, "\(leftovers)")
+            #expect(!FileManager.default.fileExists(atPath: kept))
+            #expect(app.isAlive)
+            #expect(try daemon.stop() == 0)
+        }
+
+        /// Node writes the snapshot while heapwatchd is down, then exits: the new run finds the file
+        /// where the old one signalled for it (the app shared its root) and stores it.
+        @Test func aSnapshotWrittenWhileHeapwatchdWasDownIsStoredAfterTheProcessExits() throws {
+            let (appDirectory, app, daemon) = try Self.timedOutSignalCapture(busySeconds: 3)
+            #expect(try daemon.stop() == 0)
+            // A complete snapshot ends with the strings array and the object: `]}`.
+            func complete() -> Bool {
+                guard let name = try? FileManager.default.contentsOfDirectory(atPath: appDirectory.path).first(where: { $0.hasSuffix(".heapsnapshot") }),
+                      let data = FileManager.default.contents(atPath: appDirectory.file(name)) else { return false }
+                return data.suffix(2) == Data("]}".utf8)
+            }
+            try eventually(timeout: 30, complete)
+            app.child.signal(SIGKILL)
+            _ = try app.child.waitForExit(timeout: 10)
+
+            try daemon.restart()
+            try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("late snapshot of app pid \(app.pid) stored") }
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: appDirectory.path).filter { $0.hasSuffix(".heapsnapshot") }
+            #expect(leftovers.isEmpty, "\(leftovers)")
+            let listing = try daemon.ctl(["snapshots", "app", "--json"])
+            let reply = try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [String: Any]
+            #expect((reply?["snapshots"] as? [[String: Any]])?.count == 1, "\(listing.stdout)")
+            #expect(try daemon.stop() == 0)
+        }
+
+        /// A process that dies while it writes its late snapshot (an OOM kill, say) leaves a cut-off
+        /// file full of secrets in its directory, which `/proc/PID/cwd` no longer leads to: the
+        /// directory, held open since the signal, still lets heapwatchd remove it.
+        @Test func aLateSnapshotCutOffByTheProcessDyingIsRemoved() throws {
+            let (appDirectory, app, daemon) = try Self.timedOutSignalCapture(busySeconds: 3, heapMB: 40)
+            // Node opens the file, then spends seconds building the snapshot (40 MiB of objects).
+            func snapshotFiles() -> [String] {
+                ((try? FileManager.default.contentsOfDirectory(atPath: appDirectory.path)) ?? []).filter { $0.hasSuffix(".heapsnapshot") }
+            }
+            try eventually(timeout: 30) { !snapshotFiles().isEmpty }
+            app.child.signal(SIGKILL)
+            _ = try app.child.waitForExit(timeout: 10)
+            let line = try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("exited while writing its late snapshot") }
+            #expect(line.contains(appDirectory.path), "\(line)")
+            #expect(snapshotFiles().isEmpty, "\(snapshotFiles())")
             #expect(try daemon.stop() == 0)
         }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HeapwatchCore
+import Logging
 @testable import HeapwatchDaemon
 import TestSupport
 import Testing
@@ -43,6 +44,20 @@ extension IntegrationSuite {
             } catch {
                 Issue.record("statm and status never agreed on resident/anonymous bytes: \(last)")
             }
+        }
+
+        /// The list of owed snapshots an earlier run kept is read back; a damaged one is named in a
+        /// warning and replaced, and the daemon goes on (a bad file must not stop it starting).
+        @Test func aDamagedListOfOwedSnapshotsIsReportedAndReplaced() throws {
+            let directory = try TempDirectory()
+            let file = try directory.write("{\"not\": \"a list\"", to: "late-snapshots.json")
+            let records = LogRecords()
+            let late = LateSnapshots(file: file, logger: Logger(label: "test") { _ in RecordingLogHandler(records: records) })
+            late.restore(procFS: ProcFS())
+            #expect(late.all().isEmpty)
+            let warning = try #require(records.all.first { $0.level == .warning }, "\(records.all)")
+            #expect(warning.message.hasPrefix("ignored \(file), the snapshots an earlier run was still owed: "), "\(warning.message)")
+            #expect(!FileManager.default.fileExists(atPath: file))
         }
 
         @Test func aWrongStartTimeIsNotOurProcess() throws {

@@ -91,24 +91,27 @@ public struct Capturer: Sendable {
             switch method {
             case .signal:
                 if let refusal = CaptureSafety.signalRefusal(status: status, flags: job.flags) { return .refused(refusal) }
-                let source = try await captureBySignal(job, deadline: deadline)
-                return try stored(store.ingest(source: source, job: job, method: "signal", epochSeconds: epoch))
+                let file = try await captureBySignal(job, deadline: deadline)
+                return try withExtendedLifetime(file.directory) {
+                    try stored(store.ingest(source: file.path, job: job.origin, method: "signal", epochSeconds: epoch,
+                                            originalPath: file.shownPath))
+                }
             case .http(let url):
                 let source = try await captureByHTTP(job, url: url, deadline: deadline)
-                return try stored(store.ingest(source: source, job: job, method: "http", epochSeconds: epoch))
+                return try stored(store.ingest(source: source, job: job.origin, method: "http", epochSeconds: epoch))
             case .inspector:
                 let alreadyOpen = (try? inspector.listener(of: job.flags.inspectPort ?? 9229, pid: job.identity.pid)) == .ours
                 if let refusal = InspectorCapture.refusal(status: status, flags: job.flags, alreadyListening: alreadyOpen) {
                     return .refused(refusal)
                 }
-                let writer = try store.beginWrite(job, epochSeconds: epoch)
+                let writer = try store.beginWrite(job.origin, epochSeconds: epoch)
                 do {
                     try await inspectorLock.withLock { try await inspector.capture(job, status: status, into: writer, deadline: deadline) }
                 } catch {
                     writer.abort()
                     throw error
                 }
-                return try stored(store.finish(writer, job: job, method: "inspector", epochSeconds: epoch,
+                return try stored(store.finish(writer, job: job.origin, method: "inspector", epochSeconds: epoch,
                                                originalPath: "inspector:127.0.0.1:\(job.flags.inspectPort ?? 9229)"))
             case .auto, .none:
                 return .refused("no capture method for target '\(job.target)'")
@@ -147,40 +150,68 @@ public struct Capturer: Sendable {
 
     // MARK: - Signal and HTTP
 
-    private func captureBySignal(_ job: CaptureJob, deadline: ContinuousClock.Instant) async throws -> String {
-        let directory = snapshotDirectory(job)
+    /// The snapshot node wrote for a SIGUSR2, complete, in the directory held for it.
+    private struct SignalledFile {
+        var path: String
+        /// As the process sees it, for the manifest.
+        var shownPath: String
+        /// Keeps `path` valid, even after the process exits.
+        var directory: HeldDirectory
+    }
+
+    private func captureBySignal(_ job: CaptureJob, deadline: ContinuousClock.Instant) async throws -> SignalledFile {
+        let procRelative = snapshotDirectory(job)
+        let procPath = "\(procFS.root)/\(job.identity.pid)/\(procRelative)"
         // If heapwatchd cannot see where node will write, it could neither find nor remove the file
-        // (which holds secrets): refuse before signalling, saying what is missing.
+        // (which holds secrets): refuse before signalling, saying what is missing. The directory
+        // is held open: if the process dies while writing, its cut-off file is still removed.
+        let directory: HeldDirectory
         let before: Set<String>
         do {
-            before = Set(try Self.nodeSnapshots(in: directory, pid: job.identity.pid))
+            directory = try HeldDirectory(procPath)
+            before = Set(try Self.nodeSnapshots(in: directory.path, pid: job.identity.pid))
         } catch {
-            throw CaptureFailure("cannot read \(directory), where pid \(job.identity.pid) would write its snapshot (\(error)); "
+            throw CaptureFailure("cannot read \(procPath), where pid \(job.identity.pid) would write its snapshot (\(error)); "
                 + "no signal was sent. heapwatchd needs CAP_SYS_PTRACE and CAP_DAC_OVERRIDE for other users' processes")
         }
+        let shownDirectory = SnapshotStore.pathInProcess(procPath)
         do {
             try signaller.send(SIGUSR2, to: job.identity)
         } catch {
             throw CaptureFailure("SIGUSR2 to pid \(job.identity.pid) failed: \(error)")
         }
-        logger.info("sent SIGUSR2 to \(job.target) pid \(job.identity.pid); waiting for a snapshot in \(directory)",
+        logger.info("sent SIGUSR2 to \(job.target) pid \(job.identity.pid); waiting for a snapshot in \(shownDirectory)",
                     metadata: [LogField.target: "\(job.target)", LogField.pid: "\(job.identity.pid)"])
         while true {
-            if let name = Self.newSnapshot(in: directory, pid: job.identity.pid, before: before) {
-                return try await waitUntilComplete(directory + "/" + name, job: job, deadline: deadline)
+            if let name = Self.newSnapshot(in: directory.path, pid: job.identity.pid, before: before) {
+                let path = try await waitUntilComplete(directory.path + "/" + name, job: job, deadline: deadline)
+                return SignalledFile(path: path, shownPath: shownDirectory + "/" + name, directory: directory)
             }
             if (try? job.directory.status()) == nil {
                 throw CaptureFailure("pid \(job.identity.pid) exited before writing a snapshot")
             }
             if ContinuousClock.now >= deadline {
-                lateSnapshots?.watch(PendingSignalSnapshot(job: job, directory: directory, before: before))
+                lateSnapshots?.watch(PendingSignalSnapshot(
+                    origin: job.origin, automatic: job.automatic, token: job.token, process: job.directory, directory: directory,
+                    shownDirectory: shownDirectory, procRelative: procRelative,
+                    hostDirectory: sharesOurRoot(job.identity.pid) ? shownDirectory : nil, before: before,
+                    expires: Date().addingTimeInterval(3600)))
                 throw CaptureFailure(
-                    "no snapshot appeared in \(directory) within \(Units.formatDuration(settings.timeout)) of SIGUSR2: node runs that handler "
+                    "no snapshot appeared in \(shownDirectory) within \(Units.formatDuration(settings.timeout)) of SIGUSR2: node runs that handler "
                     + "in JavaScript, so a busy event loop delays it (if it writes one later, heapwatchd stores it); "
                     + "capture = \"inspector\" works then")
             }
             try await pause()
         }
+    }
+
+    /// Whether `pid` sees the file system as this daemon does (same mount namespace and root), so
+    /// a path in it is a path here too, after the process is gone.
+    private func sharesOurRoot(_ pid: Int32) -> Bool {
+        let base = "\(procFS.root)/\(pid)"
+        guard (try? Sys.readLink(base + "/root")) == "/",
+              let theirs = try? Sys.fileStatus(base + "/ns/mnt"), let ours = try? Sys.fileStatus("/proc/self/ns/mnt") else { return false }
+        return theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev
     }
 
     private func captureByHTTP(_ job: CaptureJob, url: String, deadline: ContinuousClock.Instant) async throws -> String {
@@ -202,12 +233,11 @@ public struct Capturer: Sendable {
         return try await waitUntilComplete(path, job: job, deadline: deadline)
     }
 
-    /// Where a signal-triggered snapshot lands, as seen from here: `--diagnostic-dir` or the cwd,
-    /// through `/proc/PID/root` and `/proc/PID/cwd` so other mount namespaces work too.
+    /// Where a signal-triggered snapshot lands, below `/proc/PID`: `--diagnostic-dir` or the cwd,
+    /// through `root` and `cwd` so other mount namespaces work too.
     private func snapshotDirectory(_ job: CaptureJob) -> String {
-        let base = "\(procFS.root)/\(job.identity.pid)"
-        guard let directory = job.flags.diagnosticDir, !directory.isEmpty else { return base + "/cwd" }
-        return directory.hasPrefix("/") ? base + "/root" + directory : base + "/cwd/" + directory
+        guard let directory = job.flags.diagnosticDir, !directory.isEmpty else { return "cwd" }
+        return directory.hasPrefix("/") ? "root" + directory : "cwd/" + directory
     }
 
     /// The snapshot files node wrote for `pid` in `directory`, oldest first (SEQ counts up).
@@ -225,10 +255,10 @@ public struct Capturer: Sendable {
 
     /// Complete means: node no longer has it open, and it ends with `]}`. A file whose writer died
     /// incomplete is removed (it holds secrets and will never be finished).
-    private func state(of path: String, job: CaptureJob) -> WrittenFile {
+    private func state(of path: String, pid: Int32, process: ProcessDirectory?) -> WrittenFile {
         let name = "/" + (path.split(separator: "/").last.map(String.init) ?? path)
-        let alive = (try? job.directory.status()) != nil
-        if alive, (try? procFS.openFileTargets(job.identity.pid))?.contains(where: { $0.hasSuffix(name) }) == true { return .writing }
+        let alive = (try? process?.status()) != nil
+        if alive, (try? procFS.openFileTargets(pid))?.contains(where: { $0.hasSuffix(name) }) == true { return .writing }
         if Self.endsLikeSnapshot(path) { return .complete }
         if !alive {
             unlink(path)
@@ -239,7 +269,7 @@ public struct Capturer: Sendable {
 
     private func waitUntilComplete(_ path: String, job: CaptureJob, deadline: ContinuousClock.Instant) async throws -> String {
         while true {
-            switch state(of: path, job: job) {
+            switch state(of: path, pid: job.identity.pid, process: job.directory) {
             case .complete: return path
             case .removedIncomplete:
                 throw CaptureFailure("pid \(job.identity.pid) exited while writing \(path); the incomplete file was removed")
@@ -256,18 +286,20 @@ public struct Capturer: Sendable {
     /// A snapshot node writes after its SIGUSR2 capture timed out: stored when complete; removed
     /// when the process died while writing it. Nil while there is nothing (yet) to do.
     func collectLate(_ pending: PendingSignalSnapshot) -> CaptureOutcome? {
-        let pid = pending.job.identity.pid
+        let pid = pending.identity.pid
         guard let name = pending.file() else { return nil }
-        let path = pending.directory + "/" + name
-        switch state(of: path, job: pending.job) {
+        let path = pending.directory.path + "/" + name
+        let shownPath = pending.shownDirectory + "/" + name
+        switch state(of: path, pid: pid, process: pending.process) {
         case .writing, .missing: return nil
         case .removedIncomplete:
-            return .failed("pid \(pid) exited while writing its late snapshot \(path); the incomplete file was removed")
+            return .failed("pid \(pid) exited while writing its late snapshot \(shownPath); the incomplete file was removed")
         case .complete:
             do {
-                return stored(try store.ingest(source: path, job: pending.job, method: "signal", epochSeconds: Int64(time(nil))))
+                return stored(try store.ingest(source: path, job: pending.origin, method: "signal", epochSeconds: Int64(time(nil)),
+                                               originalPath: shownPath))
             } catch {
-                return .failed("could not store the late snapshot \(path): \(error)")
+                return .failed("could not store the late snapshot \(shownPath): \(error)")
             }
         }
     }

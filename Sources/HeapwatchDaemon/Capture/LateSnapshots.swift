@@ -3,46 +3,176 @@ import Synchronization
 import HeapwatchCore
 import Logging
 import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A directory held open, so that files node writes in it can still be found, stored or removed
+/// after the process whose `/proc/PID/cwd` led there has exited (that link dies with it).
+final class HeldDirectory: Sendable {
+    let fd: Int32
+
+    init(_ path: String) throws(SystemError) { fd = try Sys.openDirectory(path) }
+
+    deinit { close(fd) }
+
+    /// A path to the directory that works for as long as this object lives.
+    var path: String { "/proc/self/fd/\(fd)" }
+}
 
 /// A SIGUSR2 whose snapshot did not come in time (a busy event loop): node still owes it.
 public struct PendingSignalSnapshot: Sendable {
-    var job: CaptureJob
-    /// Where node writes it, as seen from here.
-    var directory: String
+    /// For the stored snapshot's manifest.
+    var origin: SnapshotOrigin
+    var automatic: Bool
+    /// The capture's token (see `CaptureJob.token`); 0 for one restored after a restart.
+    var token: Int
+    /// The process, or nil when it is known to be gone.
+    var process: ProcessDirectory?
+    /// Where node writes it, held open.
+    var directory: HeldDirectory
+    /// That directory as the process sees it (`/srv/app`), for messages and the manifest.
+    var shownDirectory: String
+    /// That directory below `/proc/PID` (`cwd`, `cwd/diag`, `root/var/diag`): to open it again
+    /// after heapwatchd restarts.
+    var procRelative: String
+    /// That directory as this daemon sees it, when the process shares its root: to look for the
+    /// file after the process has exited too.
+    var hostDirectory: String?
     /// Snapshot files of that pid that were there before the signal.
     var before: Set<String>
-    /// How long to keep looking, seconds.
-    var expires = Date().addingTimeInterval(3600)
+    /// How long to keep looking.
+    var expires: Date
+
+    var identity: ProcessIdentity { origin.identity }
 
     /// The name of the file node is writing (or has written) for it, if there is one yet.
-    func file() -> String? { Capturer.newSnapshot(in: directory, pid: job.identity.pid, before: before) }
+    func file() -> String? { Capturer.newSnapshot(in: directory.path, pid: identity.pid, before: before) }
+
+    var processAlive: Bool { (try? process?.status()) != nil }
+
+    /// What is kept on disk: all but the open directory and process.
+    struct Record: Codable {
+        var origin: SnapshotOrigin
+        var automatic: Bool
+        var procRelative: String
+        var shownDirectory: String
+        var hostDirectory: String?
+        var before: [String]
+        var expires: Double
+    }
+
+    var record: Record {
+        Record(origin: origin, automatic: automatic, procRelative: procRelative, shownDirectory: shownDirectory,
+               hostDirectory: hostDirectory, before: before.sorted(), expires: expires.timeIntervalSince1970)
+    }
 }
 
 /// The signals still owed a snapshot. Behind a lock, not an actor: the monitor asks at each tick,
 /// before it records a sample, whether node has begun writing one (`writing`).
+///
+/// Kept in `state_dir` too (`late-snapshots.json`, 0600), so a heapwatchd restarted while node
+/// still owes a snapshot neither signals it again (two snapshots, twice the memory) nor leaves the
+/// late file, full of secrets, in the app's directory.
 public final class LateSnapshots: Sendable {
     private let pending = Mutex<[ProcessIdentity: PendingSignalSnapshot]>([:])
+    /// Where the list is kept; nil keeps it in memory only.
+    private let file: String?
+    private let logger: Logger?
 
-    public init() {}
+    public init(file: String? = nil, logger: Logger? = nil) {
+        self.file = file
+        self.logger = logger
+    }
 
-    func watch(_ item: PendingSignalSnapshot) { pending.withLock { $0[item.job.identity] = item } }
+    func watch(_ item: PendingSignalSnapshot) {
+        pending.withLock {
+            $0[item.identity] = item
+            save($0)
+        }
+    }
 
     func all() -> [PendingSignalSnapshot] { pending.withLock { Array($0.values) } }
 
     /// Whether `identity` still owes the snapshot of a SIGUSR2 that timed out.
     func owes(_ identity: ProcessIdentity) -> Bool { pending.withLock { $0[identity] != nil } }
 
-    /// The capture whose snapshot `identity` owes, once node has begun writing it (it opens the
+    /// The signal whose snapshot `identity` owes, once node has begun writing it (it opens the
     /// file before it builds the snapshot, so a sample read before this said nil holds none of
     /// what the snapshot costs); nil otherwise.
-    public func writing(_ identity: ProcessIdentity) -> CaptureJob? {
+    public func writing(_ identity: ProcessIdentity) -> PendingSignalSnapshot? {
         pending.withLock { pending in
             guard let item = pending[identity], item.file() != nil else { return nil }
-            return item.job
+            return item
         }
     }
 
-    func done(_ identity: ProcessIdentity) { _ = pending.withLock { $0.removeValue(forKey: identity) } }
+    func done(_ identity: ProcessIdentity) {
+        pending.withLock {
+            guard $0.removeValue(forKey: identity) != nil else { return }
+            save($0)
+        }
+    }
+
+    /// Writes the list, under the lock, so writes do not cross. A failure is logged: the list
+    /// in memory still works until heapwatchd stops.
+    private func save(_ entries: [ProcessIdentity: PendingSignalSnapshot]) {
+        guard let file else { return }
+        do {
+            if entries.isEmpty {
+                if unlink(file) != 0 && errno != ENOENT { throw SystemError("unlink", path: file, errno: errno) }
+                return
+            }
+            try Sys.makeDirectory((file as NSString).deletingLastPathComponent, mode: 0o700)
+            unlink(file + ".partial")  // one a crash left would block the exclusive create
+            try FileCopier.writeJSON(entries.values.map(\.record).sorted { $0.origin.identity.pid < $1.origin.identity.pid },
+                                     to: file)
+        } catch {
+            let message = "cannot keep the list of snapshots node still owes in \(file): \(error); "
+                + "if heapwatchd restarts before they come, they are not collected"
+            logger?.warning("\(message)")
+        }
+    }
+
+    /// Takes up the list an earlier run kept. A process still running is watched again; one that
+    /// has exited gets one look in its directory (what it wrote is stored, or removed if it was
+    /// cut off); one whose directory this daemon cannot see is named in a warning.
+    func restore(procFS: ProcFS) {
+        guard let file, access(file, F_OK) == 0 else { return }
+        let records: [PendingSignalSnapshot.Record]
+        do {
+            records = try JSONDecoder().decode([PendingSignalSnapshot.Record].self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+        } catch {
+            logger?.warning("ignored \(file), the snapshots an earlier run was still owed: \(error)")
+            pending.withLock { save($0) }
+            return
+        }
+        var restored: [ProcessIdentity: PendingSignalSnapshot] = [:]
+        for record in records where Date(timeIntervalSince1970: record.expires) > Date() {
+            let identity = record.origin.identity
+            let what = "pid \(identity.pid) of \(record.origin.target)"
+            let process = try? ProcessDirectory(procFS: procFS, identity: identity)
+            let path = process != nil ? "\(procFS.root)/\(identity.pid)/\(record.procRelative)" : record.hostDirectory
+            guard let path, let directory = try? HeldDirectory(path) else {
+                let message = "\(what) exited before writing the snapshot a SIGUSR2 of an earlier heapwatchd asked for, and "
+                    + "heapwatchd cannot see \(record.shownDirectory) from here: if a file Heap.*.\(identity.pid).*.heapsnapshot "
+                    + "is there, remove it (heap snapshots hold secrets)"
+                logger?.warning("\(message)")
+                continue
+            }
+            restored[identity] = PendingSignalSnapshot(
+                origin: record.origin, automatic: record.automatic, token: 0, process: process, directory: directory,
+                shownDirectory: record.shownDirectory, procRelative: record.procRelative, hostDirectory: record.hostDirectory,
+                before: Set(record.before), expires: Date(timeIntervalSince1970: record.expires))
+            let message = "\(what) still owes the snapshot a SIGUSR2 of an earlier heapwatchd asked for; heapwatchd stores it "
+                + "when it comes, from \(record.shownDirectory), and asks nothing more of the process until then"
+            logger?.notice("\(message)")
+        }
+        pending.withLock {
+            $0.merge(restored) { current, _ in current }
+            save($0)
+        }
+    }
 }
 
 /// Collects snapshots node writes after their SIGUSR2 capture timed out, so no snapshot — and no
@@ -52,7 +182,7 @@ public final class LateSnapshots: Sendable {
 public struct LateSnapshotService: Service {
     let late: LateSnapshots
     let makeCapturer: @Sendable () async -> Capturer
-    let finished: @Sendable (CaptureJob, CaptureOutcome) async -> Void
+    let finished: @Sendable (PendingSignalSnapshot, CaptureOutcome) async -> Void
     let events: EventHub
     let logger: Logger
 
@@ -60,26 +190,27 @@ public struct LateSnapshotService: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 for item in late.all() {
-                    let identity = item.job.identity
-                    let metadata: Logger.Metadata = [LogField.target: "\(item.job.target)", LogField.pid: "\(identity.pid)"]
+                    let identity = item.identity
+                    let target = item.origin.target
+                    let metadata: Logger.Metadata = [LogField.target: "\(target)", LogField.pid: "\(identity.pid)"]
                     guard let outcome = await makeCapturer().collectLate(item) else {
-                        if Date() > item.expires || (try? item.job.directory.status()) == nil {
+                        if Date() > item.expires || !item.processAlive {
                             late.done(identity)
-                            logger.info("no late snapshot from \(item.job.target) pid \(identity.pid); stopped looking", metadata: metadata)
+                            logger.info("no late snapshot from \(target) pid \(identity.pid); stopped looking", metadata: metadata)
                         }
                         continue
                     }
                     late.done(identity)
-                    await finished(item.job, outcome)
+                    await finished(item, outcome)
                     switch outcome {
                     case .stored(let path, let manifest):
                         var fields = metadata
                         fields[LogField.messageID] = "\(MessageID.snapshotCaptured)"
                         fields[LogField.snapshotPath] = "\(path)"
-                        let message = "late snapshot of \(item.job.target) pid \(identity.pid) stored: \(path) (\(Units.formatBytes(manifest.bytes)))"
+                        let message = "late snapshot of \(target) pid \(identity.pid) stored: \(path) (\(Units.formatBytes(manifest.bytes)))"
                         logger.notice("\(message)", metadata: fields)
-                        events.publish(DaemonEvent(kind: .snapshotCaptured, target: item.job.target, pid: identity.pid,
-                                                   message: message, rssBytes: item.job.rssBytes, snapshotPath: path))
+                        events.publish(DaemonEvent(kind: .snapshotCaptured, target: target, pid: identity.pid,
+                                                   message: message, rssBytes: item.origin.rssBytes, snapshotPath: path))
                     case .failed(let why), .refused(let why):
                         logger.warning("\(why)", metadata: metadata)
                     }

@@ -7,6 +7,23 @@ import Logging
 import Glibc
 #endif
 
+/// What a stored snapshot's manifest says about the capture: which process, why, and its memory then.
+struct SnapshotOrigin: Sendable, Codable {
+    var target: String
+    var identity: ProcessIdentity
+    var reason: String
+    var rssBytes: UInt64
+    var anonBytes: UInt64
+    var slopeBytesPerHour: Double?
+}
+
+extension CaptureJob {
+    var origin: SnapshotOrigin {
+        SnapshotOrigin(target: target, identity: identity, reason: reason, rssBytes: rssBytes, anonBytes: anonBytes,
+                       slopeBytesPerHour: slopeBytesPerHour)
+    }
+}
+
 /// The persistent snapshot store: `<dir>/<target>/<UTC time>-<pid>.heapsnapshot[.gz]` with a sidecar
 /// `.json` manifest. Snapshots hold secrets (tokens, user data): directories are 0700, files 0600.
 /// A file is written as `.partial` and renamed only once complete, validated and synced, so a crash
@@ -53,7 +70,7 @@ public struct SnapshotStore: Sendable {
     }
 
     /// A writer for a new snapshot of `job`'s process, under a name no other snapshot has.
-    func beginWrite(_ job: CaptureJob, epochSeconds: Int64) throws -> SnapshotWriter {
+    func beginWrite(_ job: SnapshotOrigin, epochSeconds: Int64) throws -> SnapshotWriter {
         let targetDirectory = directory + "/" + job.target
         try Sys.makeDirectory(targetDirectory, mode: 0o700)
         var attempt = 0
@@ -71,7 +88,7 @@ public struct SnapshotStore: Sendable {
     }
 
     /// Commits `writer` and writes its manifest. On any failure nothing is left behind.
-    func finish(_ writer: SnapshotWriter, job: CaptureJob, method: String, epochSeconds: Int64, originalPath: String) throws -> (path: String, manifest: SnapshotManifest) {
+    func finish(_ writer: SnapshotWriter, job: SnapshotOrigin, method: String, epochSeconds: Int64, originalPath: String) throws -> (path: String, manifest: SnapshotManifest) {
         let digest = try writer.commit()
         let name = String(writer.path.split(separator: "/").last ?? "")
         let manifest = SnapshotManifest(
@@ -88,8 +105,10 @@ public struct SnapshotStore: Sendable {
         return (writer.path, manifest)
     }
 
-    /// Copies `source` (a file node wrote) into the store and removes the source.
-    func ingest(source: String, job: CaptureJob, method: String, epochSeconds: Int64) throws -> (path: String, manifest: SnapshotManifest) {
+    /// Copies `source` (a file node wrote) into the store and removes the source. The manifest
+    /// names it `originalPath`, by default `source` as the process sees it.
+    func ingest(source: String, job: SnapshotOrigin, method: String, epochSeconds: Int64,
+                originalPath: String? = nil) throws -> (path: String, manifest: SnapshotManifest) {
         let input = Sys.retrying { open(source, O_RDONLY | O_CLOEXEC) }
         guard input >= 0 else { throw SystemError("open", path: source, errno: errno) }
         defer { close(input) }
@@ -106,7 +125,7 @@ public struct SnapshotStore: Sendable {
             writer.abort()
             throw error
         }
-        let stored = try finish(writer, job: job, method: method, epochSeconds: epochSeconds, originalPath: Self.pathInProcess(source))
+        let stored = try finish(writer, job: job, method: method, epochSeconds: epochSeconds, originalPath: originalPath ?? Self.pathInProcess(source))
         if unlink(source) != 0 {
             logger.warning("stored \(stored.path) but could not remove the original \(source): \(String(cString: strerror(errno)))")
         }
@@ -123,12 +142,12 @@ public struct SnapshotStore: Sendable {
     static func pathInProcess(_ path: String) -> String {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         // ["", "proc", PID, "cwd"|"root", rest…]
-        guard parts.count > 4, Int32(parts[2]) != nil else { return path }
+        guard parts.count >= 4, Int32(parts[2]) != nil else { return path }
         let base = parts[0...3].joined(separator: "/")
-        let rest = parts[4...].joined(separator: "/")
+        let rest = parts.count > 4 ? "/" + parts[4...].joined(separator: "/") : ""
         switch parts[3] {
-        case "cwd": return ((try? Sys.readLink(base)) ?? base) + "/" + rest
-        case "root": return "/" + rest
+        case "cwd": return ((try? Sys.readLink(base)) ?? base) + rest
+        case "root": return rest.isEmpty ? "/" : rest
         default: return path
         }
     }

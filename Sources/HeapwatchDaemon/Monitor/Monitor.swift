@@ -104,10 +104,10 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             // Node may have begun, since the last tick, the snapshot a timed-out SIGUSR2 owed: it
             // opens the file first, so this sample, read before the file was looked for, holds
             // none of what the snapshot costs, and the ones after it are left out.
-            if !process.capturing, let job = lateSnapshots?.writing(identity) {
+            if !process.capturing, let late = lateSnapshots?.writing(identity) {
                 logger.info("\(target.name) pid \(identity.pid) is writing the snapshot its SIGUSR2 asked for; the trend leaves it out",
                             metadata: fields(target.name, identity))
-                process.beginCapture(job, at: time)
+                process.beginCapture(token: late.token, at: time)
             }
             let previous = process.assessment.state
             let sample = TrendSample(time: time, anonBytes: Double(process.status.anonBytes), rssBytes: Double(process.status.rssBytes),
@@ -171,20 +171,20 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     /// capture was already reported as failed to the planner; a stored one takes its slot again.
     /// One begun and finished between two ticks is spliced from its end: the step it left is
     /// still measured and taken out.
-    public func lateCaptureFinished(_ job: CaptureJob, outcome: CaptureOutcome) {
-        if case .stored = outcome, job.automatic { automaticCaptures[job.target, default: []].append(now) }
-        guard var process = watched[job.identity] else { return }
-        if !process.capturing { process.beginCapture(job, at: now) }
-        if process.capture == job.token {
+    public func lateCaptureFinished(_ late: PendingSignalSnapshot, outcome: CaptureOutcome) {
+        if case .stored = outcome, late.automatic { automaticCaptures[late.origin.target, default: []].append(now) }
+        guard var process = watched[late.identity] else { return }
+        if !process.capturing { process.beginCapture(token: late.token, at: now) }
+        if process.capture == late.token {
             process.capture = nil
             process.tracker.captureEnded(at: now, touched: true)
         }
         process.lastCapture = outcome.summary
         if case .stored = outcome {
             process.lastCapture? += " (late: node wrote it once its event loop was free)"
-            if job.automatic, let reason = CaptureReason(rawValue: job.reason) { process.planner.lateCaptureStored(reason, now: now) }
+            if late.automatic, let reason = CaptureReason(rawValue: late.origin.reason) { process.planner.lateCaptureStored(reason, now: now) }
         }
-        watched[job.identity] = process
+        watched[late.identity] = process
     }
 
     /// The analysis of this instance's snapshots found `summary` growing (shown by `status`).

@@ -20,8 +20,11 @@ struct WatchedProcess {
     var capturing: Bool { capture != nil }
 
     /// `job` is queued for this instance at `time`: the trend leaves its aftermath out.
-    mutating func beginCapture(_ job: CaptureJob, at time: Double) {
-        capture = job.token
+    mutating func beginCapture(_ job: CaptureJob, at time: Double) { beginCapture(token: job.token, at: time) }
+
+    /// A capture with this token (see `CaptureJob.token`) is queued or running for this instance.
+    mutating func beginCapture(token: Int, at time: Double) {
+        capture = token
         tracker.captureStarted(at: time)
     }
     /// V8's figures from the target's heap source, and when they were taken (monitor seconds).
