@@ -141,6 +141,7 @@ struct SnapshotParser {
         let typeCount = meta.edgeTypes.count
         let nodeCount = nodes.count
         let nodeFieldCount = meta.nodeFieldCount
+        let toNode = ExactDivisor(nodeFieldCount)
         let values = UnsafeMutablePointer<Int>.allocate(capacity: fieldCount)
         defer { values.deallocate() }
         var index = 0
@@ -154,7 +155,7 @@ struct SnapshotParser {
                 }
                 let type = values[typeColumn], name = values[nameColumn], targetValue = values[targetColumn]
                 guard type < typeCount else { throw scanner.malformed("edge type \(type) is not in meta.edge_types") }
-                let target = targetValue / nodeFieldCount
+                let target = toNode.quotient(targetValue)
                 guard target < nodeCount, target * nodeFieldCount == targetValue else {
                     throw scanner.malformed("edge to_node \(targetValue) is not a node")
                 }
@@ -335,5 +336,27 @@ private struct EdgeColumns {
         types = [UInt8](repeating: 0, count: count)
         names = [UInt32](repeating: 0, count: count)
         targets = [UInt32](repeating: 0, count: count)
+    }
+}
+
+/// Division by a divisor fixed at run time (the node field count, to turn every edge's `to_node`
+/// into a node ordinal) by one multiplication: a hardware division per edge was a fifth of
+/// reading the edges. Exact for every dividend below 2^32 (Lemire, Kaser and Kurz, "Faster
+/// remainder by direct computation", 2019: M = ⌈2^64 / d⌉); larger ones are divided.
+struct ExactDivisor {
+    let divisor: Int
+    private let reciprocal: UInt64
+
+    init(_ divisor: Int) {
+        precondition(divisor > 0)
+        self.divisor = divisor
+        // For 1, ⌈2^64 / 1⌉ does not fit: 0 marks "divide".
+        reciprocal = divisor == 1 ? 0 : UInt64.max / UInt64(divisor) + 1
+    }
+
+    @inline(__always)
+    func quotient(_ value: Int) -> Int {
+        guard reciprocal != 0, value >= 0, value <= Int(UInt32.max) else { return value / divisor }
+        return Int(reciprocal.multipliedFullWidth(by: UInt64(value)).high)
     }
 }

@@ -37,3 +37,22 @@ import Testing
         }
     }
 }
+
+/// The multiply that replaces a division per edge (`to_node` → node ordinal) must give the
+/// quotient `/` gives, for every field count a snapshot may have, at the ends of the 32-bit range
+/// where the reciprocal is exact and beyond it, where it divides.
+@Suite struct ExactDivisorTests {
+    @Test func givesTheQuotientOfDivision() {
+        var generator = SystemRandomNumberGenerator()
+        let edges = [0, 1, 2, 6, 7, 8, 13, 1 << 31, Int(UInt32.max) - 7, Int(UInt32.max) - 1, Int(UInt32.max),
+                     Int(UInt32.max) + 1, 1 << 40, Int.max]
+        for divisor in 1...16 {
+            let exact = ExactDivisor(divisor)
+            var values = edges
+            for _ in 0..<10_000 { values.append(Int.random(in: 0...Int(UInt32.max), using: &generator)) }
+            for value in values where exact.quotient(value) != value / divisor {
+                Issue.record("\(value) / \(divisor): \(exact.quotient(value)), not \(value / divisor)")
+            }
+        }
+    }
+}
