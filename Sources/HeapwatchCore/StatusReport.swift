@@ -51,6 +51,10 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     /// True while a capture runs or what it left is being measured (up to a few minutes): the
     /// trend, slope and forecast are the ones from before the capture; nil without a process.
     public var trendPaused: Bool?
+    /// True while the process owes the snapshot of a SIGUSR2 that timed out (a busy event loop):
+    /// heapwatchd stores it when node writes it and asks nothing more of the process until then;
+    /// nil without a process.
+    public var snapshotOwed: Bool?
     /// 0...1: how sure the trend test is that memory grows.
     public var confidence: Double?
     /// V8's heapUsed, when a heap source gives it.
@@ -65,7 +69,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
                 etaSeconds: Double? = nil, etaLowerSeconds: Double? = nil, etaUpperSeconds: Double? = nil,
                 confidence: Double? = nil, heapUsedBytes: UInt64? = nil, lastCapture: String? = nil, finding: String? = nil,
                 floorBytes: Double? = nil, etaLimit: MemoryLimitKind? = nil, etaLimitBytes: UInt64? = nil,
-                captureResidueBytes: Int64? = nil, trendPaused: Bool? = nil) {
+                captureResidueBytes: Int64? = nil, trendPaused: Bool? = nil, snapshotOwed: Bool? = nil) {
         self.name = name
         self.pid = pid
         self.startTime = startTime
@@ -83,6 +87,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         self.etaLimitBytes = etaLimitBytes
         self.captureResidueBytes = captureResidueBytes
         self.trendPaused = trendPaused
+        self.snapshotOwed = snapshotOwed
         self.confidence = confidence
         self.heapUsedBytes = heapUsedBytes
         self.lastCapture = lastCapture
@@ -96,7 +101,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         case slopeBytesPerHour = "slope_bytes_per_hour", floorBytes = "floor_bytes", etaSeconds = "eta_seconds"
         case etaLowerSeconds = "eta_lower_seconds", etaUpperSeconds = "eta_upper_seconds"
         case etaLimit = "eta_limit", etaLimitBytes = "eta_limit_bytes"
-        case captureResidueBytes = "capture_residue_bytes", trendPaused = "trend_paused"
+        case captureResidueBytes = "capture_residue_bytes", trendPaused = "trend_paused", snapshotOwed = "snapshot_owed"
     }
 
     /// Absent values are written as `null`, not left out: scripts can rely on every key.
@@ -119,6 +124,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         try container.encode(etaLimitBytes, forKey: .etaLimitBytes)
         try container.encode(captureResidueBytes, forKey: .captureResidueBytes)
         try container.encode(trendPaused, forKey: .trendPaused)
+        try container.encode(snapshotOwed, forKey: .snapshotOwed)
         try container.encode(confidence, forKey: .confidence)
         try container.encode(heapUsedBytes, forKey: .heapUsedBytes)
         try container.encode(lastCapture, forKey: .lastCapture)
@@ -146,6 +152,10 @@ public struct TargetStatus: Codable, Sendable, Equatable {
 
     /// What heapwatch's own captures did to this process, for people; nil when nothing to say.
     public var captureNote: String? {
+        if snapshotOwed == true {
+            return "owes the heap snapshot a SIGUSR2 asked for (its event loop was busy); heapwatch stores it when node writes it, "
+                + "and asks nothing more of the process until then"
+        }
         if trendPaused == true { return "trend paused while a heap snapshot is taken and what it leaves behind is measured" }
         let residue = captureResidueBytes ?? 0, mib: Int64 = 1 << 20
         if residue >= mib {

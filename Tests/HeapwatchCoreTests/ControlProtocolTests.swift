@@ -48,7 +48,8 @@ struct ControlProtocolTests {
         #expect(text.contains(#""eta_lower_seconds":null"#))
         #expect(text.contains(#""eta_upper_seconds":null"#))
         #expect(text.contains(#""eta_limit":null"#) && text.contains(#""eta_limit_bytes":null"#))
-        #expect(text.contains(#""capture_residue_bytes":null"#) && text.contains(#""trend_paused":null"#))
+        #expect(text.contains(#""capture_residue_bytes":null"#) && text.contains(#""trend_paused":null"#)
+            && text.contains(#""snapshot_owed":null"#))
         #expect(text.contains(#""ok":true"#))
         let decoded = try JSONDecoder().decode(StatusReply.self, from: Data(text.utf8))
         #expect(decoded == reply)
@@ -95,13 +96,17 @@ struct ControlProtocolTests {
         #expect(row.captureNote == "its memory fell 30MiB at heapwatch's heap snapshots (not counted as a fall)")
         row.trendPaused = true
         #expect(row.captureNote?.hasPrefix("trend paused while a heap snapshot is taken") == true)
+        // A snapshot still owed is what the user must know first: nothing more will be asked.
+        row.snapshotOwed = true
+        #expect(row.captureNote?.hasPrefix("owes the heap snapshot a SIGUSR2 asked for (its event loop was busy)") == true)
         let text = String(decoding: ControlProtocol.encode(StatusReply(version: "1", intervalSeconds: 5, targets: [row])), as: UTF8.self)
-        #expect(text.contains(#""capture_residue_bytes":-31457280"#) && text.contains(#""trend_paused":true"#))
+        #expect(text.contains(#""capture_residue_bytes":-31457280"#) && text.contains(#""trend_paused":true"#)
+            && text.contains(#""snapshot_owed":true"#))
         #expect(try JSONDecoder().decode(StatusReply.self, from: Data(text.utf8)).targets == [row])
         // A reply without the keys (an older daemon) still decodes.
         let old = #"{"ok":true,"version":"1","interval_seconds":5,"targets":[{"name":"api","state":"ok","snapshots":0}]}"#
         let decodedOld = try #require(try JSONDecoder().decode(StatusReply.self, from: Data(old.utf8)).targets.first)
-        #expect(decodedOld.captureResidueBytes == nil && decodedOld.captureNote == nil)
+        #expect(decodedOld.captureResidueBytes == nil && decodedOld.snapshotOwed == nil && decodedOld.captureNote == nil)
     }
 
     @Test func accessPolicy() {

@@ -119,6 +119,7 @@ extension IntegrationSuite {
         /// directory, and a second SIGUSR2 made node write two.
         @Test func aSnapshotOwedAcrossARestartIsStoredAndNotAskedForTwice() throws {
             let (appDirectory, app, daemon) = try Self.timedOutSignalCapture(busySeconds: 12)
+            #expect(try Self.owed(daemon, pid: app.pid) == true)
             let kept = daemon.stateDirectory + "/late-snapshots.json"
             let mode = try #require(try FileManager.default.attributesOfItem(atPath: kept)[.posixPermissions] as? Int)
             #expect(mode == 0o600, "mode \(String(mode, radix: 8))")
@@ -130,7 +131,11 @@ extension IntegrationSuite {
             }
             let again = try daemon.ctl(["snapshot", "app", "--wait"])
             #expect(again.status == 1 && again.stderr.contains("has not yet written the snapshot an earlier SIGUSR2 asked for"), "\(again)")
+            #expect(try Self.owed(daemon, pid: app.pid) == true)
+            let human = try daemon.ctl(["status"]).stdout
+            #expect(human.contains("app pid \(app.pid): owes the heap snapshot a SIGUSR2 asked for"), "\(human)")
             try daemon.child.stderr.waitForLine(timeout: 60) { $0.contains("late snapshot of app pid \(app.pid) stored") }
+            #expect(try Self.owed(daemon, pid: app.pid) == false)
             let listing = try daemon.ctl(["snapshots", "app", "--json"])
             let reply = try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [String: Any]
             let entries = try #require(reply?["snapshots"] as? [[String: Any]], "\(listing.stdout)")
@@ -144,6 +149,12 @@ extension IntegrationSuite {
             #expect(!FileManager.default.fileExists(atPath: kept))
             #expect(app.isAlive)
             #expect(try daemon.stop() == 0)
+        }
+
+        /// `status --json`'s `snapshot_owed` for the process `pid`; nil when it has no row.
+        static func owed(_ daemon: DaemonUnderTest, pid: Int32) throws -> Bool? {
+            let rows = try daemon.statusJSON()["targets"] as? [[String: Any]] ?? []
+            return rows.first { $0["pid"] as? Int == Int(pid) }?["snapshot_owed"] as? Bool
         }
 
         /// Node writes the snapshot while heapwatchd is down, then exits: the new run finds the file

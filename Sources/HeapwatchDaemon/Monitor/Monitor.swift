@@ -247,7 +247,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             heapUsedBytes: process.currentHeap(now: now)?.heapUsed, lastCapture: process.lastCapture,
             finding: process.finding, floorBytes: assessment.floorBytes, etaLimit: assessment.etaLimit?.kind,
             etaLimitBytes: assessment.etaLimit.map { UInt64(max(0, $0.bytes)) },
-            captureResidueBytes: Int64(assessment.captureResidueBytes), trendPaused: assessment.trendPaused)
+            captureResidueBytes: Int64(assessment.captureResidueBytes), trendPaused: assessment.trendPaused,
+            snapshotOwed: lateSnapshots?.owes(process.identity) ?? false)
     }
 
     public var intervalSeconds: Double { config.daemon.interval }
