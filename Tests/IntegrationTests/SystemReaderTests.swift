@@ -60,6 +60,30 @@ extension IntegrationSuite {
             #expect(!FileManager.default.fileExists(atPath: file))
         }
 
+        /// An owed snapshot of a process that has exited, in a directory this daemon cannot see (the
+        /// process had its own root): nothing can be collected, so the warning says where to look.
+        @Test func anOwedSnapshotOutOfReachIsNamedInAWarning() throws {
+            let child = try Child("/bin/sleep", ["30"])
+            let identity = ProcessIdentity(pid: child.pid, startTime: try ProcFS().stat(child.pid).startTime)
+            child.signal(SIGKILL)
+            _ = try child.waitForExit(timeout: 10)
+            let directory = try TempDirectory()
+            let record = PendingSignalSnapshot.Record(
+                origin: SnapshotOrigin(target: "api", identity: identity, reason: "near_limit", rssBytes: 1, anonBytes: 1),
+                automatic: true, procRelative: "cwd", shownDirectory: "/srv/api", hostDirectory: nil, before: [],
+                expires: Date().timeIntervalSince1970 + 600)
+            let file = try directory.write(Data(try JSONEncoder().encode([record])), to: "late-snapshots.json")
+            let records = LogRecords()
+            let late = LateSnapshots(file: file, logger: Logger(label: "test") { _ in RecordingLogHandler(records: records) })
+            late.restore(procFS: ProcFS())
+            #expect(late.all().isEmpty)
+            let warning = try #require(records.all.first { $0.level == .warning }, "\(records.all)")
+            #expect(warning.message.hasPrefix("pid \(identity.pid) of api, which owes the snapshot a SIGUSR2 of an earlier heapwatchd asked for, "
+                + "exited, and heapwatchd cannot see /srv/api from here: if a file Heap.*.\(identity.pid).*.heapsnapshot is there"),
+                "\(warning.message)")
+            #expect(!FileManager.default.fileExists(atPath: file))
+        }
+
         @Test func aWrongStartTimeIsNotOurProcess() throws {
             let child = try Child("/bin/sleep", ["30"])
             let stat = try ProcFS().stat(child.pid)

@@ -153,10 +153,15 @@ public final class LateSnapshots: Sendable {
             let what = "pid \(identity.pid) of \(record.origin.target)"
             let process = try? ProcessDirectory(procFS: procFS, identity: identity)
             let path = process != nil ? "\(procFS.root)/\(identity.pid)/\(record.procRelative)" : record.hostDirectory
-            guard let path, let directory = try? HeldDirectory(path) else {
-                let message = "\(what) exited before writing the snapshot a SIGUSR2 of an earlier heapwatchd asked for, and "
-                    + "heapwatchd cannot see \(record.shownDirectory) from here: if a file Heap.*.\(identity.pid).*.heapsnapshot "
-                    + "is there, remove it (heap snapshots hold secrets)"
+            let directory: HeldDirectory
+            do {
+                guard let path else { throw SystemError("open", path: record.shownDirectory, errno: ENOENT) }
+                directory = try HeldDirectory(path)
+            } catch {
+                let why = process == nil ? "exited, and heapwatchd cannot see \(record.shownDirectory) from here"
+                    : "is running, but heapwatchd cannot open \(record.shownDirectory) (\(error))"
+                let message = "\(what), which owes the snapshot a SIGUSR2 of an earlier heapwatchd asked for, \(why): "
+                    + "if a file Heap.*.\(identity.pid).*.heapsnapshot is there, remove it (heap snapshots hold secrets)"
                 logger?.warning("\(message)")
                 continue
             }
