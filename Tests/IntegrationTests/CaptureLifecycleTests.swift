@@ -151,6 +151,26 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
         }
 
+        /// A heap that takes node longer to write than the capture timeout (here 40 MiB of small
+        /// objects, about 10 s, against 1 s): the file is already there at the deadline, and is
+        /// collected when node is done instead of being left, full of secrets, in the app's directory.
+        @Test func aSnapshotStillBeingWrittenAtTheTimeoutIsStoredWhenDone() throws {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(script: Paths.testApps + "/heap-app.js", nodeFlags: ["--heapsnapshot-signal=SIGUSR2"],
+                                  environment: ["HEAP_MB": "40"], directory: appDirectory.path)
+            let daemon = try DaemonUnderTest(targets: Self.target(app.tag, capture: "signal"), arguments: ["--capture-timeout", "1"])
+            let timedOut = try daemon.ctl(["snapshot", "app", "--wait"])
+            #expect(timedOut.status == 1 && timedOut.stderr.contains("node is still writing it; heapwatchd stores it when it is done"),
+                    "\(timedOut)")
+            #expect(timedOut.stderr.contains(appDirectory.path + "/Heap."), "\(timedOut)")
+            #expect(try Self.owed(daemon, pid: app.pid) == true)
+            try daemon.child.stderr.waitForLine(timeout: 60) { $0.contains("late snapshot of app pid \(app.pid) stored") }
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: appDirectory.path).filter { $0.hasSuffix(".heapsnapshot") }
+            #expect(leftovers.isEmpty, "\(leftovers)")
+            #expect(app.isAlive)
+            #expect(try daemon.stop() == 0)
+        }
+
         /// `status --json`'s `snapshot_owed` for the process `pid`; nil when it has no row.
         static func owed(_ daemon: DaemonUnderTest, pid: Int32) throws -> Bool? {
             let rows = try daemon.statusJSON()["targets"] as? [[String: Any]] ?? []

@@ -182,20 +182,32 @@ public struct Capturer: Sendable {
         }
         logger.info("sent SIGUSR2 to \(job.target) pid \(job.identity.pid); waiting for a snapshot in \(shownDirectory)",
                     metadata: [LogField.target: "\(job.target)", LogField.pid: "\(job.identity.pid)"])
+        /// The capture timed out: node still owes the snapshot, or is still writing it.
+        func owed() {
+            lateSnapshots?.watch(PendingSignalSnapshot(
+                origin: job.origin, automatic: job.automatic, token: job.token, process: job.directory, directory: directory,
+                shownDirectory: shownDirectory, procRelative: procRelative,
+                hostDirectory: sharesOurRoot(job.identity.pid) ? shownDirectory : nil, before: before,
+                expires: Date().addingTimeInterval(3600)))
+        }
         while true {
             if let name = Self.newSnapshot(in: directory.path, pid: job.identity.pid, before: before) {
-                let path = try await waitUntilComplete(directory.path + "/" + name, job: job, deadline: deadline)
-                return SignalledFile(path: path, shownPath: shownDirectory + "/" + name, directory: directory)
+                let path = directory.path + "/" + name, shownPath = shownDirectory + "/" + name
+                do {
+                    try await waitUntilComplete(path, shownPath: shownPath, job: job, deadline: deadline)
+                } catch let failure as CaptureFailure where failure.timedOut {
+                    // A large heap can take node longer to write than the timeout: the file, full
+                    // of secrets, must not be left behind when it is done.
+                    owed()
+                    throw CaptureFailure("\(failure.message): node is still writing it; heapwatchd stores it when it is done")
+                }
+                return SignalledFile(path: path, shownPath: shownPath, directory: directory)
             }
             if (try? job.directory.status()) == nil {
                 throw CaptureFailure("pid \(job.identity.pid) exited before writing a snapshot")
             }
             if ContinuousClock.now >= deadline {
-                lateSnapshots?.watch(PendingSignalSnapshot(
-                    origin: job.origin, automatic: job.automatic, token: job.token, process: job.directory, directory: directory,
-                    shownDirectory: shownDirectory, procRelative: procRelative,
-                    hostDirectory: sharesOurRoot(job.identity.pid) ? shownDirectory : nil, before: before,
-                    expires: Date().addingTimeInterval(3600)))
+                owed()
                 throw CaptureFailure(
                     "no snapshot appeared in \(shownDirectory) within \(Units.formatDuration(settings.timeout)) of SIGUSR2: node runs that handler "
                     + "in JavaScript, so a busy event loop delays it (if it writes one later, heapwatchd stores it); "
@@ -230,7 +242,8 @@ public struct Capturer: Sendable {
         }
         let pid = job.identity.pid
         let path = file.hasPrefix("/") ? "\(procFS.root)/\(pid)/root\(file)" : "\(procFS.root)/\(pid)/cwd/\(file)"
-        return try await waitUntilComplete(path, job: job, deadline: deadline)
+        try await waitUntilComplete(path, shownPath: SnapshotStore.pathInProcess(path), job: job, deadline: deadline)
+        return path
     }
 
     /// Where a signal-triggered snapshot lands, below `/proc/PID`: `--diagnostic-dir` or the cwd,
@@ -267,17 +280,21 @@ public struct Capturer: Sendable {
         return access(path, F_OK) == 0 ? .writing : .missing
     }
 
-    private func waitUntilComplete(_ path: String, job: CaptureJob, deadline: ContinuousClock.Instant) async throws -> String {
+    /// Returns once the file at `path` (`shownPath` as the process sees it, for messages) is
+    /// complete; throws a `CaptureFailure` otherwise, `timedOut` at the deadline.
+    private func waitUntilComplete(_ path: String, shownPath: String, job: CaptureJob, deadline: ContinuousClock.Instant) async throws {
         while true {
             switch state(of: path, pid: job.identity.pid, process: job.directory) {
-            case .complete: return path
+            case .complete: return
             case .removedIncomplete:
-                throw CaptureFailure("pid \(job.identity.pid) exited while writing \(path); the incomplete file was removed")
-            case .missing: throw CaptureFailure("\(path) does not exist")
+                throw CaptureFailure("pid \(job.identity.pid) exited while writing \(shownPath); the incomplete file was removed")
+            case .missing: throw CaptureFailure("\(shownPath) does not exist")
             case .writing: break
             }
             if ContinuousClock.now >= deadline {
-                throw CaptureFailure("\(path) was not complete within \(Units.formatDuration(settings.timeout))")
+                var failure = CaptureFailure("\(shownPath) was not complete within \(Units.formatDuration(settings.timeout))")
+                failure.timedOut = true
+                throw failure
             }
             try await pause()
         }
@@ -328,5 +345,7 @@ public struct Capturer: Sendable {
 
 struct CaptureFailure: Error {
     var message: String
+    /// The deadline passed while the file was still being written.
+    var timedOut = false
     init(_ message: String) { self.message = message }
 }
