@@ -171,6 +171,31 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
         }
 
+        /// heapwatchd is stopped while node writes the snapshot it signalled for: the next run
+        /// collects the file, which was left in the app's directory.
+        @Test func aSnapshotUnderWayWhenHeapwatchdStopsIsStoredByTheNextRun() throws {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(script: Paths.testApps + "/heap-app.js", nodeFlags: ["--heapsnapshot-signal=SIGUSR2"],
+                                  environment: ["HEAP_MB": "40"], directory: appDirectory.path)
+            let daemon = try DaemonUnderTest(targets: Self.target(app.tag, capture: "signal"))
+            let queued = try daemon.ctl(["snapshot", "app"])
+            #expect(queued.status == 0, "\(queued)")
+            try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("sent SIGUSR2 to app pid \(app.pid)") }
+            try eventually(timeout: 20) {
+                ((try? FileManager.default.contentsOfDirectory(atPath: appDirectory.path)) ?? []).contains { $0.hasSuffix(".heapsnapshot") }
+            }
+            #expect(try daemon.stop() == 0)
+            try daemon.restart()
+            try daemon.child.stderr.waitForLine(timeout: 10) {
+                $0.contains("pid \(app.pid) of app still owes the snapshot a SIGUSR2 of an earlier heapwatchd asked for")
+            }
+            try daemon.child.stderr.waitForLine(timeout: 60) { $0.contains("late snapshot of app pid \(app.pid) stored") }
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: appDirectory.path).filter { $0.hasSuffix(".heapsnapshot") }
+            #expect(leftovers.isEmpty, "\(leftovers)")
+            #expect(app.isAlive)
+            #expect(try daemon.stop() == 0)
+        }
+
         /// `status --json`'s `snapshot_owed` for the process `pid`; nil when it has no row.
         static func owed(_ daemon: DaemonUnderTest, pid: Int32) throws -> Bool? {
             let rows = try daemon.statusJSON()["targets"] as? [[String: Any]] ?? []

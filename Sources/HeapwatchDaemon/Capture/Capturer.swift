@@ -182,38 +182,39 @@ public struct Capturer: Sendable {
         }
         logger.info("sent SIGUSR2 to \(job.target) pid \(job.identity.pid); waiting for a snapshot in \(shownDirectory)",
                     metadata: [LogField.target: "\(job.target)", LogField.pid: "\(job.identity.pid)"])
-        /// The capture timed out: node still owes the snapshot, or is still writing it.
-        func owed() {
+        var found: String?
+        do {
+            while true {
+                if let name = Self.newSnapshot(in: directory.path, pid: job.identity.pid, before: before) {
+                    found = name
+                    try await waitUntilComplete(directory.path + "/" + name, shownPath: shownDirectory + "/" + name, job: job,
+                                                deadline: deadline)
+                    return SignalledFile(path: directory.path + "/" + name, shownPath: shownDirectory + "/" + name, directory: directory)
+                }
+                if (try? job.directory.status()) == nil {
+                    throw CaptureFailure("pid \(job.identity.pid) exited before writing a snapshot")
+                }
+                if ContinuousClock.now >= deadline {
+                    var failure = CaptureFailure(
+                        "no snapshot appeared in \(shownDirectory) within \(Units.formatDuration(settings.timeout)) of SIGUSR2: node runs "
+                        + "that handler in JavaScript, so a busy event loop delays it (if it writes one later, heapwatchd stores it); "
+                        + "capture = \"inspector\" works then")
+                    failure.timedOut = true
+                    throw failure
+                }
+                try await pause()
+            }
+        } catch var failure as CaptureFailure where failure.timedOut || failure.stopping {
+            // Node was signalled: it writes the file when its event loop is free, or is still
+            // writing it (a large heap). That file, full of secrets, must not be left behind:
+            // it is collected when done, by this run or, if heapwatchd is stopping, the next.
             lateSnapshots?.watch(PendingSignalSnapshot(
                 origin: job.origin, automatic: job.automatic, token: job.token, process: job.directory, directory: directory,
                 shownDirectory: shownDirectory, procRelative: procRelative,
                 hostDirectory: sharesOurRoot(job.identity.pid) ? shownDirectory : nil, before: before,
                 expires: Date().addingTimeInterval(3600)))
-        }
-        while true {
-            if let name = Self.newSnapshot(in: directory.path, pid: job.identity.pid, before: before) {
-                let path = directory.path + "/" + name, shownPath = shownDirectory + "/" + name
-                do {
-                    try await waitUntilComplete(path, shownPath: shownPath, job: job, deadline: deadline)
-                } catch let failure as CaptureFailure where failure.timedOut {
-                    // A large heap can take node longer to write than the timeout: the file, full
-                    // of secrets, must not be left behind when it is done.
-                    owed()
-                    throw CaptureFailure("\(failure.message): node is still writing it; heapwatchd stores it when it is done")
-                }
-                return SignalledFile(path: path, shownPath: shownPath, directory: directory)
-            }
-            if (try? job.directory.status()) == nil {
-                throw CaptureFailure("pid \(job.identity.pid) exited before writing a snapshot")
-            }
-            if ContinuousClock.now >= deadline {
-                owed()
-                throw CaptureFailure(
-                    "no snapshot appeared in \(shownDirectory) within \(Units.formatDuration(settings.timeout)) of SIGUSR2: node runs that handler "
-                    + "in JavaScript, so a busy event loop delays it (if it writes one later, heapwatchd stores it); "
-                    + "capture = \"inspector\" works then")
-            }
-            try await pause()
+            if failure.timedOut, found != nil { failure.message += ": node is still writing it; heapwatchd stores it when it is done" }
+            throw failure
         }
     }
 
@@ -326,7 +327,9 @@ public struct Capturer: Sendable {
         do {
             try await Task.sleep(for: .seconds(settings.pollInterval))
         } catch {
-            throw CaptureFailure("heapwatchd is stopping")
+            var failure = CaptureFailure("heapwatchd is stopping")
+            failure.stopping = true
+            throw failure
         }
     }
 
@@ -347,5 +350,7 @@ struct CaptureFailure: Error {
     var message: String
     /// The deadline passed while the file was still being written.
     var timedOut = false
+    /// heapwatchd is stopping.
+    var stopping = false
     init(_ message: String) { self.message = message }
 }
