@@ -85,14 +85,24 @@ extension IntegrationSuite {
             #expect(try byInspector.stop() == 0)
         }
 
+        /// heap-app.js started with `--heapsnapshot-signal=SIGUSR2` in a directory of its own.
+        static func signalledApp(environment: [String: String]) throws -> (appDirectory: TempDirectory, app: NodeApp) {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(script: Paths.testApps + "/heap-app.js", nodeFlags: ["--heapsnapshot-signal=SIGUSR2"],
+                                  environment: environment, directory: appDirectory.path)
+            return (appDirectory, app)
+        }
+
+        /// The heap snapshot files in an app's directory: after heapwatchd collected them, none.
+        static func snapshotFiles(in directory: TempDirectory) -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".heapsnapshot") }
+        }
+
         /// A heap-app whose event loop is busy for `busySeconds`, and a daemon whose SIGUSR2 capture
         /// of it has just timed out after `timeout` s: node owes that snapshot.
         static func timedOutSignalCapture(busySeconds: Int, heapMB: Int = 0, timeout: Int = 1) throws
             -> (appDirectory: TempDirectory, app: NodeApp, daemon: DaemonUnderTest) {
-            let appDirectory = try TempDirectory()
-            let app = try NodeApp(script: Paths.testApps + "/heap-app.js", nodeFlags: ["--heapsnapshot-signal=SIGUSR2"],
-                                  environment: ["BUSY": "1", "BUSY_SECONDS": "\(busySeconds)", "HEAP_MB": "\(heapMB)"],
-                                  directory: appDirectory.path)
+            let (appDirectory, app) = try signalledApp(environment: ["BUSY": "1", "BUSY_SECONDS": "\(busySeconds)", "HEAP_MB": "\(heapMB)"])
             try app.child.stdout.waitForLine(timeout: 20) { $0 == "busy" }
             let daemon = try DaemonUnderTest(targets: target(app.tag, capture: "signal"), arguments: ["--capture-timeout", "\(timeout)"])
             let timedOut = try daemon.ctl(["snapshot", "app", "--wait"])
@@ -107,8 +117,7 @@ extension IntegrationSuite {
             #expect(line.contains("MESSAGE_ID=52414fcb6b264f24a8f7132100749f3f"))
             let listing = try daemon.ctl(["snapshots", "app", "--json"])
             #expect(listing.stdout.contains("\"method\" : \"signal\""))
-            let leftovers = try FileManager.default.contentsOfDirectory(atPath: appDirectory.path).filter { $0.hasSuffix(".heapsnapshot") }
-            #expect(leftovers.isEmpty)
+            #expect(Self.snapshotFiles(in: appDirectory) == [])
             #expect(app.isAlive)
             #expect(try daemon.stop() == 0)
         }
@@ -144,8 +153,7 @@ extension IntegrationSuite {
             let manifestPath = try #require(entries.first?["path"] as? String).replacingOccurrences(of: ".heapsnapshot", with: ".json")
             let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifestPath))) as? [String: Any]
             #expect((manifest?["original_path"] as? String)?.hasPrefix(appDirectory.path + "/Heap.") == true, "\(manifest ?? [:])")
-            let leftovers = try FileManager.default.contentsOfDirectory(atPath: appDirectory.path).filter { $0.hasSuffix(".heapsnapshot") }
-            #expect(leftovers.isEmpty, "\(leftovers)")
+            #expect(Self.snapshotFiles(in: appDirectory) == [])
             #expect(!FileManager.default.fileExists(atPath: kept))
             #expect(app.isAlive)
             #expect(try daemon.stop() == 0)
@@ -155,9 +163,7 @@ extension IntegrationSuite {
         /// objects, about 10 s, against 1 s): the file is already there at the deadline, and is
         /// collected when node is done instead of being left, full of secrets, in the app's directory.
         @Test func aSnapshotStillBeingWrittenAtTheTimeoutIsStoredWhenDone() throws {
-            let appDirectory = try TempDirectory()
-            let app = try NodeApp(script: Paths.testApps + "/heap-app.js", nodeFlags: ["--heapsnapshot-signal=SIGUSR2"],
-                                  environment: ["HEAP_MB": "40"], directory: appDirectory.path)
+            let (appDirectory, app) = try Self.signalledApp(environment: ["HEAP_MB": "40"])
             let daemon = try DaemonUnderTest(targets: Self.target(app.tag, capture: "signal"), arguments: ["--capture-timeout", "1"])
             let timedOut = try daemon.ctl(["snapshot", "app", "--wait"])
             #expect(timedOut.status == 1 && timedOut.stderr.contains("node is still writing it; heapwatchd stores it when it is done"),
@@ -165,8 +171,7 @@ extension IntegrationSuite {
             #expect(timedOut.stderr.contains(appDirectory.path + "/Heap."), "\(timedOut)")
             #expect(try Self.owed(daemon, pid: app.pid) == true)
             try daemon.child.stderr.waitForLine(timeout: 60) { $0.contains("late snapshot of app pid \(app.pid) stored") }
-            let leftovers = try FileManager.default.contentsOfDirectory(atPath: appDirectory.path).filter { $0.hasSuffix(".heapsnapshot") }
-            #expect(leftovers.isEmpty, "\(leftovers)")
+            #expect(Self.snapshotFiles(in: appDirectory) == [])
             #expect(app.isAlive)
             #expect(try daemon.stop() == 0)
         }
@@ -174,24 +179,19 @@ extension IntegrationSuite {
         /// heapwatchd is stopped while node writes the snapshot it signalled for: the next run
         /// collects the file, which was left in the app's directory.
         @Test func aSnapshotUnderWayWhenHeapwatchdStopsIsStoredByTheNextRun() throws {
-            let appDirectory = try TempDirectory()
-            let app = try NodeApp(script: Paths.testApps + "/heap-app.js", nodeFlags: ["--heapsnapshot-signal=SIGUSR2"],
-                                  environment: ["HEAP_MB": "40"], directory: appDirectory.path)
+            let (appDirectory, app) = try Self.signalledApp(environment: ["HEAP_MB": "40"])
             let daemon = try DaemonUnderTest(targets: Self.target(app.tag, capture: "signal"))
             let queued = try daemon.ctl(["snapshot", "app"])
             #expect(queued.status == 0, "\(queued)")
             try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("sent SIGUSR2 to app pid \(app.pid)") }
-            try eventually(timeout: 20) {
-                ((try? FileManager.default.contentsOfDirectory(atPath: appDirectory.path)) ?? []).contains { $0.hasSuffix(".heapsnapshot") }
-            }
+            try eventually(timeout: 20) { !Self.snapshotFiles(in: appDirectory).isEmpty }
             #expect(try daemon.stop() == 0)
             try daemon.restart()
             try daemon.child.stderr.waitForLine(timeout: 10) {
                 $0.contains("pid \(app.pid) of app still owes the snapshot a SIGUSR2 of an earlier heapwatchd asked for")
             }
             try daemon.child.stderr.waitForLine(timeout: 60) { $0.contains("late snapshot of app pid \(app.pid) stored") }
-            let leftovers = try FileManager.default.contentsOfDirectory(atPath: appDirectory.path).filter { $0.hasSuffix(".heapsnapshot") }
-            #expect(leftovers.isEmpty, "\(leftovers)")
+            #expect(Self.snapshotFiles(in: appDirectory) == [])
             #expect(app.isAlive)
             #expect(try daemon.stop() == 0)
         }
@@ -209,7 +209,7 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
             // A complete snapshot ends with the strings array and the object: `]}`.
             func complete() -> Bool {
-                guard let name = try? FileManager.default.contentsOfDirectory(atPath: appDirectory.path).first(where: { $0.hasSuffix(".heapsnapshot") }),
+                guard let name = Self.snapshotFiles(in: appDirectory).first,
                       let data = FileManager.default.contents(atPath: appDirectory.file(name)) else { return false }
                 return data.suffix(2) == Data("]}".utf8)
             }
@@ -219,8 +219,7 @@ extension IntegrationSuite {
 
             try daemon.restart()
             try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("late snapshot of app pid \(app.pid) stored") }
-            let leftovers = try FileManager.default.contentsOfDirectory(atPath: appDirectory.path).filter { $0.hasSuffix(".heapsnapshot") }
-            #expect(leftovers.isEmpty, "\(leftovers)")
+            #expect(Self.snapshotFiles(in: appDirectory) == [])
             let listing = try daemon.ctl(["snapshots", "app", "--json"])
             let reply = try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [String: Any]
             #expect((reply?["snapshots"] as? [[String: Any]])?.count == 1, "\(listing.stdout)")
@@ -233,15 +232,12 @@ extension IntegrationSuite {
         @Test func aLateSnapshotCutOffByTheProcessDyingIsRemoved() throws {
             let (appDirectory, app, daemon) = try Self.timedOutSignalCapture(busySeconds: 3, heapMB: 40)
             // Node opens the file, then spends seconds building the snapshot (40 MiB of objects).
-            func snapshotFiles() -> [String] {
-                ((try? FileManager.default.contentsOfDirectory(atPath: appDirectory.path)) ?? []).filter { $0.hasSuffix(".heapsnapshot") }
-            }
-            try eventually(timeout: 30) { !snapshotFiles().isEmpty }
+            try eventually(timeout: 30) { !Self.snapshotFiles(in: appDirectory).isEmpty }
             app.child.signal(SIGKILL)
             _ = try app.child.waitForExit(timeout: 10)
             let line = try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("exited while writing its late snapshot") }
             #expect(line.contains(appDirectory.path), "\(line)")
-            #expect(snapshotFiles().isEmpty, "\(snapshotFiles())")
+            #expect(Self.snapshotFiles(in: appDirectory) == [])
             #expect(try daemon.stop() == 0)
         }
 

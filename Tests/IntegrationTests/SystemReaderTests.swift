@@ -68,10 +68,10 @@ extension IntegrationSuite {
             child.signal(SIGKILL)
             _ = try child.waitForExit(timeout: 10)
             let directory = try TempDirectory()
-            let record = PendingSignalSnapshot.Record(
+            let record = OwedSnapshot(
                 origin: SnapshotOrigin(target: "api", identity: identity, reason: "near_limit", rssBytes: 1, anonBytes: 1),
-                automatic: true, procRelative: "cwd", shownDirectory: "/srv/api", hostDirectory: nil, before: [],
-                expires: Date().timeIntervalSince1970 + 600)
+                automatic: true, procRelative: "cwd", shownDirectory: "/srv/api", sharesOurRoot: false, before: [],
+                expires: Date().addingTimeInterval(600))
             let file = try directory.write(Data(try JSONEncoder().encode([record])), to: "late-snapshots.json")
             let records = LogRecords()
             let late = LateSnapshots(file: file, logger: Logger(label: "test") { _ in RecordingLogHandler(records: records) })

@@ -93,12 +93,12 @@ public struct Capturer: Sendable {
                 if let refusal = CaptureSafety.signalRefusal(status: status, flags: job.flags) { return .refused(refusal) }
                 let file = try await captureBySignal(job, deadline: deadline)
                 return try withExtendedLifetime(file.directory) {
-                    try stored(store.ingest(source: file.path, job: job.origin, method: "signal", epochSeconds: epoch,
+                    try stored(store.ingest(source: file.path, origin: job.origin, method: "signal", epochSeconds: epoch,
                                             originalPath: file.shownPath))
                 }
             case .http(let url):
                 let source = try await captureByHTTP(job, url: url, deadline: deadline)
-                return try stored(store.ingest(source: source, job: job.origin, method: "http", epochSeconds: epoch))
+                return try stored(store.ingest(source: source, origin: job.origin, method: "http", epochSeconds: epoch))
             case .inspector:
                 let alreadyOpen = (try? inspector.listener(of: job.flags.inspectPort ?? 9229, pid: job.identity.pid)) == .ours
                 if let refusal = InspectorCapture.refusal(status: status, flags: job.flags, alreadyListening: alreadyOpen) {
@@ -111,7 +111,7 @@ public struct Capturer: Sendable {
                     writer.abort()
                     throw error
                 }
-                return try stored(store.finish(writer, job: job.origin, method: "inspector", epochSeconds: epoch,
+                return try stored(store.finish(writer, origin: job.origin, method: "inspector", epochSeconds: epoch,
                                                originalPath: "inspector:127.0.0.1:\(job.flags.inspectPort ?? 9229)"))
             case .auto, .none:
                 return .refused("no capture method for target '\(job.target)'")
@@ -208,11 +208,10 @@ public struct Capturer: Sendable {
             // Node was signalled: it writes the file when its event loop is free, or is still
             // writing it (a large heap). That file, full of secrets, must not be left behind:
             // it is collected when done, by this run or, if heapwatchd is stopping, the next.
-            lateSnapshots?.watch(PendingSignalSnapshot(
-                origin: job.origin, automatic: job.automatic, token: job.token, process: job.directory, directory: directory,
-                shownDirectory: shownDirectory, procRelative: procRelative,
-                hostDirectory: sharesOurRoot(job.identity.pid) ? shownDirectory : nil, before: before,
-                expires: Date().addingTimeInterval(3600)))
+            let owed = OwedSnapshot(origin: job.origin, automatic: job.automatic, procRelative: procRelative,
+                                    shownDirectory: shownDirectory, sharesOurRoot: sharesOurRoot(job.identity.pid), before: before,
+                                    expires: Date().addingTimeInterval(3600))
+            lateSnapshots?.watch(PendingSignalSnapshot(owed: owed, token: job.token, process: job.directory, directory: directory))
             if failure.timedOut, found != nil { failure.message += ": node is still writing it; heapwatchd stores it when it is done" }
             throw failure
         }
@@ -307,14 +306,14 @@ public struct Capturer: Sendable {
         let pid = pending.identity.pid
         guard let name = pending.file() else { return nil }
         let path = pending.directory.path + "/" + name
-        let shownPath = pending.shownDirectory + "/" + name
+        let shownPath = pending.owed.shownDirectory + "/" + name
         switch state(of: path, pid: pid, process: pending.process) {
         case .writing, .missing: return nil
         case .removedIncomplete:
             return .failed("pid \(pid) exited while writing its late snapshot \(shownPath); the incomplete file was removed")
         case .complete:
             do {
-                return stored(try store.ingest(source: path, job: pending.origin, method: "signal", epochSeconds: Int64(time(nil)),
+                return stored(try store.ingest(source: path, origin: pending.owed.origin, method: "signal", epochSeconds: Int64(time(nil)),
                                                originalPath: shownPath))
             } catch {
                 return .failed("could not store the late snapshot \(shownPath): \(error)")

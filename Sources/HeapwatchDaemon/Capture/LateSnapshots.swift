@@ -20,52 +20,42 @@ final class HeldDirectory: Sendable {
     var path: String { "/proc/self/fd/\(fd)" }
 }
 
-/// A SIGUSR2 whose snapshot did not come in time (a busy event loop): node still owes it.
-public struct PendingSignalSnapshot: Sendable {
+/// What a SIGUSR2 whose snapshot did not come in time leaves owed: all of it is kept on disk, so a
+/// restarted heapwatchd can take it up.
+struct OwedSnapshot: Sendable, Codable {
     /// For the stored snapshot's manifest.
     var origin: SnapshotOrigin
     var automatic: Bool
-    /// The capture's token (see `CaptureJob.token`); 0 for one restored after a restart.
-    var token: Int
-    /// The process, or nil when it is known to be gone.
-    var process: ProcessDirectory?
-    /// Where node writes it, held open.
-    var directory: HeldDirectory
+    /// Where node writes it, below `/proc/PID` (`cwd`, `cwd/diag`, `root/var/diag`): to open it
+    /// again after heapwatchd restarts.
+    var procRelative: String
     /// That directory as the process sees it (`/srv/app`), for messages and the manifest.
     var shownDirectory: String
-    /// That directory below `/proc/PID` (`cwd`, `cwd/diag`, `root/var/diag`): to open it again
-    /// after heapwatchd restarts.
-    var procRelative: String
-    /// That directory as this daemon sees it, when the process shares its root: to look for the
-    /// file after the process has exited too.
-    var hostDirectory: String?
+    /// Whether the process sees the file system as this daemon does: then `shownDirectory` is a
+    /// path here too, to look for the file after the process has exited.
+    var sharesOurRoot: Bool
     /// Snapshot files of that pid that were there before the signal.
     var before: Set<String>
     /// How long to keep looking.
     var expires: Date
+}
 
-    var identity: ProcessIdentity { origin.identity }
+/// A snapshot node owes (a busy event loop, a large heap, heapwatchd stopping) and where to find it.
+public struct PendingSignalSnapshot: Sendable {
+    var owed: OwedSnapshot
+    /// The capture's token (see `CaptureJob.token`); 0 for one restored after a restart.
+    var token: Int
+    /// The process, or nil when it is known to be gone.
+    var process: ProcessDirectory?
+    /// The directory node writes in, held open.
+    var directory: HeldDirectory
+
+    var identity: ProcessIdentity { owed.origin.identity }
 
     /// The name of the file node is writing (or has written) for it, if there is one yet.
-    func file() -> String? { Capturer.newSnapshot(in: directory.path, pid: identity.pid, before: before) }
+    func file() -> String? { Capturer.newSnapshot(in: directory.path, pid: identity.pid, before: owed.before) }
 
     var processAlive: Bool { (try? process?.status()) != nil }
-
-    /// What is kept on disk: all but the open directory and process.
-    struct Record: Codable {
-        var origin: SnapshotOrigin
-        var automatic: Bool
-        var procRelative: String
-        var shownDirectory: String
-        var hostDirectory: String?
-        var before: [String]
-        var expires: Double
-    }
-
-    var record: Record {
-        Record(origin: origin, automatic: automatic, procRelative: procRelative, shownDirectory: shownDirectory,
-               hostDirectory: hostDirectory, before: before.sorted(), expires: expires.timeIntervalSince1970)
-    }
 }
 
 /// The signals still owed a snapshot. Behind a lock, not an actor: the monitor asks at each tick,
@@ -125,7 +115,7 @@ public final class LateSnapshots: Sendable {
             }
             try Sys.makeDirectory((file as NSString).deletingLastPathComponent, mode: 0o700)
             unlink(file + ".partial")  // one a crash left would block the exclusive create
-            try FileCopier.writeJSON(entries.values.map(\.record).sorted { $0.origin.identity.pid < $1.origin.identity.pid },
+            try FileCopier.writeJSON(entries.values.map(\.owed).sorted { $0.origin.identity.pid < $1.origin.identity.pid },
                                      to: file)
         } catch {
             let message = "cannot keep the list of snapshots node still owes in \(file): \(error); "
@@ -139,38 +129,36 @@ public final class LateSnapshots: Sendable {
     /// cut off); one whose directory this daemon cannot see is named in a warning.
     func restore(procFS: ProcFS) {
         guard let file, access(file, F_OK) == 0 else { return }
-        let records: [PendingSignalSnapshot.Record]
+        let list: [OwedSnapshot]
         do {
-            records = try JSONDecoder().decode([PendingSignalSnapshot.Record].self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+            list = try JSONDecoder().decode([OwedSnapshot].self, from: Data(contentsOf: URL(fileURLWithPath: file)))
         } catch {
             logger?.warning("ignored \(file), the snapshots an earlier run was still owed: \(error)")
             pending.withLock { save($0) }
             return
         }
         var restored: [ProcessIdentity: PendingSignalSnapshot] = [:]
-        for record in records where Date(timeIntervalSince1970: record.expires) > Date() {
-            let identity = record.origin.identity
-            let what = "pid \(identity.pid) of \(record.origin.target)"
+        for owed in list where owed.expires > Date() {
+            let identity = owed.origin.identity
+            let what = "pid \(identity.pid) of \(owed.origin.target)"
             let process = try? ProcessDirectory(procFS: procFS, identity: identity)
-            let path = process != nil ? "\(procFS.root)/\(identity.pid)/\(record.procRelative)" : record.hostDirectory
+            let path = process != nil ? "\(procFS.root)/\(identity.pid)/\(owed.procRelative)"
+                : owed.sharesOurRoot ? owed.shownDirectory : nil
             let directory: HeldDirectory
             do {
-                guard let path else { throw SystemError("open", path: record.shownDirectory, errno: ENOENT) }
+                guard let path else { throw SystemError("open", path: owed.shownDirectory, errno: ENOENT) }
                 directory = try HeldDirectory(path)
             } catch {
-                let why = process == nil ? "exited, and heapwatchd cannot see \(record.shownDirectory) from here"
-                    : "is running, but heapwatchd cannot open \(record.shownDirectory) (\(error))"
+                let why = process == nil ? "exited, and heapwatchd cannot see \(owed.shownDirectory) from here"
+                    : "is running, but heapwatchd cannot open \(owed.shownDirectory) (\(error))"
                 let message = "\(what), which owes the snapshot a SIGUSR2 of an earlier heapwatchd asked for, \(why): "
                     + "if a file Heap.*.\(identity.pid).*.heapsnapshot is there, remove it (heap snapshots hold secrets)"
                 logger?.warning("\(message)")
                 continue
             }
-            restored[identity] = PendingSignalSnapshot(
-                origin: record.origin, automatic: record.automatic, token: 0, process: process, directory: directory,
-                shownDirectory: record.shownDirectory, procRelative: record.procRelative, hostDirectory: record.hostDirectory,
-                before: Set(record.before), expires: Date(timeIntervalSince1970: record.expires))
+            restored[identity] = PendingSignalSnapshot(owed: owed, token: 0, process: process, directory: directory)
             let message = "\(what) still owes the snapshot a SIGUSR2 of an earlier heapwatchd asked for; heapwatchd stores it "
-                + "when it comes, from \(record.shownDirectory), and asks nothing more of the process until then"
+                + "when it comes, from \(owed.shownDirectory), and asks nothing more of the process until then"
             logger?.notice("\(message)")
         }
         pending.withLock {
@@ -196,10 +184,10 @@ public struct LateSnapshotService: Service {
             while !Task.isCancelled {
                 for item in late.all() {
                     let identity = item.identity
-                    let target = item.origin.target
+                    let target = item.owed.origin.target
                     let metadata: Logger.Metadata = [LogField.target: "\(target)", LogField.pid: "\(identity.pid)"]
                     guard let outcome = await makeCapturer().collectLate(item) else {
-                        if Date() > item.expires || !item.processAlive {
+                        if Date() > item.owed.expires || !item.processAlive {
                             late.done(identity)
                             logger.info("no late snapshot from \(target) pid \(identity.pid); stopped looking", metadata: metadata)
                         }
@@ -215,7 +203,7 @@ public struct LateSnapshotService: Service {
                         let message = "late snapshot of \(target) pid \(identity.pid) stored: \(path) (\(Units.formatBytes(manifest.bytes)))"
                         logger.notice("\(message)", metadata: fields)
                         events.publish(DaemonEvent(kind: .snapshotCaptured, target: target, pid: identity.pid,
-                                                   message: message, rssBytes: item.origin.rssBytes, snapshotPath: path))
+                                                   message: message, rssBytes: item.owed.origin.rssBytes, snapshotPath: path))
                     case .failed(let why), .refused(let why):
                         logger.warning("\(why)", metadata: metadata)
                     }

@@ -69,13 +69,13 @@ public struct SnapshotStore: Sendable {
         }
     }
 
-    /// A writer for a new snapshot of `job`'s process, under a name no other snapshot has.
-    func beginWrite(_ job: SnapshotOrigin, epochSeconds: Int64) throws -> SnapshotWriter {
-        let targetDirectory = directory + "/" + job.target
+    /// A writer for a new snapshot of `origin`'s process, under a name no other snapshot has.
+    func beginWrite(_ origin: SnapshotOrigin, epochSeconds: Int64) throws -> SnapshotWriter {
+        let targetDirectory = directory + "/" + origin.target
         try Sys.makeDirectory(targetDirectory, mode: 0o700)
         var attempt = 0
         while true {
-            let base = targetDirectory + "/" + SnapshotNaming.storedBase(epochSeconds: epochSeconds, pid: job.identity.pid, attempt: attempt)
+            let base = targetDirectory + "/" + SnapshotNaming.storedBase(epochSeconds: epochSeconds, pid: origin.identity.pid, attempt: attempt)
             if access(base + ".json", F_OK) != 0 {
                 do {
                     return try SnapshotWriter(basePath: base, compress: settings.compress)
@@ -88,12 +88,12 @@ public struct SnapshotStore: Sendable {
     }
 
     /// Commits `writer` and writes its manifest. On any failure nothing is left behind.
-    func finish(_ writer: SnapshotWriter, job: SnapshotOrigin, method: String, epochSeconds: Int64, originalPath: String) throws -> (path: String, manifest: SnapshotManifest) {
+    func finish(_ writer: SnapshotWriter, origin: SnapshotOrigin, method: String, epochSeconds: Int64, originalPath: String) throws -> (path: String, manifest: SnapshotManifest) {
         let digest = try writer.commit()
         let name = String(writer.path.split(separator: "/").last ?? "")
         let manifest = SnapshotManifest(
-            target: job.target, pid: job.identity.pid, startTime: job.identity.startTime, reason: job.reason,
-            rssBytes: job.rssBytes, anonBytes: job.anonBytes, slopeBytesPerHour: job.slopeBytesPerHour,
+            target: origin.target, pid: origin.identity.pid, startTime: origin.identity.startTime, reason: origin.reason,
+            rssBytes: origin.rssBytes, anonBytes: origin.anonBytes, slopeBytesPerHour: origin.slopeBytesPerHour,
             bytes: writer.storedBytes, originalBytes: writer.originalBytes, compressed: writer.compressed, file: name,
             sha256: digest, method: method, time: SnapshotNaming.iso8601(epochSeconds), originalPath: originalPath)
         do {
@@ -107,12 +107,12 @@ public struct SnapshotStore: Sendable {
 
     /// Copies `source` (a file node wrote) into the store and removes the source. The manifest
     /// names it `originalPath`, by default `source` as the process sees it.
-    func ingest(source: String, job: SnapshotOrigin, method: String, epochSeconds: Int64,
+    func ingest(source: String, origin: SnapshotOrigin, method: String, epochSeconds: Int64,
                 originalPath: String? = nil) throws -> (path: String, manifest: SnapshotManifest) {
         let input = Sys.retrying { open(source, O_RDONLY | O_CLOEXEC) }
         guard input >= 0 else { throw SystemError("open", path: source, errno: errno) }
         defer { close(input) }
-        let writer = try beginWrite(job, epochSeconds: epochSeconds)
+        let writer = try beginWrite(origin, epochSeconds: epochSeconds)
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         do {
             while true {
@@ -125,7 +125,7 @@ public struct SnapshotStore: Sendable {
             writer.abort()
             throw error
         }
-        let stored = try finish(writer, job: job, method: method, epochSeconds: epochSeconds, originalPath: originalPath ?? Self.pathInProcess(source))
+        let stored = try finish(writer, origin: origin, method: method, epochSeconds: epochSeconds, originalPath: originalPath ?? Self.pathInProcess(source))
         if unlink(source) != 0 {
             logger.warning("stored \(stored.path) but could not remove the original \(source): \(String(cString: strerror(errno)))")
         }

@@ -172,7 +172,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     /// One begun and finished between two ticks is spliced from its end: the step it left is
     /// still measured and taken out.
     public func lateCaptureFinished(_ late: PendingSignalSnapshot, outcome: CaptureOutcome) {
-        if case .stored = outcome, late.automatic { automaticCaptures[late.origin.target, default: []].append(now) }
+        if case .stored = outcome, late.owed.automatic { automaticCaptures[late.owed.origin.target, default: []].append(now) }
         guard var process = watched[late.identity] else { return }
         if !process.capturing { process.beginCapture(token: late.token, at: now) }
         if process.capture == late.token {
@@ -182,7 +182,9 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         process.lastCapture = outcome.summary
         if case .stored = outcome {
             process.lastCapture? += " (late: node wrote it once its event loop was free)"
-            if late.automatic, let reason = CaptureReason(rawValue: late.origin.reason) { process.planner.lateCaptureStored(reason, now: now) }
+            if late.owed.automatic, let reason = CaptureReason(rawValue: late.owed.origin.reason) {
+                process.planner.lateCaptureStored(reason, now: now)
+            }
         }
         watched[late.identity] = process
     }
