@@ -24,6 +24,8 @@ struct BenchCase: Sendable {
     /// a sawtooth as long as a third of the window, a leak that changes pace later): reported, not
     /// held to the targets.
     var stress = false
+    /// The synthetic trace's seed (0 for a recorded trace), so a test can replay one case.
+    var seed: UInt64 = 0
 
     var isLeak: Bool { leakStart != nil }
 

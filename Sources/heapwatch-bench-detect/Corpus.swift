@@ -7,10 +7,12 @@ enum Corpus {
     static let mib = SyntheticTrace.mib
     static let hour = 3600.0
 
-    static func synthetic(policy: TrendPolicy) -> [BenchCase] {
+    /// `seedOffset` moves every case's seed by the same amount (`--seeds`): the same corpus with
+    /// other noise, sawtooth phases and bursts.
+    static func synthetic(policy: TrendPolicy, seedOffset: UInt64 = 0) -> [BenchCase] {
         var cases: [BenchCase] = []
         var seed: UInt64 = 1
-        func nextSeed() -> UInt64 { seed += 1; return seed }
+        func nextSeed() -> UInt64 { seed += 1; return seed + seedOffset }
 
         // Leaks: rate × noise × sawtooth. The limit is set so the sawtooth's top crashes 4 h after
         // the start, or later for slow leaks so they start under 62 % of it.
@@ -36,7 +38,7 @@ enum Corpus {
         // Leaks that start after a warm-up or a step, or under wander, 4 h each.
         func leakAfter(_ name: String, stress: Bool = false, seed: UInt64? = nil, _ configure: (inout SyntheticTrace) -> Void) {
             var t = SyntheticTrace(duration: 4 * hour)
-            t.seed = seed ?? nextSeed()
+            t.seed = seed.map { $0 + seedOffset } ?? nextSeed()
             configure(&t)
             var c = leak(name, t, crashAfter: 4 * hour, policy: policy)
             c.stress = stress
@@ -77,7 +79,7 @@ enum Corpus {
         // ends after the floor goes flat. 4 h each, seeds of their own.
         for (k, (rate, noise, saw, stop)) in [(50.0, 4.0, 30.0, 2.0), (30, 4, 0, 2), (30, 1, 30, 2), (100, 1, 0, 1)].enumerated() {
             var t = SyntheticTrace(duration: 4 * hour)
-            t.seed = 66 + UInt64(k)
+            t.seed = 66 + UInt64(k) + seedOffset
             t.leakBytesPerHour = rate * mib
             t.leakRateChanges = [(time: stop * hour, bytesPerHour: 0)]
             t.noiseBytes = noise * mib
@@ -126,7 +128,7 @@ enum Corpus {
         for k in 1...2 {
             flat("bursty uploads ≤500M #\(k)") { $0.burstsPerHour = 60; $0.burstMaxBytes = 500 * mib; $0.burstHold = 30 }
         }
-        flat("bursty uploads ≤200M seed 1") { $0.burstsPerHour = 30; $0.burstMaxBytes = 200 * mib; $0.burstHold = 90; $0.seed = 1 }
+        flat("bursty uploads ≤200M seed 1") { $0.burstsPerHour = 30; $0.burstMaxBytes = 200 * mib; $0.burstHold = 90; $0.seed = 1 + seedOffset }
         flat("step +80M at 1h") { $0.steps = [.init(time: 3600, bytes: 80 * mib)] }
         flat("steps +300M, −200M") {
             $0.steps = [.init(time: 3600, bytes: 300 * mib), .init(time: 7200, bytes: -200 * mib)]
@@ -137,7 +139,7 @@ enum Corpus {
 
     static func leak(_ name: String, _ t: SyntheticTrace, crashAfter: Double, policy: TrendPolicy) -> BenchCase {
         let limit = t.floor(at: crashAfter) + t.sawtoothAmplitude + t.fileBytes
-        return BenchCase(
+        var c = BenchCase(
             name: name, group: "synthetic leak",
             samples: t.samples(),
             limits: MemoryLimits(cgroupBytes: limit),
@@ -148,6 +150,8 @@ enum Corpus {
             thresholdBytes: 0.8 * limit,
             mustLeak: t.leakBytesPerHour > policy.growthMax
         )
+        c.seed = t.seed
+        return c
     }
 
     /// Non-leaks get a cgroup limit with headroom over their settled size: 1.5 × (floor + file +
@@ -155,7 +159,7 @@ enum Corpus {
     static func nonLeak(_ name: String, _ t: SyntheticTrace, policy: TrendPolicy) -> BenchCase {
         let settled = t.floor(at: t.duration) + t.fileBytes + t.sawtoothAmplitude
         let limit = 1.5 * settled
-        return BenchCase(
+        var c = BenchCase(
             name: name, group: "synthetic non-leak",
             samples: t.samples(),
             limits: MemoryLimits(cgroupBytes: limit),
@@ -164,5 +168,7 @@ enum Corpus {
             thresholdBytes: 0.8 * limit,
             mustLeak: false
         )
+        c.seed = t.seed
+        return c
     }
 }

@@ -35,6 +35,11 @@ enum Report {
         return p > 0 ? "+\(p)%" : "\(p)%"
     }
 
+    /// A share in whole percent, without a sign: `96%`.
+    static func share(_ x: Double?) -> String {
+        x.map { "\(Int(($0 * 100).rounded()))%" } ?? "-"
+    }
+
     static func detection(_ r: DetectorResult, isLeak: Bool) -> String {
         guard isLeak else { return "-" }
         return r.latency.map(duration) ?? "missed"

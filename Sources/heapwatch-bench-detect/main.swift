@@ -6,7 +6,7 @@ import Glibc
 import Darwin
 #endif
 
-// heapwatch-bench-detect [--window SECONDS] [--case TEXT] [TRACES_DIR]
+// heapwatch-bench-detect [--window SECONDS] [--case TEXT] [--capture-step MIB] [--seeds N] [--seed K] [TRACES_DIR]
 // Runs the detector and two naive baselines over the synthetic corpus and the recorded traces
 // (default Benchmarks/traces), prints one row per case and a summary of the targets.
 // Exit status 1 when a target is missed.
@@ -31,6 +31,19 @@ if let i = arguments.firstIndex(of: "--window"), i + 1 < arguments.count {
 var captureStep: Double?
 if let i = arguments.firstIndex(of: "--capture-step"), i + 1 < arguments.count {
     captureStep = Double(arguments[i + 1]).map { $0 * SyntheticTrace.mib }
+    arguments.removeSubrange(i...(i + 1))
+}
+// --seeds N: the synthetic corpus with N seeds per case, and the targets over all of them.
+var seeds: Int?
+if let i = arguments.firstIndex(of: "--seeds"), i + 1 < arguments.count {
+    seeds = Int(arguments[i + 1])
+    arguments.removeSubrange(i...(i + 1))
+}
+// --seed K: the corpus with every seed moved by 1000 × K, as the k-th run of --seeds (with --case,
+// to look at one run).
+var seedRun: UInt64 = 0
+if let i = arguments.firstIndex(of: "--seed"), i + 1 < arguments.count {
+    seedRun = UInt64(arguments[i + 1]) ?? 0
     arguments.removeSubrange(i...(i + 1))
 }
 let tracesDirectory = arguments.first ?? "Benchmarks/traces"
@@ -59,7 +72,12 @@ func readTraces(_ directory: String) -> [(name: String, text: String)] {
 
 var policy = TrendPolicy()
 if let windowOverride { policy.window = windowOverride }
-let cases = Corpus.synthetic(policy: policy) + RecordedTraces.load(readTraces(tracesDirectory))
+let cases = Corpus.synthetic(policy: policy, seedOffset: seedRun * 1000) + RecordedTraces.load(readTraces(tracesDirectory))
+
+if let seeds, seeds > 0 {
+    SeedsReport.print(policy: policy, seeds: seeds)
+    exit(0)
+}
 
 if let captureStep, traceFilter == nil {
     CaptureStepReport.print(cases: cases.filter { !$0.group.hasPrefix("recorded") }, stepBytes: captureStep)
@@ -68,7 +86,7 @@ if let captureStep, traceFilter == nil {
 
 if let traceFilter {
     for c in cases where c.name.contains(traceFilter) {
-        print("== \(c.name)" + (captureStep.map { ", each capture leaving \(Int($0 / SyntheticTrace.mib)) MiB (told)" } ?? ""))
+        print("== \(c.name)" + (c.seed > 0 ? " (seed \(c.seed))" : "") + (captureStep.map { ", each capture leaving \(Int($0 / SyntheticTrace.mib)) MiB (told)" } ?? ""))
         var last: TrendState?
         let start = c.samples.first?.time ?? 0
         let effect = CaptureEffect(stepBytes: captureStep ?? 0, tellTracker: true)
