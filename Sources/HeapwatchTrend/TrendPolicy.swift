@@ -55,6 +55,10 @@ public struct TrendPolicy: Sendable, Equatable {
     /// …and stay there this long, seconds: a low sample in noise, or the troughs of a sawtooth
     /// whose peaks cross the line, do not end it.
     public var overLimitClear: Double
+    /// `leaking` starts only when this many of the last 4 bucket closes pass its tests, or one does
+    /// with a trend ten times as significant: over hours of bucket closes, one window of noise on
+    /// a flat process passes them now and then (`--seeds` in `heapwatch-bench-detect`).
+    public var leakConfirmations: Int
     /// One-sided Mann–Kendall p-value under which a `leaking`/`growing` process keeps its state.
     public var holdSignificance: Double
     /// `leaking` (and `growing`) ends only after the window has failed to hold it for this
@@ -101,6 +105,7 @@ public struct TrendPolicy: Sendable, Equatable {
         overLimitFraction: Double = 0.9,
         overLimitHysteresis: Double = 0.02,
         overLimitClear: Double = 300,
+        leakConfirmations: Int = 2,
         holdSignificance: Double = 0.02,
         holdRatio: Double = 0.5,
         etaSpread: Double = 0.2,
@@ -133,6 +138,7 @@ public struct TrendPolicy: Sendable, Equatable {
         self.overLimitFraction = overLimitFraction
         self.overLimitHysteresis = overLimitHysteresis
         self.overLimitClear = overLimitClear
+        self.leakConfirmations = leakConfirmations
         self.holdSignificance = holdSignificance
         self.holdRatio = holdRatio
         self.etaSpread = etaSpread

@@ -3,55 +3,51 @@ extension TrendTracker {
     /// `leaking` or `growing` process keeps its state on weaker evidence than it took to enter it,
     /// so noise does not make it flap.
     ///
-    /// `long` is the same analysis over the forecast window (when it spans two windows): a leak too
-    /// slow to show inside one window is `growing` when the long history passes the same tests, and
-    /// a leak over growth_max that a slow sawtooth hides from a swinging window is `leaking`.
+    /// `long` is the same analysis over the forecast window (once it is longer than the window): a
+    /// leak too slow to show inside one window is `growing` when a long history of two windows or
+    /// more passes the same tests, and a leak over growth_max is `leaking` when the history since
+    /// the start passes the window's tests or a slow sawtooth hides it from a swinging window (see
+    /// `entersLeaking`).
     /// `history` is the fit of the long history's current regime when that regime covers the whole
     /// window (see `forecastBasis`): when even its upper bound stays under growth_max, the window's
     /// steeper slope is noise on a slower leak, which is `growing`, not `leaking`.
+    ///
+    /// `recentEntries` counts the last 4 bucket closes (this one included) whose analysis passed
+    /// `entersLeaking`: a process enters `leaking` once `leakConfirmations` of them have, or one
+    /// with a far stronger trend, so one window that passes by chance (noise on a flat process)
+    /// raises no alert.
     static func classify(
         _ a: FloorAnalysis, long: FloorAnalysis?, history: Statistics.TheilSen?, forecast: Forecast,
-        previous: TrendState, policy: TrendPolicy
+        previous: TrendState, recentEntries: Int = .max, policy: TrendPolicy
     ) -> TrendState {
         let slope = a.fit.slope
         let growthMax = policy.growthMax / 3600
-        let pace = policy.floorRiseRatio * growthMax * a.thirdSeconds
-
-        // Significance of the upward trend of the floor over the whole window.
         let significant = slope > 0 && a.trend.z > 0 && a.trend.pUpward < policy.significance
-        // Persistence: the floor level of each third sits above the one before, and the growth
-        // has neither slowed down much (a warm-up settling) nor jumped (a step).
-        let keepsRising = a.earlyRise > 0 && a.lateRise > 0
-            && a.lateRise >= policy.decelerationRatio * a.earlyRise
-            && a.earlyRise >= policy.accelerationRatio * a.lateRise
-            && a.thirdFloors[2] - a.thirdFloors[0] >= policy.floorRiseRatio * slope * 2 * a.thirdSeconds
-
-        // Still climbing now: a plateau reached inside the last third has a flat recent slope.
-        let recentClimbs = a.recentSlope >= policy.recentSlopeRatio * max(growthMax, 0.5 * slope)
-        // A warm-up settles: its window slope keeps falling from one window to the next.
         let settling = (a.slopeDecay ?? 1) < policy.settlingRatio
-        // A leak's floor does not fall back much: a large fall means held memory that is released.
+        let keepsRising = risesSteadily(a, policy: policy)
         let noFallBack = a.drawdown <= policy.drawdownRatio * max(0, a.thirdFloors[2] - a.thirdFloors[0]) + policy.drawdownNoise * a.noise
-        // The longer history does not rule out growth_max.
         let historyAllows = (history?.slopeUpper ?? .infinity) >= growthMax
-        if significant, leakRate(a.fit, holding: false, policy: policy), historyAllows, keepsRising, recentClimbs, !settling, noFallBack,
-           a.earlyRise >= pace, a.lateRise >= pace {
+        let swings = swingsLikeBursts(a, policy: policy)
+        let long2 = long.flatMap { $0.span >= 2 * policy.window ? $0 : nil }
+        if entersLeaking(a, long: long, history: history, policy: policy),
+           previous == .leaking || recentEntries >= policy.leakConfirmations || a.trend.pUpward < policy.significance / 10 {
             return .leaking
         }
-        // Hysteresis: a leak stays a leak while the window still rises clearly.
+        // Hysteresis: a leak stays a leak while the window still rises clearly, or while the long
+        // history of a swinging window still rises at half of growth_max.
         let stillSignificant = slope > 0 && a.trend.z > 0 && a.trend.pUpward < policy.holdSignificance
         let floorAbove = a.thirdFloors[2] > a.thirdFloors[0]
-        if previous == .leaking, stillSignificant, leakRate(a.fit, holding: true, policy: policy), floorAbove, !settling, historyAllows,
-           a.lateRise > 0, a.recentSlope > -growthMax {
-            return .leaking
+        if previous == .leaking {
+            if stillSignificant, leakRate(a.fit, holding: true, policy: policy), floorAbove, !settling,
+               historyAllows, a.lateRise > 0, a.recentSlope > -growthMax {
+                return .leaking
+            }
+            if let long2, swings, historyAllows, slowGrowth(long2, nearLimit: false, holding: true, policy: policy),
+               leakRate(long2.fit, holding: true, policy: policy) {
+                return .leaking
+            }
         }
-        // A leak that a slow sawtooth (a major GC every few minutes) hides from the window: when
-        // the window swings like a bursty one, the long history decides, at growth_max.
-        let swings = a.swing > max(policy.burstyMinBytes, policy.burstyFraction * a.medianFloor)
-        if let long, swings, historyAllows, slowGrowth(long, nearLimit: false, holding: previous == .leaking, policy: policy),
-           leakRate(long.fit, holding: previous == .leaking, policy: policy) {
-            return .leaking
-        }
+        let long = long2
         let nearLimit = (forecast.eta ?? .infinity) < policy.captureBefore
         let worthNaming = slope >= worthNamingSlope(holding: false, policy: policy) || nearLimit
         // `growing` costs a baseline snapshot: the same persistence tests as `leaking`, relative to
@@ -71,6 +67,67 @@ extension TrendTracker {
             return .bursty
         }
         return .ok
+    }
+
+    /// Whether this analysis makes a process `leaking` that was not:
+    /// - the window passes `leaksSteadily`, unless the 2 h history's current regime rules out
+    ///   growth_max, or the window swings like a bursty one and a history of two windows or more
+    ///   rules it out (uploads that overlap can raise the floor steadily for a whole window);
+    /// - early on, the history since the start, once a quarter longer than the window and until it
+    ///   spans two, passes the same tests while the window is not settling: the slope of 20
+    ///   minutes is far surer than that of the last 15 (its error falls as the span to the power
+    ///   1.5), so a leak near growth_max under noise is found sooner. Later the long history holds
+    ///   a leak that has stopped for an hour or more, so it does not start one;
+    /// - the window swings like a bursty one and the long history (two windows or more) rises
+    ///   steadily over growth_max: a slow sawtooth hides a leak from the window.
+    static func entersLeaking(_ a: FloorAnalysis, long: FloorAnalysis?, history: Statistics.TheilSen?, policy: TrendPolicy) -> Bool {
+        let growthMax = policy.growthMax / 3600
+        // The 2 h history's current regime does not rule out growth_max.
+        guard (history?.slopeUpper ?? .infinity) >= growthMax else { return false }
+        let swings = swingsLikeBursts(a, policy: policy)
+        let long2 = long.flatMap { $0.span >= 2 * policy.window ? $0 : nil }
+        if !swings || (long2?.fit.slopeUpper ?? .infinity) >= growthMax, leaksSteadily(a, policy: policy) { return true }
+        if (a.slopeDecay ?? 1) >= policy.settlingRatio, let long, long.span > a.span + policy.window / 4, long.span < 2 * policy.window,
+           leaksSteadily(long, policy: policy) {
+            return true
+        }
+        if let long2, swings, slowGrowth(long2, nearLimit: false, holding: false, policy: policy),
+           leakRate(long2.fit, holding: false, policy: policy) {
+            return true
+        }
+        return false
+    }
+
+    /// The window swings like a bursty one: its highest anon over its lowest floor by more than
+    /// `burstyFraction` of the median floor and `burstyMinBytes`.
+    static func swingsLikeBursts(_ a: FloorAnalysis, policy: TrendPolicy) -> Bool {
+        a.swing > max(policy.burstyMinBytes, policy.burstyFraction * a.medianFloor)
+    }
+
+    /// The window's tests for `leaking`, on the window or the longer history: an upward trend
+    /// significant over the whole span (Mann–Kendall) at a rate over growth_max, a floor that keeps
+    /// rising through each third at that pace without slowing much (a warm-up settling) or jumping
+    /// (a step), still climbing in the last third (a plateau reached there is flat), not settling
+    /// from one window to the next, and not falling back much (held memory being released).
+    static func leaksSteadily(_ a: FloorAnalysis, policy: TrendPolicy) -> Bool {
+        let slope = a.fit.slope
+        let growthMax = policy.growthMax / 3600
+        let pace = policy.floorRiseRatio * growthMax * a.thirdSeconds
+        let significant = slope > 0 && a.trend.z > 0 && a.trend.pUpward < policy.significance
+        let recentClimbs = a.recentSlope >= policy.recentSlopeRatio * max(growthMax, 0.5 * slope)
+        let settling = (a.slopeDecay ?? 1) < policy.settlingRatio
+        let noFallBack = a.drawdown <= policy.drawdownRatio * max(0, a.thirdFloors[2] - a.thirdFloors[0]) + policy.drawdownNoise * a.noise
+        return significant && leakRate(a.fit, holding: false, policy: policy) && risesSteadily(a, policy: policy) && recentClimbs
+            && !settling && noFallBack && a.earlyRise >= pace && a.lateRise >= pace
+    }
+
+    /// Persistence: the floor level of each third sits above the one before, and the growth has
+    /// neither slowed down much (a warm-up settling) nor jumped (a step).
+    static func risesSteadily(_ a: FloorAnalysis, policy: TrendPolicy) -> Bool {
+        a.earlyRise > 0 && a.lateRise > 0
+            && a.lateRise >= policy.decelerationRatio * a.earlyRise
+            && a.earlyRise >= policy.accelerationRatio * a.lateRise
+            && a.thirdFloors[2] - a.thirdFloors[0] >= policy.floorRiseRatio * a.fit.slope * 2 * a.thirdSeconds
     }
 
     /// The least slope worth calling `growing`, bytes per second: `growingMinRatio` of growth_max

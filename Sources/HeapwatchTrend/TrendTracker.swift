@@ -16,8 +16,10 @@ import Darwin
 /// at a pace that neither slows down (a warm-up settling, a plateau) nor jumps (a step), the last
 /// third to be still climbing, and the floor not to fall back (held memory being released), and
 /// the 2 h history not to rule growth_max out. `leaking` and `growing` end only after the window
-/// has stopped showing them for half a window (`hold`), so noise does not make the state flap.
-/// A 2 h coarse history finds leaks too slow for one window; the forecast extrapolates the
+/// has stopped showing them for half a window (`hold`), so noise does not make the state flap;
+/// it begins only when 2 of the last 4 bucket closes pass (`leakConfirmations`), so one window
+/// of noise raises no alert. A 2 h coarse history finds leaks too slow for one window, and early
+/// on, the history since the start finds a leak the window's noisier slope misses; the forecast extrapolates the
 /// current regime (see `forecastBasis`): the history since its last change when that change lies
 /// before the window, the part of the window since a change inside it, or else the window.
 /// The trend does not see the memory our own captures leave behind (`CaptureSplice`): the daemon
@@ -37,6 +39,8 @@ public struct TrendTracker: Sendable {
     private var analysis: FloorAnalysis?
     /// What the forecast extrapolates, chosen when a bucket closes.
     private var forecastBasis: ForecastBasis = .window
+    /// Which of the last 4 bucket closes passed `entersLeaking` (bit 0: the newest).
+    private var entryPasses: UInt8 = 0
     /// (time, window slope) at each bucket close over the last window, oldest first: to tell a
     /// warm-up that is settling (its slope keeps falling) from a steady leak.
     private var slopeHistory: [SlopeMark] = []
@@ -111,7 +115,7 @@ public struct TrendTracker: Sendable {
     /// Adds a sample, spliced, to the window and the long history.
     private mutating func feed(_ sample: TrendSample) {
         if longFloors.add(sample) {
-            longAnalysis = longFloors.closedSpan >= 2 * policy.window ? FloorAnalysis(longFloors, policy: policy) : nil
+            longAnalysis = longFloors.closedSpan > policy.window ? FloorAnalysis(longFloors, policy: policy) : nil
             historyRegime = Self.historyRegime(longFloors, policy: policy)
         }
         if floors.add(sample) {
@@ -120,6 +124,8 @@ public struct TrendTracker: Sendable {
                 current.slopeDecay = Self.slopeDecay(history: slopeHistory, now: sample.time, fit: current.fit, window: policy.window)
                 analysis = current
                 forecastBasis = Self.forecastBasis(analysis: current, history: historyRegime, policy: policy)
+                let enters = Self.entersLeaking(current, long: longAnalysis, history: forecastBasis.history, policy: policy)
+                entryPasses = ((entryPasses << 1) | (enters ? 1 : 0)) & 0xF
                 slopeHistory.append(SlopeMark(time: sample.time, fit: current.fit))
                 slopeHistory.removeAll { $0.time < sample.time - policy.window }
             }
@@ -161,7 +167,8 @@ public struct TrendTracker: Sendable {
         let fullWindow = observed >= policy.window
             && analysis.bucketCount >= max(policy.minBuckets, floors.bucketsPerWindow / 2)
         var trend = fullWindow
-            ? Self.classify(analysis, long: longAnalysis, history: forecastBasis.history, forecast: forecast, previous: trendState, policy: policy)
+            ? Self.classify(analysis, long: longAnalysis, history: forecastBasis.history, forecast: forecast, previous: trendState,
+                          recentEntries: entryPasses.nonzeroBitCount, policy: policy)
             : TrendState.warmingUp
         (trend, lapse) = Self.hold(trend, was: trendState, lapse: lapse, now: now, policy: policy)
         trendState = trend

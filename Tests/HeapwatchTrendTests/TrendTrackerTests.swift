@@ -136,6 +136,48 @@ struct TrendTrackerTests {
         #expect(result.last?.assessment.state == .leaking)
     }
 
+    /// Uploads that overlap (30 an hour, each holding up to 200 MiB for up to 90 s) can raise the
+    /// floor steadily for a whole window: the window alone called these two traces `leaking` (the
+    /// bench's `bursty uploads ≤200M` under `--seeds`, seeds 3055 and 8054). A window that swings
+    /// like that is no leak while the history of two windows rules growth_max out.
+    @Test(arguments: [UInt64(3055), 8054])
+    func overlappingUploadsAreNoLeakWhileTheHistoryIsFlat(seed: UInt64) {
+        var t = SyntheticTrace(duration: 6 * 3600)
+        t.seed = seed
+        t.burstsPerHour = 30
+        t.burstMaxBytes = 200 * mib
+        t.burstHold = 90
+        let result = run(t)
+        let leaking = firstTime([.leaking], in: result)
+        #expect(leaking == nil, "leaking at \(Int(leaking ?? 0)) s")
+        #expect(result.contains { $0.assessment.state == .bursty }, "the uploads make the window swing")
+    }
+
+    /// Over hours of bucket closes, noise on a flat process passes the window's tests once now and
+    /// then: this 2 GiB process under σ 8 MiB passed them at one bucket close only, at 27 minutes
+    /// (p = 0.0008, slope 37 MiB/h). `leaking` needs two closes in a row, or a far stronger trend.
+    @Test func oneWindowOfNoiseIsNoLeak() {
+        var t = SyntheticTrace(duration: 6 * 3600)
+        t.seed = 18043
+        t.baseBytes = 2048 * mib
+        t.noiseBytes = 8 * mib
+        let leaking = firstTime([.leaking], in: run(t))
+        #expect(leaking == nil, "leaking at \(Int(leaking ?? 0)) s")
+    }
+
+    /// A 30 MiB/h leak under σ 4 MiB noise and a 30 MiB sawtooth, whose 15-minute window read
+    /// 13–25 MiB/h from 16 to 27 minutes: the history since the start, once 19 minutes long, has
+    /// the surer slope and finds it. The window alone took 27m45s.
+    @Test func leakNearGrowthMaxIsFoundFromTheHistorySinceTheStart() throws {
+        var t = noisyLeak(hours: 1, seed: 6018, rate: 30)
+        t.sawtoothAmplitude = 30 * mib
+        t.sawtoothPeriod = 60
+        let result = run(t)
+        let detected = try #require(firstTime([.leaking], in: result))
+        #expect(detected <= 1380, "first leaking at \(Int(detected)) s")
+        #expect(entries(into: .leaking, in: result) == 1)
+    }
+
     /// When the leak stops (a cache reaches its bound), `leaking` ends within about a window and a
     /// half, and does not come back.
     @Test(arguments: [UInt64(66), 67])
