@@ -294,6 +294,10 @@ if wait_for 180 captured; then
 else
     not_ok "no snapshot-captured journal entry within 180 s"; in_ct journalctl -u heapwatch --no-pager | tail -n 20
 fi
+# The baseline snapshot can be taken when the app first reads as `growing`, before `leaking`
+# (which needs 2 of the last 4 bucket closes): wait for the leak's own entry.
+leak_logged() { [[ -n $(in_ct journalctl -u heapwatch -o cat --no-pager "MESSAGE_ID=$MID_LEAK") ]]; }
+wait_for 60 leak_logged || in_ct journalctl -u heapwatch --no-pager | tail -n 20
 leak=$(journal_fields $MID_LEAK)
 check "journal: leak-detected entry with HEAPWATCH_TARGET=leaky, TARGET_PID, RSS_BYTES, SLOPE" \
     sh -c "echo '$leak' | grep -qx HEAPWATCH_TARGET=leaky && echo '$leak' | grep -qx TARGET_PID=$APP_PID && echo '$leak' | grep -q '^RSS_BYTES=[0-9]' && echo '$leak' | grep -q '^SLOPE_BYTES_PER_HOUR='"
