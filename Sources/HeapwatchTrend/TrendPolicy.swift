@@ -55,9 +55,10 @@ public struct TrendPolicy: Sendable, Equatable {
     /// …and stay there this long, seconds: a low sample in noise, or the troughs of a sawtooth
     /// whose peaks cross the line, do not end it.
     public var overLimitClear: Double
-    /// `leaking` starts only when this many of the last 4 bucket closes pass its tests, or one does
-    /// with a trend ten times as significant: over hours of bucket closes, one window of noise on
-    /// a flat process passes them now and then (`--seeds` in `heapwatch-bench-detect`).
+    /// `leaking` and `growing` start only when this many of the last 4 bucket closes pass their
+    /// tests (for `leaking`, or one does with a trend ten times as significant): over hours of
+    /// bucket closes, one window of noise on a flat process passes them now and then (`--seeds`
+    /// in `heapwatch-bench-detect`), and each entry is an alert or a baseline snapshot.
     public var leakConfirmations: Int
     /// One-sided Mann–Kendall p-value under which a `leaking`/`growing` process keeps its state.
     public var holdSignificance: Double

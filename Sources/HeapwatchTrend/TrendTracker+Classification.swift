@@ -12,25 +12,23 @@ extension TrendTracker {
     /// window (see `forecastBasis`): when even its upper bound stays under growth_max, the window's
     /// steeper slope is noise on a slower leak, which is `growing`, not `leaking`.
     ///
-    /// `recentEntries` counts the last 4 bucket closes (this one included) whose analysis passed
-    /// `entersLeaking`: a process enters `leaking` once `leakConfirmations` of them have, or one
-    /// with a far stronger trend, so one window that passes by chance (noise on a flat process)
-    /// raises no alert.
+    /// `recent` says how many of the last 4 bucket closes (this one included) passed
+    /// `entersLeaking` and `entersGrowing`: a process enters `leaking` or `growing` once
+    /// `leakConfirmations` of them have (or, for `leaking`, one with a far stronger trend), so one
+    /// window that passes by chance (noise on a flat process) raises no alert and takes no
+    /// baseline snapshot.
     static func classify(
         _ a: FloorAnalysis, long: FloorAnalysis?, history: Statistics.TheilSen?, forecast: Forecast,
-        previous: TrendState, recentEntries: Int = .max, policy: TrendPolicy
+        previous: TrendState, recent: RecentEntries = .confirmed, policy: TrendPolicy
     ) -> TrendState {
         let slope = a.fit.slope
         let growthMax = policy.growthMax / 3600
-        let significant = slope > 0 && a.trend.z > 0 && a.trend.pUpward < policy.significance
-        let settling = (a.slopeDecay ?? 1) < policy.settlingRatio
-        let keepsRising = risesSteadily(a, policy: policy)
-        let noFallBack = a.drawdown <= policy.drawdownRatio * max(0, a.thirdFloors[2] - a.thirdFloors[0]) + policy.drawdownNoise * a.noise
+        let settling = isSettling(a, policy: policy)
         let historyAllows = (history?.slopeUpper ?? .infinity) >= growthMax
         let swings = swingsLikeBursts(a, policy: policy)
         let long2 = long.flatMap { $0.span >= 2 * policy.window ? $0 : nil }
         if entersLeaking(a, long: long, history: history, policy: policy),
-           previous == .leaking || recentEntries >= policy.leakConfirmations || a.trend.pUpward < policy.significance / 10 {
+           previous == .leaking || recent.leaking >= policy.leakConfirmations || a.trend.pUpward < policy.significance / 10 {
             return .leaking
         }
         // Hysteresis: a leak stays a leak while the window still rises clearly, or while the long
@@ -47,26 +45,57 @@ extension TrendTracker {
                 return .leaking
             }
         }
-        let long = long2
         let nearLimit = (forecast.eta ?? .infinity) < policy.captureBefore
+        let rising = previous == .growing || previous == .leaking
+        if entersGrowing(a, long: long, nearLimit: nearLimit, policy: policy), rising || recent.growing >= policy.leakConfirmations {
+            return .growing
+        }
+        // Hysteresis: growth stays `growing` on a weaker trend at half the rate worth naming.
+        if rising {
+            let stillWorthNaming = slope >= worthNamingSlope(holding: true, policy: policy) || nearLimit
+            if stillSignificant, floorAbove, stillWorthNaming { return .growing }
+            if let long2, slowGrowth(long2, nearLimit: nearLimit, holding: true, policy: policy) { return .growing }
+        }
+        return swings ? .bursty : .ok
+    }
+
+    /// How many of the last 4 bucket closes passed the tests to enter each state.
+    struct RecentEntries: Sendable, Equatable {
+        var leaking: Int
+        var growing: Int
+
+        /// As if every close had passed: no confirmation asked.
+        static let confirmed = RecentEntries(leaking: .max, growing: .max)
+    }
+
+    /// Whether this analysis makes a process `growing` that was not (or `leaking`, which is at
+    /// least growing): the window passes the same persistence tests as for `leaking`, relative to
+    /// its own slope instead of growth_max, at a slope worth naming (or a forecast crash within
+    /// `captureBefore`); or a long history of two windows or more rises slowly and steadily.
+    /// `growing` costs a baseline snapshot.
+    static func entersGrowing(_ a: FloorAnalysis, long: FloorAnalysis?, nearLimit: Bool, policy: TrendPolicy) -> Bool {
+        let slope = a.fit.slope
+        let significant = slope > 0 && a.trend.z > 0 && a.trend.pUpward < policy.significance
         let worthNaming = slope >= worthNamingSlope(holding: false, policy: policy) || nearLimit
-        // `growing` costs a baseline snapshot: the same persistence tests as `leaking`, relative to
-        // the window's own slope instead of growth_max.
-        if significant, keepsRising, worthNaming, !settling, noFallBack,
+        if significant, risesSteadily(a, policy: policy), worthNaming, !isSettling(a, policy: policy), !fallsBack(a, policy: policy),
            a.recentSlope > 0, a.recentSlope >= 0.5 * policy.recentSlopeRatio * slope {
-            return .growing
+            return true
         }
-        let stillWorthNaming = slope >= worthNamingSlope(holding: true, policy: policy) || nearLimit
-        if previous == .growing || previous == .leaking, stillSignificant, floorAbove, stillWorthNaming {
-            return .growing
+        if let long, long.span >= 2 * policy.window, slowGrowth(long, nearLimit: nearLimit, holding: false, policy: policy) {
+            return true
         }
-        if let long, slowGrowth(long, nearLimit: nearLimit, holding: previous == .growing || previous == .leaking, policy: policy) {
-            return .growing
-        }
-        if swings {
-            return .bursty
-        }
-        return .ok
+        return false
+    }
+
+    /// A warm-up settles: the window's slope keeps falling from one window to the next.
+    static func isSettling(_ a: FloorAnalysis, policy: TrendPolicy) -> Bool {
+        (a.slopeDecay ?? 1) < policy.settlingRatio
+    }
+
+    /// The floor falls back a lot (held memory being released): its largest fall in the window
+    /// exceeds `drawdownRatio` of its rise plus `drawdownNoise` × its noise. A leak's does not.
+    static func fallsBack(_ a: FloorAnalysis, policy: TrendPolicy) -> Bool {
+        a.drawdown > policy.drawdownRatio * max(0, a.thirdFloors[2] - a.thirdFloors[0]) + policy.drawdownNoise * a.noise
     }
 
     /// Whether this analysis makes a process `leaking` that was not:
@@ -87,7 +116,7 @@ extension TrendTracker {
         let swings = swingsLikeBursts(a, policy: policy)
         let long2 = long.flatMap { $0.span >= 2 * policy.window ? $0 : nil }
         if !swings || (long2?.fit.slopeUpper ?? .infinity) >= growthMax, leaksSteadily(a, policy: policy) { return true }
-        if (a.slopeDecay ?? 1) >= policy.settlingRatio, let long, long.span > a.span + policy.window / 4, long.span < 2 * policy.window,
+        if !isSettling(a, policy: policy), let long, long.span > a.span + policy.window / 4, long.span < 2 * policy.window,
            leaksSteadily(long, policy: policy) {
             return true
         }
@@ -115,10 +144,8 @@ extension TrendTracker {
         let pace = policy.floorRiseRatio * growthMax * a.thirdSeconds
         let significant = slope > 0 && a.trend.z > 0 && a.trend.pUpward < policy.significance
         let recentClimbs = a.recentSlope >= policy.recentSlopeRatio * max(growthMax, 0.5 * slope)
-        let settling = (a.slopeDecay ?? 1) < policy.settlingRatio
-        let noFallBack = a.drawdown <= policy.drawdownRatio * max(0, a.thirdFloors[2] - a.thirdFloors[0]) + policy.drawdownNoise * a.noise
         return significant && leakRate(a.fit, holding: false, policy: policy) && risesSteadily(a, policy: policy) && recentClimbs
-            && !settling && noFallBack && a.earlyRise >= pace && a.lateRise >= pace
+            && !isSettling(a, policy: policy) && !fallsBack(a, policy: policy) && a.earlyRise >= pace && a.lateRise >= pace
     }
 
     /// Persistence: the floor level of each third sits above the one before, and the growth has

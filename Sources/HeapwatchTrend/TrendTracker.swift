@@ -17,8 +17,8 @@ import Darwin
 /// third to be still climbing, and the floor not to fall back (held memory being released), and
 /// the 2 h history not to rule growth_max out. `leaking` and `growing` end only after the window
 /// has stopped showing them for half a window (`hold`), so noise does not make the state flap;
-/// it begins only when 2 of the last 4 bucket closes pass (`leakConfirmations`), so one window
-/// of noise raises no alert. A 2 h coarse history finds leaks too slow for one window, and early
+/// each begins only when 2 of the last 4 bucket closes pass its tests (`leakConfirmations`), so
+/// one window of noise raises no alert and takes no baseline snapshot. A 2 h coarse history finds leaks too slow for one window, and early
 /// on, the history since the start finds a leak the window's noisier slope misses; the forecast extrapolates the
 /// current regime (see `forecastBasis`): the history since its last change when that change lies
 /// before the window, the part of the window since a change inside it, or else the window.
@@ -39,8 +39,13 @@ public struct TrendTracker: Sendable {
     private var analysis: FloorAnalysis?
     /// What the forecast extrapolates, chosen when a bucket closes.
     private var forecastBasis: ForecastBasis = .window
-    /// Which of the last 4 bucket closes passed `entersLeaking` (bit 0: the newest).
-    private var entryPasses: UInt8 = 0
+    /// Which of the last 4 bucket closes passed `entersLeaking` and `entersGrowing` (bit 0: the
+    /// newest), judged at the first tick after each close.
+    private var leakPasses: UInt8 = 0
+    private var growPasses: UInt8 = 0
+    /// Counts the window's analyses, so each is judged once.
+    private var analysisSerial = 0
+    private var judgedSerial = 0
     /// (time, window slope) at each bucket close over the last window, oldest first: to tell a
     /// warm-up that is settling (its slope keeps falling) from a steady leak.
     private var slopeHistory: [SlopeMark] = []
@@ -124,8 +129,7 @@ public struct TrendTracker: Sendable {
                 current.slopeDecay = Self.slopeDecay(history: slopeHistory, now: sample.time, fit: current.fit, window: policy.window)
                 analysis = current
                 forecastBasis = Self.forecastBasis(analysis: current, history: historyRegime, policy: policy)
-                let enters = Self.entersLeaking(current, long: longAnalysis, history: forecastBasis.history, policy: policy)
-                entryPasses = ((entryPasses << 1) | (enters ? 1 : 0)) & 0xF
+                analysisSerial += 1
                 slopeHistory.append(SlopeMark(time: sample.time, fit: current.fit))
                 slopeHistory.removeAll { $0.time < sample.time - policy.window }
             }
@@ -163,12 +167,20 @@ public struct TrendTracker: Sendable {
             limits: limits,
             minSpread: policy.etaSpread
         )
+        if judgedSerial != analysisSerial {
+            judgedSerial = analysisSerial
+            let leaks = Self.entersLeaking(analysis, long: longAnalysis, history: forecastBasis.history, policy: policy)
+            let grows = leaks || Self.entersGrowing(analysis, long: longAnalysis, nearLimit: (forecast.eta ?? .infinity) < policy.captureBefore,
+                                                    policy: policy)
+            leakPasses = ((leakPasses << 1) | (leaks ? 1 : 0)) & 0xF
+            growPasses = ((growPasses << 1) | (grows ? 1 : 0)) & 0xF
+        }
         let observed = now - (floors.origin ?? now)
         let fullWindow = observed >= policy.window
             && analysis.bucketCount >= max(policy.minBuckets, floors.bucketsPerWindow / 2)
         var trend = fullWindow
             ? Self.classify(analysis, long: longAnalysis, history: forecastBasis.history, forecast: forecast, previous: trendState,
-                          recentEntries: entryPasses.nonzeroBitCount, policy: policy)
+                          recent: RecentEntries(leaking: leakPasses.nonzeroBitCount, growing: growPasses.nonzeroBitCount), policy: policy)
             : TrendState.warmingUp
         (trend, lapse) = Self.hold(trend, was: trendState, lapse: lapse, now: now, policy: policy)
         trendState = trend
