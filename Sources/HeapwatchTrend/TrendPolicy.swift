@@ -59,7 +59,7 @@ public struct TrendPolicy: Sendable, Equatable {
     /// tests (for `leaking`, or one does with a trend ten times as significant): over hours of
     /// bucket closes, one window of noise on a flat process passes them now and then (`--seeds`
     /// in `heapwatch-bench-detect`), and each entry is an alert or a baseline snapshot.
-    public var leakConfirmations: Int
+    public var entryConfirmations: Int
     /// One-sided Mann–Kendall p-value under which a `leaking`/`growing` process keeps its state.
     public var holdSignificance: Double
     /// `leaking` (and `growing`) ends only after the window has failed to hold it for this
@@ -106,7 +106,7 @@ public struct TrendPolicy: Sendable, Equatable {
         overLimitFraction: Double = 0.9,
         overLimitHysteresis: Double = 0.02,
         overLimitClear: Double = 300,
-        leakConfirmations: Int = 2,
+        entryConfirmations: Int = 2,
         holdSignificance: Double = 0.02,
         holdRatio: Double = 0.5,
         etaSpread: Double = 0.2,
@@ -139,7 +139,7 @@ public struct TrendPolicy: Sendable, Equatable {
         self.overLimitFraction = overLimitFraction
         self.overLimitHysteresis = overLimitHysteresis
         self.overLimitClear = overLimitClear
-        self.leakConfirmations = leakConfirmations
+        self.entryConfirmations = entryConfirmations
         self.holdSignificance = holdSignificance
         self.holdRatio = holdRatio
         self.etaSpread = etaSpread

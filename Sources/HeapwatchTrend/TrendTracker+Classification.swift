@@ -14,7 +14,7 @@ extension TrendTracker {
     ///
     /// `recent` says how many of the last 4 bucket closes (this one included) passed
     /// `entersLeaking` and `entersGrowing`: a process enters `leaking` or `growing` once
-    /// `leakConfirmations` of them have (or, for `leaking`, one with a far stronger trend), so one
+    /// `entryConfirmations` of them have (or, for `leaking`, one with a far stronger trend), so one
     /// window that passes by chance (noise on a flat process) raises no alert and takes no
     /// baseline snapshot.
     static func classify(
@@ -26,9 +26,9 @@ extension TrendTracker {
         let settling = isSettling(a, policy: policy)
         let historyAllows = (history?.slopeUpper ?? .infinity) >= growthMax
         let swings = swingsLikeBursts(a, policy: policy)
-        let long2 = long.flatMap { $0.span >= 2 * policy.window ? $0 : nil }
+        let long2 = longHistory(long, policy: policy)
         if entersLeaking(a, long: long, history: history, policy: policy),
-           previous == .leaking || recent.leaking >= policy.leakConfirmations || a.trend.pUpward < policy.significance / 10 {
+           previous == .leaking || recent.leaking >= policy.entryConfirmations || a.trend.pUpward < policy.significance / 10 {
             return .leaking
         }
         // Hysteresis: a leak stays a leak while the window still rises clearly, or while the long
@@ -47,7 +47,7 @@ extension TrendTracker {
         }
         let nearLimit = (forecast.eta ?? .infinity) < policy.captureBefore
         let rising = previous == .growing || previous == .leaking
-        if entersGrowing(a, long: long, nearLimit: nearLimit, policy: policy), rising || recent.growing >= policy.leakConfirmations {
+        if entersGrowing(a, long: long, nearLimit: nearLimit, policy: policy), rising || recent.growing >= policy.entryConfirmations {
             return .growing
         }
         // Hysteresis: growth stays `growing` on a weaker trend at half the rate worth naming.
@@ -81,7 +81,7 @@ extension TrendTracker {
            a.recentSlope > 0, a.recentSlope >= 0.5 * policy.recentSlopeRatio * slope {
             return true
         }
-        if let long, long.span >= 2 * policy.window, slowGrowth(long, nearLimit: nearLimit, holding: false, policy: policy) {
+        if let long2 = longHistory(long, policy: policy), slowGrowth(long2, nearLimit: nearLimit, holding: false, policy: policy) {
             return true
         }
         return false
@@ -114,7 +114,7 @@ extension TrendTracker {
         // The 2 h history's current regime does not rule out growth_max.
         guard (history?.slopeUpper ?? .infinity) >= growthMax else { return false }
         let swings = swingsLikeBursts(a, policy: policy)
-        let long2 = long.flatMap { $0.span >= 2 * policy.window ? $0 : nil }
+        let long2 = longHistory(long, policy: policy)
         if !swings || (long2?.fit.slopeUpper ?? .infinity) >= growthMax, leaksSteadily(a, policy: policy) { return true }
         if !isSettling(a, policy: policy), let long, long.span > a.span + policy.window / 4, long.span < 2 * policy.window,
            leaksSteadily(long, policy: policy) {
@@ -125,6 +125,12 @@ extension TrendTracker {
             return true
         }
         return false
+    }
+
+    /// The long history when it spans two windows or more: long enough to tell a slow trend the
+    /// window cannot, and to rule out a rate the window shows by chance.
+    static func longHistory(_ long: FloorAnalysis?, policy: TrendPolicy) -> FloorAnalysis? {
+        long.flatMap { $0.span >= 2 * policy.window ? $0 : nil }
     }
 
     /// The window swings like a bursty one: its highest anon over its lowest floor by more than

@@ -17,7 +17,7 @@ import Darwin
 /// third to be still climbing, and the floor not to fall back (held memory being released), and
 /// the 2 h history not to rule growth_max out. `leaking` and `growing` end only after the window
 /// has stopped showing them for half a window (`hold`), so noise does not make the state flap;
-/// each begins only when 2 of the last 4 bucket closes pass its tests (`leakConfirmations`), so
+/// each begins only when 2 of the last 4 bucket closes pass its tests (`entryConfirmations`), so
 /// one window of noise raises no alert and takes no baseline snapshot. A 2 h coarse history finds leaks too slow for one window, and early
 /// on, the history since the start finds a leak the window's noisier slope misses; the forecast extrapolates the
 /// current regime (see `forecastBasis`): the history since its last change when that change lies
