@@ -8,10 +8,11 @@ import Synchronization
 /// over the seeds, and false alerts on the non-leaks.
 enum SeedsReport {
     static func print(policy: TrendPolicy, seeds: Int) {
-        let runs = Mutex([[(BenchCase.Key, CaseResult)]](repeating: [], count: seeds))
+        let runs = Mutex([[(BenchCase, CaseResult)]](repeating: [], count: seeds))
         DispatchQueue.concurrentPerform(iterations: seeds) { k in
             let cases = Corpus.synthetic(policy: policy, seedOffset: UInt64(k) * 1000)
-            let results = cases.map { ($0.key, Evaluation.run($0)) }
+            // The samples are dropped once run: 20 corpora of them would take gigabytes.
+            let results = cases.map { c in (c.withoutSamples, Evaluation.run(c)) }
             runs.withLock { $0[k] = results }
         }
         let all = runs.withLock { $0 }
@@ -41,7 +42,7 @@ enum SeedsReport {
                 let errors = results.compactMap(\.etaErrorAtDetection).sorted()
                 let within = errors.filter { abs($0) <= 0.2 }.count
                 let ok = results.compactMap(\.etaWithin20)
-                let counted = key.mustLeak && !key.stress && key.hasCrash
+                let counted = key.mustLeak && !key.stress && key.crashTime != nil
                 if counted {
                     firstWithin += within
                     firstCount += errors.count
@@ -74,15 +75,10 @@ enum SeedsReport {
 }
 
 extension BenchCase {
-    /// What the seeds report needs of a case once its samples are gone.
-    struct Key: Sendable {
-        var name: String
-        var group: String
-        var isLeak: Bool
-        var mustLeak: Bool
-        var stress: Bool
-        var hasCrash: Bool
+    /// The case without its samples, for reports kept after the run.
+    var withoutSamples: BenchCase {
+        var c = self
+        c.samples = []
+        return c
     }
-
-    var key: Key { Key(name: name, group: group, isLeak: isLeak, mustLeak: mustLeak, stress: stress, hasCrash: crashTime != nil) }
 }

@@ -155,7 +155,7 @@ struct TrendTrackerTests {
 
     /// Over hours of bucket closes, noise on a flat process passes the window's tests once now and
     /// then: this 2 GiB process under σ 8 MiB passed them at one bucket close only, at 27 minutes
-    /// (p = 0.0008, slope 37 MiB/h). `leaking` needs two closes in a row, or a far stronger trend.
+    /// (p = 0.0008, slope 37 MiB/h). `leaking` needs 2 of the last 4 closes, or a far stronger trend.
     @Test func oneWindowOfNoiseIsNoLeak() {
         var t = SyntheticTrace(duration: 6 * 3600)
         t.seed = 18043
