@@ -144,10 +144,12 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     /// `api pid 41187` (`pid -` for a target with no process), the start of every line about it.
     public var processLabel: String { "\(name) pid \(pid.map(String.init) ?? "-")" }
 
-    /// `hits its V8 heap limit (4GiB) in 3h29m (2h37m or later)`; nil without a forecast.
+    /// `hits its V8 heap limit (4GiB) in 3h29m (2h37m or later)`, `fills the host's memory (23GiB)
+    /// in 6h10m`; nil without a forecast.
     public var forecastSentence: String? {
-        let limit = etaLimit.map { $0.label + (etaLimitBytes.map { " (\(Units.formatBytes($0)))" } ?? "") } ?? "limit"
-        return Self.forecastText(eta: etaSeconds, earliest: etaLowerSeconds, latest: etaUpperSeconds).map { "hits its \(limit) \($0)" }
+        let size = etaLimitBytes.map { " (\(Units.formatBytes($0)))" } ?? ""
+        let what = etaLimit == .host ? "fills the host's memory\(size)" : "hits its \(etaLimit.map { $0.label + size } ?? "limit")"
+        return Self.forecastText(eta: etaSeconds, earliest: etaLowerSeconds, latest: etaUpperSeconds).map { "\(what) \($0)" }
     }
 
     /// What heapwatch's own captures did to this process, for people; nil when nothing to say.

@@ -8,6 +8,8 @@ public enum MemoryLimitKind: String, Sendable, Codable, CaseIterable {
     case rssMax = "rss_max"
     /// V8's heap limit (`heap_size_limit`, or `--max-old-space-size`), against heapUsed.
     case v8Heap = "v8_heap"
+    /// The host's memory: the process's RSS plus MemAvailable.
+    case host
 
     /// For people: `cgroup memory limit`, `V8 heap limit`.
     public var label: String {
@@ -16,6 +18,7 @@ public enum MemoryLimitKind: String, Sendable, Codable, CaseIterable {
         case .cgroupHigh: "cgroup memory.high"
         case .rssMax: "rss_max"
         case .v8Heap: "V8 heap limit"
+        case .host: "host memory"
         }
     }
 }
@@ -26,7 +29,7 @@ public struct ForecastLimit: Sendable, Equatable {
     public var bytes: Double
 }
 
-/// When the floor trend reaches the limit. Memory limits (cgroup, memory.high, rss_max) are
+/// When the floor trend reaches the limit. Memory limits (cgroup, memory.high, rss_max, the host's) are
 /// compared with the anon floor trend plus its usual excursion above the floor (the sawtooth: the
 /// kernel kills at a peak, not at a floor) plus the non-anonymous resident memory (RSS − anon,
 /// roughly constant). The V8 heap limit is compared with the heapUsed floor when heap figures
@@ -75,6 +78,7 @@ struct Forecast: Sendable, Equatable {
         let nonAnon = max(0, sample.rssBytes - sample.anonBytes)
         let memoryLimits: [(Double?, MemoryLimitKind)] = [
             (limits.cgroupBytes, .cgroup), (limits.cgroupHighBytes, .cgroupHigh), (limits.rssMaxBytes, .rssMax),
+            (limits.hostBytes, .host),
         ]
         for case let (limit?, kind) in memoryLimits where limit > 0 {
             candidates.append((limit - nonAnon - anon.level - excursion, anon, ForecastLimit(kind: kind, bytes: limit)))

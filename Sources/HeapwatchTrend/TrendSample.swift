@@ -27,17 +27,23 @@ public struct MemoryLimits: Sendable, Equatable {
     public var rssMaxBytes: Double?
     /// V8's heap limit (`--max-old-space-size` or V8's default); compared with `heapUsedBytes`.
     public var v8HeapLimitBytes: Double?
+    /// How large the process can grow before the host runs out of memory: its RSS plus the
+    /// host's `MemAvailable`. It holds when no other limit does (a service without `MemoryMax`),
+    /// and it stays put as the process grows, since each byte it takes comes out of MemAvailable.
+    public var hostBytes: Double?
 
     public init(
         cgroupBytes: Double? = nil,
         cgroupHighBytes: Double? = nil,
         rssMaxBytes: Double? = nil,
-        v8HeapLimitBytes: Double? = nil
+        v8HeapLimitBytes: Double? = nil,
+        hostBytes: Double? = nil
     ) {
         self.cgroupBytes = cgroupBytes
         self.cgroupHighBytes = cgroupHighBytes
         self.rssMaxBytes = rssMaxBytes
         self.v8HeapLimitBytes = v8HeapLimitBytes
+        self.hostBytes = hostBytes
     }
 
     public static let none = MemoryLimits()

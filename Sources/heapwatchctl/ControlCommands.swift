@@ -36,9 +36,11 @@ struct StatusCommand: AsyncParsableCommand {
         }
     }
 
-    /// The memory limit (cgroup, rss_max); without one, the V8 heap limit when the forecast is
-    /// about it (`4GiB heap`), so a forecast never stands beside "none".
+    /// The memory limit (cgroup, rss_max), or the one the forecast is about when the host runs out
+    /// first (`23GiB host`: RSS + MemAvailable) or there is no other (`4GiB heap`), so a forecast
+    /// never stands beside "none" or beside a limit it is not about.
     static func limitColumn(_ row: TargetStatus) -> String {
+        if row.etaLimit == .host, let host = row.etaLimitBytes { return Units.formatBytes(host) + " host" }
         if let limit = row.limitBytes { return Units.formatBytes(limit) }
         if row.etaLimit == .v8Heap, let heap = row.etaLimitBytes { return Units.formatBytes(heap) + " heap" }
         return "none"

@@ -79,6 +79,9 @@ struct ControlProtocolTests {
         #expect(text.contains(#""eta_limit":"v8_heap""#) && text.contains(#""eta_limit_bytes":4294967296"#))
         let decoded = try JSONDecoder().decode(StatusReply.self, from: Data(text.utf8))
         #expect(decoded.targets == [row])
+        row.etaLimit = .host
+        row.etaLimitBytes = 23 << 30
+        #expect(row.forecastSentence == "fills the host's memory (23GiB) in 2h (1h to 2h30m)")
         row.etaLimit = nil
         row.etaLimitBytes = nil
         #expect(row.forecastSentence == "hits its limit in 2h (1h to 2h30m)")

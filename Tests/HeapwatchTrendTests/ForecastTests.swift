@@ -76,6 +76,21 @@ struct ForecastTests {
         #expect(abs(try #require(g.eta) - 35.56 * 3600) < 1)
     }
 
+    /// The host's memory (RSS + MemAvailable) is a limit like a cgroup's: the floor plus the rest of
+    /// RSS reaches it. It is named when it comes first, even under a larger cgroup limit.
+    @Test func theHostsMemoryIsALimitToo() throws {
+        let f = Forecast(anon: anon, excursion: 0, heap: nil, sample: sample, limits: MemoryLimits(hostBytes: 1040 * mib))
+        #expect(abs(try #require(f.eta) - 5 * 3600) < 1e-6) // (1040 − 40 − 500) / 100
+        #expect(f.etaLimit == ForecastLimit(kind: .host, bytes: 1040 * mib))
+        let g = Forecast(anon: anon, excursion: 0, heap: nil, sample: sample,
+                         limits: MemoryLimits(cgroupBytes: 2048 * mib, hostBytes: 1040 * mib))
+        #expect(g.etaLimit?.kind == .host)
+        let h = Forecast(anon: anon, excursion: 0, heap: nil, sample: sample,
+                         limits: MemoryLimits(cgroupBytes: 840 * mib, hostBytes: 1040 * mib))
+        #expect(h.etaLimit?.kind == .cgroup)
+        #expect(MemoryLimitKind.host.rawValue == "host" && MemoryLimitKind.host.label == "host memory")
+    }
+
     @Test func noLimitOrNoGrowthMeansNoEta() throws {
         #expect(Forecast(anon: anon, excursion: 0, heap: nil, sample: sample, limits: .none).eta == nil)
         let flat = Forecast.Line(level: 500 * mib, slope: 0, slopeLower: -1, slopeUpper: 1)

@@ -35,6 +35,16 @@ extension IntegrationSuite {
             #expect(row["state"] as? String == "leaking")
             #expect((row["slope_bytes_per_hour"] as? Double ?? 0) > 1024 * 1024)
             #expect(row.keys.contains("limit_bytes"))
+            // Without a cgroup limit or rss_max, the forecast is about the host's memory: RSS plus
+            // MemAvailable, which this process has not filled.
+            if row["limit_bytes"] is NSNull {
+                #expect(row["eta_limit"] as? String == "host", "\(row)")
+                let host = try #require((row["eta_limit_bytes"] as? NSNumber)?.doubleValue, "\(row)")
+                let rss = try #require((row["rss_bytes"] as? NSNumber)?.doubleValue)
+                #expect(host > rss + 64 * 1_048_576, "\(row)")
+                let human = try daemon.ctl(["status"]).stdout
+                #expect(human.contains(" host ") && human.contains("leaky pid \(app.pid) fills the host's memory ("), "\(human)")
+            }
 
             let listing = try daemon.ctl(["snapshots", "--json"])
             #expect(listing.status == 0)

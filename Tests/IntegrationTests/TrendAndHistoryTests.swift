@@ -17,14 +17,14 @@ extension IntegrationSuite {
             let warming = try Child("/usr/bin/env", ["node", Paths.packageRoot + "/scripts/trace-apps/warmup-plateau.js", "hwtest-warmup-\(getpid())"],
                                     environment: ["WARMUP_SEC": "10", "CACHE_MB": "60"])
             let daemon = try DaemonUnderTest(
-                targets: DaemonUnderTest.fastTarget("leaky", tag: leaky.tag, extra: "capture = \"none\"\nrss_max = \"8GiB\"") + "\n"
+                targets: DaemonUnderTest.fastTarget("leaky", tag: leaky.tag, extra: "capture = \"none\"\nrss_max = \"2GiB\"") + "\n"
                     + DaemonUnderTest.fastTarget("warmup", tag: "hwtest-warmup-\(getpid())", extra: "capture = \"none\"")
                     + "\n[metrics]\nlisten = \"127.0.0.1:\(metricsPort)\"",
                 interval: DaemonUnderTest.fastInterval)
             let started = Date()
             let detected = try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("leak detected: leaky pid \(leaky.pid)") }
             // With a limit (rss_max) the warning forecasts the crash, names the limit, and gives the range.
-            #expect(detected.contains(", hits its rss_max (8GiB) in ") && (detected.contains(" to ") || detected.contains(" or later)")), "\(detected)")
+            #expect(detected.contains(", hits its rss_max (2GiB) in ") && (detected.contains(" to ") || detected.contains(" or later)")), "\(detected)")
             // Give the warm-up app its warm-up, then a full window of plateau and a margin.
             let plateauJudged = started.addingTimeInterval(10 + 30 + 10)
             // Waiting for the event that must not come: a "leak detected" line for the warm-up app.
@@ -45,8 +45,8 @@ extension IntegrationSuite {
             #expect(earliest <= eta)
             if let latest = leakyRow["eta_upper_seconds"] as? Double { #expect(latest >= eta) }
             let human = try daemon.ctl(["status"])
-            #expect(human.stdout.contains("leaky pid \(leaky.pid) hits its rss_max (8GiB) in "), "\(human.stdout)")
-            #expect(leakyRow["eta_limit"] as? String == "rss_max" && leakyRow["eta_limit_bytes"] as? Int == 8 << 30, "\(leakyRow)")
+            #expect(human.stdout.contains("leaky pid \(leaky.pid) hits its rss_max (2GiB) in "), "\(human.stdout)")
+            #expect(leakyRow["eta_limit"] as? String == "rss_max" && leakyRow["eta_limit_bytes"] as? Int == 2 << 30, "\(leakyRow)")
             // Prometheus gets the forecast and the low end of its range.
             let scrape = try Tool.run("/usr/bin/curl", ["-sS", "--max-time", "10", "http://127.0.0.1:\(metricsPort)/metrics"])
             #expect(scrape.status == 0, "\(scrape.stderr)")

@@ -76,6 +76,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         let time = now
         // Processes of one service share a cgroup: its limits are read once per full read.
         var limitsByCgroup: [CgroupMembership: CgroupMemory] = [:]
+        // The host's free memory, once a tick, for the forecast's host limit.
+        let memAvailable = watched.isEmpty ? nil : try? procFS.memAvailable()
         for identity in watched.keys.sorted(by: { $0.pid < $1.pid }) {
             guard var process = watched[identity] else { continue }
             let target = config.targets[process.targetIndex]
@@ -112,7 +114,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             let previous = process.assessment.state
             let sample = TrendSample(time: time, anonBytes: Double(process.status.anonBytes), rssBytes: Double(process.status.rssBytes),
                                      heapUsedBytes: process.currentHeap(now: time).map { Double($0.heapUsed) })
-            process.assessment = process.tracker.record(sample, limits: process.limits(target: target, now: time))
+            process.assessment = process.tracker.record(sample, limits: process.limits(target: target, now: time, memAvailable: memAvailable))
             if process.assessment.state != previous {
                 logTransition(from: previous, process: process, target: target)
             }

@@ -48,10 +48,13 @@ struct WatchedProcess {
         [cgroupLimits.limitBytes, target.rssMax].compactMap { $0 }.min()
     }
 
-    /// The V8 heap limit: measured when a heap source gave it, else `--max-old-space-size`.
-    func limits(target: TargetConfig, now: Double) -> MemoryLimits {
-        Self.memoryLimits(cgroup: cgroupLimits, rssMax: target.rssMax, heapLimit: currentHeap(now: now)?.heapLimit,
-                          maxOldSpaceSizeMiB: flags.maxOldSpaceSizeMiB)
+    /// The V8 heap limit: measured when a heap source gave it, else `--max-old-space-size`. The
+    /// host's: this process's RSS plus the host's MemAvailable (nil when /proc/meminfo was not read).
+    func limits(target: TargetConfig, now: Double, memAvailable: UInt64?) -> MemoryLimits {
+        var limits = Self.memoryLimits(cgroup: cgroupLimits, rssMax: target.rssMax, heapLimit: currentHeap(now: now)?.heapLimit,
+                                       maxOldSpaceSizeMiB: flags.maxOldSpaceSizeMiB)
+        limits.hostBytes = memAvailable.map { Double(status.rssBytes) + Double($0) }
+        return limits
     }
 
     /// Byte counts as the detector's doubles. (Beware `.map(Double.init)` on a `UInt64?`: it picks
