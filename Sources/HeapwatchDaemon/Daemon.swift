@@ -50,11 +50,7 @@ public enum Daemon {
         lateSnapshots.restore(procFS: procFS)
         let monitor = Monitor(config: config, procFS: procFS, cgroups: cgroups, clock: clock, events: events, logger: logger,
                               lateSnapshots: lateSnapshots)
-        let wallNow = Date().timeIntervalSince1970
-        await monitor.seedAutomaticCaptures(await context.store.list().compactMap { entry in
-            guard entry.reason != "manual", let time = SnapshotStore.epochSeconds(entry.time) else { return nil }
-            return (entry.target, wallNow - Double(time))
-        })
+        await monitor.seedCaptures(await context.store.captures(now: Date().timeIntervalSince1970))
         let queue = CaptureQueue()
         let metrics = config.metrics.map { _ in HeapwatchMetrics() }
         let history = openHistory(directory: config.daemon.stateDir, logger: logger)

@@ -109,6 +109,27 @@ public struct CapturePlanner: Sendable {
         episode = current
     }
 
+    /// The captures this process instance had before this planner was made (heapwatchd restarted,
+    /// or a reload re-watched the process), when each was taken (seconds on `now`'s clock) and why
+    /// (nil: a reason this build does not know). The cooldown runs from the newest, so a restart
+    /// does not snapshot a process again right away. When the newest is less than `recovery` old,
+    /// its episode goes on with the automatic captures it had: two captures less than `recovery`
+    /// apart belong to one episode, since an episode ends only after that long without growth.
+    public mutating func restore(_ past: [(reason: CaptureReason?, at: Double)], now: Double) {
+        let sorted = past.sorted { $0.at < $1.at }
+        guard let newest = sorted.last else { return }
+        lastCaptureAt = max(lastCaptureAt ?? -.infinity, newest.at)
+        guard now - newest.at < policy.recovery else { return }
+        var run = [newest]
+        for capture in sorted.dropLast().reversed() {
+            guard run[0].at - capture.at < policy.recovery else { break }
+            run.insert(capture, at: 0)
+        }
+        let automatic = run.compactMap(\.reason).filter { $0 != .manual }
+        guard !automatic.isEmpty else { return }
+        episode = LeakEpisode(startedAt: run[0].at, captures: Array(automatic.suffix(Self.maxPerEpisode)))
+    }
+
     /// A manual snapshot was taken: automatic ones keep `cooldown` from it. It uses no episode slot.
     public mutating func noteManualCapture(now: Double) {
         lastCaptureAt = now

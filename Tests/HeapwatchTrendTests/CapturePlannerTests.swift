@@ -123,6 +123,50 @@ struct CapturePlannerTests {
         #expect(planner.episode?.captures == [.baseline])
     }
 
+    /// heapwatchd restarted at time 0 with the store's captures of a process that still runs: the
+    /// cooldown runs from the newest one, and its episode goes on where it was.
+    @Test func restoredCapturesKeepTheCooldownAndTheEpisode() {
+        var planner = CapturePlanner(policy: policy)
+        planner.restore([(.baseline, -600)], now: 0)
+        #expect(planner.episode?.captures == [.baseline])
+        #expect(planner.decide(assessment(.leaking), now: 10) == nil)
+        #expect(planner.decide(assessment(.leaking), now: 2999) == nil)
+        #expect(planner.decide(assessment(.leaking), now: 3000) == .followUp)
+
+        // Two of the episode's three were taken: only the one near the limit is left.
+        var later = CapturePlanner(policy: policy)
+        later.restore([(.followUp, -4000), (.baseline, -7000)], now: 0)
+        #expect(later.episode?.captures == [.baseline, .followUp])
+        #expect(later.decide(assessment(.leaking, eta: 20_000), now: 10) == nil)
+        #expect(later.decide(assessment(.leaking, eta: 1000), now: 20) == .nearLimit)
+    }
+
+    /// Captures `recovery` or more apart may be of two episodes (the process calmed down between
+    /// them): the newer run of captures is the episode; when the newest is that old, none is.
+    @Test func restoredEpisodesEndWhereTheyMayHaveEnded() {
+        var planner = CapturePlanner(policy: policy)
+        planner.restore([(.baseline, -20_000), (.followUp, -16_000), (.nearLimit, -12_000), (.baseline, -3000)], now: 0)
+        #expect(planner.episode?.captures == [.baseline])
+        #expect(planner.decide(assessment(.leaking), now: 600) == .followUp)
+
+        var old = CapturePlanner(policy: policy)
+        old.restore([(.baseline, -9000), (.followUp, -7200)], now: 0)
+        #expect(old.episode == nil)
+        #expect(old.decide(assessment(.leaking), now: 10) == .baseline)
+    }
+
+    /// A manual capture keeps the cooldown but makes no episode; a reason this build does not know
+    /// counts the same way.
+    @Test func restoredManualCapturesOnlyKeepTheCooldown() {
+        for reason in [CaptureReason.manual, nil] {
+            var planner = CapturePlanner(policy: policy)
+            planner.restore([(reason, -100)], now: 0)
+            #expect(planner.episode == nil)
+            #expect(planner.decide(assessment(.leaking), now: 3000) == nil)
+            #expect(planner.decide(assessment(.leaking), now: 3500) == .baseline)
+        }
+    }
+
     @Test func reasonsHaveTheirWireNames() {
         #expect(CaptureReason.allCases.map(\.rawValue) == ["baseline", "follow_up", "near_limit", "over_limit", "manual"])
         #expect(TrendState.allCases.map(\.rawValue) == ["warming_up", "ok", "bursty", "growing", "leaking", "over_limit"])

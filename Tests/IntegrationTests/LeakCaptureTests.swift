@@ -169,11 +169,31 @@ extension IntegrationSuite {
             try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("snapshot of leaky pid \(app.pid) stored") }
             #expect(try daemon.stop() == 0)
 
-            // A new run starts a new episode; the one automatic capture of the last 24 h still counts.
+            // The new run goes on with the episode (its next capture is the follow-up, cooldown 0 s);
+            // the one automatic capture of the last 24 h still counts.
             try daemon.restart()
             let refused = try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("capture of leaky pid \(app.pid) refused") }
             #expect(refused.contains("max_captures_per_day = 1"))
             #expect(try daemon.ctl(["snapshots", "leaky", "--json"]).stdout.components(separatedBy: "\"path\"").count == 2)
+            #expect(try daemon.stop() == 0)
+        }
+
+        /// A restart of heapwatchd does not snapshot the process again within its cooldown (1 h).
+        @Test func theCooldownHoldsAcrossARestart() throws {
+            let (appDirectory, app, daemon) = try Self.leakyAppAndDaemon()
+            defer { withExtendedLifetime(appDirectory) {} }
+            try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("snapshot of leaky pid \(app.pid) stored") }
+            #expect(try daemon.stop() == 0)
+
+            try daemon.restart()
+            // The tick that finds the leak again is the one that would ask for a capture.
+            try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("leak detected: leaky pid \(app.pid)") }
+            // A manual capture is refused as busy while an automatic one runs, and queues behind one.
+            let manual = try daemon.ctl(["snapshot", "leaky", "--wait"])
+            #expect(manual.status == 0, "\(manual.stderr)")
+            let listing = try daemon.ctl(["snapshots", "leaky", "--json"])
+            let snapshots = try #require((try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [String: Any])?["snapshots"] as? [[String: Any]])
+            #expect(snapshots.compactMap { $0["reason"] as? String } == ["manual", "baseline"])
             #expect(try daemon.stop() == 0)
         }
 

@@ -181,6 +181,17 @@ public struct SnapshotStore: Sendable {
         return try? JSONDecoder().decode(LeakReport.self, from: Data(data))
     }
 
+    /// Every stored snapshot's capture: which process instance, why, and how long before `now`
+    /// (epoch seconds) it was taken.
+    public func captures(now: Double) -> [StoredCapture] {
+        let targets = ((try? Sys.listDirectory(directory)) ?? []).filter { !$0.hasPrefix(".") }
+        return targets.flatMap { manifests(of: $0) }.compactMap { manifest, _ in
+            guard let time = Self.epochSeconds(manifest.time) else { return nil }
+            return StoredCapture(target: manifest.target, identity: ProcessIdentity(pid: manifest.pid, startTime: manifest.startTime),
+                                 reason: manifest.reason, ageSeconds: now - Double(time))
+        }
+    }
+
     /// Stored snapshots, newest first, optionally of one target.
     public func list(target: String? = nil) -> [SnapshotEntry] {
         let targets = target.map { [$0] } ?? ((try? Sys.listDirectory(directory)) ?? []).filter { !$0.hasPrefix(".") }
@@ -266,5 +277,22 @@ public struct SnapshotStore: Sendable {
     /// Unix seconds of a manifest's `2026-11-25T01:22:33Z`.
     static func epochSeconds(_ iso: String) -> Int64? {
         HistoryTime.parse(iso).map { Int64($0) }
+    }
+}
+
+/// A stored snapshot's capture, as a restarted daemon needs it (`Monitor.seedCaptures`).
+public struct StoredCapture: Sendable, Equatable {
+    public var target: String
+    public var identity: ProcessIdentity
+    /// `baseline`, `follow_up`, `near_limit`, `over_limit` or `manual`.
+    public var reason: String
+    /// Seconds since it was taken.
+    public var ageSeconds: Double
+
+    public init(target: String, identity: ProcessIdentity, reason: String, ageSeconds: Double) {
+        self.target = target
+        self.identity = identity
+        self.reason = reason
+        self.ageSeconds = ageSeconds
     }
 }

@@ -21,6 +21,10 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     private var ignored: [Int32: (startTime: UInt64, comm: String)] = [:]
     /// When automatic captures of each target were stored (monitor seconds), for `max_captures_per_day`.
     private var automaticCaptures: [String: [Double]] = [:]
+    /// The stored captures of each process instance (monitor seconds, and why), seeded from the
+    /// store at start and kept up to date: a planner made for the instance later (a restart, a
+    /// reload that re-watches it) goes on from them instead of starting a new episode.
+    private var capturesByInstance: [ProcessIdentity: [(reason: CaptureReason?, at: Double)]] = [:]
     /// When the daily cap was last logged per target, so it is said once an hour, not every tick.
     private var dailyCapLogged: [String: Double] = [:]
     public private(set) var lastTickCompleted: C.Instant?
@@ -158,7 +162,10 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
 
     /// Called when a capture ends, stored or not.
     public func captureFinished(_ job: CaptureJob, outcome: CaptureOutcome) {
-        if case .stored = outcome, job.automatic { automaticCaptures[job.target, default: []].append(now) }
+        if case .stored = outcome {
+            if job.automatic { automaticCaptures[job.target, default: []].append(now) }
+            capturesByInstance[job.identity, default: []].append((CaptureReason(rawValue: job.reason), now))
+        }
         // A reload may have re-watched the process meanwhile: this capture is not the new entry's.
         guard var process = watched[job.identity], process.capture == job.token else { return }
         process.capture = nil
@@ -174,7 +181,10 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     /// One begun and finished between two ticks is spliced from its end: the step it left is
     /// still measured and taken out.
     public func lateCaptureFinished(_ late: PendingSignalSnapshot, outcome: CaptureOutcome) {
-        if case .stored = outcome, late.owed.automatic { automaticCaptures[late.owed.origin.target, default: []].append(now) }
+        if case .stored = outcome {
+            if late.owed.automatic { automaticCaptures[late.owed.origin.target, default: []].append(now) }
+            capturesByInstance[late.identity, default: []].append((CaptureReason(rawValue: late.owed.origin.reason), now))
+        }
         guard var process = watched[late.identity] else { return }
         if !process.capturing { process.beginCapture(token: late.token, at: now) }
         if process.capture == late.token {
@@ -315,6 +325,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             watched[identity] = nil
         }
         ignored = ignored.filter { presentPIDs.contains($0.key) }
+        capturesByInstance = capturesByInstance.filter { present.contains($0.key) }
     }
 
     private func examine(identity: ProcessIdentity, pidfilePIDs: [Int: Set<Int32>]) -> WatchedProcess? {
@@ -330,9 +341,10 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         let flags = NodeFlags.parse(arguments: arguments, nodeOptions: NulList.value(of: "NODE_OPTIONS", inEnvironment: environment))
         let target = config.targets[index]
         let policy = TrendPolicy(window: target.window, growthMax: target.growthMax, captureBefore: target.captureBefore, cooldown: target.cooldown)
+        var planner = CapturePlanner(policy: policy)
+        if let past = capturesByInstance[identity] { planner.restore(past, now: now) }
         return WatchedProcess(identity: identity, targetIndex: index, directory: directory, arguments: arguments,
-                              flags: flags, cgroup: membership, tracker: TrendTracker(policy: policy),
-                              planner: CapturePlanner(policy: policy))
+                              flags: flags, cgroup: membership, tracker: TrendTracker(policy: policy), planner: planner)
     }
 
     private func readPidfiles() -> [Int: Set<Int32>] {
@@ -349,12 +361,17 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
 
     // MARK: - Daily cap
 
-    /// Counts the automatic captures stored in the last 24 h (from the store's manifests), so a
-    /// restart does not reset `max_captures_per_day`. `ageSeconds` is how long ago each was taken.
-    public func seedAutomaticCaptures(_ captures: [(target: String, ageSeconds: Double)]) {
+    /// The captures in the store (from its manifests), so a restart resets neither
+    /// `max_captures_per_day` (the automatic ones of the last 24 h count) nor the cooldown and leak
+    /// episode of a process instance still running (see `CapturePlanner.restore`).
+    public func seedCaptures(_ captures: [StoredCapture]) {
         let time = now
-        for capture in captures where capture.ageSeconds >= 0 && capture.ageSeconds < 86400 {
-            automaticCaptures[capture.target, default: []].append(time - capture.ageSeconds)
+        for capture in captures where capture.ageSeconds >= 0 {
+            let reason = CaptureReason(rawValue: capture.reason)
+            if reason != .manual, capture.ageSeconds < 86400 {
+                automaticCaptures[capture.target, default: []].append(time - capture.ageSeconds)
+            }
+            capturesByInstance[capture.identity, default: []].append((reason, time - capture.ageSeconds))
         }
     }
 
