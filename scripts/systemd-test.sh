@@ -28,6 +28,9 @@ ok() { PASSED=$((PASSED + 1)); echo "ok   - $*"; }
 not_ok() { FAILED=$((FAILED + 1)); echo "FAIL - $*"; }
 # check DESCRIPTION COMMAND…: passes when the command succeeds.
 check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
+# has_lines TEXT PATTERN...: every extended regular expression matches a line of TEXT (which is
+# passed as data, never as shell code: journal messages hold quotes).
+has_lines() { local text=$1 pattern; shift; for pattern; do grep -qE -- "$pattern" <<<"$text" || return 1; done; }
 # expect DESCRIPTION WANT GOT
 expect() { if [[ $3 == "$2" ]]; then ok "$1"; else not_ok "$1 (want '$2', got '$3')"; fi; }
 # not_here WHAT REASON: a check this machine cannot make; counted and named in the summary.
@@ -300,10 +303,11 @@ leak_logged() { [[ -n $(in_ct journalctl -u heapwatch -o cat --no-pager "MESSAGE
 wait_for 60 leak_logged || in_ct journalctl -u heapwatch --no-pager | tail -n 20
 leak=$(journal_fields $MID_LEAK)
 check "journal: leak-detected entry with HEAPWATCH_TARGET=leaky, TARGET_PID, RSS_BYTES, SLOPE" \
-    sh -c "echo '$leak' | grep -qx HEAPWATCH_TARGET=leaky && echo '$leak' | grep -qx TARGET_PID=$APP_PID && echo '$leak' | grep -q '^RSS_BYTES=[0-9]' && echo '$leak' | grep -q '^SLOPE_BYTES_PER_HOUR='"
+    has_lines "$leak" '^HEAPWATCH_TARGET=leaky$' "^TARGET_PID=$APP_PID\$" '^RSS_BYTES=[0-9]' '^SLOPE_BYTES_PER_HOUR='
+
 cap=$(journal_fields $MID_CAPTURED)
 check "journal: snapshot-captured entry with MESSAGE_ID, HEAPWATCH_TARGET=leaky, TARGET_PID=$APP_PID" \
-    sh -c "echo '$cap' | grep -qx MESSAGE_ID=$MID_CAPTURED && echo '$cap' | grep -qx HEAPWATCH_TARGET=leaky && echo '$cap' | grep -qx TARGET_PID=$APP_PID"
+    has_lines "$cap" "^MESSAGE_ID=$MID_CAPTURED\$" '^HEAPWATCH_TARGET=leaky$' "^TARGET_PID=$APP_PID\$"
 SNAP=$(echo "$cap" | sed -n 's/^SNAPSHOT_PATH=//p' | head -n1)
 check "SNAPSHOT_PATH names a stored file: $SNAP" test -n "$SNAP" -a -f "$ROOT$SNAP"
 expect "stored snapshot is 0600 heapwatch, in a 0700 directory" "600 heapwatch 700" \
