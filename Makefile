@@ -7,7 +7,7 @@ PREFIX ?= /usr/local
 # `make run` keeps its state here, so it needs no root and leaves the system alone.
 RUN_DIR ?= $(CURDIR)/.run
 
-.PHONY: deps test-deps install-packages build release test run check-config bench bench-detect bench-analyze bench-sampling clean
+.PHONY: deps test-deps install-packages build release test run check-config bench bench-detect bench-analyze bench-sampling bench-forecast clean
 
 ## Install what the build needs (Debian packages) when it is missing; `test-deps` adds the tests' tools.
 deps:
@@ -50,8 +50,8 @@ test: test-deps
 	$(MAKE) --no-print-directory test-systemd
 
 ## Benchmarks (not CI): detection against naive baselines, analysis against a JSON.parse baseline,
-## and the daemon's own cost watching 100 Node processes.
-bench: bench-detect bench-analyze bench-sampling
+## the daemon's own cost watching 100 Node processes, and the crash forecast on real heap-limit crashes.
+bench: bench-detect bench-analyze bench-sampling bench-forecast
 
 bench-detect: deps
 	$(SWIFT) run -c release heapwatch-bench-detect
@@ -61,6 +61,9 @@ bench-analyze: deps
 
 bench-sampling: release
 	scripts/bench-sampling.sh
+
+bench-forecast: build
+	scripts/bench-forecast.sh
 
 clean:
 	rm -rf .build .run

@@ -59,6 +59,9 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     public var confidence: Double?
     /// V8's heapUsed, when a heap source gives it.
     public var heapUsedBytes: UInt64?
+    /// V8's heap limit: from the heap source, `--max-old-space-size`, or V8's default for the
+    /// memory Node sized its heap from; the forecast compares it with heapUsed only.
+    public var v8HeapLimitBytes: UInt64?
     /// How the last capture of this process ended: `stored …`, `refused: …`, `failed: …`.
     public var lastCapture: String?
     /// The top finding of the latest analysis of this process's snapshots (what grows), if any.
@@ -69,7 +72,8 @@ public struct TargetStatus: Codable, Sendable, Equatable {
                 etaSeconds: Double? = nil, etaLowerSeconds: Double? = nil, etaUpperSeconds: Double? = nil,
                 confidence: Double? = nil, heapUsedBytes: UInt64? = nil, lastCapture: String? = nil, finding: String? = nil,
                 floorBytes: Double? = nil, etaLimit: MemoryLimitKind? = nil, etaLimitBytes: UInt64? = nil,
-                captureResidueBytes: Int64? = nil, trendPaused: Bool? = nil, snapshotOwed: Bool? = nil) {
+                captureResidueBytes: Int64? = nil, trendPaused: Bool? = nil, snapshotOwed: Bool? = nil,
+                v8HeapLimitBytes: UInt64? = nil) {
         self.name = name
         self.pid = pid
         self.startTime = startTime
@@ -90,13 +94,14 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         self.snapshotOwed = snapshotOwed
         self.confidence = confidence
         self.heapUsedBytes = heapUsedBytes
+        self.v8HeapLimitBytes = v8HeapLimitBytes
         self.lastCapture = lastCapture
         self.finding = finding
     }
 
     enum CodingKeys: String, CodingKey {
         case name, pid, state, snapshots, confidence, finding
-        case heapUsedBytes = "heap_used_bytes", lastCapture = "last_capture"
+        case heapUsedBytes = "heap_used_bytes", v8HeapLimitBytes = "v8_heap_limit_bytes", lastCapture = "last_capture"
         case startTime = "start_time", rssBytes = "rss_bytes", anonBytes = "anon_bytes", limitBytes = "limit_bytes"
         case slopeBytesPerHour = "slope_bytes_per_hour", floorBytes = "floor_bytes", etaSeconds = "eta_seconds"
         case etaLowerSeconds = "eta_lower_seconds", etaUpperSeconds = "eta_upper_seconds"
@@ -127,6 +132,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         try container.encode(snapshotOwed, forKey: .snapshotOwed)
         try container.encode(confidence, forKey: .confidence)
         try container.encode(heapUsedBytes, forKey: .heapUsedBytes)
+        try container.encode(v8HeapLimitBytes, forKey: .v8HeapLimitBytes)
         try container.encode(lastCapture, forKey: .lastCapture)
         try container.encode(finding, forKey: .finding)
     }
@@ -145,11 +151,14 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     public var processLabel: String { "\(name) pid \(pid.map(String.init) ?? "-")" }
 
     /// `hits its V8 heap limit (4GiB) in 3h29m (2h37m or later)`, `fills the host's memory (23GiB)
-    /// in 6h10m`; nil without a forecast.
+    /// in 6h10m`; nil without a forecast. Without heap figures a forecast about another limit says
+    /// that the V8 heap limit, which only heapUsed can be forecast to, may come first.
     public var forecastSentence: String? {
         let size = etaLimitBytes.map { " (\(Units.formatBytes($0)))" } ?? ""
+        guard let when = Self.forecastText(eta: etaSeconds, earliest: etaLowerSeconds, latest: etaUpperSeconds) else { return nil }
         let what = etaLimit == .host ? "fills the host's memory\(size)" : "hits its \(etaLimit.map { $0.label + size } ?? "limit")"
-        return Self.forecastText(eta: etaSeconds, earliest: etaLowerSeconds, latest: etaUpperSeconds).map { "\(what) \($0)" }
+        guard etaLimit != .v8Heap, heapUsedBytes == nil, let v8 = v8HeapLimitBytes, v8 < etaLimitBytes ?? .max else { return "\(what) \(when)" }
+        return "\(what) \(when); its V8 heap limit (\(Units.formatBytes(v8))) may end it sooner (a heap_source would tell)"
     }
 
     /// What heapwatch's own captures did to this process, for people; nil when nothing to say.

@@ -33,7 +33,8 @@ public struct ForecastLimit: Sendable, Equatable {
 /// compared with the anon floor trend plus its usual excursion above the floor (the sawtooth: the
 /// kernel kills at a peak, not at a floor) plus the non-anonymous resident memory (RSS − anon,
 /// roughly constant). The V8 heap limit is compared with the heapUsed floor when heap figures
-/// are known.
+/// are known. (Not with the anon floor without them: on a real heap-limit crash, `make
+/// bench-forecast`, the anon floor's forecast was 26-99 % early, then past the limit said nothing.)
 struct Forecast: Sendable, Equatable {
     /// A line through `level` at `now` with a slope interval; bytes and bytes per second.
     struct Line: Sendable, Equatable {

@@ -73,7 +73,7 @@ struct ControlProtocolTests {
     /// The forecast says which limit it is about: a V8 heap limit is not a cgroup limit.
     @Test func forecastSentenceNamesTheLimit() throws {
         var row = TargetStatus(name: "api", state: "leaking", snapshots: 1, etaSeconds: 7200, etaLowerSeconds: 3600, etaUpperSeconds: 9000,
-                               etaLimit: .v8Heap, etaLimitBytes: 4 << 30)
+                               heapUsedBytes: 3 << 30, etaLimit: .v8Heap, etaLimitBytes: 4 << 30)
         #expect(row.forecastSentence == "hits its V8 heap limit (4GiB) in 2h (1h to 2h30m)")
         let text = String(decoding: ControlProtocol.encode(StatusReply(version: "1", intervalSeconds: 5, targets: [row])), as: UTF8.self)
         #expect(text.contains(#""eta_limit":"v8_heap""#) && text.contains(#""eta_limit_bytes":4294967296"#))
@@ -82,6 +82,15 @@ struct ControlProtocolTests {
         row.etaLimit = .host
         row.etaLimitBytes = 23 << 30
         #expect(row.forecastSentence == "fills the host's memory (23GiB) in 2h (1h to 2h30m)")
+        // Without heap figures, the V8 heap limit cannot be forecast, and may come first.
+        row.heapUsedBytes = nil
+        row.v8HeapLimitBytes = 4 << 30
+        #expect(row.forecastSentence == "fills the host's memory (23GiB) in 2h (1h to 2h30m); its V8 heap limit (4GiB) may end it sooner (a heap_source would tell)")
+        row.v8HeapLimitBytes = 30 << 30
+        #expect(row.forecastSentence == "fills the host's memory (23GiB) in 2h (1h to 2h30m)")
+        let json = String(decoding: ControlProtocol.encode(StatusReply(version: "1", intervalSeconds: 5, targets: [row])), as: UTF8.self)
+        #expect(json.contains(#""v8_heap_limit_bytes":32212254720"#))
+        row.v8HeapLimitBytes = nil
         row.etaLimit = nil
         row.etaLimitBytes = nil
         #expect(row.forecastSentence == "hits its limit in 2h (1h to 2h30m)")

@@ -90,6 +90,23 @@ struct ProcParserTests {
     @Test func parsesMemAvailable() {
         #expect(MemInfo.parseAvailable("MemTotal:       24600000 kB\nMemFree:        1 kB\nMemAvailable:   24216204 kB\n") == 24216204 * 1024)
         #expect(MemInfo.parseAvailable("MemTotal: 1 kB\n") == nil)
+        #expect(MemInfo.parseTotal("MemTotal:       24600000 kB\nMemFree:        1 kB\n") == 24_600_000 * 1024)
+        #expect(MemInfo.parseTotal("MemFree: 1 kB\n") == nil)
+    }
+
+    /// V8's default heap for the memory Node sizes it from, as node 20 gave it here: in cgroups of
+    /// 1, 2, 4, 8 and 12 GiB (`heap_size_limit` 524, 1048, 2096, 2096, 2096 MiB) and on a host of
+    /// 24,684,084 kB (4144 MiB). The host case is checked against a live node in the integration suite.
+    @Test(arguments: [(UInt64(1), 512, 524), (2, 1024, 1048), (4, 2048, 2096), (8, 2048, 2096), (12, 2048, 2096), (16, 2048, 2096)])
+    func v8DefaultHeapFollowsTheMemory(gib: UInt64, oldMiB: UInt64, limitMiB: UInt64) {
+        #expect(V8Defaults.oldSpaceBytes(memoryBytes: gib << 30) == oldMiB << 20)
+        #expect(V8Defaults.heapSizeLimitBytes(memoryBytes: gib << 30) == limitMiB << 20)
+    }
+
+    @Test func v8DefaultHeapOnALargeHost() {
+        #expect(V8Defaults.heapSizeLimitBytes(memoryBytes: 24_684_084 * 1024) == 4144 << 20)
+        #expect(V8Defaults.oldSpaceBytes(memoryBytes: 64 << 30) == 4096 << 20)
+        #expect(V8Defaults.oldSpaceBytes(memoryBytes: 128 << 20) == 128 << 20)
     }
 
     @Test func parsesNulLists() {

@@ -35,15 +35,19 @@ extension IntegrationSuite {
             #expect(row["state"] as? String == "leaking")
             #expect((row["slope_bytes_per_hour"] as? Double ?? 0) > 1024 * 1024)
             #expect(row.keys.contains("limit_bytes"))
-            // Without a cgroup limit or rss_max, the forecast is about the host's memory: RSS plus
-            // MemAvailable, which this process has not filled.
+            // Without a cgroup limit or rss_max, the forecast is about the host's memory (RSS plus
+            // MemAvailable, which this process has not filled); without heap figures it says that
+            // V8's default heap limit for this host may come first.
             if row["limit_bytes"] is NSNull {
                 #expect(row["eta_limit"] as? String == "host", "\(row)")
                 let host = try #require((row["eta_limit_bytes"] as? NSNumber)?.doubleValue, "\(row)")
                 let rss = try #require((row["rss_bytes"] as? NSNumber)?.doubleValue)
                 #expect(host > rss + 64 * 1_048_576, "\(row)")
+                let v8 = V8Defaults.oldSpaceBytes(memoryBytes: try ProcFS().memTotal())
+                #expect((row["v8_heap_limit_bytes"] as? NSNumber)?.uint64Value == v8, "\(row)")
                 let human = try daemon.ctl(["status"]).stdout
                 #expect(human.contains(" host ") && human.contains("leaky pid \(app.pid) fills the host's memory ("), "\(human)")
+                #expect(human.contains("its V8 heap limit (\(Units.formatBytes(v8))) may end it sooner (a heap_source would tell)"), "\(human)")
             }
 
             let listing = try daemon.ctl(["snapshots", "--json"])

@@ -137,6 +137,17 @@ extension IntegrationSuite {
             #expect((memory.usageBytes ?? 0) > 0)
         }
 
+        /// The V8 default heap heapwatch assumes for a process without `--max-old-space-size` is the
+        /// one node really has here.
+        @Test func v8DefaultHeapIsNodesOwn() throws {
+            let procFS = ProcFS()
+            let own = CgroupReader(mounts: try procFS.cgroupMounts()).limits(of: try procFS.cgroup(getpid())).limitBytes
+            let memory = [try procFS.memTotal(), own].compactMap { $0 }.min()!
+            let node = try Tool.run("/usr/bin/env", ["node", "-e", "console.log(require('v8').getHeapStatistics().heap_size_limit)"])
+            #expect(node.status == 0, "\(node.stderr)")
+            #expect(UInt64(node.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) == V8Defaults.heapSizeLimitBytes(memoryBytes: memory))
+        }
+
         @Test func memoryLimitsKeepTheirValues() {
             let limits = WatchedProcess.memoryLimits(cgroup: CgroupMemory(limitBytes: 268_435_456, highBytes: 200_000_000),
                                                      rssMax: 100_000_000, heapLimit: nil, maxOldSpaceSizeMiB: 512)
@@ -147,6 +158,13 @@ extension IntegrationSuite {
             let measured = WatchedProcess.memoryLimits(cgroup: CgroupMemory(), rssMax: nil, heapLimit: 4_345_298_944, maxOldSpaceSizeMiB: 512)
             #expect(measured.v8HeapLimitBytes == 4_345_298_944)
             #expect(measured.cgroupBytes == nil)
+            // Neither measured nor set: V8's default.
+            let assumed = WatchedProcess.memoryLimits(cgroup: CgroupMemory(), rssMax: nil, heapLimit: nil, maxOldSpaceSizeMiB: nil,
+                                                      defaultOldSpaceBytes: 2048 << 20)
+            #expect(assumed.v8HeapLimitBytes == Double(2048 << 20))
+            let flagged = WatchedProcess.memoryLimits(cgroup: CgroupMemory(), rssMax: nil, heapLimit: nil, maxOldSpaceSizeMiB: 512,
+                                                      defaultOldSpaceBytes: 2048 << 20)
+            #expect(flagged.v8HeapLimitBytes == Double(512 << 20))
         }
 
         @Test func snapshotCompletenessLooksAtTheEnd() throws {

@@ -25,6 +25,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     /// store at start and kept up to date: a planner made for the instance later (a restart, a
     /// reload that re-watches it) goes on from them instead of starting a new episode.
     private var capturesByInstance: [ProcessIdentity: [(reason: CaptureReason?, at: Double)]] = [:]
+    /// The host's MemTotal, read once: V8 sizes a heap from it when no cgroup limit applies.
+    private var memTotal: UInt64?
     /// When the daily cap was last logged per target, so it is said once an hour, not every tick.
     private var dailyCapLogged: [String: Double] = [:]
     public private(set) var lastTickCompleted: C.Instant?
@@ -80,8 +82,9 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         let time = now
         // Processes of one service share a cgroup: its limits are read once per full read.
         var limitsByCgroup: [CgroupMembership: CgroupMemory] = [:]
-        // The host's free memory, once a tick, for the forecast's host limit.
+        // The host's free memory, once a tick, for the forecast's host limit; its size, once.
         let memAvailable = watched.isEmpty ? nil : try? procFS.memAvailable()
+        if memTotal == nil, !watched.isEmpty { memTotal = try? procFS.memTotal() }
         for identity in watched.keys.sorted(by: { $0.pid < $1.pid }) {
             guard var process = watched[identity] else { continue }
             let target = config.targets[process.targetIndex]
@@ -118,7 +121,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             let previous = process.assessment.state
             let sample = TrendSample(time: time, anonBytes: Double(process.status.anonBytes), rssBytes: Double(process.status.rssBytes),
                                      heapUsedBytes: process.currentHeap(now: time).map { Double($0.heapUsed) })
-            process.assessment = process.tracker.record(sample, limits: process.limits(target: target, now: time, memAvailable: memAvailable))
+            process.assessment = process.tracker.record(sample, limits: process.limits(target: target, now: time, memAvailable: memAvailable, memTotal: memTotal))
             if process.assessment.state != previous {
                 logTransition(from: previous, process: process, target: target)
             }
@@ -262,7 +265,9 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             finding: process.finding, floorBytes: assessment.floorBytes, etaLimit: assessment.etaLimit?.kind,
             etaLimitBytes: assessment.etaLimit.map { UInt64(max(0, $0.bytes)) },
             captureResidueBytes: Int64(assessment.captureResidueBytes), trendPaused: assessment.trendPaused,
-            snapshotOwed: lateSnapshots?.owes(process.identity) ?? false)
+            snapshotOwed: lateSnapshots?.owes(process.identity) ?? false,
+            v8HeapLimitBytes: process.limits(target: target, now: now, memAvailable: nil, memTotal: memTotal).v8HeapLimitBytes
+                .map { UInt64($0) })
     }
 
     public var intervalSeconds: Double { config.daemon.interval }

@@ -48,23 +48,28 @@ struct WatchedProcess {
         [cgroupLimits.limitBytes, target.rssMax].compactMap { $0 }.min()
     }
 
-    /// The V8 heap limit: measured when a heap source gave it, else `--max-old-space-size`. The
+    /// The V8 heap limit: measured when a heap source gave it, else `--max-old-space-size`, else
+    /// V8's default for the memory Node sizes it from (the cgroup's limit, or `memTotal`). The
     /// host's: this process's RSS plus the host's MemAvailable (nil when /proc/meminfo was not read).
-    func limits(target: TargetConfig, now: Double, memAvailable: UInt64?) -> MemoryLimits {
+    func limits(target: TargetConfig, now: Double, memAvailable: UInt64?, memTotal: UInt64?) -> MemoryLimits {
+        let sizedFrom = [cgroupLimits.limitBytes, memTotal].compactMap { $0 }.min()
         var limits = Self.memoryLimits(cgroup: cgroupLimits, rssMax: target.rssMax, heapLimit: currentHeap(now: now)?.heapLimit,
-                                       maxOldSpaceSizeMiB: flags.maxOldSpaceSizeMiB)
+                                       maxOldSpaceSizeMiB: flags.maxOldSpaceSizeMiB,
+                                       defaultOldSpaceBytes: sizedFrom.map { V8Defaults.oldSpaceBytes(memoryBytes: $0) })
         limits.hostBytes = memAvailable.map { Double(status.rssBytes) + Double($0) }
         return limits
     }
 
     /// Byte counts as the detector's doubles. (Beware `.map(Double.init)` on a `UInt64?`: it picks
     /// `Double(bitPattern:)`.)
-    static func memoryLimits(cgroup: CgroupMemory, rssMax: UInt64?, heapLimit: UInt64?, maxOldSpaceSizeMiB: Int?) -> MemoryLimits {
+    static func memoryLimits(cgroup: CgroupMemory, rssMax: UInt64?, heapLimit: UInt64?, maxOldSpaceSizeMiB: Int?,
+                             defaultOldSpaceBytes: UInt64? = nil) -> MemoryLimits {
         MemoryLimits(
             cgroupBytes: cgroup.limitBytes.map { Double($0) },
             cgroupHighBytes: cgroup.highBytes.map { Double($0) },
             rssMaxBytes: rssMax.map { Double($0) },
             v8HeapLimitBytes: heapLimit.map { Double($0) } ?? maxOldSpaceSizeMiB.map { Double($0) * 1024 * 1024 }
+                ?? defaultOldSpaceBytes.map { Double($0) }
         )
     }
 }

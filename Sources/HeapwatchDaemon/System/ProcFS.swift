@@ -57,6 +57,14 @@ public struct ProcFS: Sendable {
         return targets
     }
 
+    public func memTotal() throws(SystemError) -> UInt64 {
+        let file = root + "/meminfo"
+        guard let bytes = MemInfo.parseTotal(try Sys.readText(file)) else {
+            throw SystemError("parse MemTotal in", path: file, errno: EINVAL)
+        }
+        return bytes
+    }
+
     public func memAvailable() throws(SystemError) -> UInt64 {
         let file = root + "/meminfo"
         guard let bytes = MemInfo.parseAvailable(try Sys.readText(file)) else {
