@@ -162,6 +162,12 @@ public struct SnapshotStore: Sendable {
         }
     }
 
+    /// The manifests of every target's snapshots (or of `target`'s only), with their files' paths.
+    private func storedManifests(target: String? = nil) -> [(manifest: SnapshotManifest, path: String)] {
+        let targets = target.map { [$0] } ?? ((try? Sys.listDirectory(directory)) ?? []).filter { !$0.hasPrefix(".") }
+        return targets.flatMap { manifests(of: $0) }
+    }
+
     /// The manifest at `path`, nil when unreadable.
     static func manifest(at path: String) -> SnapshotManifest? {
         guard let data = try? Sys.readFile(path) else { return nil }
@@ -184,8 +190,7 @@ public struct SnapshotStore: Sendable {
     /// Every stored snapshot's capture: which process instance, why, and how long before `now`
     /// (epoch seconds) it was taken.
     public func captures(now: Double) -> [StoredCapture] {
-        let targets = ((try? Sys.listDirectory(directory)) ?? []).filter { !$0.hasPrefix(".") }
-        return targets.flatMap { manifests(of: $0) }.compactMap { manifest, _ in
+        storedManifests().compactMap { manifest, _ in
             guard let time = Self.epochSeconds(manifest.time) else { return nil }
             return StoredCapture(target: manifest.target, identity: ProcessIdentity(pid: manifest.pid, startTime: manifest.startTime),
                                  reason: manifest.reason, ageSeconds: now - Double(time))
@@ -194,8 +199,7 @@ public struct SnapshotStore: Sendable {
 
     /// Stored snapshots, newest first, optionally of one target.
     public func list(target: String? = nil) -> [SnapshotEntry] {
-        let targets = target.map { [$0] } ?? ((try? Sys.listDirectory(directory)) ?? []).filter { !$0.hasPrefix(".") }
-        let entries = targets.flatMap { manifests(of: $0) }.map { manifest, path in
+        let entries = storedManifests(target: target).map { manifest, path in
             SnapshotEntry(target: manifest.target, pid: manifest.pid, path: path, bytes: manifest.bytes,
                           originalBytes: manifest.originalBytes, compressed: manifest.compressed,
                           time: manifest.time, reason: manifest.reason, method: manifest.method)
@@ -210,9 +214,8 @@ public struct SnapshotStore: Sendable {
     /// The newest stored snapshot of each process instance whose analysis report is missing (a
     /// daemon stopped or killed before the analysis finished), oldest first.
     public func unanalyzed() -> [(target: String, path: String)] {
-        let targets = ((try? Sys.listDirectory(directory)) ?? []).filter { !$0.hasPrefix(".") }
         var newest: [String: (manifest: SnapshotManifest, path: String)] = [:]
-        for (manifest, path) in targets.flatMap(manifests(of:)) {
+        for (manifest, path) in storedManifests() {
             let instance = "\(manifest.target)/\(manifest.pid)/\(manifest.startTime)"
             if let known = newest[instance], (known.manifest.time, known.path) >= (manifest.time, path) { continue }
             newest[instance] = (manifest, path)
