@@ -108,27 +108,6 @@ public enum MemInfo {
     }
 }
 
-/// The V8 heap limit a Node process has when nothing sets it (`--max-old-space-size`): Node sizes
-/// the heap from the memory it may use, its cgroup's limit or else the host's (V8's
-/// `Heap::HeapSizeFromPhysicalMemory` on 64-bit: half that memory, at most 2 GiB, or 4 GiB on a
-/// host of more than 16 GiB). Checked against node 20 in cgroups of 1, 2, 4, 8 and 12 GiB and on a
-/// 23.5 GiB host: old space 512, 1024, 2048, 2048, 2048 and 4096 MiB.
-public enum V8Defaults {
-    /// The old generation's limit, bytes: what `--max-old-space-size` sets.
-    public static func oldSpaceBytes(memoryBytes: UInt64) -> UInt64 {
-        let gib: UInt64 = 1 << 30
-        let cap = memoryBytes / gib > 16 ? 4 * gib : 2 * gib
-        return max(128 << 20, min(memoryBytes / 2, cap))
-    }
-
-    /// `heap_size_limit` as `v8.getHeapStatistics()` gives it: the old space plus the young
-    /// generation (three semi-spaces of old / 128, at most 16 MiB each).
-    public static func heapSizeLimitBytes(memoryBytes: UInt64) -> UInt64 {
-        let old = oldSpaceBytes(memoryBytes: memoryBytes)
-        return old + 3 * min(old / 128, 16 << 20)
-    }
-}
-
 /// NUL-separated lists: `/proc/PID/cmdline` and `/proc/PID/environ`.
 public enum NulList {
     public static func parse(_ bytes: [UInt8]) -> [String] {

@@ -121,7 +121,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             let previous = process.assessment.state
             let sample = TrendSample(time: time, anonBytes: Double(process.status.anonBytes), rssBytes: Double(process.status.rssBytes),
                                      heapUsedBytes: process.currentHeap(now: time).map { Double($0.heapUsed) })
-            process.assessment = process.tracker.record(sample, limits: process.limits(target: target, now: time, memAvailable: memAvailable, memTotal: memTotal))
+            process.judgedLimits = process.limits(target: target, now: time, memAvailable: memAvailable, memTotal: memTotal)
+            process.assessment = process.tracker.record(sample, limits: process.judgedLimits)
             if process.assessment.state != previous {
                 logTransition(from: previous, process: process, target: target)
             }
@@ -165,10 +166,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
 
     /// Called when a capture ends, stored or not.
     public func captureFinished(_ job: CaptureJob, outcome: CaptureOutcome) {
-        if case .stored = outcome {
-            if job.automatic { automaticCaptures[job.target, default: []].append(now) }
-            capturesByInstance[job.identity, default: []].append((CaptureReason(rawValue: job.reason), now))
-        }
+        if case .stored = outcome { noteStored(target: job.target, identity: job.identity, reason: job.reason, automatic: job.automatic) }
         // A reload may have re-watched the process meanwhile: this capture is not the new entry's.
         guard var process = watched[job.identity], process.capture == job.token else { return }
         process.capture = nil
@@ -185,8 +183,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     /// still measured and taken out.
     public func lateCaptureFinished(_ late: PendingSignalSnapshot, outcome: CaptureOutcome) {
         if case .stored = outcome {
-            if late.owed.automatic { automaticCaptures[late.owed.origin.target, default: []].append(now) }
-            capturesByInstance[late.identity, default: []].append((CaptureReason(rawValue: late.owed.origin.reason), now))
+            noteStored(target: late.owed.origin.target, identity: late.identity, reason: late.owed.origin.reason,
+                       automatic: late.owed.automatic)
         }
         guard var process = watched[late.identity] else { return }
         if !process.capturing { process.beginCapture(token: late.token, at: now) }
@@ -266,8 +264,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             etaLimitBytes: assessment.etaLimit.map { UInt64(max(0, $0.bytes)) },
             captureResidueBytes: Int64(assessment.captureResidueBytes), trendPaused: assessment.trendPaused,
             snapshotOwed: lateSnapshots?.owes(process.identity) ?? false,
-            v8HeapLimitBytes: process.limits(target: target, now: now, memAvailable: nil, memTotal: memTotal).v8HeapLimitBytes
-                .map { UInt64($0) })
+            v8HeapLimitBytes: process.judgedLimits.v8HeapLimitBytes.map { UInt64($0) })
     }
 
     public var intervalSeconds: Double { config.daemon.interval }
@@ -365,6 +362,13 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     }
 
     // MARK: - Daily cap
+
+    /// A capture was stored now: it counts toward the daily cap (when automatic) and is remembered
+    /// for a planner made for the instance later.
+    private func noteStored(target: String, identity: ProcessIdentity, reason: String, automatic: Bool) {
+        if automatic { automaticCaptures[target, default: []].append(now) }
+        capturesByInstance[identity, default: []].append((CaptureReason(rawValue: reason), now))
+    }
 
     /// The captures in the store (from its manifests), so a restart resets neither
     /// `max_captures_per_day` (the automatic ones of the last 24 h count) nor the cooldown and leak

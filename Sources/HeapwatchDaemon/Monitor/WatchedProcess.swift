@@ -15,6 +15,8 @@ struct WatchedProcess {
     var tracker: TrendTracker
     var planner: CapturePlanner
     var assessment = TrendAssessment(state: .warmingUp)
+    /// The limits the latest sample was judged against (`limits(target:now:memAvailable:memTotal:)`).
+    var judgedLimits = MemoryLimits.none
     /// The capture of this instance queued or running (its job's `token`), nil when none is.
     var capture: Int?
     var capturing: Bool { capture != nil }

@@ -57,19 +57,13 @@ public struct ProcFS: Sendable {
         return targets
     }
 
-    public func memTotal() throws(SystemError) -> UInt64 {
-        let file = root + "/meminfo"
-        guard let bytes = MemInfo.parseTotal(try Sys.readText(file)) else {
-            throw SystemError("parse MemTotal in", path: file, errno: EINVAL)
-        }
-        return bytes
-    }
+    public func memTotal() throws(SystemError) -> UInt64 { try meminfo("MemTotal", MemInfo.parseTotal) }
 
-    public func memAvailable() throws(SystemError) -> UInt64 {
+    public func memAvailable() throws(SystemError) -> UInt64 { try meminfo("MemAvailable", MemInfo.parseAvailable) }
+
+    private func meminfo(_ field: String, _ parse: (String) -> UInt64?) throws(SystemError) -> UInt64 {
         let file = root + "/meminfo"
-        guard let bytes = MemInfo.parseAvailable(try Sys.readText(file)) else {
-            throw SystemError("parse MemAvailable in", path: file, errno: EINVAL)
-        }
+        guard let bytes = parse(try Sys.readText(file)) else { throw SystemError("parse \(field) in", path: file, errno: EINVAL) }
         return bytes
     }
 
