@@ -1,7 +1,8 @@
 # `make test-systemd`: heapwatch under a real, booted systemd (scripts/systemd-test.sh).
 # Needs root, debootstrap and systemd-nspawn (`make deps` installs them when run as root); the
 # Debian root is built once into .build-systemd-root/ and reused. Prints "SKIPPED: reason" and
-# succeeds when this machine cannot boot a container.
+# succeeds when this machine cannot run a container at all (not root, no nspawn, no Debian root);
+# a container that fails to boot twice fails the run.
 SYSTEMD_TEST_PACKAGES := debootstrap systemd-container
 
 .PHONY: test-systemd deps-systemd systemd-security clean-systemd
