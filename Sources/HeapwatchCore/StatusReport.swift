@@ -51,7 +51,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     /// True while a capture runs or what it left is being measured (up to a few minutes): the
     /// trend, slope and forecast are the ones from before the capture; nil without a process.
     public var trendPaused: Bool?
-    /// True while the process owes the snapshot of a SIGUSR2 that timed out (a busy event loop):
+    /// True while the process owes the snapshot of a SIGUSR2 or HTTP capture that timed out (a busy event loop):
     /// heapwatchd stores it when node writes it and asks nothing more of the process until then;
     /// nil without a process.
     public var snapshotOwed: Bool?
@@ -164,7 +164,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     /// What heapwatch's own captures did to this process, for people; nil when nothing to say.
     public var captureNote: String? {
         if snapshotOwed == true {
-            return "owes the heap snapshot a SIGUSR2 asked for (its event loop was busy); heapwatch stores it when node writes it, "
+            return "owes the heap snapshot heapwatch asked for (its event loop was busy); heapwatch stores it when node writes it, "
                 + "and asks nothing more of the process until then"
         }
         if trendPaused == true { return "trend paused while a heap snapshot is taken and what it leaves behind is measured" }

@@ -110,7 +110,7 @@ struct ControlProtocolTests {
         #expect(row.captureNote?.hasPrefix("trend paused while a heap snapshot is taken") == true)
         // A snapshot still owed is what the user must know first: nothing more will be asked.
         row.snapshotOwed = true
-        #expect(row.captureNote?.hasPrefix("owes the heap snapshot a SIGUSR2 asked for (its event loop was busy)") == true)
+        #expect(row.captureNote?.hasPrefix("owes the heap snapshot heapwatch asked for (its event loop was busy)") == true)
         let text = String(decoding: ControlProtocol.encode(StatusReply(version: "1", intervalSeconds: 5, targets: [row])), as: UTF8.self)
         #expect(text.contains(#""capture_residue_bytes":-31457280"#) && text.contains(#""trend_paused":true"#)
             && text.contains(#""snapshot_owed":true"#))

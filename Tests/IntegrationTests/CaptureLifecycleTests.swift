@@ -98,6 +98,18 @@ extension IntegrationSuite {
             ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".heapsnapshot") }
         }
 
+        /// The method and original path (from its manifest) of target app's one stored snapshot;
+        /// throws when there is not exactly one.
+        static func onlySnapshot(of daemon: DaemonUnderTest) throws -> (method: String?, originalPath: String?) {
+            let listing = try daemon.ctl(["snapshots", "app", "--json"])
+            let reply = try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [String: Any]
+            let entries = try #require(reply?["snapshots"] as? [[String: Any]], "\(listing.stdout)")
+            try #require(entries.count == 1, "\(entries)")
+            let manifestPath = try #require(entries[0]["path"] as? String).replacingOccurrences(of: ".heapsnapshot", with: ".json")
+            let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifestPath))) as? [String: Any]
+            return (entries[0]["method"] as? String, manifest?["original_path"] as? String)
+        }
+
         /// A heap-app whose event loop is busy for `busySeconds`, and a daemon whose SIGUSR2 capture
         /// of it has just timed out after `timeout` s: node owes that snapshot.
         static func timedOutSignalCapture(busySeconds: Int, heapMB: Int = 0, timeout: Int = 1) throws
@@ -122,6 +134,30 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
         }
 
+        /// The app's own snapshot endpoint answers after the capture timeout: the snapshot it then
+        /// writes into its cwd is stored, not left there with its secrets, and the process is not
+        /// asked for another while it owes one. Before, the file stayed in the app's directory.
+        @Test func aSnapshotTheEndpointWritesAfterTheTimeoutIsStoredNotLeft() throws {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(script: Paths.testApps + "/heap-app.js", directory: appDirectory.path)
+            let url = "http://127.0.0.1:\(app.port)/heap-snapshot?busy=5"
+            let daemon = try DaemonUnderTest(targets: Self.target(app.tag, capture: url), arguments: ["--capture-timeout", "2"])
+            let timedOut = try daemon.ctl(["snapshot", "app", "--wait"])
+            #expect(timedOut.status == 1 && timedOut.stderr.contains("if the app writes its snapshot later, heapwatchd stores it"),
+                    "\(timedOut)")
+            let again = try daemon.ctl(["snapshot", "app", "--wait"])
+            #expect(again.status == 1 && again.stderr.contains("has not yet written the snapshot an earlier capture asked for"), "\(again)")
+            let written = try app.child.stdout.waitForLine(timeout: 30) { $0.hasPrefix("wrote ") }
+            try daemon.child.stderr.waitForLine(timeout: 30) { $0.contains("late snapshot of app pid \(app.pid) stored") }
+            // The one the endpoint wrote: its manifest names it, as the app sees it.
+            let (method, original) = try Self.onlySnapshot(of: daemon)
+            #expect(method == "http")
+            #expect(original == appDirectory.path + "/" + written.dropFirst("wrote ".count))
+            #expect(Self.snapshotFiles(in: appDirectory) == [])
+            #expect(app.isAlive)
+            #expect(try daemon.stop() == 0)
+        }
+
         /// heapwatchd restarts (an upgrade, a crash) while node still owes a snapshot: the new run
         /// takes up the list the old one kept in `state_dir`, asks nothing more of the process, and
         /// stores the file when node writes it. Before, it was forgotten: left in the app's
@@ -136,23 +172,19 @@ extension IntegrationSuite {
 
             try daemon.restart()
             try daemon.child.stderr.waitForLine(timeout: 10) {
-                $0.contains("pid \(app.pid) of app still owes the snapshot a SIGUSR2 of an earlier heapwatchd asked for")
+                $0.contains("pid \(app.pid) of app still owes the snapshot an earlier heapwatchd asked for (SIGUSR2)")
             }
             let again = try daemon.ctl(["snapshot", "app", "--wait"])
-            #expect(again.status == 1 && again.stderr.contains("has not yet written the snapshot an earlier SIGUSR2 asked for"), "\(again)")
+            #expect(again.status == 1 && again.stderr.contains("has not yet written the snapshot an earlier capture asked for"), "\(again)")
             #expect(try Self.owed(daemon, pid: app.pid) == true)
             let human = try daemon.ctl(["status"]).stdout
-            #expect(human.contains("app pid \(app.pid): owes the heap snapshot a SIGUSR2 asked for"), "\(human)")
+            #expect(human.contains("app pid \(app.pid): owes the heap snapshot heapwatch asked for"), "\(human)")
             try daemon.child.stderr.waitForLine(timeout: 60) { $0.contains("late snapshot of app pid \(app.pid) stored") }
             #expect(try Self.owed(daemon, pid: app.pid) == false)
-            let listing = try daemon.ctl(["snapshots", "app", "--json"])
-            let reply = try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [String: Any]
-            let entries = try #require(reply?["snapshots"] as? [[String: Any]], "\(listing.stdout)")
-            #expect(entries.count == 1 && entries.first?["method"] as? String == "signal", "\(entries)")
             // The manifest names the file where node wrote it, as the app sees it.
-            let manifestPath = try #require(entries.first?["path"] as? String).replacingOccurrences(of: ".heapsnapshot", with: ".json")
-            let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifestPath))) as? [String: Any]
-            #expect((manifest?["original_path"] as? String)?.hasPrefix(appDirectory.path + "/Heap.") == true, "\(manifest ?? [:])")
+            let (method, original) = try Self.onlySnapshot(of: daemon)
+            #expect(method == "signal")
+            #expect(original?.hasPrefix(appDirectory.path + "/Heap.") == true, "\(original ?? "no original_path")")
             #expect(Self.snapshotFiles(in: appDirectory) == [])
             #expect(!FileManager.default.fileExists(atPath: kept))
             #expect(app.isAlive)
@@ -188,7 +220,7 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
             try daemon.restart()
             try daemon.child.stderr.waitForLine(timeout: 10) {
-                $0.contains("pid \(app.pid) of app still owes the snapshot a SIGUSR2 of an earlier heapwatchd asked for")
+                $0.contains("pid \(app.pid) of app still owes the snapshot an earlier heapwatchd asked for (SIGUSR2)")
             }
             try daemon.child.stderr.waitForLine(timeout: 60) { $0.contains("late snapshot of app pid \(app.pid) stored") }
             #expect(Self.snapshotFiles(in: appDirectory) == [])

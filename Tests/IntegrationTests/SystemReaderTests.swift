@@ -78,7 +78,7 @@ extension IntegrationSuite {
             late.restore(procFS: ProcFS())
             #expect(late.all().isEmpty)
             let warning = try #require(records.all.first { $0.level == .warning }, "\(records.all)")
-            #expect(warning.message.hasPrefix("pid \(identity.pid) of api, which owes the snapshot a SIGUSR2 of an earlier heapwatchd asked for, "
+            #expect(warning.message.hasPrefix("pid \(identity.pid) of api, which owes the snapshot an earlier heapwatchd asked for (SIGUSR2), "
                 + "exited, and heapwatchd cannot see /srv/api from here: if a file Heap.*.\(identity.pid).*.heapsnapshot is there"),
                 "\(warning.message)")
             #expect(!FileManager.default.fileExists(atPath: file))

@@ -110,8 +110,8 @@ extension IntegrationSuite {
                 #expect(timedOut.status == 1 && timedOut.stderr.contains("if it writes one later, heapwatchd stores it"), "\(timedOut)")
                 // While node owes that snapshot, nothing more is asked of it.
                 let again = try daemon.ctl(["snapshot", "flat", "--wait"])
-                #expect(again.status == 1 && again.stderr.contains("has not yet written the snapshot an earlier SIGUSR2 asked for"), "\(again)")
-                try daemon.child.stderr.waitForLine(timeout: 60) { $0.contains("flat pid \(app.pid) is writing the snapshot its SIGUSR2 asked for") }
+                #expect(again.status == 1 && again.stderr.contains("has not yet written the snapshot an earlier capture asked for"), "\(again)")
+                try daemon.child.stderr.waitForLine(timeout: 60) { $0.contains("flat pid \(app.pid) is writing the snapshot SIGUSR2 asked for") }
                 try daemon.child.stderr.waitForLine(timeout: 60) { $0.contains("late snapshot of flat pid \(app.pid) stored") }
             }
         }

@@ -5,10 +5,14 @@
 //   BUSY_SECONDS=N     with BUSY=1: block it for N seconds only, then carry on
 //   FAKE_HEAP_USED=B   report heapUsed = B on /memory (to drive admission control in tests)
 // GET /busy?seconds=N answers "busy", then blocks the event loop for N seconds (at most 60).
+// GET /heap-snapshot?busy=N blocks the event loop for N seconds (at most 60), then writes a heap
+//   snapshot with v8.writeHeapSnapshot() and answers {"snapshot": FILE} (an endpoint too slow for
+//   heapwatchd's capture timeout).
 // Prints "listening on PORT pid PID" once ready. The first argument after the script is a tag
 // tests use to match this process alone.
 'use strict';
 const http = require('node:http');
+const v8 = require('node:v8');
 
 const keep = [];
 const heapMB = Number(process.env.HEAP_MB ?? 0);
@@ -26,6 +30,14 @@ const server = http.createServer((req, res) => {
       const until = Date.now() + seconds * 1000;
       while (Date.now() < until) { /* a hot loop: signal handlers wait */ }
     });
+  } else if (req.url.startsWith('/heap-snapshot')) {
+    const seconds = Math.min(60, Number(new URL(req.url, 'http://x').searchParams.get('busy') ?? 0));
+    const until = Date.now() + seconds * 1000;
+    while (Date.now() < until) { /* a hot loop */ }
+    const file = v8.writeHeapSnapshot();
+    console.log(`wrote ${file}`);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ snapshot: file }));
   } else {
     res.end('ok\n');
   }

@@ -81,7 +81,7 @@ public struct Capturer: Sendable {
         // A second snapshot asked of a process still busy with the first would cost it twice, and
         // the collector of late snapshots takes one file per process: ask again once it is in.
         if let lateSnapshots, lateSnapshots.owes(job.identity) {
-            return .refused("pid \(job.identity.pid) has not yet written the snapshot an earlier SIGUSR2 asked for (its event loop "
+            return .refused("pid \(job.identity.pid) has not yet written the snapshot an earlier capture asked for (its event loop "
                 + "is busy); heapwatchd stores that one when it comes and asks nothing more of the process until then")
         }
         if let refusal = admissionRefusal(job, status: status) { return .refused(refusal) }
@@ -226,10 +226,41 @@ public struct Capturer: Sendable {
         return theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev
     }
 
+    /// The app's endpoint writes the snapshot and answers with its file name. The usual one calls
+    /// `v8.writeHeapSnapshot()`, which names the file like a SIGUSR2 snapshot (`Heap.….PID.….heapsnapshot`)
+    /// in the cwd: when the answer does not come in time (a busy event loop, a large heap), a file
+    /// of that name that appears later is collected like a late SIGUSR2 snapshot, not left there.
     private func captureByHTTP(_ job: CaptureJob, url: String, deadline: ContinuousClock.Instant) async throws -> String {
+        let pid = job.identity.pid
+        let cwdPath = "\(procFS.root)/\(pid)/cwd"
+        let cwd = try? HeldDirectory(cwdPath)
+        let before = cwd.map { Set((try? Self.nodeSnapshots(in: $0.path, pid: pid)) ?? []) }
+        /// Leaves the snapshot the request may still produce to the late collector.
+        func owe(_ failure: CaptureFailure) -> CaptureFailure {
+            guard let cwd, let before else {
+                var failure = failure
+                failure.message += "; heapwatchd cannot read \(cwdPath) to collect a snapshot the app writes later (remove it: it holds secrets)"
+                return failure
+            }
+            let owed = OwedSnapshot(origin: job.origin, automatic: job.automatic, procRelative: "cwd",
+                                    shownDirectory: SnapshotStore.pathInProcess(cwdPath), sharesOurRoot: sharesOurRoot(pid),
+                                    before: before, expires: Date().addingTimeInterval(3600), method: "http")
+            lateSnapshots?.watch(PendingSignalSnapshot(owed: owed, token: job.token, process: job.directory, directory: cwd))
+            var failure = failure
+            failure.message += "; if the app writes its snapshot later, heapwatchd stores it (a Heap.*.\(pid).*.heapsnapshot in its cwd)"
+            return failure
+        }
         let response: HTTPClient.Response
         do {
             response = try await HTTPClient.fetch(url, timeout: .seconds(settings.timeout))
+        } catch HTTPClientError.timedOut(_, _) {
+            var failure = CaptureFailure("GET \(url) did not answer within \(Units.formatDuration(settings.timeout))")
+            failure.timedOut = true
+            throw owe(failure)
+        } catch where Task.isCancelled {
+            var failure = CaptureFailure("heapwatchd is stopping")
+            failure.stopping = true
+            throw owe(failure)
         } catch {
             throw CaptureFailure("GET \(url) failed: \(error)")
         }
@@ -240,9 +271,12 @@ public struct Capturer: Sendable {
               let file = (object["snapshot"] ?? object["file"] ?? object["path"]) as? String, !file.isEmpty else {
             throw CaptureFailure("GET \(url) did not answer with JSON naming the file, like {\"snapshot\": \"Heap….heapsnapshot\"}")
         }
-        let pid = job.identity.pid
         let path = file.hasPrefix("/") ? "\(procFS.root)/\(pid)/root\(file)" : "\(procFS.root)/\(pid)/cwd/\(file)"
-        try await waitUntilComplete(path, shownPath: SnapshotStore.pathInProcess(path), job: job, deadline: deadline)
+        do {
+            try await waitUntilComplete(path, shownPath: SnapshotStore.pathInProcess(path), job: job, deadline: deadline)
+        } catch let failure as CaptureFailure where failure.timedOut || failure.stopping {
+            throw owe(failure)
+        }
         return path
     }
 
@@ -300,7 +334,7 @@ public struct Capturer: Sendable {
         }
     }
 
-    /// A snapshot node writes after its SIGUSR2 capture timed out: stored when complete; removed
+    /// A snapshot node writes after its SIGUSR2 or HTTP capture timed out: stored when complete; removed
     /// when the process died while writing it. Nil while there is nothing (yet) to do.
     func collectLate(_ pending: PendingSignalSnapshot) -> CaptureOutcome? {
         let pid = pending.identity.pid
@@ -313,7 +347,7 @@ public struct Capturer: Sendable {
             return .failed("pid \(pid) exited while writing its late snapshot \(shownPath); the incomplete file was removed")
         case .complete:
             do {
-                return stored(try store.ingest(source: path, origin: pending.owed.origin, method: "signal", epochSeconds: Int64(time(nil)),
+                return stored(try store.ingest(source: path, origin: pending.owed.origin, method: pending.owed.method ?? "signal", epochSeconds: Int64(time(nil)),
                                                originalPath: shownPath))
             } catch {
                 return .failed("could not store the late snapshot \(shownPath): \(error)")

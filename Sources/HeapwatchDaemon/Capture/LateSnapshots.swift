@@ -20,8 +20,8 @@ final class HeldDirectory: Sendable {
     var path: String { "/proc/self/fd/\(fd)" }
 }
 
-/// What a SIGUSR2 whose snapshot did not come in time leaves owed: all of it is kept on disk, so a
-/// restarted heapwatchd can take it up.
+/// What a SIGUSR2 or HTTP capture whose snapshot did not come in time leaves owed: all of it is
+/// kept on disk, so a restarted heapwatchd can take it up.
 struct OwedSnapshot: Sendable, Codable {
     /// For the stored snapshot's manifest.
     var origin: SnapshotOrigin
@@ -38,6 +38,12 @@ struct OwedSnapshot: Sendable, Codable {
     var before: Set<String>
     /// How long to keep looking.
     var expires: Date
+    /// The capture method, for the manifest: "signal" (nil in lists kept before HTTP captures were
+    /// owed too) or "http".
+    var method: String? = nil
+
+    /// What asked for the snapshot, for messages.
+    var askedBy: String { method == "http" ? "the app's snapshot endpoint" : "SIGUSR2" }
 }
 
 /// A snapshot node owes (a busy event loop, a large heap, heapwatchd stopping) and where to find it.
@@ -84,7 +90,7 @@ public final class LateSnapshots: Sendable {
 
     func all() -> [PendingSignalSnapshot] { pending.withLock { Array($0.values) } }
 
-    /// Whether `identity` still owes the snapshot of a SIGUSR2 that timed out.
+    /// Whether `identity` still owes the snapshot of a SIGUSR2 or HTTP capture that timed out.
     func owes(_ identity: ProcessIdentity) -> Bool { pending.withLock { $0[identity] != nil } }
 
     /// The signal whose snapshot `identity` owes, once node has begun writing it (it opens the
@@ -151,13 +157,13 @@ public final class LateSnapshots: Sendable {
             } catch {
                 let why = process == nil ? "exited, and heapwatchd cannot see \(owed.shownDirectory) from here"
                     : "is running, but heapwatchd cannot open \(owed.shownDirectory) (\(error))"
-                let message = "\(what), which owes the snapshot a SIGUSR2 of an earlier heapwatchd asked for, \(why): "
+                let message = "\(what), which owes the snapshot an earlier heapwatchd asked for (\(owed.askedBy)), \(why): "
                     + "if a file Heap.*.\(identity.pid).*.heapsnapshot is there, remove it (heap snapshots hold secrets)"
                 logger?.warning("\(message)")
                 continue
             }
             restored[identity] = PendingSignalSnapshot(owed: owed, token: 0, process: process, directory: directory)
-            let message = "\(what) still owes the snapshot a SIGUSR2 of an earlier heapwatchd asked for; heapwatchd stores it "
+            let message = "\(what) still owes the snapshot an earlier heapwatchd asked for (\(owed.askedBy)); heapwatchd stores it "
                 + "when it comes, from \(owed.shownDirectory), and asks nothing more of the process until then"
             logger?.notice("\(message)")
         }
@@ -168,7 +174,7 @@ public final class LateSnapshots: Sendable {
     }
 }
 
-/// Collects snapshots node writes after their SIGUSR2 capture timed out, so no snapshot — and no
+/// Collects snapshots node writes after their SIGUSR2 or HTTP capture timed out, so no snapshot — and no
 /// file full of secrets — is left behind in the app's directory. Looks every second for an hour,
 /// and tells the monitor when one is stored or failed (`finished`); the monitor sees node begin
 /// it at its own tick (`LateSnapshots.writing`).

@@ -33,7 +33,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     public private(set) var ticks = 0
     /// The last capture token handed out (`CaptureJob.token`).
     private var captureTokens = 0
-    /// The snapshots SIGUSR2 captures that timed out are still owed.
+    /// The snapshots SIGUSR2 and HTTP captures that timed out are still owed.
     private let lateSnapshots: LateSnapshots?
     /// `status` (signals, groups, exact sizes) and `cgroup` are read every this many ticks; `statm` in between.
     static var fullReadEvery: Int { 12 }
@@ -110,11 +110,11 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                 watched[identity] = nil
                 continue
             }
-            // Node may have begun, since the last tick, the snapshot a timed-out SIGUSR2 owed: it
+            // Node may have begun, since the last tick, the snapshot a timed-out capture owed: it
             // opens the file first, so this sample, read before the file was looked for, holds
             // none of what the snapshot costs, and the ones after it are left out.
             if !process.capturing, let late = lateSnapshots?.writing(identity) {
-                logger.info("\(target.name) pid \(identity.pid) is writing the snapshot its SIGUSR2 asked for; the trend leaves it out",
+                logger.info("\(target.name) pid \(identity.pid) is writing the snapshot \(late.owed.askedBy) asked for; the trend leaves it out",
                             metadata: fields(target.name, identity))
                 process.beginCapture(token: late.token, at: time)
             }
