@@ -76,12 +76,15 @@ for file in "${files[@]}"; do
         fmt_row "$label" "$size" heapwatch "$(run "$bench" "$phase" "$file")"
         fmt_row "$label" "$size" "node baseline" "$(run "${baseline[@]}" "$phase" "$file")"
     done
+    # heapwatchctl analyze's default: the dominator tree on a second thread (heapwatchd's worker uses one).
+    fmt_row "full analysis, 2 threads" "$size" heapwatch "$(HEAPWATCH_BENCH_PARALLELISM=2 run "$bench" analyze "$file")"
 done
 newest=${growing[2]}
 size=$(mb "$newest")
 total=$(( $(mb "${growing[0]}") + $(mb "${growing[1]}") + size ))
 fmt_row "parse newest of 3" "$size" heapwatch "$(run "$bench" parse "$newest")"
 fmt_row "analyze newest of 3" "$size" heapwatch "$(run "$bench" analyze "$newest")"
+fmt_row "analyze newest of 3, 2 threads" "$size" heapwatch "$(HEAPWATCH_BENCH_PARALLELISM=2 run "$bench" analyze "$newest")"
 fmt_row "diff 3 snapshots, all 3 files read" "$total" heapwatch "$(run "$bench" diff "${growing[@]}")"
 fmt_row "diff 3 snapshots, all 3 files read" "$total" "node baseline" "$(run "${baseline[@]}" diff "${growing[@]}")"
 # What heapwatchd does: each snapshot is analyzed once when it is stored and its summary kept; the
@@ -90,6 +93,7 @@ summaries=("$scratch/growing/round-1.summary" "$scratch/growing/round-2.summary"
 "$bench" summarize "${growing[0]}" "${summaries[0]}" >/dev/null
 "$bench" summarize "${growing[1]}" "${summaries[1]}" >/dev/null
 fmt_row "diff 3 snapshots, newest file + 2 kept summaries" "$size" heapwatch "$(run "$bench" diff "${summaries[@]}" "$newest")"
+fmt_row "the same on 1 thread, as heapwatchd's worker" "$size" heapwatch "$(HEAPWATCH_BENCH_PARALLELISM=1 run "$bench" diff "${summaries[@]}" "$newest")"
 echo
 echo "top finding on the growing snapshots: $("$bench" diff "${growing[@]}" | sed -n 's/.*top="\(.*\)"/\1/p')"
 echo "cores: $(nproc); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); node $(node --version); $(swift --version 2>&1 | head -n 1)"

@@ -95,6 +95,9 @@ public struct DominatorTree: Sendable {
         // Predecessors in DFS numbers, grouped by DFS number: the loop below walks them in order
         // instead of jumping through node ordinals (fewer cache misses on millions of nodes).
         var predecessors: (first: [Int], numbers: [UInt32])? = Self.predecessors(snapshot, number: number, count: count)
+        // Only the predecessor lists needed node ordinals' DFS numbers: freed before the next
+        // arrays are made, it is not part of the peak.
+        number = []
 
         // 2. Semi-dominators, in DFS numbers: Lengauer–Tarjan's simple version (eval with path
         // compression over the forest of processed vertices, linked to their DFS parents).
@@ -152,7 +155,6 @@ public struct DominatorTree: Sendable {
             dom[1] = 0
         }}}}}}
         predecessors = nil
-        number = []
         semi = []
         label = []
         ancestor = []

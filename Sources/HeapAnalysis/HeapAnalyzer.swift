@@ -5,7 +5,8 @@ import Foundation
 public struct AnalysisOptions: Sendable {
     /// How many classes and dominators the report lists.
     public var top: Int
-    /// Snapshots analyzed at once. Each one in flight costs about its file size in memory.
+    /// Threads: snapshots analyzed at once, each costing about its file size in memory; with 2 or
+    /// more, the newest snapshot's dominator tree is also built beside its other stages.
     public var maxParallelism: Int
     /// Called from worker threads with (snapshot index, bytes read, file size or 0 if unknown).
     public var progress: (@Sendable (Int, Int, Int) -> Void)?
@@ -83,8 +84,11 @@ public enum HeapAnalyzer {
                 let (index, path) = queue[position]
                 do {
                     let progress = options.progress.map { report in { @Sendable (read: Int, total: Int) in report(index, read, total) } }
-                    let analysis = try SnapshotAnalysis(contentsOf: path, paths: index == lastIndex, progress: progress)
-                    results.store(index, summary: SnapshotSummary(analysis: analysis),
+                    // The newest is the largest: it gets a second thread when one is allowed.
+                    let parallel = index == lastIndex && options.maxParallelism >= 2
+                    let analysis = try SnapshotAnalysis(contentsOf: path, paths: index == lastIndex,
+                                                        parallel: parallel, progress: progress)
+                    results.store(index, summary: SnapshotSummary(analysis: analysis, parallel: parallel),
                                   analysis: index == lastIndex ? analysis : nil)
                 } catch {
                     results.fail(error)

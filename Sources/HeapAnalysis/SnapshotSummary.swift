@@ -72,11 +72,23 @@ public struct SnapshotSummary: Sendable, Codable {
     /// Sorted.
     var evenIds: [UInt32] = []
 
-    public init(analysis: SnapshotAnalysis) {
+    /// - Parameter parallel: use a second thread: the class statistics on one, the objects and ids
+    ///   on the other.
+    public init(analysis: SnapshotAnalysis, parallel: Bool = false) {
+        let (classes, objects) = bothAtOnce(parallel: parallel, {
+            Self.classStats(analysis)
+        }, {
+            SnapshotSummary(objectsOf: analysis)
+        })
+        self = objects
+        self.classes = classes
+    }
+
+    /// All but the class statistics: listeners, timers, collections and which objects existed.
+    private init(objectsOf analysis: SnapshotAnalysis) {
         let snapshot = analysis.snapshot
         info = SnapshotInfo(path: snapshot.path, nodes: snapshot.nodeCount, edges: snapshot.edgeCount,
                             totalBytes: snapshot.totalSize)
-        classes = Self.classStats(analysis)
         scanObjects(analysis)
         var evenIds: [UInt32] = []
         var maxOddId: UInt32 = 0

@@ -2,7 +2,8 @@
 // one line `phase=… seconds=… bytes=… nodes=… edges=…`.
 //
 //   heapwatch-bench-analyze parse FILE         parse only
-//   heapwatch-bench-analyze analyze FILE       parse + dominators, retained sizes, summary (full)
+//   heapwatch-bench-analyze analyze FILE       parse + dominators, retained sizes, summary (full;
+//                                               HEAPWATCH_BENCH_PARALLELISM=2: on 2 threads)
 //   heapwatch-bench-analyze diff FILE FILE...  the full multi-snapshot report; a FILE ending in
 //                                               .summary is a summary kept by `summarize`
 //   heapwatch-bench-analyze summarize FILE OUT  analyze one snapshot, keep its summary in OUT
@@ -20,6 +21,11 @@ guard !files.isEmpty, phase != "summarize" || files.count == 2 else {
 }
 let clock = ContinuousClock()
 
+/// HEAPWATCH_BENCH_PARALLELISM, or `fallback`.
+func parallelism(default fallback: Int) -> Int {
+    Int(ProcessInfo.processInfo.environment["HEAPWATCH_BENCH_PARALLELISM"] ?? "") ?? fallback
+}
+
 func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
@@ -32,7 +38,7 @@ do {
         let elapsed = seconds(clock.now - start)
         print("phase=parse seconds=\(elapsed) bytes=\(snapshot.jsonSize) nodes=\(snapshot.nodeCount) edges=\(snapshot.edgeCount)")
     case "analyze":
-        let report = try HeapAnalyzer.analyze(paths: [files[0]], options: AnalysisOptions(top: 10, maxParallelism: 1))
+        let report = try HeapAnalyzer.analyze(paths: [files[0]], options: AnalysisOptions(top: 10, maxParallelism: parallelism(default: 1)))
         let elapsed = seconds(clock.now - start)
         let info = report.snapshots[0]
         print("phase=analyze seconds=\(elapsed) nodes=\(info.nodes) edges=\(info.edges) top_class=\"\(report.topClasses.first?.className ?? "")\"")
@@ -62,6 +68,10 @@ do {
         lap("all of SnapshotAnalysis")
         let summary = SnapshotSummary(analysis: analysis)
         lap("summary")
+        let parallelAnalysis = SnapshotAnalysis(snapshot: snapshot, parallel: true)
+        lap("all of SnapshotAnalysis, 2 threads")
+        _ = SnapshotSummary(analysis: parallelAnalysis, parallel: true)
+        lap("summary, 2 threads")
         let encoded = try summary.encoded()
         lap("summary encoded (\(encoded.count) bytes)")
         _ = try SnapshotSummary(data: encoded)
@@ -73,9 +83,8 @@ do {
         let elapsed = seconds(clock.now - start)
         print("phase=summarize seconds=\(elapsed) summary_bytes=\(data.count)")
     case "diff":
-        let parallelism = Int(ProcessInfo.processInfo.environment["HEAPWATCH_BENCH_PARALLELISM"] ?? "") ?? 2
         let sources = try files.map(SnapshotSource.init(path:))
-        let report = try HeapAnalyzer.analyze(sources, options: AnalysisOptions(maxParallelism: parallelism)).report
+        let report = try HeapAnalyzer.analyze(sources, options: AnalysisOptions(maxParallelism: parallelism(default: 2))).report
         let elapsed = seconds(clock.now - start)
         let top = report.findings.first?.summary ?? "none"
         print("phase=diff seconds=\(elapsed) snapshots=\(files.count) findings=\(report.findings.count) top=\"\(top)\"")

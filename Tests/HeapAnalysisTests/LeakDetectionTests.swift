@@ -113,6 +113,27 @@ struct LeakDetectionTests {
         #expect(throws: DecodingError.self) { try SnapshotSummary(data: Data(json.utf8)) }
     }
 
+    /// With two threads allowed, the newest snapshot's dominator tree is built beside its
+    /// distances and class names, and its class statistics beside its object scan: the report
+    /// and the summary must be those of one thread.
+    @Test func twoThreadsGiveTheReportOfOne() throws {
+        let directory = try TempDirectory()
+        let paths = try Self.capture("leaky", in: directory)
+        let one = try HeapAnalyzer.analyze(paths.map(SnapshotSource.file), options: AnalysisOptions(maxParallelism: 1))
+        let two = try HeapAnalyzer.analyze(paths.map(SnapshotSource.file), options: AnalysisOptions(maxParallelism: 2))
+        #expect(!one.report.findings.isEmpty)
+        #expect(two.report == one.report)
+        func classes(_ summary: SnapshotSummary) -> [String: [Int]] {
+            summary.classes.mapValues { [$0.count, $0.selfBytes, $0.retainedBytes] }
+        }
+        let newestOne = one.summaries[2], newestTwo = two.summaries[2]
+        #expect(classes(newestTwo) == classes(newestOne))
+        #expect(newestTwo.collections.map(\.retainedBytes) == newestOne.collections.map(\.retainedBytes))
+        #expect(newestTwo.listeners.mapValues(\.retainedBytes) == newestOne.listeners.mapValues(\.retainedBytes))
+        #expect(newestTwo.timers.mapValues(\.representative) == newestOne.timers.mapValues(\.representative))
+        #expect(newestTwo.evenIds == newestOne.evenIds && newestTwo.maxOddId == newestOne.maxOddId)
+    }
+
     /// The summary says which objects existed by the largest odd id (V8's id counter only grows)
     /// plus the list of even (embedder) ids: on real snapshots that must agree with the full set
     /// of ids of the older snapshot, for every node of the newer one.
