@@ -178,10 +178,18 @@ public struct TrendTracker: Sendable {
         let observed = now - (floors.origin ?? now)
         let fullWindow = observed >= policy.window
             && analysis.bucketCount >= max(policy.minBuckets, floors.bucketsPerWindow / 2)
-        var trend = fullWindow
-            ? Self.classify(analysis, long: longAnalysis, history: forecastBasis.history, forecast: forecast, previous: trendState,
-                          recent: RecentEntries(leaking: leakPasses.nonzeroBitCount, growing: growPasses.nonzeroBitCount), policy: policy)
-            : TrendState.warmingUp
+        var trend: TrendState
+        if fullWindow {
+            trend = Self.classify(analysis, long: longAnalysis, history: forecastBasis.history, forecast: forecast, previous: trendState,
+                                  recent: RecentEntries(leaking: leakPasses.nonzeroBitCount, growing: growPasses.nonzeroBitCount),
+                                  policy: policy)
+        } else if trendState == .growing
+                    || Self.crashesBeforeJudged(analysis, forecast: forecast, observed: observed,
+                                                growingPasses: growPasses.nonzeroBitCount, policy: policy) {
+            trend = .growing
+        } else {
+            trend = .warmingUp
+        }
         (trend, lapse) = Self.hold(trend, was: trendState, lapse: lapse, now: now, policy: policy)
         trendState = trend
         let state = overLimit.isOver ? .overLimit : trend
@@ -202,6 +210,25 @@ public struct TrendTracker: Sendable {
             etaLimit: showsForecast ? forecast.etaLimit : nil,
             spanSeconds: analysis.span
         )
+    }
+
+    /// A process still warming up (less than a window of history) whose floor rises steadily
+    /// towards a limit it is forecast to reach before its first window is full, and sooner than
+    /// it has been watched: it would die before a window can tell a leak from a warm-up (a
+    /// service that leaks from the start and is killed every few minutes was never judged, and
+    /// got a snapshot only over 90 % of its limit), so it is `growing` — a forecast shown, a
+    /// snapshot taken while there is still headroom — on the tests that take a full window into
+    /// `growing` (`entersGrowing` with the crash near, at `entryConfirmations` of the last 4
+    /// bucket closes), over at least `minBuckets` buckets. Not extrapolating further ahead than
+    /// the data reaches back keeps a warm-up's ramp and the first rise of a slow sawtooth out;
+    /// a process that would outlive its first window is left to it. It stays `growing` for the
+    /// rest of the warm-up; then the window judges it, with the usual hold.
+    static func crashesBeforeJudged(_ a: FloorAnalysis, forecast: Forecast, observed: Double, growingPasses: Int,
+                                    policy: TrendPolicy) -> Bool {
+        guard a.bucketCount >= policy.minBuckets, let eta = forecast.eta, eta < policy.captureBefore,
+              eta < policy.window - observed, eta <= observed
+        else { return false }
+        return growingPasses >= policy.entryConfirmations
     }
 
     /// `leaking` lasts until `classify` has said otherwise, and `growing` until it has said `ok` or

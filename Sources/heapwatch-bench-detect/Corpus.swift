@@ -93,6 +93,24 @@ enum Corpus {
             cases.append(c)
         }
 
+        // Leaks that crash before a window is full (a service leaking from its start, restarted
+        // every few minutes): judged on whether a snapshot is taken before the crash. The trace
+        // ends at the crash; seeds of their own.
+        for (k, (rate, noise, saw, minutes)) in [(2048.0, 1.0, 0.0, 10.0), (1024, 4, 30, 12), (3072, 4, 0, 6),
+                                                 (600, 4, 30, 14)].enumerated() {
+            var t = SyntheticTrace(duration: minutes * 60)
+            t.seed = 80 + UInt64(k) + seedOffset
+            t.leakBytesPerHour = rate * mib
+            t.noiseBytes = noise * mib
+            t.sawtoothAmplitude = saw * mib
+            let rateName = rate >= 1024 ? "\(Int(rate / 1024))G/h" : "\(Int(rate))M/h"
+            var c = leak("\(rateName) σ\(Int(noise))M\(saw > 0 ? " saw\(Int(saw))M/60s" : ""), dies at \(Int(minutes))m",
+                         t, crashAfter: minutes * 60, policy: policy)
+            c.group = "synthetic leak that crashes within its first window"
+            c.mustLeak = false
+            cases.append(c)
+        }
+
         // Non-leaks, 6 h each.
         func flat(_ name: String, stress: Bool = false, _ configure: (inout SyntheticTrace) -> Void) {
             var t = SyntheticTrace(duration: 6 * hour)

@@ -30,6 +30,8 @@ struct CaseResult: Sendable {
     /// Share of `leaking` ticks whose forecast range (earliest to latest) holds the true time left.
     var rangeHoldsTruth: Double?
     var captures: [String] = []
+    /// Seconds from the start of the trace to the first capture the planner asked for.
+    var firstCaptureAt: Double?
     var threshold = DetectorResult()
     var memwatch = DetectorResult()
 }
@@ -100,6 +102,7 @@ enum Evaluation {
             }
             if let reason = planner.decide(a, now: sample.time) {
                 result.captures.append("\(reason.rawValue)@\(Report.duration(elapsed))")
+                if result.firstCaptureAt == nil { result.firstCaptureAt = elapsed }
                 // As heapwatchd does: the tracker leaves the capture's sample out and measures its step.
                 capturing = true
                 if effect.tellTracker { tracker.captureStarted(at: sample.time) }

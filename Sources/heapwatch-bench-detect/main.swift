@@ -128,6 +128,8 @@ var falseOnStress = 0
 var leakAlerts: [(name: String, count: Int)] = []
 var changeRates: [(name: String, perHour: Double)] = []
 var stops: [String] = []
+/// Leaks that crash within their first window: (name, first capture as a share of the life).
+var diesYoung: [(name: String, capturedAt: Double?)] = []
 for c in cases {
     if c.group != group {
         group = c.group
@@ -137,7 +139,7 @@ for c in cases {
     let r = Evaluation.run(c)
     let latency = c.mustLeak ? r.heapwatch.latency : r.growingLatency
     let detected = c.isLeak ? (latency.map(Report.duration) ?? "missed") : "-"
-    let note = (c.isLeak && !c.mustLeak ? "ᵍ" : "") + (c.stress ? "ˢ" : "")
+    let note = (c.isLeak && !c.mustLeak && c.leakRate <= c.policy.growthMax ? "ᵍ" : "") + (c.stress ? "ˢ" : "")
     if c.isLeak, latency == nil {
         let line = "\(c.name): not detected"
         if c.stress || !c.mustLeak { limitations.append(line) } else { problems.append(line) }
@@ -155,7 +157,14 @@ for c in cases {
         if let l = r.heapwatch.latency { latencies30.append(l) } else { latencies30.append(.infinity) }
     }
     if c.mustLeak, !c.stress { leakAlerts.append((c.name, r.leakAlerts)) }
-    if !c.stress, !c.group.hasPrefix("recorded") { changeRates.append((c.name, r.changesPerHour)) }
+    if c.group.contains("first window"), let crash = c.crashTime {
+        let start = c.samples.first?.time ?? 0
+        diesYoung.append((c.name, r.firstCaptureAt.flatMap { $0 < crash - start ? $0 / (crash - start) : nil }))
+    }
+    // Per hour of trace: a trace of minutes would weigh a change sixfold.
+    if !c.stress, !c.group.hasPrefix("recorded"), !c.group.contains("first window") {
+        changeRates.append((c.name, r.changesPerHour))
+    }
     if let stop = c.leakStop {
         let cleared = r.clearedAfterStop.map { "left `leaking` \(Report.duration($0)) after the stop" } ?? "still `leaking` at the end"
         stops.append("\(c.name): \(cleared), \(Report.duration(c.samples.last!.time - stop)) later; final \(r.finalState.rawValue)")
@@ -211,6 +220,11 @@ if let worst = leakAlerts.max(by: { $0.count < $1.count }) {
 if let worst = changeRates.max(by: { $0.perHour < $1.perHour }) {
     let mean = changeRates.map(\.perHour).reduce(0, +) / Double(changeRates.count)
     print("  state changes (not an issue target): \(Report.fixed(mean, 2)) per hour on average, most \(Report.fixed(worst.perHour, 1)) (\(worst.name))")
+}
+if !diesYoung.isEmpty {
+    let captured = diesYoung.compactMap(\.capturedAt)
+    let shares = captured.map { "\(Int(($0 * 100).rounded()))%" }.joined(separator: ", ")
+    print("  leaks that crash within their first window (not an issue target): a snapshot before the crash in \(captured.count)/\(diesYoung.count) cases, at \(shares.isEmpty ? "-" : shares) of the process's life")
 }
 if !stops.isEmpty {
     print("\nLeaks that stop:")

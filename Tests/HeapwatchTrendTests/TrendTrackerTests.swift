@@ -278,6 +278,56 @@ struct TrendTrackerTests {
         #expect(entries(into: .overLimit, in: result) == 1)
     }
 
+    /// A leak from the start that reaches its cgroup limit 10 minutes in, before a window is full
+    /// (a service leaking from its start, restarted every few minutes, was `warming_up` for all
+    /// of its life and got a snapshot only over 90 % of its limit, 83 % into it): it is
+    /// `growing` about halfway, with a forecast near the truth, and the planner takes a
+    /// `near_limit` snapshot then; it does not fall back to `warming_up` before the window.
+    @Test(arguments: [UInt64(80), 1080, 2080])
+    func aLeakThatDiesInItsFirstWindowIsSnapshottedHalfway(seed: UInt64) throws {
+        let t = noisyLeak(hours: 10.0 / 60, seed: seed, rate: 2048, noise: 1)
+        let limit = t.floor(at: 600) + t.fileBytes
+        let crash = try #require(t.crashTime(limit: limit))
+        let result = run(t, limits: MemoryLimits(cgroupBytes: limit))
+        let growing = try #require(firstTime([.growing], in: result), "never growing before the crash at \(Int(crash)) s")
+        #expect(growing <= 0.6 * crash, "growing at \(Int(growing)) s of \(Int(crash))")
+        #expect(entries(into: .growing, in: result) == 1)
+        #expect(!result.contains { $0.time > growing && $0.assessment.state == .warmingUp })
+        let first = try #require(result.first { $0.time == growing })
+        let eta = try #require(first.assessment.etaSeconds)
+        let left = crash - growing
+        #expect(abs(eta - left) <= 0.3 * left, "forecast \(Int(eta)) s, \(Int(left)) s left")
+
+        var planner = CapturePlanner(policy: TrendPolicy())
+        var decision: (Double, CaptureReason)?
+        for step in result where decision == nil {
+            decision = planner.decide(step.assessment, now: step.time).map { (step.time, $0) }
+        }
+        let (at, reason) = try #require(decision)
+        #expect(reason == .nearLimit)
+        #expect(at == growing)
+    }
+
+    /// Warm-ups and a slow sawtooth's first rise, with a limit 1.5 × what they settle at, climb
+    /// towards it steeply in the first minutes; forecast no further ahead than they have been
+    /// watched, none is `growing` (each entry would take a snapshot of a healthy process). With
+    /// `captureBefore` alone as the bound, all four were.
+    @Test(arguments: ["exp τ2m +100M", "exp τ5m +300M", "linear 5m +150M", "sawtooth 100M/5m"])
+    func aWarmUpFarFromItsLimitIsNotGrowing(shape: String) {
+        var t = SyntheticTrace(duration: 3600)
+        t.seed = 7
+        switch shape {
+        case "exp τ2m +100M": t.warmUp = .exponential(bytes: 100 * mib, tau: 120); t.sawtoothAmplitude = 20 * mib
+        case "exp τ5m +300M": t.warmUp = .exponential(bytes: 300 * mib, tau: 300); t.sawtoothAmplitude = 20 * mib
+        case "linear 5m +150M": t.warmUp = .linear(bytes: 150 * mib, duration: 300)
+        default: t.sawtoothAmplitude = 100 * mib; t.sawtoothPeriod = 300
+        }
+        let limit = 1.5 * (t.floor(at: t.duration) + t.fileBytes + t.sawtoothAmplitude)
+        let result = run(t, limits: MemoryLimits(cgroupBytes: limit))
+        let growing = firstTime([.growing, .leaking], in: result)
+        #expect(growing == nil, "\(shape): growing at \(Int(growing ?? 0)) s")
+    }
+
     @Test func samplesGoingBackInTimeAreIgnored() {
         var tracker = TrendTracker(policy: TrendPolicy())
         for k in 0..<400 {
