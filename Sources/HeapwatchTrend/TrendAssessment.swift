@@ -77,4 +77,12 @@ public struct TrendAssessment: Sendable, Equatable {
     }
 
     public static let warmingUp = TrendAssessment(state: .warmingUp)
+
+    /// `growing` with a crash forecast within `seconds` (a target's `capture_before`): a slow
+    /// leak near its limit, or a process that would die before its first window is judged.
+    /// heapwatchd logs that change as a warning, like `leak detected`: the process may not live
+    /// to the next one.
+    public func headsForItsLimit(within seconds: Double) -> Bool {
+        state == .growing && (etaSeconds ?? .infinity) < seconds
+    }
 }

@@ -432,6 +432,9 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             metadata[LogField.messageID] = "\(MessageID.overLimit)"
             logger.warning("over limit: \(summary)", metadata: metadata)
             kind = .overLimit
+        case .growing where a.headsForItsLimit(within: target.captureBefore):
+            logger.warning("near its limit: \(summary)", metadata: metadata)
+            kind = .stateChange
         default:
             logger.info("\(summary)", metadata: metadata)
             kind = .stateChange
