@@ -6,6 +6,8 @@ import HeapwatchTrend
 enum Corpus {
     static let mib = SyntheticTrace.mib
     static let hour = 3600.0
+    /// The group of leaks whose traces end at a crash inside their first window.
+    static let diesInFirstWindow = "synthetic leak that crashes within its first window"
 
     /// `seedOffset` moves every case's seed by the same amount (`--seeds`): the same corpus with
     /// other noise, sawtooth phases and bursts.
@@ -106,7 +108,7 @@ enum Corpus {
             let rateName = rate >= 1024 ? "\(Int(rate / 1024))G/h" : "\(Int(rate))M/h"
             var c = leak("\(rateName) σ\(Int(noise))M\(saw > 0 ? " saw\(Int(saw))M/60s" : ""), dies at \(Int(minutes))m",
                          t, crashAfter: minutes * 60, policy: policy)
-            c.group = "synthetic leak that crashes within its first window"
+            c.group = Self.diesInFirstWindow
             c.mustLeak = false
             cases.append(c)
         }

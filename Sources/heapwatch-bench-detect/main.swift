@@ -128,8 +128,9 @@ var falseOnStress = 0
 var leakAlerts: [(name: String, count: Int)] = []
 var changeRates: [(name: String, perHour: Double)] = []
 var stops: [String] = []
-/// Leaks that crash within their first window: (name, first capture as a share of the life).
-var diesYoung: [(name: String, capturedAt: Double?)] = []
+/// Leaks that crash within their first window: the first capture before the crash, as a share
+/// of the process's life (nil: none before it).
+var diesYoung: [Double?] = []
 for c in cases {
     if c.group != group {
         group = c.group
@@ -157,12 +158,12 @@ for c in cases {
         if let l = r.heapwatch.latency { latencies30.append(l) } else { latencies30.append(.infinity) }
     }
     if c.mustLeak, !c.stress { leakAlerts.append((c.name, r.leakAlerts)) }
-    if c.group.contains("first window"), let crash = c.crashTime {
-        let start = c.samples.first?.time ?? 0
-        diesYoung.append((c.name, r.firstCaptureAt.flatMap { $0 < crash - start ? $0 / (crash - start) : nil }))
+    if c.group == Corpus.diesInFirstWindow, let crash = c.crashTime {
+        let life = crash - (c.samples.first?.time ?? 0)
+        diesYoung.append(r.firstCaptureAt.flatMap { $0 < life ? $0 / life : nil })
     }
     // Per hour of trace: a trace of minutes would weigh a change sixfold.
-    if !c.stress, !c.group.hasPrefix("recorded"), !c.group.contains("first window") {
+    if !c.stress, !c.group.hasPrefix("recorded"), c.group != Corpus.diesInFirstWindow {
         changeRates.append((c.name, r.changesPerHour))
     }
     if let stop = c.leakStop {
@@ -222,7 +223,7 @@ if let worst = changeRates.max(by: { $0.perHour < $1.perHour }) {
     print("  state changes (not an issue target): \(Report.fixed(mean, 2)) per hour on average, most \(Report.fixed(worst.perHour, 1)) (\(worst.name))")
 }
 if !diesYoung.isEmpty {
-    let captured = diesYoung.compactMap(\.capturedAt)
+    let captured = diesYoung.compactMap { $0 }
     let shares = captured.map { "\(Int(($0 * 100).rounded()))%" }.joined(separator: ", ")
     print("  leaks that crash within their first window (not an issue target): a snapshot before the crash in \(captured.count)/\(diesYoung.count) cases, at \(shares.isEmpty ? "-" : shares) of the process's life")
 }
