@@ -62,7 +62,7 @@ public struct CapturePlanner: Sendable {
         if let retryAfter, now < retryAfter { return nil }
         if let lastCaptureAt, now - lastCaptureAt < policy.cooldown { return nil }
 
-        let nearLimit = (a.etaSeconds ?? .infinity) < policy.captureBefore
+        let nearLimit = a.forecastsCrash(within: policy.captureBefore)
         let reason: CaptureReason
         if a.state == .overLimit {
             reason = .overLimit

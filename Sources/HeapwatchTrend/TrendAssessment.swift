@@ -78,11 +78,10 @@ public struct TrendAssessment: Sendable, Equatable {
 
     public static let warmingUp = TrendAssessment(state: .warmingUp)
 
-    /// `growing` with a crash forecast within `seconds` (a target's `capture_before`): a slow
-    /// leak near its limit, or a process that would die before its first window is judged.
-    /// heapwatchd logs that change as a warning, like `leak detected`: the process may not live
-    /// to the next one.
-    public func headsForItsLimit(within seconds: Double) -> Bool {
-        state == .growing && (etaSeconds ?? .infinity) < seconds
+    /// A crash forecast within `seconds` (a target's `capture_before`): the planner's `near_limit`
+    /// capture, and heapwatchd's warning when a process turns `growing` that close to its limit
+    /// (a slow leak at its limit, or a process that would die before its first window is judged).
+    public func forecastsCrash(within seconds: Double) -> Bool {
+        (etaSeconds ?? .infinity) < seconds
     }
 }

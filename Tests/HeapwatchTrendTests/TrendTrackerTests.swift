@@ -297,6 +297,8 @@ struct TrendTrackerTests {
         let eta = try #require(first.assessment.etaSeconds)
         let left = crash - growing
         #expect(abs(eta - left) <= 0.3 * left, "forecast \(Int(eta)) s, \(Int(left)) s left")
+        // heapwatchd logs this change as a warning ("near its limit").
+        #expect(first.assessment.forecastsCrash(within: TrendPolicy().captureBefore))
 
         var planner = CapturePlanner(policy: TrendPolicy())
         var decision: (Double, CaptureReason)?
@@ -306,6 +308,17 @@ struct TrendTrackerTests {
         let (at, reason) = try #require(decision)
         #expect(reason == .nearLimit)
         #expect(at == growing)
+    }
+
+    /// A slow leak's `growing`, hours from its limit, forecasts no crash within `capture_before`:
+    /// heapwatchd logs it at info, not as the warning a process near its limit gets.
+    @Test func aSlowLeaksGrowingIsNotNearItsLimit() throws {
+        let t = noisyLeak(hours: 3, seed: 8, rate: 10, noise: 1)
+        let result = run(t, limits: MemoryLimits(cgroupBytes: 4096 * mib))
+        let growing = try #require(result.first { $0.assessment.state == .growing }?.assessment)
+        let eta = try #require(growing.etaSeconds)
+        #expect(!growing.forecastsCrash(within: TrendPolicy().captureBefore), "forecast \(Int(eta)) s")
+        #expect(growing.forecastsCrash(within: eta + 1))
     }
 
     /// Warm-ups and a slow sawtooth's first rise, with a limit 1.5 × what they settle at, climb

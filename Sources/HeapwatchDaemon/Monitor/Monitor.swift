@@ -432,7 +432,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             metadata[LogField.messageID] = "\(MessageID.overLimit)"
             logger.warning("over limit: \(summary)", metadata: metadata)
             kind = .overLimit
-        case .growing where a.headsForItsLimit(within: target.captureBefore):
+        // Growing that close to its limit, the process may not live to the next change.
+        case .growing where a.forecastsCrash(within: target.captureBefore):
             logger.warning("near its limit: \(summary)", metadata: metadata)
             kind = .stateChange
         default:
