@@ -422,25 +422,10 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         let etaText = statusRow(process, snapshots: 0).forecastSentence.map { ", \($0)" } ?? ""
         let summary = "\(target.name) pid \(process.identity.pid): \(previous.rawValue) → \(a.state.rawValue), "
             + "RSS \(Units.formatBytes(process.status.rssBytes))\(slopeText)\(etaText)"
-        let kind: DaemonEvent.Kind
-        switch a.state {
-        case .leaking:
-            metadata[LogField.messageID] = "\(MessageID.leakDetected)"
-            logger.warning("leak detected: \(summary)", metadata: metadata)
-            kind = .leakDetected
-        case .overLimit:
-            metadata[LogField.messageID] = "\(MessageID.overLimit)"
-            logger.warning("over limit: \(summary)", metadata: metadata)
-            kind = .overLimit
-        // Growing that close to its limit, the process may not live to the next change.
-        case .growing where a.forecastsCrash(within: target.captureBefore):
-            logger.warning("near its limit: \(summary)", metadata: metadata)
-            kind = .stateChange
-        default:
-            logger.info("\(summary)", metadata: metadata)
-            kind = .stateChange
-        }
-        events.publish(DaemonEvent(kind: kind, target: target.name, pid: process.identity.pid, message: summary, state: a.state.rawValue,
+        let notice = StateChangeNotice.of(a, captureBefore: target.captureBefore)
+        if let id = notice.messageID { metadata[LogField.messageID] = "\(id)" }
+        logger.log(level: notice.level, "\(notice.prefix)\(summary)", metadata: metadata)
+        events.publish(DaemonEvent(kind: notice.kind, target: target.name, pid: process.identity.pid, message: summary, state: a.state.rawValue,
                                    rssBytes: process.status.rssBytes, slopeBytesPerHour: a.slopeBytesPerHour, etaSeconds: a.etaSeconds))
     }
 
