@@ -56,7 +56,7 @@ public struct TrendTracker: Sendable {
     private var lapse: Double?
     private var overLimit = OverLimit.under
     /// Takes the steps our own captures leave out of what the trend sees.
-    private var splice = CaptureSplice()
+    private var splice: CaptureSplice
     public private(set) var assessment: TrendAssessment = .warmingUp
 
     struct SlopeMark: Sendable {
@@ -66,6 +66,7 @@ public struct TrendTracker: Sendable {
 
     public init(policy: TrendPolicy) {
         self.policy = policy
+        splice = CaptureSplice(settleSeconds: policy.window * CaptureSplice.settleShareOfWindow)
         floors = FloorWindow(
             window: policy.window,
             maxBuckets: policy.maxBuckets,
@@ -89,7 +90,7 @@ public struct TrendTracker: Sendable {
             for spliced in splice.take(sample) { feed(spliced) }
             assessment = assess(sample, limits: limits, now: sample.time)
         }
-        assessment.captureResidueBytes = splice.offset
+        assessment.captureResidueBytes = splice.levelOffset
         assessment.trendPaused = splice.isBusy
         return assessment
     }
@@ -158,7 +159,8 @@ public struct TrendTracker: Sendable {
         }
         // The trend runs on the spliced floor; the forecast starts from the memory really held.
         var line = Self.forecastLine(analysis, basis: forecastBasis, now: now)
-        line.level += splice.offset
+        let levelOffset = splice.levelOffset
+        line.level += levelOffset
         let forecast = Forecast(
             anon: line,
             excursion: analysis.excursion,
@@ -202,7 +204,7 @@ public struct TrendTracker: Sendable {
             slopeUpperBytesPerHour: analysis.fit.slopeUpper * perHour,
             recentSlopeBytesPerHour: analysis.recentSlope * perHour,
             confidence: analysis.trend.upwardConfidence,
-            floorBytes: analysis.fit.value(at: now) + splice.offset,
+            floorBytes: analysis.fit.value(at: now) + levelOffset,
             effectiveLimitBytes: forecast.effectiveLimit,
             etaSeconds: showsForecast ? forecast.eta : nil,
             etaLowerSeconds: showsForecast ? forecast.etaLower : nil,
