@@ -143,7 +143,8 @@ struct CaptureSplice: Sendable {
                 phase = .settling(capture, settling)
                 return []
             }
-            if let reference = capture.reference, let step = step(after: settling, capture: capture, reference: reference, points: capture.points),
+            if let reference = capture.reference,
+               let step = step(after: settling, width: capture.width, points: capture.points, reference: reference),
                abs(step) > reference.minStep {
                 offset += step
             }
@@ -154,8 +155,7 @@ struct CaptureSplice: Sendable {
 
     /// Median distance of the floor points after the capture (spliced so far) from the line
     /// before it.
-    private func step(after settling: Settling, capture: Capture, reference: Reference, points: Int) -> Double? {
-        let width = capture.width
+    private func step(after settling: Settling, width: Double, points: Int, reference: Reference) -> Double? {
         var floors: [Int: Double] = [:]
         for sample in settling.held {
             let index = Int(((sample.time - settling.end) / width).rounded(.down))
@@ -168,14 +168,20 @@ struct CaptureSplice: Sendable {
     }
 
     /// `offset` and, while the aftermath of a capture is measured, the step its complete floor
-    /// points give so far: what the forecast's level and the floor shown add back to the spliced
-    /// trend, so the memory a capture left counts towards the limit from its first point on, not
-    /// only once the step is measured.
+    /// points give so far (also while a second capture runs over it): what the forecast's level
+    /// and the floor shown add back to the spliced trend, so the memory a capture left counts
+    /// towards the limit from its first point on, not only once the step is measured.
     var levelOffset: Double {
-        guard case let .settling(capture, settling) = phase, let reference = capture.reference,
+        let measuring: (Capture, Settling)?
+        switch phase {
+        case .idle: measuring = nil
+        case let .capturing(capture, earlier): measuring = earlier.map { (capture, $0) }
+        case let .settling(capture, settling): measuring = (capture, settling)
+        }
+        guard let (capture, settling) = measuring, let reference = capture.reference,
               let last = settling.held.last else { return offset }
         let complete = min(capture.points, Int(((last.time - settling.end) / capture.width).rounded(.down)))
-        guard complete >= 1, let step = step(after: settling, capture: capture, reference: reference, points: complete),
+        guard complete >= 1, let step = step(after: settling, width: capture.width, points: complete, reference: reference),
               abs(step) > reference.minStep else { return offset }
         return offset + step
     }

@@ -83,14 +83,18 @@ public struct TrendTracker: Sendable {
     /// only refreshes the over-limit check.
     @discardableResult
     public mutating func record(_ sample: TrendSample, limits: MemoryLimits) -> TrendAssessment {
+        let now: Double
         if let lastTime, sample.time <= lastTime {
-            assessment = assess(sample, limits: limits, now: lastTime)
+            now = lastTime
         } else {
-            lastTime = sample.time
+            now = sample.time
+            lastTime = now
             for spliced in splice.take(sample) { feed(spliced) }
-            assessment = assess(sample, limits: limits, now: sample.time)
         }
-        assessment.captureResidueBytes = splice.levelOffset
+        // Worked out once a tick: while a capture settles it takes the median of its points.
+        let levelOffset = splice.levelOffset
+        assessment = assess(sample, limits: limits, now: now, levelOffset: levelOffset)
+        assessment.captureResidueBytes = levelOffset
         assessment.trendPaused = splice.isBusy
         return assessment
     }
@@ -152,14 +156,14 @@ public struct TrendTracker: Sendable {
         return pow(ratio, window / (now - oldest.time))
     }
 
-    private mutating func assess(_ sample: TrendSample, limits: MemoryLimits, now: Double) -> TrendAssessment {
+    /// `levelOffset`: the bytes the splice has taken off the trend (`CaptureSplice.levelOffset`).
+    private mutating func assess(_ sample: TrendSample, limits: MemoryLimits, now: Double, levelOffset: Double) -> TrendAssessment {
         overLimit = Self.overLimit(rss: sample.rssBytes, limits: limits, policy: policy, now: now, was: overLimit)
         guard let analysis else {
             return TrendAssessment(state: overLimit.isOver ? .overLimit : .warmingUp)
         }
         // The trend runs on the spliced floor; the forecast starts from the memory really held.
         var line = Self.forecastLine(analysis, basis: forecastBasis, now: now)
-        let levelOffset = splice.levelOffset
         line.level += levelOffset
         let forecast = Forecast(
             anon: line,
