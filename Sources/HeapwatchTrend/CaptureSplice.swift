@@ -8,8 +8,8 @@
 /// bring the process closer to its limit.
 ///
 /// Across each capture the splice measures the step as the trend itself sees the floor: the floor
-/// points after the capture (the least anon of each `width` seconds, `width` being the window's
-/// floor resolution) against the line of the floor's current regime before it (the tracker's
+/// points after the capture (the floor of each `width` seconds as `FloorEstimate` gives it, `width`
+/// being the window's floor resolution) against the line of the floor's current regime before it (the tracker's
 /// forecast line: the part since a change when the window holds one), extended over the capture
 /// when it is growth (a leak keeps growing while it is captured; a fall is not extrapolated).
 /// The median of the points' distances over a third of the window after the capture (at least
@@ -156,14 +156,14 @@ struct CaptureSplice: Sendable {
     /// Median distance of the floor points after the capture (spliced so far) from the line
     /// before it.
     private func step(after settling: Settling, width: Double, points: Int, reference: Reference) -> Double? {
-        var floors: [Int: Double] = [:]
+        var groups: [Int: [Double]] = [:]
         for sample in settling.held {
             let index = Int(((sample.time - settling.end) / width).rounded(.down))
             guard index >= 0, index < points else { continue }
-            floors[index] = min(floors[index] ?? .infinity, sample.anonBytes - offset)
+            groups[index, default: []].append(sample.anonBytes - offset)
         }
-        return Statistics.median(floors.map { index, floor in
-            floor - reference.value(at: settling.end + (Double(index) + 0.5) * width)
+        return Statistics.median(groups.map { index, values in
+            FloorEstimate.floor(of: values) - reference.value(at: settling.end + (Double(index) + 0.5) * width)
         })
     }
 

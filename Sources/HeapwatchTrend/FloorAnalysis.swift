@@ -52,7 +52,7 @@ struct FloorAnalysis: Sendable, Equatable {
         guard n >= max(6, policy.minBuckets) else { return nil }
         let times = buckets.map { floors.centerTime(of: $0) }
         let anon = buckets.map(\.minAnon)
-        guard let (fit, trend, scale, points) = Self.bestScale(times: times, floors: anon, policy: policy) else { return nil }
+        guard let (fit, trend, scale, points) = Self.bestScale(times: times, buckets: buckets, policy: policy) else { return nil }
         self.fit = fit
         self.trend = trend
         self.scale = scale
@@ -90,11 +90,11 @@ struct FloorAnalysis: Sendable, Equatable {
     /// the largest Mann–Kendall z, and fits the line at that scale only (Theil–Sen costs far more
     /// than the test).
     static func bestScale(
-        times: [Double], floors: [Double], policy: TrendPolicy
+        times: [Double], buckets: [FloorBucket], policy: TrendPolicy
     ) -> (Statistics.TheilSen, Statistics.MannKendall, Int, FloorPoints)? {
         var best: (trend: Statistics.MannKendall, scale: Int, points: FloorPoints)?
-        for scale in [1, 2, 4] where scale == 1 || floors.count / scale >= max(6, policy.minBuckets) {
-            let points = FloorPoints(times: times, floors: floors, scale: scale)
+        for scale in [1, 2, 4] where scale == 1 || buckets.count / scale >= max(6, policy.minBuckets) {
+            let points = FloorPoints(times: times, buckets: buckets, scale: scale)
             guard let trend = Statistics.mannKendall(points.floors) else { continue }
             if best == nil || trend.z > best!.trend.z { best = (trend, scale, points) }
         }
@@ -126,20 +126,26 @@ struct FloorAnalysis: Sendable, Equatable {
 }
 
 /// A floor series with buckets merged by a scale: each group of `scale` buckets gives one point,
-/// its mean time and its lowest floor. Groups are aligned to the newest bucket, so the latest
-/// points are always complete. Oldest first; times in seconds, floors in bytes.
+/// its mean time and the floor of its samples (`FloorEstimate`). Groups are aligned to the newest
+/// bucket, so the latest points are always complete. Oldest first; times in seconds, floors in
+/// bytes.
 struct FloorPoints: Sendable, Equatable {
     var times: [Double]
     var floors: [Double]
 
-    init(times bucketTimes: [Double], floors bucketFloors: [Double], scale: Int) {
+    init(times bucketTimes: [Double], buckets: [FloorBucket], scale: Int) {
         var times: [Double] = []
         var floors: [Double] = []
-        var end = bucketFloors.count
+        var end = buckets.count
         while end - scale >= 0 {
             let group = (end - scale)..<end
             times.append(bucketTimes[group].reduce(0, +) / Double(scale))
-            floors.append(bucketFloors[group].min() ?? 0)
+            if scale == 1 {
+                floors.append(buckets[end - 1].floor)
+            } else {
+                let lowest = buckets[group].flatMap(\.lowest).sorted()
+                floors.append(FloorEstimate.floor(lowest: lowest, count: buckets[group].reduce(0) { $0 + $1.count }))
+            }
             end -= scale
         }
         self.times = times.reversed()
@@ -149,6 +155,6 @@ struct FloorPoints: Sendable, Equatable {
     /// The closed buckets of `window`, one point each.
     init(_ window: FloorWindow) {
         times = window.closed.map { window.centerTime(of: $0) }
-        floors = window.closed.map(\.minAnon)
+        floors = window.closed.map(\.floor)
     }
 }

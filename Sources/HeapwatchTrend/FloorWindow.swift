@@ -1,23 +1,61 @@
+/// The floor of a group of samples: the mean of its lowest third, at most `maxLowest` of them
+/// (over a minute of 5 s ticks, the lowest 4 of 12), and for fewer than 6 samples their minimum.
+/// After each collection one or two samples sit on the post-GC floor; the minimum alone carries
+/// all of their noise, the mean of a few more of the lowest halves its spread under σ 4 MiB noise
+/// while a sawtooth's upper part never enters it.
+enum FloorEstimate {
+    static let maxLowest = 4
+
+    /// How many of a group's `count` lowest samples its floor averages.
+    static func lowestCount(of count: Int) -> Int { max(1, min(maxLowest, count / 3)) }
+
+    /// Inserts `value` into `lowest` (ascending), keeping at most `maxLowest`.
+    static func insert(_ value: Double, into lowest: inout [Double]) {
+        guard lowest.count < maxLowest || value < lowest[lowest.count - 1] else { return }
+        let at = lowest.firstIndex { $0 > value } ?? lowest.count
+        lowest.insert(value, at: at)
+        if lowest.count > maxLowest { lowest.removeLast() }
+    }
+
+    /// The floor of a group of `count` samples whose lowest are `lowest` (ascending; at least
+    /// `lowestCount(of: count)` of them, or all when fewer).
+    static func floor(lowest: some Collection<Double>, count: Int) -> Double {
+        let taken = lowest.prefix(lowestCount(of: count))
+        guard !taken.isEmpty else { return 0 }
+        return taken.reduce(0, +) / Double(taken.count)
+    }
+
+    /// The floor of `values`, in any order.
+    static func floor(of values: [Double]) -> Double {
+        floor(lowest: values.sorted(), count: values.count)
+    }
+}
+
 /// A few ticks of samples reduced to their extremes. `minAnon` is the post-GC floor.
 struct FloorBucket: Sendable, Equatable {
     /// ⌊(time − origin) / bucketSeconds⌋.
     var index: Int
-    var minAnon: Double
+    /// The lowest anon values, ascending, at most `FloorEstimate.maxLowest`.
+    var lowest: [Double]
     var maxAnon: Double
     /// Floor of `heapUsedBytes` over the samples that had one; nil when none had.
     var minHeap: Double?
     var count: Int
 
+    var minAnon: Double { lowest[0] }
+    /// The bucket's floor as `FloorEstimate` gives it.
+    var floor: Double { FloorEstimate.floor(lowest: lowest, count: count) }
+
     init(index: Int, sample: TrendSample) {
         self.index = index
-        minAnon = sample.anonBytes
+        lowest = [sample.anonBytes]
         maxAnon = sample.anonBytes
         minHeap = sample.heapUsedBytes
         count = 1
     }
 
     mutating func add(_ sample: TrendSample) {
-        minAnon = min(minAnon, sample.anonBytes)
+        FloorEstimate.insert(sample.anonBytes, into: &lowest)
         maxAnon = max(maxAnon, sample.anonBytes)
         if let heap = sample.heapUsedBytes {
             minHeap = min(minHeap ?? heap, heap)

@@ -12,11 +12,19 @@ enum Regime {
     /// Index of the first point of the current regime (0 when no change is found). Each part of a
     /// split keeps at least `minPoints` points.
     static func start(x: [Double], y: [Double], minPoints: Int, fCritical: Double, minSlopeChange: Double) -> Int {
+        change(x: x, y: y, minPoints: minPoints, fCritical: fCritical, minSlopeChange: minSlopeChange).start
+    }
+
+    /// `start`, and the F statistic of the change found there (0 when none is).
+    static func change(
+        x: [Double], y: [Double], minPoints: Int, fCritical: Double, minSlopeChange: Double
+    ) -> (start: Int, f: Double) {
         precondition(x.count == y.count, "Regime.start: x and y differ in length")
         let n = x.count
         let minPoints = max(3, minPoints)
         let sums = prefixSums(x: x, y: y)
         var lo = 0
+        var accepted = 0.0
         while n - lo >= 2 * minPoints {
             let whole = line(sums, lo, n)
             let m = Double(n - lo)
@@ -38,8 +46,9 @@ enum Regime {
                   abs(best.slope - whole.slope) > minSlopeChange * abs(whole.slope)
             else { break }
             lo = best.index
+            accepted = best.f
         }
-        return lo
+        return (lo, accepted)
     }
 
     /// Running sums of x (relative to the first x, for precision), y and their products.

@@ -78,6 +78,10 @@ public struct TrendPolicy: Sendable, Equatable {
     /// changes the slope by more than `regimeSlopeChange` (a fraction of the slope before).
     public var regimeF: Double
     public var regimeSlopeChange: Double
+    /// A window steeper than a history a quarter longer that grows slower than growth_max is a
+    /// leak only when that history's current regime starts with a change whose F statistic
+    /// exceeds this (see `TrendTracker.historyDoubtsTheWindow`).
+    public var regimeEntryF: Double
     /// Seconds of calm (`ok`/`bursty`) after which a leak episode is over and a new one may start.
     public var recovery: Double
     /// Seconds after a failed or refused capture before the planner asks again.
@@ -114,6 +118,7 @@ public struct TrendPolicy: Sendable, Equatable {
         burstyMinBytes: Double = 32 * 1_048_576,
         regimeF: Double = 12,
         regimeSlopeChange: Double = 0.25,
+        regimeEntryF: Double = 24,
         recovery: Double = 7200,
         retryDelay: Double = 300
     ) {
@@ -147,6 +152,7 @@ public struct TrendPolicy: Sendable, Equatable {
         self.burstyMinBytes = burstyMinBytes
         self.regimeF = regimeF
         self.regimeSlopeChange = regimeSlopeChange
+        self.regimeEntryF = regimeEntryF
         self.recovery = recovery
         self.retryDelay = retryDelay
     }

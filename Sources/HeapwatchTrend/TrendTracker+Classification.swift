@@ -18,7 +18,7 @@ extension TrendTracker {
     /// window that passes by chance (noise on a flat process) raises no alert and takes no
     /// baseline snapshot.
     static func classify(
-        _ a: FloorAnalysis, long: FloorAnalysis?, history: Statistics.TheilSen?, forecast: Forecast,
+        _ a: FloorAnalysis, long: FloorAnalysis?, history: Statistics.TheilSen?, regime: HistoryRegime?, forecast: Forecast,
         previous: TrendState, recent: RecentEntries = .confirmed, policy: TrendPolicy
     ) -> TrendState {
         let slope = a.fit.slope
@@ -27,7 +27,7 @@ extension TrendTracker {
         let historyAllows = (history?.slopeUpper ?? .infinity) >= growthMax
         let swings = swingsLikeBursts(a, policy: policy)
         let long2 = longHistory(long, policy: policy)
-        if entersLeaking(a, long: long, history: history, policy: policy),
+        if entersLeaking(a, long: long, history: history, regime: regime, policy: policy),
            previous == .leaking || recent.leaking >= policy.entryConfirmations || a.trend.pUpward < policy.significance / 10 {
             return .leaking
         }
@@ -101,7 +101,8 @@ extension TrendTracker {
     /// Whether this analysis makes a process `leaking` that was not:
     /// - the window passes `leaksSteadily`, unless the 2 h history's current regime rules out
     ///   growth_max, or the window swings like a bursty one and a history of two windows or more
-    ///   rules it out (uploads that overlap can raise the floor steadily for a whole window);
+    ///   rules it out (uploads that overlap can raise the floor steadily for a whole window), or
+    ///   the history is not the window's (`historyDoubtsTheWindow`);
     /// - early on, the history since the start, once a quarter longer than the window and until it
     ///   spans two, passes the same tests while the window is not settling: the slope of 20
     ///   minutes is far surer than that of the last 15 (its error falls as the span to the power
@@ -109,10 +110,13 @@ extension TrendTracker {
     ///   a leak that has stopped for an hour or more, so it does not start one;
     /// - the window swings like a bursty one and the long history (two windows or more) rises
     ///   steadily over growth_max: a slow sawtooth hides a leak from the window.
-    static func entersLeaking(_ a: FloorAnalysis, long: FloorAnalysis?, history: Statistics.TheilSen?, policy: TrendPolicy) -> Bool {
+    static func entersLeaking(
+        _ a: FloorAnalysis, long: FloorAnalysis?, history: Statistics.TheilSen?, regime: HistoryRegime?, policy: TrendPolicy
+    ) -> Bool {
         let growthMax = policy.growthMax / 3600
         // The 2 h history's current regime does not rule out growth_max.
         guard (history?.slopeUpper ?? .infinity) >= growthMax else { return false }
+        guard !historyDoubtsTheWindow(a, long: long, regime: regime, policy: policy) else { return false }
         let swings = swingsLikeBursts(a, policy: policy)
         let long2 = longHistory(long, policy: policy)
         if !swings || (long2?.fit.slopeUpper ?? .infinity) >= growthMax, leaksSteadily(a, policy: policy) { return true }
@@ -125,6 +129,20 @@ extension TrendTracker {
             return true
         }
         return false
+    }
+
+    /// A history a quarter longer than the window that grows slower than growth_max, whose current
+    /// regime does not start with a change clear of the noise (F ≥ `regimeEntryF`) into growth
+    /// that growth_max lies within: the window's steeper slope is then the noise of one window, not
+    /// a leak. A leak that starts late shows as such a change within minutes of its start (F 20–146
+    /// when the window first found a 30 MiB/h leak 8–23 minutes after 3 flat hours, 12 seeds);
+    /// one window of noise on a flat 2 GiB process under σ 8 MiB passed the window's tests with the
+    /// history since the start reading 3.1 MiB/h (F 16 at its "change"), or 16.4 MiB/h with no change.
+    static func historyDoubtsTheWindow(_ a: FloorAnalysis, long: FloorAnalysis?, regime: HistoryRegime?, policy: TrendPolicy) -> Bool {
+        let growthMax = policy.growthMax / 3600
+        guard let long, long.span > a.span + policy.window / 4, long.fit.slope < growthMax else { return false }
+        guard let regime, regime.changeF >= policy.regimeEntryF, let fit = regime.fit else { return true }
+        return fit.slopeUpper < growthMax
     }
 
     /// The long history when it spans two windows or more: long enough to tell a slow trend the

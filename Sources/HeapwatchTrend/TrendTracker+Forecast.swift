@@ -27,6 +27,8 @@ extension TrendTracker {
         var bucketSeconds: Double
         /// Theil–Sen fit of the floor since `start`.
         var fit: Statistics.TheilSen?
+        /// F statistic of the change at `start` (`Regime`); 0 when the history is one regime.
+        var changeF: Double = 0
     }
 
     /// Nil with fewer than `minBuckets` closed buckets. The history is cut at its last change of
@@ -35,12 +37,12 @@ extension TrendTracker {
         guard history.closed.count >= policy.minBuckets, let bucketSeconds = history.bucketSeconds else { return nil }
         let points = FloorPoints(history)
         let (hx, hy) = (points.times, points.floors)
-        let start = Regime.start(
+        let (start, changeF) = Regime.change(
             x: hx, y: hy, minPoints: max(6, hx.count / 8),
             fCritical: policy.regimeF, minSlopeChange: policy.regimeSlopeChange
         )
         let fit = Statistics.theilSen(x: Array(hx[start...]), y: Array(hy[start...]), z: policy.intervalZ)
-        return HistoryRegime(start: hx[start], bucketSeconds: bucketSeconds, fit: fit)
+        return HistoryRegime(start: hx[start], bucketSeconds: bucketSeconds, fit: fit, changeF: changeF)
     }
 
     /// Chooses the basis when a bucket closes. When the history's current regime started before

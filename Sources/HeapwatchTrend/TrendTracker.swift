@@ -175,7 +175,8 @@ public struct TrendTracker: Sendable {
         )
         if judgedSerial != analysisSerial {
             judgedSerial = analysisSerial
-            let leaks = Self.entersLeaking(analysis, long: longAnalysis, history: forecastBasis.history, policy: policy)
+            let leaks = Self.entersLeaking(analysis, long: longAnalysis, history: forecastBasis.history, regime: historyRegime,
+                                           policy: policy)
             let grows = leaks || Self.entersGrowing(analysis, long: longAnalysis, nearLimit: (forecast.eta ?? .infinity) < policy.captureBefore,
                                                     policy: policy)
             leakPasses = ((leakPasses << 1) | (leaks ? 1 : 0)) & 0xF
@@ -186,7 +187,8 @@ public struct TrendTracker: Sendable {
             && analysis.bucketCount >= max(policy.minBuckets, floors.bucketsPerWindow / 2)
         var trend: TrendState
         if fullWindow {
-            trend = Self.classify(analysis, long: longAnalysis, history: forecastBasis.history, forecast: forecast, previous: trendState,
+            trend = Self.classify(analysis, long: longAnalysis, history: forecastBasis.history, regime: historyRegime,
+                                  forecast: forecast, previous: trendState,
                                   recent: RecentEntries(leaking: leakPasses.nonzeroBitCount, growing: growPasses.nonzeroBitCount),
                                   policy: policy)
         } else if trendState == .growing

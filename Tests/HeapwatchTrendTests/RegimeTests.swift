@@ -16,6 +16,23 @@ struct RegimeTests {
         let e = noise(60, amplitude: 1 * mib, seed: 3)
         let y = zip(x, e).map { 200 * mib + 30 * mib * $0 / 3600 + $1 }
         #expect(Regime.start(x: x, y: y, minPoints: 15, fCritical: 12, minSlopeChange: 0.25) == 0)
+        #expect(Regime.change(x: x, y: y, minPoints: 15, fCritical: 12, minSlopeChange: 0.25).f == 0)
+    }
+
+    /// The F statistic of the change found grows with the evidence after it: a leak that has run
+    /// twice as long after the same plateau stands out far more (what `regimeEntryF` relies on).
+    @Test func theChangesFGrowsWithTheLeakAfterIt() throws {
+        func change(leakSeconds: Double) -> (start: Double, f: Double) {
+            let x = (0..<120).map { Double($0) * 60 }
+            let e = noise(120, amplitude: 3 * mib, seed: 11)
+            let onset = 7200 - leakSeconds
+            let y = zip(x, e).map { 300 * mib + 30 * mib * max(0, $0 - onset) / 3600 + $1 }
+            let found = Regime.change(x: x, y: y, minPoints: 15, fCritical: 12, minSlopeChange: 0.25)
+            return (x[found.start], found.f)
+        }
+        let short = change(leakSeconds: 1200), long = change(leakSeconds: 2400)
+        #expect(abs(short.start - 6000) <= 300 && abs(long.start - 4800) <= 300, "starts \(short.start), \(long.start)")
+        #expect(short.f > 12 && long.f > 2 * short.f, "F \(short.f), \(long.f)")
     }
 
     /// Flat for 390 s, then 50 MiB/h: the regime starts at the hinge (within two points).
