@@ -1,8 +1,9 @@
 /// The floor of a group of samples: the mean of its lowest third, at most `maxLowest` of them
 /// (over a minute of 5 s ticks, the lowest 4 of 12), and for fewer than 6 samples their minimum.
 /// After each collection one or two samples sit on the post-GC floor; the minimum alone carries
-/// all of their noise, the mean of a few more of the lowest halves its spread under σ 4 MiB noise
-/// while a sawtooth's upper part never enters it.
+/// all of their noise, while the mean of a few more of the lowest spreads less and still leaves a
+/// sawtooth's upper part out. Under Gaussian noise σ, the floor of 12 samples spreads by 0.37 σ
+/// instead of the minimum's 0.57 σ (6 samples: 0.53 σ instead of 0.65 σ; 100,000 draws).
 enum FloorEstimate {
     static let maxLowest = 4
 
