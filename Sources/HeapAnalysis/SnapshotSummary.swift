@@ -109,9 +109,12 @@ public struct SnapshotSummary: Sendable, Codable {
 
     // MARK: - Encoding
 
-    /// The summary as compact JSON, with `formatVersion`.
+    /// The summary as compact JSON, with `formatVersion`: the same summary gives the same bytes
+    /// (keys sorted, listeners in key order), whichever order its tables were filled in.
     public func encoded() throws -> Data {
-        try JSONEncoder().encode(Stored(version: Self.formatVersion, summary: self))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return try encoder.encode(Stored(version: Self.formatVersion, summary: self))
     }
 
     /// Reads `encoded()` output; throws when the data is not a summary of this version.
@@ -158,7 +161,10 @@ public struct SnapshotSummary: Sendable, Codable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(info, forKey: .info)
         try container.encode(classes, forKey: .classes)
-        try container.encode(listeners.map { ListenerEntry(key: $0.key, sample: $0.value) }, forKey: .listeners)
+        // In key order, so the same summary gives the same bytes.
+        let entries = listeners.map { ListenerEntry(key: $0.key, sample: $0.value) }
+            .sorted { ($0.key.emitterId, $0.key.event) < ($1.key.emitterId, $1.key.event) }
+        try container.encode(entries, forKey: .listeners)
         try container.encode(timers, forKey: .timers)
         try container.encode(collections, forKey: .collections)
         try container.encode(maxOddId, forKey: .maxOddId)
