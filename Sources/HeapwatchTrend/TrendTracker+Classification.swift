@@ -134,8 +134,9 @@ extension TrendTracker {
     /// A history a quarter longer than the window that grows slower than growth_max, whose current
     /// regime does not start with a change clear of the noise (F ≥ `regimeEntryF`) into growth
     /// that growth_max lies within: the window's steeper slope is then the noise of one window, not
-    /// a leak. A leak that starts late shows as such a change within minutes of its start (F 20–146
-    /// when the window first found a 30 MiB/h leak 8–23 minutes after 3 flat hours, 12 seeds);
+    /// a leak. A leak that starts late shows as such a change within minutes of its start (F 16–146
+    /// where the window alone first found a 30 MiB/h leak 8.5–23 minutes after 3 flat hours, 12
+    /// seeds; with this rule each was found at most 5 minutes later, the slowest at the same time);
     /// one window of noise on a flat 2 GiB process under σ 8 MiB passed the window's tests with the
     /// history since the start reading 3.1 MiB/h (F 16 at its "change"), or 16.4 MiB/h with no change.
     static func historyDoubtsTheWindow(_ a: FloorAnalysis, long: FloorAnalysis?, regime: HistoryRegime?, policy: TrendPolicy) -> Bool {
