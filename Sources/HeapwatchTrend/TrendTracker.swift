@@ -11,11 +11,13 @@ import Darwin
 ///
 /// The signal is the floor: the per-bucket minimum of `RssAnon` (a bucket is a few ticks), which
 /// removes the fast GC sawtooth; buckets are merged by 2 or 4 when that shows the trend more
-/// clearly (a slower sawtooth). Over the window, Theil–Sen gives the slope and Mann–Kendall its
+/// clearly (a slower sawtooth), a merged point's floor being the mean of its lowest samples
+/// (`FloorEstimate`). Over the window, Theil–Sen gives the slope and Mann–Kendall its
 /// significance. `leaking` also needs the floor level of each third of the window to keep rising
 /// at a pace that neither slows down (a warm-up settling, a plateau) nor jumps (a step), the last
 /// third to be still climbing, and the floor not to fall back (held memory being released), and
-/// the 2 h history not to rule growth_max out. `leaking` and `growing` end only after the window
+/// the 2 h history not to rule growth_max out (nor, when it grows slower, to show no clear change
+/// into the window's rate: `historyDoubtsTheWindow`). `leaking` and `growing` end only after the window
 /// has stopped showing them for half a window (`hold`), so noise does not make the state flap;
 /// each begins only when 2 of the last 4 bucket closes pass its tests (`entryConfirmations`), so
 /// one window of noise raises no alert and takes no baseline snapshot. A 2 h coarse history finds leaks too slow for one window, and early
