@@ -8,10 +8,11 @@
 /// bring the process closer to its limit.
 ///
 /// Across each capture the splice measures the step as the trend itself sees the floor: the floor
-/// points after the capture (the floor of each `width` seconds as `FloorEstimate` gives it, `width`
-/// being the window's floor resolution) against the line of the floor's current regime before it (the tracker's
-/// forecast line: the part since a change when the window holds one), extended over the capture
-/// when it is growth (a leak keeps growing while it is captured; a fall is not extrapolated).
+/// points after the capture (the floor of each `width` seconds as `FloorEstimate` gives it,
+/// `width` being the window's floor resolution) against the line of the floor's current regime
+/// before it (the tracker's forecast line: the part since a change when the window holds one),
+/// extended over the capture when it is growth (a leak keeps growing while it is captured; a fall
+/// is not extrapolated).
 /// The median of the points' distances over a third of the window after the capture (at least
 /// three points) is the step; every later sample the trend is fed has
 /// it taken off. Before the window has a line, its latest floor bucket is the level (and before

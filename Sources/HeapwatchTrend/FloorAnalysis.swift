@@ -140,12 +140,7 @@ struct FloorPoints: Sendable, Equatable {
         while end - scale >= 0 {
             let group = (end - scale)..<end
             times.append(bucketTimes[group].reduce(0, +) / Double(scale))
-            if scale == 1 {
-                floors.append(buckets[end - 1].floor)
-            } else {
-                let lowest = buckets[group].flatMap(\.lowest).sorted()
-                floors.append(FloorEstimate.floor(lowest: lowest, count: buckets[group].reduce(0) { $0 + $1.count }))
-            }
+            floors.append(FloorEstimate.floor(of: buckets[group]))
             end -= scale
         }
         self.times = times.reversed()

@@ -30,6 +30,25 @@ enum FloorEstimate {
     static func floor(of values: [Double]) -> Double {
         floor(lowest: values.sorted(), count: values.count)
     }
+
+    /// The floor of the samples of `buckets` together, from their lowest: no allocation on the
+    /// heap (this runs for every merged point at every bucket close).
+    static func floor(of buckets: ArraySlice<FloorBucket>) -> Double {
+        guard buckets.count > 1 else { return buckets.first?.floor ?? 0 }
+        let count = buckets.reduce(0) { $0 + $1.count }
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: buckets.count * maxLowest) { buffer in
+            var filled = 0
+            for bucket in buckets {
+                for value in bucket.lowest {
+                    buffer.initializeElement(at: filled, to: value)
+                    filled += 1
+                }
+            }
+            var lowest = UnsafeMutableBufferPointer(rebasing: buffer[0..<filled])
+            lowest.sort()
+            return floor(lowest: lowest, count: count)
+        }
+    }
 }
 
 /// A few ticks of samples reduced to their extremes. `minAnon` is the post-GC floor.

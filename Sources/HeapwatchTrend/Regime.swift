@@ -19,7 +19,7 @@ enum Regime {
     static func change(
         x: [Double], y: [Double], minPoints: Int, fCritical: Double, minSlopeChange: Double
     ) -> (start: Int, f: Double) {
-        precondition(x.count == y.count, "Regime.start: x and y differ in length")
+        precondition(x.count == y.count, "Regime.change: x and y differ in length")
         let n = x.count
         let minPoints = max(3, minPoints)
         let sums = prefixSums(x: x, y: y)

@@ -120,7 +120,7 @@ extension TrendTracker {
         let swings = swingsLikeBursts(a, policy: policy)
         let long2 = longHistory(long, policy: policy)
         if !swings || (long2?.fit.slopeUpper ?? .infinity) >= growthMax, leaksSteadily(a, policy: policy) { return true }
-        if !isSettling(a, policy: policy), let long, long.span > a.span + policy.window / 4, long.span < 2 * policy.window,
+        if !isSettling(a, policy: policy), let long, outlastsWindow(long, a, policy: policy), long.span < 2 * policy.window,
            leaksSteadily(long, policy: policy) {
             return true
         }
@@ -141,9 +141,15 @@ extension TrendTracker {
     /// history since the start reading 3.1 MiB/h (F 16 at its "change"), or 16.4 MiB/h with no change.
     static func historyDoubtsTheWindow(_ a: FloorAnalysis, long: FloorAnalysis?, regime: HistoryRegime?, policy: TrendPolicy) -> Bool {
         let growthMax = policy.growthMax / 3600
-        guard let long, long.span > a.span + policy.window / 4, long.fit.slope < growthMax else { return false }
+        guard let long, outlastsWindow(long, a, policy: policy), long.fit.slope < growthMax else { return false }
         guard let regime, regime.changeF >= policy.regimeEntryF, let fit = regime.fit else { return true }
         return fit.slopeUpper < growthMax
+    }
+
+    /// The long history is a quarter of a window longer than the window: enough more data for its
+    /// slope to weigh against the window's (its error falls as the span to the power 1.5).
+    static func outlastsWindow(_ long: FloorAnalysis, _ a: FloorAnalysis, policy: TrendPolicy) -> Bool {
+        long.span > a.span + policy.window / 4
     }
 
     /// The long history when it spans two windows or more: long enough to tell a slow trend the

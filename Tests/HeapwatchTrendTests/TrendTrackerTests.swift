@@ -182,7 +182,8 @@ struct TrendTrackerTests {
         t.sawtoothAmplitude = 30 * mib
         t.sawtoothPeriod = 60
         let result = run(t)
-        #expect(firstTime([.leaking], in: result).map { $0 < t.leakStart } != true, "leaking before the leak")
+        let early = firstTime([.leaking], in: result.filter { $0.time < t.leakStart })
+        #expect(early == nil, "leaking at \(Int(early ?? 0)) s, before the leak")
         let found = firstTime([.leaking], in: result.filter { $0.time >= t.leakStart })
         let detected = try #require(found, "never leaking after the start")
         #expect(detected - t.leakStart <= 1500, "leaking \(Int(detected - t.leakStart)) s after the start")
