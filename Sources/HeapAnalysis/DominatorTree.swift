@@ -32,7 +32,8 @@ public struct DominatorTree: Sendable {
         return position >= start && position - start < subtreeSize[dominator]
     }
 
-    /// Memory at the peak: about 32 bytes per node plus 4 per retaining edge, on top of the snapshot.
+    /// Memory at the peak: about 32–36 bytes per node plus 4 per retaining edge that points back in
+    /// DFS order, on top of the snapshot.
     public init(snapshot: HeapSnapshot) {
         let n = snapshot.nodeCount
         // DFS numbers start at 1; 0 means "not visited" / "no ancestor".
@@ -92,22 +93,22 @@ public struct DominatorTree: Sendable {
             }
         }}}}}}
         reachableCount = count
-        // Predecessors in DFS numbers, grouped by DFS number: the loop below walks them in order
-        // instead of jumping through node ordinals (fewer cache misses on millions of nodes).
-        var predecessors: (first: [Int], numbers: [UInt32])? = Self.predecessors(snapshot, number: number, count: count)
-        // Only the predecessor lists needed node ordinals' DFS numbers: freed before the next
-        // arrays are made, it is not part of the peak.
+        // Semi-dominators start as each vertex's smallest-numbered holder (its DFS parent or one
+        // before it: no eval needed, see `laterHolders`); the holders numbered after a vertex
+        // are listed by DFS number, walked in order by the loop below instead of jumping through
+        // node ordinals (fewer cache misses on millions of nodes).
+        var semi = [UInt32](repeating: 0, count: count + 1)
+        for k in 0...count { semi[k] = UInt32(k) }
+        var predecessors: (first: [Int], numbers: [UInt32])? = Self.laterHolders(snapshot, number: number, count: count, semi: &semi)
+        // Only the holder lists needed node ordinals' DFS numbers: freed before the next arrays
+        // are made, it is not part of the peak.
         number = []
 
         // 2. Semi-dominators, in DFS numbers: Lengauer–Tarjan's simple version (eval with path
         // compression over the forest of processed vertices, linked to their DFS parents).
-        var semi = [UInt32](repeating: 0, count: count + 1)
         var label = [UInt32](repeating: 0, count: count + 1)
         var ancestor = [UInt32](repeating: 0, count: count + 1)
-        for k in 0...count {
-            semi[k] = UInt32(k)
-            label[k] = UInt32(k)
-        }
+        for k in 0...count { label[k] = UInt32(k) }
         semi.withUnsafeMutableBufferPointer { semi in
         label.withUnsafeMutableBufferPointer { label in
         ancestor.withUnsafeMutableBufferPointer { ancestor in
@@ -194,9 +195,14 @@ public struct DominatorTree: Sendable {
         self.subtreeSize = subtree
     }
 
-    /// For each DFS number `w` (1…count), the DFS numbers of the reachable nodes holding a
-    /// retaining edge to it: `numbers[first[w] ..< first[w + 1]]`.
-    private static func predecessors(_ snapshot: HeapSnapshot, number: [UInt32], count: Int) -> (first: [Int], numbers: [UInt32]) {
+    /// For each DFS number `w` (1…count), the DFS numbers of the reachable nodes numbered after
+    /// `w` that hold a retaining edge to it: `numbers[first[w] ..< first[w + 1]]`. A holder
+    /// numbered before `w` is not listed: it is not processed when `w` is, so its eval is itself
+    /// and its semi-dominator its own number; `semi[w]` is lowered to the smallest of them here.
+    /// The DFS tree's own edges go forward, so the lists leave out a node's worth of entries at
+    /// least: 11.7 million entries against 17.2 million edges on a 5.2-million-node Node heap.
+    private static func laterHolders(_ snapshot: HeapSnapshot, number: [UInt32], count: Int,
+                                     semi: inout [UInt32]) -> (first: [Int], numbers: [UInt32]) {
         let types = snapshot.types
         var first = [Int](repeating: 0, count: count + 2)
         var numbers: [UInt32] = []
@@ -205,12 +211,20 @@ public struct DominatorTree: Sendable {
         snapshot.edgeTargets.withUnsafeBufferPointer { targets in
         snapshot.edgeTypes.withUnsafeBufferPointer { edgeTypes in
             first.withUnsafeMutableBufferPointer { first in
+            semi.withUnsafeMutableBufferPointer { semi in
                 for source in 0..<snapshot.nodeCount where number[source] != 0 {
+                    let holder = number[source]
                     for edge in firstEdge[source]..<firstEdge[source + 1] {
                         guard types.isRetaining(edgeTypes[edge], fromRoot: source == 0) else { continue }
-                        first[Int(number[Int(targets[edge])]) + 1] += 1
+                        let w = Int(number[Int(targets[edge])])
+                        if holder < w {
+                            if holder < semi[w] { semi[w] = holder }
+                        } else if holder > w {
+                            first[w + 1] += 1
+                        }
                     }
                 }
+            }
                 // Targets are reachable from a reachable source, so slot 0 ("not visited") stays 0.
                 for w in 0...count { first[w + 1] += first[w] }
             }
@@ -222,6 +236,7 @@ public struct DominatorTree: Sendable {
                     for edge in firstEdge[source]..<firstEdge[source + 1] {
                         guard types.isRetaining(edgeTypes[edge], fromRoot: source == 0) else { continue }
                         let w = Int(number[Int(targets[edge])])
+                        guard holder > w else { continue }
                         numbers[first[w]] = holder
                         first[w] += 1
                     }
