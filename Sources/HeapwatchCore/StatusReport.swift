@@ -25,6 +25,9 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     public var startTime: UInt64?
     public var rssBytes: UInt64?
     public var anonBytes: UInt64?
+    /// `VmSwap`: anonymous memory the kernel moved out to swap. The trend follows anon and swap
+    /// together; 0 on a host without swap, nil without a process.
+    public var swapBytes: UInt64?
     /// The smallest memory limit that applies (cgroup, `rss_max`); nil when none.
     public var limitBytes: UInt64?
     public var slopeBytesPerHour: Double?
@@ -73,12 +76,13 @@ public struct TargetStatus: Codable, Sendable, Equatable {
                 confidence: Double? = nil, heapUsedBytes: UInt64? = nil, lastCapture: String? = nil, finding: String? = nil,
                 floorBytes: Double? = nil, etaLimit: MemoryLimitKind? = nil, etaLimitBytes: UInt64? = nil,
                 captureResidueBytes: Int64? = nil, trendPaused: Bool? = nil, snapshotOwed: Bool? = nil,
-                v8HeapLimitBytes: UInt64? = nil) {
+                v8HeapLimitBytes: UInt64? = nil, swapBytes: UInt64? = nil) {
         self.name = name
         self.pid = pid
         self.startTime = startTime
         self.rssBytes = rssBytes
         self.anonBytes = anonBytes
+        self.swapBytes = swapBytes
         self.limitBytes = limitBytes
         self.slopeBytesPerHour = slopeBytesPerHour
         self.floorBytes = floorBytes
@@ -102,7 +106,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case name, pid, state, snapshots, confidence, finding
         case heapUsedBytes = "heap_used_bytes", v8HeapLimitBytes = "v8_heap_limit_bytes", lastCapture = "last_capture"
-        case startTime = "start_time", rssBytes = "rss_bytes", anonBytes = "anon_bytes", limitBytes = "limit_bytes"
+        case startTime = "start_time", rssBytes = "rss_bytes", anonBytes = "anon_bytes", swapBytes = "swap_bytes", limitBytes = "limit_bytes"
         case slopeBytesPerHour = "slope_bytes_per_hour", floorBytes = "floor_bytes", etaSeconds = "eta_seconds"
         case etaLowerSeconds = "eta_lower_seconds", etaUpperSeconds = "eta_upper_seconds"
         case etaLimit = "eta_limit", etaLimitBytes = "eta_limit_bytes"
@@ -117,6 +121,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         try container.encode(startTime, forKey: .startTime)
         try container.encode(rssBytes, forKey: .rssBytes)
         try container.encode(anonBytes, forKey: .anonBytes)
+        try container.encode(swapBytes, forKey: .swapBytes)
         try container.encode(limitBytes, forKey: .limitBytes)
         try container.encode(slopeBytesPerHour, forKey: .slopeBytesPerHour)
         try container.encode(floorBytes, forKey: .floorBytes)

@@ -161,7 +161,7 @@ struct CaptureSplice: Sendable {
         for sample in settling.held {
             let index = Int(((sample.time - settling.end) / width).rounded(.down))
             guard index >= 0, index < points else { continue }
-            groups[index, default: []].append(sample.anonBytes - offset)
+            groups[index, default: []].append(sample.heldAnonBytes - offset)
         }
         return Statistics.median(groups.map { index, values in
             FloorEstimate.floor(of: values) - reference.value(at: settling.end + (Double(index) + 0.5) * width)

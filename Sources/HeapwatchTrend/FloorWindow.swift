@@ -51,7 +51,8 @@ enum FloorEstimate {
     }
 }
 
-/// A few ticks of samples reduced to their extremes. `minAnon` is the post-GC floor.
+/// A few ticks of samples reduced to their extremes. `minAnon` is the post-GC floor. The values are
+/// `heldAnonBytes`: anon in RAM plus swap.
 struct FloorBucket: Sendable, Equatable {
     /// ⌊(time − origin) / bucketSeconds⌋.
     var index: Int
@@ -68,15 +69,15 @@ struct FloorBucket: Sendable, Equatable {
 
     init(index: Int, sample: TrendSample) {
         self.index = index
-        lowest = [sample.anonBytes]
-        maxAnon = sample.anonBytes
+        lowest = [sample.heldAnonBytes]
+        maxAnon = sample.heldAnonBytes
         minHeap = sample.heapUsedBytes
         count = 1
     }
 
     mutating func add(_ sample: TrendSample) {
-        FloorEstimate.insert(sample.anonBytes, into: &lowest)
-        maxAnon = max(maxAnon, sample.anonBytes)
+        FloorEstimate.insert(sample.heldAnonBytes, into: &lowest)
+        maxAnon = max(maxAnon, sample.heldAnonBytes)
         if let heap = sample.heapUsedBytes {
             minHeap = min(minHeap ?? heap, heap)
         }

@@ -8,7 +8,7 @@ public enum MemoryLimitKind: String, Sendable, Codable, CaseIterable {
     case rssMax = "rss_max"
     /// V8's heap limit (`heap_size_limit`, or `--max-old-space-size`), against heapUsed.
     case v8Heap = "v8_heap"
-    /// The host's memory: the process's RSS plus MemAvailable.
+    /// The host's memory: the process's RSS and swap plus MemAvailable.
     case host
 
     /// For people: `cgroup memory limit`, `V8 heap limit`.
@@ -35,6 +35,11 @@ public struct ForecastLimit: Sendable, Equatable {
 /// roughly constant). The V8 heap limit is compared with the heapUsed floor when heap figures
 /// are known. (Not with the anon floor without them: on a real heap-limit crash, `make
 /// bench-forecast`, the anon floor's forecast was 26-99 % early, then past the limit said nothing.)
+/// The anon floor counts swapped-out anon too (`TrendSample.heldAnonBytes`), so with swap the
+/// forecast is of when the process has grown to the limit, in RAM and swap together: a cgroup
+/// that reaches `memory.max` with swap left swaps the heap out instead of being killed, and a
+/// Node heap in swap stalls on every full GC, which marks the whole heap — the end of the
+/// service as surely as the kill, and the point a warning is for.
 struct Forecast: Sendable, Equatable {
     /// A line through `level` at `now` with a slope interval; bytes and bytes per second.
     struct Line: Sendable, Equatable {

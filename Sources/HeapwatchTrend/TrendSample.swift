@@ -8,13 +8,21 @@ public struct TrendSample: Sendable, Equatable {
     public var rssBytes: Double
     /// V8 `heapUsed`, bytes, when known (inspector or an app endpoint); nil otherwise.
     public var heapUsedBytes: Double?
+    /// `VmSwap`, bytes: anonymous memory the kernel moved out to swap. 0 on a host without swap.
+    public var swapBytes: Double
 
-    public init(time: Double, anonBytes: Double, rssBytes: Double, heapUsedBytes: Double? = nil) {
+    public init(time: Double, anonBytes: Double, rssBytes: Double, heapUsedBytes: Double? = nil, swapBytes: Double = 0) {
         self.time = time
         self.anonBytes = anonBytes
         self.rssBytes = rssBytes
         self.heapUsedBytes = heapUsedBytes
+        self.swapBytes = swapBytes
     }
+
+    /// The anonymous memory the process holds, in RAM or in swap: the signal the trend follows.
+    /// Under memory pressure the kernel moves a leak's cold pages out, so `RssAnon` alone can stay
+    /// flat, or fall, while the process grows towards its end.
+    public var heldAnonBytes: Double { anonBytes + swapBytes }
 }
 
 /// The limits a process can die on, all in bytes; nil when there is none.
@@ -27,9 +35,11 @@ public struct MemoryLimits: Sendable, Equatable {
     public var rssMaxBytes: Double?
     /// V8's heap limit (`--max-old-space-size` or V8's default); compared with `heapUsedBytes`.
     public var v8HeapLimitBytes: Double?
-    /// How large the process can grow before the host runs out of memory: its RSS plus the
-    /// host's `MemAvailable`. It holds when no other limit does (a service without `MemoryMax`),
-    /// and it stays put as the process grows, since each byte it takes comes out of MemAvailable.
+    /// How large the process can grow before the host runs out of memory: its RSS and swap plus
+    /// the host's `MemAvailable`. It holds when no other limit does (a service without
+    /// `MemoryMax`), and it stays put as the process grows, since each byte it takes comes out of
+    /// MemAvailable (and each byte swapped out goes back in). Free swap is not counted: a heap
+    /// that has to live in swap is already down.
     public var hostBytes: Double?
 
     public init(

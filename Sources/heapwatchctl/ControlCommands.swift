@@ -14,15 +14,10 @@ struct StatusCommand: AsyncParsableCommand {
         let status = try connection.decode(StatusReply.self, try await connection.send(ControlRequest(command: .status)))
         if connection.json { return try Output.json(status) }
         print("heapwatchd \(status.version), sampling every \(Units.formatDuration(status.intervalSeconds))")
-        Output.table(
-            ["TARGET", "PID", "STATE", "RSS", "ANON", "LIMIT", "GROWTH", "HITS LIMIT IN", "SNAPSHOTS"],
-            status.targets.map { row in
-                [row.name, row.pid.map(String.init) ?? "-", row.state,
-                 row.rssBytes.map(Units.formatBytes) ?? "-", row.anonBytes.map(Units.formatBytes) ?? "-",
-                 Self.limitColumn(row),
-                 row.slopeBytesPerHour.map { ($0 >= 0 ? "+" : "") + Units.formatBytes($0) + "/h" } ?? "-",
-                 row.etaSeconds.map(Units.formatDuration) ?? "-", String(row.snapshots)]
-            })
+        // SWAP only where something is in swap: most hosts have none, and the table stays in 80 columns.
+        let showsSwap = status.targets.contains { ($0.swapBytes ?? 0) > 0 }
+        let head: [String] = ["TARGET", "PID", "STATE", "RSS", "ANON"] + (showsSwap ? ["SWAP"] : [])
+        Output.table(head + ["LIMIT", "GROWTH", "HITS LIMIT IN", "SNAPSHOTS"], status.targets.map { Self.row($0, showsSwap: showsSwap) })
         // Under the table, a paragraph each: the range of each forecast (a point alone would hide
         // how sure it is), what our own snapshots did, and what grows.
         let paragraphs: [(TargetStatus) -> String?] = [
@@ -36,8 +31,16 @@ struct StatusCommand: AsyncParsableCommand {
         }
     }
 
+    static func row(_ row: TargetStatus, showsSwap: Bool) -> [String] {
+        let sizes: [String] = [row.rssBytes.map(Units.formatBytes) ?? "-", row.anonBytes.map(Units.formatBytes) ?? "-"]
+        let swap: [String] = showsSwap ? [row.swapBytes.map(Units.formatBytes) ?? "-"] : []
+        let growth = row.slopeBytesPerHour.map { ($0 >= 0 ? "+" : "") + Units.formatBytes($0) + "/h" } ?? "-"
+        let rest: [String] = [limitColumn(row), growth, row.etaSeconds.map(Units.formatDuration) ?? "-", String(row.snapshots)]
+        return [row.name, row.pid.map(String.init) ?? "-", row.state] + sizes + swap + rest
+    }
+
     /// The memory limit (cgroup, rss_max), or the one the forecast is about when the host runs out
-    /// first (`23GiB host`: RSS + MemAvailable) or there is no other (`4GiB heap`), so a forecast
+    /// first (`23GiB host`: RSS + swap + MemAvailable) or there is no other (`4GiB heap`), so a forecast
     /// never stands beside "none" or beside a limit it is not about.
     static func limitColumn(_ row: TargetStatus) -> String {
         if row.etaLimit == .host, let host = row.etaLimitBytes { return Units.formatBytes(host) + " host" }

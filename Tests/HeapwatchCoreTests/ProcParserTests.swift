@@ -47,6 +47,8 @@ struct ProcParserTests {
         RssAnon:\t    8492 kB
         RssFile:\t   36920 kB
         RssShmem:\t       0 kB
+        VmPTE:\t     468 kB
+        VmSwap:\t       0 kB
         Threads:\t7
         SigQ:\t0/96365
         SigPnd:\t0000000000000000
@@ -61,8 +63,20 @@ struct ProcParserTests {
         #expect(status.groups == [24, 27, 1000])
         #expect(status.rssBytes == 45412 * 1024)
         #expect(status.anonBytes == 8492 * 1024)
+        #expect(status.swapBytes == 0)
         #expect(status.catchesSIGUSR2)
         #expect(status.catchesSIGUSR1)
+    }
+
+    @Test func parsesSwappedOutMemory() throws {
+        let swapped = Self.nodeStatus.replacingOccurrences(of: "VmSwap:\t       0 kB", with: "VmSwap:\t  734208 kB")
+        let status = try #require(ProcStatus.parse(swapped))
+        #expect(status.swapBytes == 734_208 * 1024)
+        #expect(status.anonBytes == 8492 * 1024)
+        // A kernel built without swap has no VmSwap line: nothing is swapped.
+        let noLine = try #require(ProcStatus.parse(Self.nodeStatus.replacingOccurrences(of: "VmSwap:\t       0 kB\n", with: "")))
+        #expect(noLine.swapBytes == 0)
+        #expect(noLine.rssBytes == 45412 * 1024)
     }
 
     @Test func tellsWhetherSIGUSR2IsCaught() throws {
@@ -92,6 +106,8 @@ struct ProcParserTests {
         #expect(MemInfo.parseAvailable("MemTotal: 1 kB\n") == nil)
         #expect(MemInfo.parseTotal("MemTotal:       24600000 kB\nMemFree:        1 kB\n") == 24_600_000 * 1024)
         #expect(MemInfo.parseTotal("MemFree: 1 kB\n") == nil)
+        #expect(MemInfo.parseSwapTotal("MemTotal: 1 kB\nSwapTotal:       2097148 kB\nSwapFree: 1 kB\n") == 2_097_148 * 1024)
+        #expect(MemInfo.parseSwapTotal("MemTotal: 1 kB\nSwapTotal:             0 kB\n") == 0)
     }
 
     /// V8's default heap for the memory Node sizes it from, as node 20 gave it here: in cgroups of

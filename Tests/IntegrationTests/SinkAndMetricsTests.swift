@@ -107,6 +107,8 @@ extension IntegrationSuite {
             let (text, pid) = (scrape.text, scrape.app.pid)
             #expect(text.contains("heapwatch_rss_bytes{target=\"app\",pid=\"\(pid)\"}"))
             #expect(text.contains("heapwatch_anon_bytes{target=\"app\",pid=\"\(pid)\"}"))
+            // The real VmSwap: this host has no swap, so 0 (a line per process all the same).
+            #expect(text.contains("heapwatch_swap_bytes{target=\"app\",pid=\"\(pid)\"} 0"))
             #expect(text.contains("heapwatch_state{target=\"app\",pid=\"\(pid)\",state=\"warming_up\"} 1"))
             #expect(text.contains("heapwatch_sample_duration_seconds_bucket"))
             #expect(text.contains("heapwatch_daemon_rss_bytes"))

@@ -34,6 +34,9 @@ public struct ProcStatus: Sendable, Equatable {
     public var groups: Set<UInt32> = []
     public var rssBytes: UInt64 = 0
     public var anonBytes: UInt64 = 0
+    /// `VmSwap`: the process's anonymous memory the kernel has moved out to swap. A leak on a host
+    /// with swap can leave `RssAnon` flat while this grows, so the trend follows the two together.
+    public var swapBytes: UInt64 = 0
     /// Caught signals, bit N-1 for signal N.
     public var caughtSignals: UInt64 = 0
 
@@ -60,6 +63,7 @@ public struct ProcStatus: Sendable, Equatable {
                 for group in values { if let gid = UInt32(group) { status.groups.insert(gid) } }
             case "VmRSS": status.rssBytes = kilobytes(values.next())
             case "RssAnon": status.anonBytes = kilobytes(values.next())
+            case "VmSwap": status.swapBytes = kilobytes(values.next())
             case "SigCgt": status.caughtSignals = values.next().flatMap { UInt64($0, radix: 16) } ?? 0
             default: break
             }
@@ -92,9 +96,12 @@ public struct ProcStatm: Sendable, Equatable {
     }
 }
 
-/// `/proc/meminfo`'s `MemAvailable` and `MemTotal`, bytes.
+/// `/proc/meminfo`'s `MemAvailable`, `MemTotal` and `SwapTotal`, bytes.
 public enum MemInfo {
     public static func parseAvailable(_ text: String) -> UInt64? { parse(text, key: "MemAvailable:") }
+
+    /// 0 on a host with no swap configured; nil when the line is missing (a kernel without swap).
+    public static func parseSwapTotal(_ text: String) -> UInt64? { parse(text, key: "SwapTotal:") }
 
     public static func parseTotal(_ text: String) -> UInt64? { parse(text, key: "MemTotal:") }
 

@@ -133,9 +133,10 @@ public struct Capturer: Sendable {
     }
 
     /// Memory (host and cgroup) and disk must have room for the capture. The heap is heapUsed when a
-    /// heap source gives it, else the process's anonymous memory.
+    /// heap source gives it, else the process's anonymous memory, swapped-out part included: writing
+    /// the snapshot walks the whole heap and brings every page of it back into RAM.
     func admissionRefusal(_ job: CaptureJob, status: ProcStatus) -> String? {
-        let heap = job.heapUsedBytes ?? status.anonBytes
+        let heap = job.heapUsedBytes ?? (status.anonBytes + status.swapBytes)
         let memory = cgroups.memory(of: job.cgroup)
         if let refusal = CaptureSafety.memoryRefusal(anonBytes: heap, memAvailable: try? procFS.memAvailable(),
                                                      cgroupLimit: memory.limitBytes, cgroupUsage: memory.usageBytes,

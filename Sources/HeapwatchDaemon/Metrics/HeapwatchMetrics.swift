@@ -32,6 +32,8 @@ public final class HeapwatchMetrics: @unchecked Sendable {
         ("heapwatch_rss_bytes", "Resident memory of the watched process.", { $0.rssBytes.map { Double($0) } }),
         ("heapwatch_anon_bytes", "Anonymous resident memory (heap and other private memory) of the watched process.",
          { $0.anonBytes.map { Double($0) } }),
+        ("heapwatch_swap_bytes", "Anonymous memory of the watched process the kernel moved out to swap (VmSwap).",
+         { $0.swapBytes.map { Double($0) } }),
         ("heapwatch_limit_bytes", "The smallest memory limit that applies (cgroup, rss_max).", { $0.limitBytes.map { Double($0) } }),
         ("heapwatch_growth_bytes_per_hour", "Growth of the post-GC memory floor over the window.", { $0.slopeBytesPerHour }),
         ("heapwatch_eta_seconds", "Forecast seconds until the limit is reached.", { $0.etaSeconds }),

@@ -52,13 +52,14 @@ struct WatchedProcess {
 
     /// The V8 heap limit: measured when a heap source gave it, else `--max-old-space-size`, else
     /// V8's default for the memory Node sizes it from (the cgroup's limit, or `memTotal`). The
-    /// host's: this process's RSS plus the host's MemAvailable (nil when /proc/meminfo was not read).
+    /// host's: this process's RSS and swap plus the host's MemAvailable (nil when /proc/meminfo was
+    /// not read), since the trend it is compared with counts swap.
     func limits(target: TargetConfig, now: Double, memAvailable: UInt64?, memTotal: UInt64?) -> MemoryLimits {
         let sizedFrom = [cgroupLimits.limitBytes, memTotal].compactMap { $0 }.min()
         var limits = Self.memoryLimits(cgroup: cgroupLimits, rssMax: target.rssMax, heapLimit: currentHeap(now: now)?.heapLimit,
                                        maxOldSpaceSizeMiB: flags.maxOldSpaceSizeMiB,
                                        defaultOldSpaceBytes: sizedFrom.map { V8Defaults.oldSpaceBytes(memoryBytes: $0) })
-        limits.hostBytes = memAvailable.map { Double(status.rssBytes) + Double($0) }
+        limits.hostBytes = memAvailable.map { Double(status.rssBytes) + Double(status.swapBytes) + Double($0) }
         return limits
     }
 

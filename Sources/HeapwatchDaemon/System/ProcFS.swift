@@ -61,6 +61,14 @@ public struct ProcFS: Sendable {
 
     public func memAvailable() throws(SystemError) -> UInt64 { try meminfo("MemAvailable", MemInfo.parseAvailable) }
 
+    /// `MemAvailable` and `SwapTotal` (0 when the kernel has no swap) from one read, for a tick.
+    public func hostMemory() throws(SystemError) -> (available: UInt64, swapTotal: UInt64) {
+        let file = root + "/meminfo"
+        let text = try Sys.readText(file)
+        guard let available = MemInfo.parseAvailable(text) else { throw SystemError("parse MemAvailable in", path: file, errno: EINVAL) }
+        return (available, MemInfo.parseSwapTotal(text) ?? 0)
+    }
+
     private func meminfo(_ field: String, _ parse: (String) -> UInt64?) throws(SystemError) -> UInt64 {
         let file = root + "/meminfo"
         guard let bytes = parse(try Sys.readText(file)) else { throw SystemError("parse \(field) in", path: file, errno: EINVAL) }
