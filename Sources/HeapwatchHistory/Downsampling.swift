@@ -29,7 +29,7 @@ public enum Downsampling {
 
     static func merge(_ points: ArraySlice<HistoryPoint>) -> HistoryPoint {
         guard points.count > 1, let first = points.first else { return points.first! }
-        var total = 0.0, time = 0.0, rss = 0.0, anon = 0.0
+        var total = 0.0, time = 0.0, rss = 0.0, anon = 0.0, swap = 0.0
         var merged = first
         for point in points {
             let weight = Double(point.count)
@@ -37,16 +37,20 @@ public enum Downsampling {
             time += point.time * weight
             rss += Double(point.rssBytes) * weight
             anon += Double(point.anonBytes) * weight
+            swap += Double(point.swapBytes) * weight
             merged.rssMin = min(merged.rssMin, point.rssMin)
             merged.rssMax = max(merged.rssMax, point.rssMax)
             merged.anonMin = min(merged.anonMin, point.anonMin)
             merged.anonMax = max(merged.anonMax, point.anonMax)
+            merged.swapMin = min(merged.swapMin, point.swapMin)
+            merged.swapMax = max(merged.swapMax, point.swapMax)
             if merged.pid != point.pid { merged.pid = nil }
         }
         merged.count = Int(total)
         merged.time = time / total
         merged.rssBytes = UInt64((rss / total).rounded())
         merged.anonBytes = UInt64((anon / total).rounded())
+        merged.swapBytes = UInt64((swap / total).rounded())
         return merged
     }
 }

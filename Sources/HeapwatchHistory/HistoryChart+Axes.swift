@@ -10,8 +10,8 @@ struct ValueScale {
     let rows: Int
 
     init(samples: [HistoryPoint], limitBytes: UInt64?, rows: Int) {
-        let dataLow = Double(samples.map { min($0.anonMin, $0.rssMin) }.min() ?? 0)
-        let dataHigh = Double(samples.map { max($0.anonMax, $0.rssMax) }.max() ?? 0)
+        let dataLow = Double(samples.map { min($0.heldMin, $0.rssMin) }.min() ?? 0)
+        let dataHigh = Double(samples.map { max($0.heldMax, $0.rssMax) }.max() ?? 0)
         let top = max(dataHigh, limitBytes.map { Double($0) } ?? 0)
         let bottom = dataLow < top / 2 ? 0 : dataLow
         let wanted = max(2, rows / 3)

@@ -12,7 +12,8 @@ import HeapwatchCore
 ///     UTC 2026-11-25 00:00 -> 23:59
 ///
 /// Each column shows the min–max range of the points that fall in it (`#` anonymous memory drawn
-/// over `.` RSS), the limit as a row of `=`, the trend line as `*` over everything from where the
+/// over `.` RSS; where some was in swap, `#` is anon + swap, as the trend counts it, and the legend
+/// says `# anon+swap`), the limit as a row of `=`, the trend line as `*` over everything from where the
 /// samples it was fitted on begin (or the last capture among them), and captures as `^` on the
 /// time axis. Pure: same input, same text.
 public enum HistoryChart {
@@ -45,9 +46,9 @@ public enum HistoryChart {
         var ranges: [Int: (rssLow: UInt64, rssHigh: UInt64, anonLow: UInt64, anonHigh: UInt64)] = [:]
         for point in samples where timeSpan.contains(point.time) {
             let column = x.column(point.time)
-            let old = ranges[column] ?? (point.rssMin, point.rssMax, point.anonMin, point.anonMax)
+            let old = ranges[column] ?? (point.rssMin, point.rssMax, point.heldMin, point.heldMax)
             ranges[column] = (min(old.rssLow, point.rssMin), max(old.rssHigh, point.rssMax),
-                              min(old.anonLow, point.anonMin), max(old.anonHigh, point.anonMax))
+                              min(old.anonLow, point.heldMin), max(old.anonHigh, point.heldMax))
         }
         for (column, range) in ranges {
             for row in scale.row(Double(range.rssHigh))...scale.row(Double(range.rssLow)) { grid[row][column] = "." }
@@ -77,7 +78,7 @@ public enum HistoryChart {
         lines.append(String(repeating: " ", count: labelWidth) + " +" + String(axis))
         lines.append(String(repeating: " ", count: labelWidth + 2) + tickLabels(ticks, columns: plotWidth))
 
-        var legend = ["# anon", ". RSS"]
+        var legend = [samples.contains { $0.swapMax > 0 } ? "# anon+swap" : "# anon", ". RSS"]
         if let limitBytes { legend.append("= limit " + Units.formatBytes(limitBytes)) }
         if let trend {
             legend.append("* trend " + (trend.slopeBytesPerHour >= 0 ? "+" : "") + Units.formatBytes(trend.slopeBytesPerHour) + "/h")

@@ -1,6 +1,6 @@
 /// One point of a target's memory over time. A raw sample has `count == 1` and its min, max and
 /// value equal; a 1-minute rollup or a downsampled bucket summarises `count` samples: `rssBytes`
-/// and `anonBytes` are their means, the `…Min`/`…Max` fields their extremes.
+/// `anonBytes` and `swapBytes` are their means, the `…Min`/`…Max` fields their extremes.
 public struct HistoryPoint: Codable, Sendable, Equatable {
     /// Unix seconds, UTC (for a summary, the mean of its samples' times).
     public var time: Double
@@ -11,11 +11,17 @@ public struct HistoryPoint: Codable, Sendable, Equatable {
     public var rssMax: UInt64
     public var anonMin: UInt64
     public var anonMax: UInt64
+    /// `VmSwap`: anonymous memory moved out to swap (0 on a host without swap, and in history
+    /// recorded before heapwatch kept it).
+    public var swapBytes: UInt64 = 0
+    public var swapMin: UInt64 = 0
+    public var swapMax: UInt64 = 0
     public var count: Int
 
-    public init(time: Double, pid: Int32? = nil, rssBytes: UInt64, anonBytes: UInt64) {
+    public init(time: Double, pid: Int32? = nil, rssBytes: UInt64, anonBytes: UInt64, swapBytes: UInt64 = 0) {
         self.init(time: time, pid: pid, rssBytes: rssBytes, anonBytes: anonBytes,
                   rssMin: rssBytes, rssMax: rssBytes, anonMin: anonBytes, anonMax: anonBytes, count: 1)
+        (self.swapBytes, swapMin, swapMax) = (swapBytes, swapBytes, swapBytes)
     }
 
     public init(time: Double, pid: Int32?, rssBytes: UInt64, anonBytes: UInt64, rssMin: UInt64, rssMax: UInt64,
@@ -31,14 +37,20 @@ public struct HistoryPoint: Codable, Sendable, Equatable {
         self.count = count
     }
 
+    /// The anonymous memory held, in RAM and swap: what the trend follows and the chart draws.
+    /// (A summary's bounds: the extremes of anon and swap need not fall on one sample.)
+    var heldMin: UInt64 { anonMin + swapMin }
+    var heldMax: UInt64 { anonMax + swapMax }
+
     enum CodingKeys: String, CodingKey {
         case time, pid, count
-        case rssBytes = "rss_bytes", anonBytes = "anon_bytes"
+        case rssBytes = "rss_bytes", anonBytes = "anon_bytes", swapBytes = "swap_bytes"
         case rssMin = "rss_min_bytes", rssMax = "rss_max_bytes", anonMin = "anon_min_bytes", anonMax = "anon_max_bytes"
+        case swapMin = "swap_min_bytes", swapMax = "swap_max_bytes"
     }
 
-    /// JSON: `{"time", "rss_bytes", "anon_bytes", "pid"}`, plus `count` and the four `…_min_bytes` /
-    /// `…_max_bytes` fields only for a summary of several samples.
+    /// JSON: `{"time", "rss_bytes", "anon_bytes", "swap_bytes", "pid"}`, plus `count` and the six
+    /// `…_min_bytes` / `…_max_bytes` fields only for a summary of several samples.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         time = try HistoryTime.decode(c, .time)
@@ -49,6 +61,9 @@ public struct HistoryPoint: Codable, Sendable, Equatable {
         rssMax = try c.decodeIfPresent(UInt64.self, forKey: .rssMax) ?? rssBytes
         anonMin = try c.decodeIfPresent(UInt64.self, forKey: .anonMin) ?? anonBytes
         anonMax = try c.decodeIfPresent(UInt64.self, forKey: .anonMax) ?? anonBytes
+        swapBytes = try c.decodeIfPresent(UInt64.self, forKey: .swapBytes) ?? 0
+        swapMin = try c.decodeIfPresent(UInt64.self, forKey: .swapMin) ?? swapBytes
+        swapMax = try c.decodeIfPresent(UInt64.self, forKey: .swapMax) ?? swapBytes
         count = try c.decodeIfPresent(Int.self, forKey: .count) ?? 1
     }
 
@@ -58,12 +73,15 @@ public struct HistoryPoint: Codable, Sendable, Equatable {
         try c.encodeIfPresent(pid, forKey: .pid)
         try c.encode(rssBytes, forKey: .rssBytes)
         try c.encode(anonBytes, forKey: .anonBytes)
+        try c.encode(swapBytes, forKey: .swapBytes)
         guard count > 1 else { return }
         try c.encode(count, forKey: .count)
         try c.encode(rssMin, forKey: .rssMin)
         try c.encode(rssMax, forKey: .rssMax)
         try c.encode(anonMin, forKey: .anonMin)
         try c.encode(anonMax, forKey: .anonMax)
+        try c.encode(swapMin, forKey: .swapMin)
+        try c.encode(swapMax, forKey: .swapMax)
     }
 }
 

@@ -13,10 +13,13 @@ public struct HistorySample: Sendable, Equatable {
     /// The detector's state name, e.g. `ok`, `leaking`.
     public var state: String
     public var slopeBytesPerHour: Double?
+    /// `VmSwap`, bytes: anonymous memory moved out to swap.
+    public var swapBytes: UInt64
 
     public init(target: String, pid: Int32, startTime: UInt64, rssBytes: UInt64, anonBytes: UInt64,
                 heapUsedBytes: UInt64? = nil, limitBytes: UInt64? = nil, state: String,
-                slopeBytesPerHour: Double? = nil) {
+                slopeBytesPerHour: Double? = nil, swapBytes: UInt64 = 0) {
+        self.swapBytes = swapBytes
         self.target = target
         self.pid = pid
         self.startTime = startTime

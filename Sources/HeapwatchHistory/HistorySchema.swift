@@ -60,6 +60,15 @@ enum HistorySchema {
                 UPDATE target SET rolled_until_ms = COALESCE((SELECT max(time_ms) + 1 FROM sample WHERE target_id = target.id), 0);
                 """)
         }
+        // Swap: a leak on a host with swap grows in `VmSwap` while `RssAnon` stays put.
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: """
+                ALTER TABLE sample ADD COLUMN swap_bytes INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE rollup ADD COLUMN swap_min INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE rollup ADD COLUMN swap_max INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE rollup ADD COLUMN swap_sum INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
         return migrator
     }
 }

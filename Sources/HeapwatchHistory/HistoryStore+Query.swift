@@ -28,7 +28,7 @@ extension HistoryStore {
         let oldestRaw = try Int64.fetchOne(db, sql: "SELECT min(time_ms) FROM sample WHERE target_id = ?", arguments: [targetID])
         var points: [HistoryPoint] = []
         let rollups = try Row.fetchCursor(db, sql: """
-            SELECT minute, pid, count, rss_min, rss_max, rss_sum, anon_min, anon_max, anon_sum FROM rollup
+            SELECT minute, pid, count, rss_min, rss_max, rss_sum, anon_min, anon_max, anon_sum, swap_min, swap_max, swap_sum FROM rollup
             WHERE target_id = ? AND minute >= ? AND minute * 60000 <= ? AND (minute + 1) * 60000 <= ?
             ORDER BY minute, pid
             """, arguments: [targetID, sinceMs.floorDivided(by: 60_000), untilMs, oldestRaw ?? Int64.max])
@@ -38,20 +38,25 @@ extension HistoryStore {
             let count: Int64 = row[2]
             let rssSum: Int64 = row[5]
             let anonSum: Int64 = row[8]
-            points.append(HistoryPoint(
+            let swapSum: Int64 = row[11]
+            var point = HistoryPoint(
                 time: Double(minute * 60 + 30), pid: Int32(truncatingIfNeeded: pid),
                 rssBytes: UInt64((Double(rssSum) / Double(count)).rounded()),
                 anonBytes: UInt64((Double(anonSum) / Double(count)).rounded()),
                 rssMin: UInt64(row[3] as Int64), rssMax: UInt64(row[4] as Int64),
-                anonMin: UInt64(row[6] as Int64), anonMax: UInt64(row[7] as Int64), count: Int(count)))
+                anonMin: UInt64(row[6] as Int64), anonMax: UInt64(row[7] as Int64), count: Int(count))
+            point.swapBytes = UInt64((Double(swapSum) / Double(count)).rounded())
+            (point.swapMin, point.swapMax) = (UInt64(row[9] as Int64), UInt64(row[10] as Int64))
+            points.append(point)
         }
         let raw = try Row.fetchCursor(db, sql: """
-            SELECT time_ms, pid, rss_bytes, anon_bytes FROM sample
+            SELECT time_ms, pid, rss_bytes, anon_bytes, swap_bytes FROM sample
             WHERE target_id = ? AND time_ms BETWEEN ? AND ? ORDER BY time_ms, pid
             """, arguments: [targetID, sinceMs, untilMs])
         while let row = try raw.next() {
             points.append(HistoryPoint(time: Double(row[0] as Int64) / 1000, pid: Int32(truncatingIfNeeded: row[1] as Int64),
-                                       rssBytes: UInt64(row[2] as Int64), anonBytes: UInt64(row[3] as Int64)))
+                                       rssBytes: UInt64(row[2] as Int64), anonBytes: UInt64(row[3] as Int64),
+                                       swapBytes: UInt64(row[4] as Int64)))
         }
         return points
     }

@@ -95,19 +95,21 @@ extension HistoryStore {
     /// range of the (target, time) key: CROSS JOIN keeps SQLite from scanning every sample. Times
     /// are positive, so `/` floors.
     static let foldIntoRollups = """
-        INSERT INTO rollup (target_id, minute, pid, count, rss_min, rss_max, rss_sum, anon_min, anon_max, anon_sum)
+        INSERT INTO rollup (target_id, minute, pid, count, rss_min, rss_max, rss_sum, anon_min, anon_max, anon_sum,
+                            swap_min, swap_max, swap_sum)
         SELECT s.target_id, s.time_ms / 60000, s.pid, count(*), min(s.rss_bytes), max(s.rss_bytes), sum(s.rss_bytes),
-               min(s.anon_bytes), max(s.anon_bytes), sum(s.anon_bytes)
+               min(s.anon_bytes), max(s.anon_bytes), sum(s.anon_bytes), min(s.swap_bytes), max(s.swap_bytes), sum(s.swap_bytes)
         FROM target t CROSS JOIN sample s ON s.target_id = t.id AND s.time_ms >= t.rolled_until_ms
         WHERE true
         GROUP BY s.target_id, s.time_ms / 60000, s.pid
         """ + addToRollup
 
     /// Folds one sample into its minute's rollup (`?1` target, `?2` minute, `?3` pid, `?4` RSS,
-    /// `?5` anonymous bytes): for a sample recorded behind what prune has folded.
+    /// `?5` anonymous, `?6` swap bytes): for a sample recorded behind what prune has folded.
     static let foldOneIntoRollup = """
-        INSERT INTO rollup (target_id, minute, pid, count, rss_min, rss_max, rss_sum, anon_min, anon_max, anon_sum)
-        VALUES (?1, ?2, ?3, 1, ?4, ?4, ?4, ?5, ?5, ?5)
+        INSERT INTO rollup (target_id, minute, pid, count, rss_min, rss_max, rss_sum, anon_min, anon_max, anon_sum,
+                            swap_min, swap_max, swap_sum)
+        VALUES (?1, ?2, ?3, 1, ?4, ?4, ?4, ?5, ?5, ?5, ?6, ?6, ?6)
         """ + addToRollup
 
     /// Adds the new rows to a minute already in the rollups.
@@ -117,7 +119,9 @@ extension HistoryStore {
             rss_min = min(rss_min, excluded.rss_min), rss_max = max(rss_max, excluded.rss_max),
             rss_sum = rss_sum + excluded.rss_sum,
             anon_min = min(anon_min, excluded.anon_min), anon_max = max(anon_max, excluded.anon_max),
-            anon_sum = anon_sum + excluded.anon_sum
+            anon_sum = anon_sum + excluded.anon_sum,
+            swap_min = min(swap_min, excluded.swap_min), swap_max = max(swap_max, excluded.swap_max),
+            swap_sum = swap_sum + excluded.swap_sum
         """
 
     enum RowTable {
@@ -150,8 +154,8 @@ extension HistoryStore {
     private static func insert(_ samples: [HistorySample], timeMs: Int64, bounds: RowBounds, db: Database) throws {
         let insertSample = try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO sample (target_id, time_ms, pid, start_time, rss_bytes, anon_bytes,
-                heap_used_bytes, limit_bytes, state, slope_bytes_per_hour)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                heap_used_bytes, limit_bytes, state, slope_bytes_per_hour, swap_bytes)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         var targets: [String: (id: Int64, rolledUntil: Int64)] = [:]
         for sample in samples {
@@ -166,7 +170,7 @@ extension HistoryStore {
                 target.id, timeMs, Int64(sample.pid), Int64(clamping: sample.startTime),
                 Int64(clamping: sample.rssBytes), Int64(clamping: sample.anonBytes),
                 sample.heapUsedBytes.map { Int64(clamping: $0) }, sample.limitBytes.map { Int64(clamping: $0) },
-                sample.state, sample.slopeBytesPerHour,
+                sample.state, sample.slopeBytesPerHour, Int64(clamping: sample.swapBytes),
             ])
             guard db.changesCount > 0 else { continue }
             // At most one more rollup row when it is folded. A rolled-back insert only overstates
@@ -176,7 +180,7 @@ extension HistoryStore {
                 // Behind what prune has folded already (the wall clock went back): fold it now.
                 try db.cachedStatement(sql: foldOneIntoRollup).execute(arguments: [
                     target.id, timeMs.floorDivided(by: 60_000), Int64(sample.pid),
-                    Int64(clamping: sample.rssBytes), Int64(clamping: sample.anonBytes),
+                    Int64(clamping: sample.rssBytes), Int64(clamping: sample.anonBytes), Int64(clamping: sample.swapBytes),
                 ])
             }
         }

@@ -30,6 +30,30 @@ import Testing
             """)
     }
 
+    /// A process whose heap went to swap: the last point holds 2MiB in RAM and 4MiB in swap, so `#`
+    /// (anon + swap, as the trend counts it) climbs to 6MiB above RSS's 4MiB, and the legend says so.
+    /// Scale 0…8MiB in 4MiB steps over 5 rows (2MiB a row), 24 plot columns.
+    @Test func memoryInSwapIsDrawnWithAnon() {
+        let mib = Self.mib
+        let samples = [
+            HistoryPoint(time: midnight, rssBytes: 4 * mib, anonBytes: 2 * mib),
+            HistoryPoint(time: midnight + 60, rssBytes: 4 * mib, anonBytes: 2 * mib, swapBytes: 1 * mib),
+            HistoryPoint(time: midnight + 120, rssBytes: 4 * mib, anonBytes: 2 * mib, swapBytes: 4 * mib),
+        ]
+        let chart = HistoryChart.render(samples: samples, events: [], limitBytes: nil, trend: nil, width: 30, height: 5)
+        #expect(chart == """
+            8MiB |
+                 |                       #
+            4MiB |.           .          .
+                 |#           #
+              0B |
+                 ++-----------+----------+
+                  00:00     00:01    00:02
+            # anon+swap  . RSS
+            UTC 2026-11-25 00:00 -> 00:02
+            """)
+    }
+
     /// Two points two minutes apart (RSS 1 → 7MiB, anon 1 → 6MiB) and a line of +4MiB a minute
     /// from 0 at the first, fitted from `trendStart`, in 30 columns and 3 rows.
     static func risingChart(trendStart: Double?, events: [HistoryEvent] = []) -> String {

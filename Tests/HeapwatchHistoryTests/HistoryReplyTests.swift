@@ -4,11 +4,12 @@ import Testing
 
 @Suite struct HistoryReplyTests {
     @Test func jsonHasTheDocumentedShape() throws {
+        var summary = HistoryPoint(time: midnight + 90.5, pid: 41, rssBytes: 310, anonBytes: 205, rssMin: 290, rssMax: 330,
+                                   anonMin: 190, anonMax: 220, count: 12)
+        (summary.swapBytes, summary.swapMin, summary.swapMax) = (50, 40, 60)
         let reply = HistoryReply(
             target: "api",
-            samples: [HistoryPoint(time: midnight, pid: 41, rssBytes: 300, anonBytes: 200),
-                      HistoryPoint(time: midnight + 90.5, pid: 41, rssBytes: 310, anonBytes: 205, rssMin: 290, rssMax: 330,
-                                   anonMin: 190, anonMax: 220, count: 12)],
+            samples: [HistoryPoint(time: midnight, pid: 41, rssBytes: 300, anonBytes: 200), summary],
             events: [HistoryEvent(time: midnight + 60, target: "api", pid: 41, kind: .capture, message: "stored",
                                   details: ["path": "/s/a.heapsnapshot"])],
             limitBytes: 1024)
@@ -17,8 +18,9 @@ import Testing
         let text = String(decoding: try encoder.encode(reply), as: UTF8.self)
         #expect(text == #"{"events":[{"details":{"path":"/s/a.heapsnapshot"},"kind":"capture","message":"stored","pid":41,"#
             + #""target":"api","time":"2026-11-25T00:01:00Z"}],"limit_bytes":1024,"samples":[{"anon_bytes":200,"pid":41,"#
-            + #""rss_bytes":300,"time":"2026-11-25T00:00:00Z"},{"anon_bytes":205,"anon_max_bytes":220,"anon_min_bytes":190,"#
-            + #""count":12,"pid":41,"rss_bytes":310,"rss_max_bytes":330,"rss_min_bytes":290,"time":"2026-11-25T00:01:30.500Z"}],"#
+            + #""rss_bytes":300,"swap_bytes":0,"time":"2026-11-25T00:00:00Z"},{"anon_bytes":205,"anon_max_bytes":220,"anon_min_bytes":190,"#
+            + #""count":12,"pid":41,"rss_bytes":310,"rss_max_bytes":330,"rss_min_bytes":290,"swap_bytes":50,"swap_max_bytes":60,"#
+            + #""swap_min_bytes":40,"time":"2026-11-25T00:01:30.500Z"}],"#
             + #""target":"api"}"#)
         #expect(try JSONDecoder().decode(HistoryReply.self, from: Data(text.utf8)) == reply)
     }
@@ -31,7 +33,7 @@ import Testing
         encoder.outputFormatting = [.sortedKeys]
         let data = try encoder.encode(HistoryOKReply(reply))
         #expect(String(decoding: data, as: UTF8.self) == #"{"events":[],"ok":true,"samples":[{"anon_bytes":1,"rss_bytes":2,"#
-            + #""time":"2026-11-25T00:00:00Z"}],"target":"api","trend":{"intercept_bytes":1,"intercept_time":"2026-11-25T00:00:00Z","#
+            + #""swap_bytes":0,"time":"2026-11-25T00:00:00Z"}],"target":"api","trend":{"intercept_bytes":1,"intercept_time":"2026-11-25T00:00:00Z","#
             + #""slope_bytes_per_hour":3600,"start_time":"2026-11-24T23:45:00Z"}}"#)
         #expect(try JSONDecoder().decode(HistoryReply.self, from: data) == reply)
         // A daemon from before start_time: the line has no start.
@@ -63,17 +65,18 @@ import Testing
     }
 
     @Test func eachBucketKeepsItsExtremesAndWeightedMeans() {
-        // Bucket 0 holds t=0,1 (rss 10, 30); bucket 1 holds t=2 (a rollup of 3 samples) and t=3.
+        // Bucket 0 holds t=0,1 (rss 10, 30; swap 4, 8); bucket 1 holds t=2 (a rollup of 3 samples) and t=3.
         let points = [
-            HistoryPoint(time: 0, rssBytes: 10, anonBytes: 1),
-            HistoryPoint(time: 1, rssBytes: 30, anonBytes: 3),
+            HistoryPoint(time: 0, rssBytes: 10, anonBytes: 1, swapBytes: 4),
+            HistoryPoint(time: 1, rssBytes: 30, anonBytes: 3, swapBytes: 8),
             HistoryPoint(time: 2, pid: nil, rssBytes: 20, anonBytes: 2, rssMin: 5, rssMax: 90, anonMin: 1, anonMax: 9, count: 3),
             HistoryPoint(time: 3, rssBytes: 40, anonBytes: 6),
         ]
         let merged = Downsampling.bucket(points, maxPoints: 2, span: 0...4)
         #expect(merged.count == 2)
-        #expect(merged[0] == HistoryPoint(time: 0.5, pid: nil, rssBytes: 20, anonBytes: 2, rssMin: 10, rssMax: 30,
-                                          anonMin: 1, anonMax: 3, count: 2))
+        var first = HistoryPoint(time: 0.5, pid: nil, rssBytes: 20, anonBytes: 2, rssMin: 10, rssMax: 30, anonMin: 1, anonMax: 3, count: 2)
+        (first.swapBytes, first.swapMin, first.swapMax) = (6, 4, 8)
+        #expect(merged[0] == first)
         // Means weighted by count: rss (20·3 + 40)/4 = 25, anon (2·3 + 6)/4 = 3, time (2·3 + 3)/4 = 2.25.
         #expect(merged[1] == HistoryPoint(time: 2.25, pid: nil, rssBytes: 25, anonBytes: 3, rssMin: 5, rssMax: 90,
                                           anonMin: 1, anonMax: 9, count: 4))

@@ -9,7 +9,7 @@ import Testing
         do {
             let store = try HistoryStore(directory: dir.path)
             for tick in 0..<3 {
-                try await store.record(tick: [sample(rss: 1000 + UInt64(tick), anon: 500)], at: midnight + Double(tick) * 5)
+                try await store.record(tick: [sample(rss: 1000 + UInt64(tick), anon: 500, swap: 70 * UInt64(tick))], at: midnight + Double(tick) * 5)
             }
             try await store.record(event: HistoryEvent(time: midnight + 7, target: "api", pid: 100, kind: .stateChange,
                                                        message: "ok → growing"))
@@ -18,6 +18,7 @@ import Testing
         let reopened = try HistoryStore(directory: dir.path)
         let reply = try await reopened.query(target: "api", since: midnight, until: midnight + 60)
         #expect(reply.samples.map(\.rssBytes) == [1000, 1001, 1002])
+        #expect(reply.samples.map(\.swapBytes) == [0, 70, 140])
         #expect(reply.samples.map(\.time) == [midnight, midnight + 5, midnight + 10])
         #expect(reply.samples.allSatisfy { $0.pid == 100 && $0.anonBytes == 500 && $0.count == 1 })
         #expect(reply.events.map(\.message) == ["ok → growing"])
@@ -40,13 +41,13 @@ import Testing
         fixed.close()
     }
 
-    /// Four samples in one minute, by hand: min 100, max 400, mean (100+400+200+300)/4 = 250.
+    /// Four samples in one minute, by hand: min 100, max 400, mean (100+400+200+300)/4 = 250; swap a tenth of that.
     @Test func rollupsKeepMinMeanAndMaxPerMinuteAfterRawSamplesArePruned() async throws {
         let dir = try TempDirectory()
         let store = try HistoryStore(directory: dir.path)
         let minute = midnight + 120
         for (offset, rss) in [(0.0, 100), (10, 400), (20, 200), (59, 300)] as [(Double, UInt64)] {
-            try await store.record(tick: [sample(rss: rss, anon: rss / 2)], at: minute + offset)
+            try await store.record(tick: [sample(rss: rss, anon: rss / 2, swap: rss / 10)], at: minute + offset)
         }
         try await store.record(tick: [sample(rss: 7000, anon: 7)], at: minute + 60)
         // A day and a bit later the raw samples are gone; the rollups remain.
@@ -58,6 +59,7 @@ import Testing
         #expect(first.count == 4)
         #expect(first.rssMin == 100 && first.rssMax == 400 && first.rssBytes == 250)
         #expect(first.anonMin == 50 && first.anonMax == 200 && first.anonBytes == 125)
+        #expect(first.swapMin == 10 && first.swapMax == 40 && first.swapBytes == 25)
         let second = try #require(reply.samples.last)
         #expect(second.count == 1 && second.rssBytes == 7000 && second.rssMin == 7000 && second.rssMax == 7000)
     }

@@ -69,10 +69,12 @@ import Testing
         try queue.close()
 
         let store = try HistoryStore(directory: dir.path, retention: HistoryRetention(rawSeconds: 60))
-        try await store.record(tick: [sample(rss: 200, anon: 20)], at: midnight + 50)
+        try await store.record(tick: [sample(rss: 200, anon: 20, swap: 9)], at: midnight + 50)
         try await store.prune(now: midnight + 600)
         let minutes = try await Self.rollups(store)
         #expect(minutes.map(\.count) == [3], "\(minutes)")
         #expect(minutes.first?.rssBytes == 200 && minutes.first?.rssMax == 300)
+        // The schema before swap: its samples and rollups count as none in swap.
+        #expect(minutes.first?.swapMin == 0 && minutes.first?.swapMax == 9 && minutes.first?.swapBytes == 3)
     }
 }

@@ -7,8 +7,8 @@ import Glibc
 /// 2026-11-25T00:00:00Z.
 let midnight: Double = 1_795_564_800
 
-func sample(_ target: String = "api", pid: Int32 = 100, rss: UInt64, anon: UInt64, state: String = "ok") -> HistorySample {
-    HistorySample(target: target, pid: pid, startTime: 5000, rssBytes: rss, anonBytes: anon, state: state)
+func sample(_ target: String = "api", pid: Int32 = 100, rss: UInt64, anon: UInt64, swap: UInt64 = 0, state: String = "ok") -> HistorySample {
+    HistorySample(target: target, pid: pid, startTime: 5000, rssBytes: rss, anonBytes: anon, state: state, swapBytes: swap)
 }
 
 func fileMode(_ path: String) -> mode_t? {

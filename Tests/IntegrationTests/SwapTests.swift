@@ -102,6 +102,8 @@ struct SwapTests {
         #expect(last.etaLimit == .host)
         let rss = try #require(last.rssBytes)
         #expect(last.etaLimitBytes == rss + UInt64(swapNow) + Self.memAvailableKiB * 1024)
+        // And the history keeps it.
+        #expect(await monitor.historySamples().map(\.swapBytes) == [UInt64(swapNow)])
     }
 
     /// Pages of a flat process pushed out to swap by another's pressure are not memory freed: the

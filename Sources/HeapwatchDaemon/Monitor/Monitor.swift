@@ -286,7 +286,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             return HistorySample(target: target.name, pid: process.identity.pid, startTime: process.identity.startTime,
                                  rssBytes: process.status.rssBytes, anonBytes: process.status.anonBytes,
                                  heapUsedBytes: process.currentHeap(now: time)?.heapUsed, limitBytes: process.limitBytes(target: target),
-                                 state: process.assessment.state.rawValue, slopeBytesPerHour: process.assessment.slopeBytesPerHour)
+                                 state: process.assessment.state.rawValue, slopeBytesPerHour: process.assessment.slopeBytesPerHour,
+                                 swapBytes: process.status.swapBytes)
         }
     }
 
