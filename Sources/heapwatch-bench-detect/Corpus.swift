@@ -113,6 +113,37 @@ enum Corpus {
             cases.append(c)
         }
 
+        // Leaks the kernel moves out to swap: anonymous memory in RAM stops at 30 MiB over the
+        // start (the RAM it may use is full) and the rest goes to VmSwap, so RSS goes flat within the
+        // first hour. The limit is the cgroup's, reached in RAM and swap together. Seeds of their own.
+        for (k, (rate, noise, saw)) in [(30.0, 4.0, 30.0), (100, 1, 0)].enumerated() {
+            var t = SyntheticTrace(duration: 4 * hour + 600)
+            t.seed = 90 + UInt64(k) + seedOffset
+            t.leakBytesPerHour = rate * mib
+            t.noiseBytes = noise * mib
+            t.sawtoothAmplitude = saw * mib
+            var c = leak("swap: leak \(Int(rate))M/h σ\(Int(noise))M\(saw > 0 ? " saw\(Int(saw))M/60s" : "")", t,
+                         crashAfter: 4 * hour, policy: policy)
+            c.samples = c.samples.map { Self.swappingOut($0, over: t.baseBytes + 30 * mib) }
+            c.group = Self.swapGroup
+            cases.append(c)
+        }
+        // A flat process 200 MiB of whose heap another's pressure pushes out to swap over 10
+        // minutes at 2 h: the memory is still held, not freed.
+        do {
+            var t = SyntheticTrace(duration: 6 * hour)
+            t.seed = 92 + seedOffset
+            t.baseBytes = 600 * mib
+            t.sawtoothAmplitude = 20 * mib
+            var c = nonLeak("swap: flat 600M, 200M out at 2h", t, policy: policy)
+            c.samples = c.samples.map { sample in
+                let moved = min(1, max(0, (sample.time - 2 * hour) / 600)) * 200 * mib
+                return Self.swappingOut(sample, over: sample.anonBytes - moved)
+            }
+            c.group = Self.swapGroup
+            cases.append(c)
+        }
+
         // Non-leaks, 6 h each.
         func flat(_ name: String, stress: Bool = false, _ configure: (inout SyntheticTrace) -> Void) {
             var t = SyntheticTrace(duration: 6 * hour)
@@ -155,6 +186,18 @@ enum Corpus {
         }
         flat("wander σ4M τ30m", stress: true) { $0.wanderBytes = 4 * mib }
         return cases
+    }
+
+    static let swapGroup = "synthetic, with swap (RSS and RssAnon flat, the rest in VmSwap)"
+
+    /// The sample with its anonymous memory over `ramBytes` moved out to swap.
+    static func swappingOut(_ sample: TrendSample, over ramBytes: Double) -> TrendSample {
+        var moved = sample
+        let out = max(0, sample.anonBytes - ramBytes)
+        moved.anonBytes -= out
+        moved.rssBytes -= out
+        moved.swapBytes += out
+        return moved
     }
 
     static func leak(_ name: String, _ t: SyntheticTrace, crashAfter: Double, policy: TrendPolicy) -> BenchCase {
