@@ -106,6 +106,39 @@ struct SwapTests {
         #expect(await monitor.historySamples().map(\.swapBytes) == [UInt64(swapNow)])
     }
 
+    /// The real heapwatchd and heapwatchctl on the fixture tree (`--proc-root`): `status` has a SWAP
+    /// column only once a process has memory in swap, and JSON `swap_bytes` all along.
+    @Test func theStatusTableShowsSwapOnlyWhenThereIsSome() throws {
+        let scratch = try TempDirectory()
+        let proc = try FixtureProc(in: scratch.path)
+        try proc.write(rssKiB: 340 * 1024, anonKiB: 300 * 1024, swapKiB: 0)
+        let daemon = try DaemonUnderTest(targets: """
+            [[target]]
+            name = "app"
+            command = "swap-fixture"
+            capture = "none"
+            """, interval: DaemonUnderTest.fastInterval, arguments: ["--proc-root", proc.root])
+        func row() throws -> [String: Any]? {
+            let rows = try daemon.statusJSON()["targets"] as? [[String: Any]] ?? []
+            return rows.first { $0["pid"] as? Int == Int(Self.pid) }
+        }
+        try eventually(timeout: 30) { (try? row()) != nil }
+        #expect(try row()?["swap_bytes"] as? Int == 0)
+        let before = try daemon.ctl(["status"])
+        #expect(before.status == 0 && before.stdout.contains("ANON    LIMIT"), "\(before.stdout)")
+        #expect(!before.stdout.contains("SWAP"), "\(before.stdout)")
+
+        try proc.write(rssKiB: 290 * 1024, anonKiB: 250 * 1024, swapKiB: 50 * 1024)
+        try eventually(timeout: 30) { (try? row())??["swap_bytes"] as? Int == 50 << 20 }
+        let after = try daemon.ctl(["status"]).stdout
+        let lines = after.split(separator: "\n")
+        let header = try #require(lines.first { $0.hasPrefix("TARGET") })
+        #expect(header.contains("ANON    SWAP"), "\(after)")
+        let line = try #require(lines.first { $0.hasPrefix("app ") })
+        #expect(line.contains("250MiB  50MiB"), "\(after)")
+        #expect(try daemon.stop() == 0)
+    }
+
     /// Pages of a flat process pushed out to swap by another's pressure are not memory freed: the
     /// floor stays where it was and nothing is reported.
     @Test func pagesMovedToSwapAreNotMemoryFreed() async throws {
