@@ -98,7 +98,11 @@ final class ManualClock: Clock, Sendable {
 
 /// Log lines kept for a test to read.
 final class LogRecords: Sendable {
-    struct Record: Sendable { var level: Logger.Level; var message: String }
+    struct Record: Sendable {
+        var level: Logger.Level
+        var message: String
+        var metadata: Logger.Metadata = [:]
+    }
     private let records = Mutex<[Record]>([])
     var all: [Record] { records.withLock { $0 } }
     func append(_ record: Record) { records.withLock { $0.append(record) } }
@@ -116,6 +120,7 @@ struct RecordingLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        records.append(.init(level: event.level, message: "\(event.message)"))
+        records.append(.init(level: event.level, message: "\(event.message)",
+                             metadata: metadata.merging(event.metadata ?? [:]) { $1 }))
     }
 }

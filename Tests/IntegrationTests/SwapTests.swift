@@ -34,7 +34,7 @@ struct SwapTests {
         }
 
         /// A monitor of this tree alone, watching the process without capturing.
-        func monitor(clock: ManualClock) throws -> Monitor<ManualClock> {
+        func monitor(clock: ManualClock, logger: Logger = Logger(label: "test")) throws -> Monitor<ManualClock> {
             let config = try ConfigLoader.parse("""
                 [[target]]
                 name = "app"
@@ -42,7 +42,7 @@ struct SwapTests {
                 capture = "none"
                 """, file: "swap.toml")
             return Monitor(config: config, procFS: ProcFS(root: root), cgroups: CgroupReader(mounts: []), clock: clock,
-                           events: EventHub(), logger: Logger(label: "test"))
+                           events: EventHub(), logger: logger)
         }
 
         /// The process's sizes now, in KiB: `status` and `statm` agree on RSS and anon.
@@ -70,7 +70,8 @@ struct SwapTests {
         let directory = try TempDirectory()
         let proc = try FixtureProc(in: directory.path)
         let clock = ManualClock()
-        let monitor = try proc.monitor(clock: clock)
+        let records = LogRecords()
+        let monitor = try proc.monitor(clock: clock, logger: Logger(label: "test") { _ in RecordingLogHandler(records: records) })
 
         let tick = 5.0
         let anonKiB: UInt64 = 300 * 1024
@@ -102,6 +103,13 @@ struct SwapTests {
         #expect(last.etaLimit == .host)
         let rss = try #require(last.rssBytes)
         #expect(last.etaLimitBytes == rss + UInt64(swapNow) + Self.memAvailableKiB * 1024)
+        // The journal line says where the memory went (`RSS 340MiB + 30MiB in swap growing 120MiB/h`),
+        // and its SWAP_BYTES field how much.
+        let entered = try #require(records.all.first { $0.message.contains("→ leaking") }, "\(records.all.map(\.message))")
+        #expect(entered.message.contains("RSS 34") && entered.message.contains(" in swap growing "), "\(entered.message)")
+        let swapField: String? = entered.metadata["SWAP_BYTES"].map { "\($0)" }
+        #expect((swapField.flatMap { UInt64($0) } ?? 0) > 0, "\(entered.metadata)")
+        #expect(entered.metadata["RSS_BYTES"] != nil)
         // And the history keeps it.
         #expect(await monitor.historySamples().map(\.swapBytes) == [UInt64(swapNow)])
     }

@@ -5,6 +5,8 @@ public enum LogField {
     public static let target = "HEAPWATCH_TARGET"
     public static let pid = "TARGET_PID"
     public static let rssBytes = "RSS_BYTES"
+    /// Set only when some of the process's memory is in swap.
+    public static let swapBytes = "SWAP_BYTES"
     public static let slopeBytesPerHour = "SLOPE_BYTES_PER_HOUR"
     public static let snapshotPath = "SNAPSHOT_PATH"
     public static let state = "HEAPWATCH_STATE"

@@ -426,12 +426,15 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         let a = process.assessment
         var metadata = fields(target.name, process.identity)
         metadata[LogField.rssBytes] = "\(process.status.rssBytes)"
+        let swap = process.status.swapBytes
+        if swap > 0 { metadata[LogField.swapBytes] = "\(swap)" }
         metadata[LogField.state] = "\(a.state.rawValue)"
         if let slope = a.slopeBytesPerHour { metadata[LogField.slopeBytesPerHour] = "\(Int64(slope))" }
         let slopeText = a.slopeBytesPerHour.map { " growing \(Units.formatBytes($0))/h" } ?? ""
         let etaText = statusRow(process, snapshots: 0).forecastSentence.map { ", \($0)" } ?? ""
         let summary = "\(target.name) pid \(process.identity.pid): \(previous.rawValue) → \(a.state.rawValue), "
-            + "RSS \(Units.formatBytes(process.status.rssBytes))\(slopeText)\(etaText)"
+            + "RSS \(Units.formatBytes(process.status.rssBytes))\(swap > 0 ? " + \(Units.formatBytes(swap)) in swap" : "")"
+            + "\(slopeText)\(etaText)"
         let notice = StateChangeNotice.of(a, captureBefore: target.captureBefore)
         if let id = notice.messageID { metadata[LogField.messageID] = "\(id)" }
         logger.log(level: notice.level, "\(notice.prefix)\(summary)", metadata: metadata)
