@@ -183,7 +183,8 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         return nil
     }
 
-    /// The one-line summary systemd shows as STATUS: `3 processes; api 1.2GiB +40MiB/h leaking`.
+    /// The one-line summary systemd shows as STATUS: `3 processes; api 1.2GiB +40MiB/h leaking`
+    /// (`api 300MiB+80MiB swap +40MiB/h leaking` when some is in swap: RSS alone would look flat).
     /// Troubled processes come first; at most `limit` are named.
     public static func summaryLine(_ rows: [TargetStatus], limit: Int = 3) -> String {
         let running = rows.filter { $0.pid != nil }
@@ -195,6 +196,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
             var text = "\(row.name)"
             if running.filter({ $0.name == row.name }).count > 1, let pid = row.pid { text += "[\(pid)]" }
             text += " " + Units.formatBytes(row.rssBytes ?? 0)
+            if let swap = row.swapBytes, swap > 0 { text += "+" + Units.formatBytes(swap) + " swap" }
             if let slope = row.slopeBytesPerHour {
                 text += " " + (slope >= 0 ? "+" : "") + Units.formatBytes(slope) + "/h"
             }

@@ -139,5 +139,8 @@ struct ControlProtocolTests {
         #expect(TargetStatus.summaryLine(rows) == "2 processes; api 1.2GiB +40MiB/h leaking; web 100MiB +0B/h ok")
         #expect(TargetStatus.summaryLine([rows[2]]) == "watching; no matching process")
         #expect(TargetStatus.summaryLine(rows, limit: 1) == "2 processes; api 1.2GiB +40MiB/h leaking; +1 more")
+        var swapping = rows[1]
+        (swapping.rssBytes, swapping.swapBytes) = (300 << 20, 80 << 20)
+        #expect(TargetStatus.summaryLine([swapping]) == "1 process; api 300MiB+80MiB swap +40MiB/h leaking")
     }
 }
