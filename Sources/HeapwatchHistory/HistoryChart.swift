@@ -43,16 +43,16 @@ public enum HistoryChart {
             let row = scale.row(Double(limitBytes))
             for column in 0..<plotWidth { grid[row][column] = "=" }
         }
-        var ranges: [Int: (rssLow: UInt64, rssHigh: UInt64, anonLow: UInt64, anonHigh: UInt64)] = [:]
+        var ranges: [Int: (rssLow: UInt64, rssHigh: UInt64, heldLow: UInt64, heldHigh: UInt64)] = [:]
         for point in samples where timeSpan.contains(point.time) {
             let column = x.column(point.time)
             let old = ranges[column] ?? (point.rssMin, point.rssMax, point.heldMin, point.heldMax)
             ranges[column] = (min(old.rssLow, point.rssMin), max(old.rssHigh, point.rssMax),
-                              min(old.anonLow, point.heldMin), max(old.anonHigh, point.heldMax))
+                              min(old.heldLow, point.heldMin), max(old.heldHigh, point.heldMax))
         }
         for (column, range) in ranges {
             for row in scale.row(Double(range.rssHigh))...scale.row(Double(range.rssLow)) { grid[row][column] = "." }
-            for row in scale.row(Double(range.anonHigh))...scale.row(Double(range.anonLow)) { grid[row][column] = "#" }
+            for row in scale.row(Double(range.heldHigh))...scale.row(Double(range.heldLow)) { grid[row][column] = "#" }
         }
         let captures = events.filter { $0.kind.isCapture && timeSpan.contains($0.time) }
         if let trend {

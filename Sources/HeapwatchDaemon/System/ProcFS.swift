@@ -59,7 +59,7 @@ public struct ProcFS: Sendable {
 
     public func memTotal() throws(SystemError) -> UInt64 { try meminfo("MemTotal", MemInfo.parseTotal) }
 
-    public func memAvailable() throws(SystemError) -> UInt64 { try meminfo("MemAvailable", MemInfo.parseAvailable) }
+    public func memAvailable() throws(SystemError) -> UInt64 { try hostMemory().available }
 
     /// `MemAvailable` and `SwapTotal` (0 when the kernel has no swap) from one read, for a tick.
     public func hostMemory() throws(SystemError) -> (available: UInt64, swapTotal: UInt64) {
