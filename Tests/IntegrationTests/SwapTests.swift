@@ -64,7 +64,8 @@ struct SwapTests {
     }
 
     /// 120 MiB/h going to swap while anon holds at 300 MiB: `leaking` within 20 minutes, the swap
-    /// shown as it is at every tick (statm, read on most ticks, has none), the floor counting it,
+    /// shown as it is at every tick (statm, the cheap file, has none: on a host with swap the monitor
+    /// reads status each tick), the floor counting it,
     /// and the host's limit holding the swapped-out part (RSS + swap + MemAvailable).
     @Test func aLeakThatGoesToSwapIsLeaking() async throws {
         let directory = try TempDirectory()
@@ -115,7 +116,8 @@ struct SwapTests {
     }
 
     /// The real heapwatchd and heapwatchctl on the fixture tree (`--proc-root`): `status` has a SWAP
-    /// column only once a process has memory in swap, and JSON `swap_bytes` all along.
+    /// column only once a process has memory in swap, and JSON `swap_bytes` all along. Each tick's
+    /// systemd STATUS line says when the daemon has seen the process, and then its swap.
     @Test func theStatusTableShowsSwapOnlyWhenThereIsSome() throws {
         let scratch = try TempDirectory()
         let proc = try FixtureProc(in: scratch.path)
@@ -130,14 +132,15 @@ struct SwapTests {
             let rows = try daemon.statusJSON()["targets"] as? [[String: Any]] ?? []
             return rows.first { $0["pid"] as? Int == Int(Self.pid) }
         }
-        try eventually(timeout: 30) { (try? row()) != nil }
+        try daemon.notify.waitFor(timeout: 30) { $0.hasPrefix("STATUS=1 process; app ") }
         #expect(try row()?["swap_bytes"] as? Int == 0)
         let before = try daemon.ctl(["status"])
         #expect(before.status == 0 && before.stdout.contains("ANON    LIMIT"), "\(before.stdout)")
         #expect(!before.stdout.contains("SWAP"), "\(before.stdout)")
 
         try proc.write(rssKiB: 290 * 1024, anonKiB: 250 * 1024, swapKiB: 50 * 1024)
-        try eventually(timeout: 30) { (try? row())??["swap_bytes"] as? Int == 50 << 20 }
+        try daemon.notify.waitFor(timeout: 30) { $0.hasPrefix("STATUS=1 process; app 290MiB+50MiB swap ") }
+        #expect(try row()?["swap_bytes"] as? Int == 50 << 20)
         let after = try daemon.ctl(["status"]).stdout
         let lines = after.split(separator: "\n")
         let header = try #require(lines.first { $0.hasPrefix("TARGET") })

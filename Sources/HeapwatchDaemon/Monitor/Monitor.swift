@@ -92,11 +92,12 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             let target = config.targets[process.targetIndex]
             do {
                 // statm each tick (the sizes); status, cgroup and its limits, the costly files, every few ticks.
-                // statm has no swap: on a host with swap (or for a process still holding some), status is
-                // read each tick, the costlier file (`ProcStatm`), since the trend follows RAM and swap
-                // together and a page moving out would otherwise look freed.
+                // statm has no swap: on a host with swap, status is read each tick, the costlier file
+                // (`ProcStatm`), since the trend follows RAM and swap together and a page moving out
+                // would otherwise look freed. (swapoff ends once the pages are back: no process then
+                // holds swap on a host with none.)
                 let fullRead = ticks % Self.fullReadEvery == 0 || process.status.rssBytes == 0
-                if fullRead || hostSwaps || process.status.swapBytes > 0 {
+                if fullRead || hostSwaps {
                     process.status = try process.directory.status()
                 } else {
                     let statm = try process.directory.statm()
