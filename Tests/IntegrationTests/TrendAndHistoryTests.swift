@@ -143,6 +143,8 @@ extension IntegrationSuite {
             var anonAfter = 0.0
             var pausedTicks = 0
             var states: Set<String> = []
+            // Each tick's anon, floor and slope in MiB (and "p" while paused), for a failure's message.
+            var series: [String] = []
             for tick in 1...70 {
                 try daemon.notify.waitFor(occurrence: ticksSoFar + tick, timeout: 10, isStatus)
                 let now = try row()
@@ -150,6 +152,8 @@ extension IntegrationSuite {
                 anonAfter = max(anonAfter, now["anon_bytes"] as? Double ?? 0)
                 if now["trend_paused"] as? Bool == true { pausedTicks += 1 }
                 states.insert(now["state"] as? String ?? "?")
+                let mib = { (key: String) in (now[key] as? Double).map { String(Int($0 / 1_048_576)) } ?? "-" }
+                series.append("\(mib("anon_bytes"))/\(mib("floor_bytes"))/\(mib("slope_bytes_per_hour"))\(now["trend_paused"] as? Bool == true ? "p" : "")")
             }
             let step = anonAfter - anonBefore
             // The step is real (about 1 GiB here, or this test shows nothing) and stays out of the
@@ -159,7 +163,7 @@ extension IntegrationSuite {
             // step per window, 70 times under the unspliced slope, and the process never leaves
             // `ok` (`warming_up` before its first full window).
             #expect(step > 20 * 1_048_576, "anon \(anonBefore) → \(anonAfter)")
-            #expect(steepest < 0.02 * step * 3600 / 30, "slope up to \(steepest / 1_048_576) MiB/h after a step of \(step / 1_048_576) MiB")
+            #expect(steepest < 0.02 * step * 3600 / 30, "slope up to \(steepest / 1_048_576) MiB/h after a step of \(step / 1_048_576) MiB; anon/floor/slope MiB by tick from \(Int(anonBefore / 1_048_576)): \(series.joined(separator: " "))")
             #expect(states.isSubset(of: ["ok", "warming_up"]), "\(states)")
             // The trend went on after the capture (a frozen one would also show no growth): the
             // floor it follows is the memory now held, step included.
