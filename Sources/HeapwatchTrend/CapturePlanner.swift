@@ -6,7 +6,7 @@ public enum CaptureReason: String, Sendable, Codable, CaseIterable {
     case followUp = "follow_up"
     /// The forecast crash is closer than `captureBefore`.
     case nearLimit = "near_limit"
-    /// RSS is over `rss_max` or 90 % of the cgroup limit.
+    /// RSS plus swap is over `rss_max` or 90 % of the cgroup limit.
     case overLimit = "over_limit"
     /// Asked for by `heapwatchctl snapshot`.
     case manual

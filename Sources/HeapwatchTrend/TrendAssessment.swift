@@ -10,7 +10,7 @@ public enum TrendState: String, Sendable, Codable, CaseIterable {
     case growing
     /// A significant, persistent upward trend above `growthMax` over a full window.
     case leaking
-    /// RSS above `rss_max` or above 90 % of the cgroup limit.
+    /// RSS plus swap above `rss_max` or above 90 % of the cgroup limit.
     case overLimit = "over_limit"
 }
 

@@ -48,9 +48,9 @@ public struct TrendPolicy: Sendable, Equatable {
     public var decelerationRatio: Double
     /// `growing` needs a slope ≥ this × `growthMax`, or a forecast crash within `captureBefore`.
     public var growingMinRatio: Double
-    /// `over_limit` when RSS exceeds this fraction of the cgroup limit.
+    /// `over_limit` when RSS plus swap exceeds this fraction of the cgroup limit.
     public var overLimitFraction: Double
-    /// Once over the limit, RSS must fall this fraction below the line to leave `over_limit`…
+    /// Once over the limit, RSS plus swap must fall this fraction below the line to leave `over_limit`…
     public var overLimitHysteresis: Double
     /// …and stay there this long, seconds: a low sample in noise, or the troughs of a sawtooth
     /// whose peaks cross the line, do not end it.

@@ -160,7 +160,7 @@ public struct TrendTracker: Sendable {
 
     /// `levelOffset`: the bytes the splice has taken off the trend (`CaptureSplice.levelOffset`).
     private mutating func assess(_ sample: TrendSample, limits: MemoryLimits, now: Double, levelOffset: Double) -> TrendAssessment {
-        overLimit = Self.overLimit(rss: sample.rssBytes, limits: limits, policy: policy, now: now, was: overLimit)
+        overLimit = Self.overLimit(held: sample.rssBytes + sample.swapBytes, limits: limits, policy: policy, now: now, was: overLimit)
         guard let analysis else {
             return TrendAssessment(state: overLimit.isOver ? .overLimit : .warmingUp)
         }
@@ -258,8 +258,8 @@ public struct TrendTracker: Sendable {
         return now - since < policy.holdRatio * policy.window ? (was, since) : (trend, nil)
     }
 
-    /// Whether the process is over its limit; when it is, since when RSS has been back under the
-    /// exit line (nil while it is not).
+    /// Whether the process is over its limit; when it is, since when the memory it holds has been
+    /// back under the exit line (nil while it is not).
     enum OverLimit: Sendable, Equatable {
         case under
         case over(underSince: Double?)
@@ -267,13 +267,16 @@ public struct TrendTracker: Sendable {
         var isOver: Bool { self != .under }
     }
 
-    /// Over when RSS exceeds `rss_max` or `overLimitFraction` of the cgroup limit. Once over, it
-    /// stays over until RSS has been `overLimitHysteresis` (a fraction) below the line for
+    /// Over when `held` (the memory the process holds: RSS plus swap, as the forecast counts it,
+    /// so a process the forecast puts past its limit is not `ok` because the kernel swapped its
+    /// leak out) exceeds `rss_max` or `overLimitFraction` of the cgroup limit. The host's memory
+    /// is not a line here: on a host short of memory every process would be over it. Once over,
+    /// it stays over until `held` has been `overLimitHysteresis` (a fraction) below the line for
     /// `overLimitClear` seconds, so noise or a GC trough at the line does not make the state flap.
-    static func overLimit(rss: Double, limits: MemoryLimits, policy: TrendPolicy, now: Double, was: OverLimit) -> OverLimit {
+    static func overLimit(held: Double, limits: MemoryLimits, policy: TrendPolicy, now: Double, was: OverLimit) -> OverLimit {
         func over(_ margin: Double) -> Bool {
-            if let rssMax = limits.rssMaxBytes, rssMax > 0, rss > margin * rssMax { return true }
-            if let cgroup = limits.cgroupBytes, cgroup > 0, rss > margin * policy.overLimitFraction * cgroup { return true }
+            if let rssMax = limits.rssMaxBytes, rssMax > 0, held > margin * rssMax { return true }
+            if let cgroup = limits.cgroupBytes, cgroup > 0, held > margin * policy.overLimitFraction * cgroup { return true }
             return false
         }
         guard case let .over(underSince) = was else { return over(1) ? .over(underSince: nil) : .under }

@@ -269,6 +269,20 @@ struct TrendTrackerTests {
         #expect(third.record(sample, limits: MemoryLimits(cgroupBytes: 560 * mib)).state == .warmingUp)
     }
 
+    /// A leak the kernel has swapped out is still memory the process holds: RSS 300 MiB and
+    /// 250 MiB of swap is over a 500 MiB `rss_max` and over 90 % of a 600 MiB cgroup, as the
+    /// forecast, which counts swap, has it; the same RSS without swap is over neither.
+    @Test func overLimitCountsSwap() {
+        let swapped = TrendSample(time: 0, anonBytes: 280 * mib, rssBytes: 300 * mib, swapBytes: 250 * mib)
+        let inRAM = TrendSample(time: 0, anonBytes: 280 * mib, rssBytes: 300 * mib)
+        for limits in [MemoryLimits(rssMaxBytes: 500 * mib), MemoryLimits(cgroupBytes: 600 * mib)] {
+            var tracker = TrendTracker(policy: TrendPolicy())
+            #expect(tracker.record(swapped, limits: limits).state == .overLimit, "\(limits)")
+            var other = TrendTracker(policy: TrendPolicy())
+            #expect(other.record(inRAM, limits: limits).state == .warmingUp, "\(limits)")
+        }
+    }
+
     @Test func overLimitHasHysteresis() {
         var tracker = TrendTracker(policy: TrendPolicy())
         let limits = MemoryLimits(rssMaxBytes: 100 * mib)
