@@ -8,6 +8,8 @@
 //                                               .summary is a summary kept by `summarize`
 //   heapwatch-bench-analyze summarize FILE OUT  analyze one snapshot, keep its summary in OUT
 //   heapwatch-bench-analyze profile FILE       seconds per stage of the full analysis
+//   heapwatch-bench-analyze dominators FILE    the dominator tree 7 times on one parse: the first
+//                                               (fresh memory, as in a diff), min and median
 import Foundation
 import HeapAnalysis
 
@@ -16,7 +18,7 @@ let phase = arguments.first ?? ""
 let files = Array(arguments.dropFirst())
 guard !files.isEmpty, phase != "summarize" || files.count == 2 else {
     FileHandle.standardError.write(Data(
-        "usage: heapwatch-bench-analyze parse|analyze|profile FILE | diff FILE... | summarize FILE OUT\n".utf8))
+        "usage: heapwatch-bench-analyze parse|analyze|profile|dominators FILE | diff FILE... | summarize FILE OUT\n".utf8))
     exit(2)
 }
 let clock = ContinuousClock()
@@ -76,6 +78,17 @@ do {
         lap("summary encoded (\(encoded.count) bytes)")
         _ = try SnapshotSummary(data: encoded)
         lap("summary decoded")
+    case "dominators":
+        let snapshot = try HeapSnapshot(contentsOf: files[0])
+        var times: [Double] = []
+        for _ in 0..<7 {
+            let mark = clock.now
+            _ = DominatorTree(snapshot: snapshot)
+            times.append(seconds(clock.now - mark))
+        }
+        let first = times[0]
+        times.sort()
+        print("phase=dominators first=\(first) min=\(times[0]) median=\(times[3]) nodes=\(snapshot.nodeCount) edges=\(snapshot.edgeCount)")
     case "summarize":
         let outcome = try HeapAnalyzer.analyze([.file(files[0])], options: AnalysisOptions(maxParallelism: 1))
         let data = try outcome.summaries[0].encoded()
