@@ -47,7 +47,7 @@ enum SeedsReport {
                     firstWithin += within
                     firstCount += errors.count
                     shares += ok
-                    if key.name.hasPrefix("leak 30M/h σ") {
+                    if key.name.contains("leak 30M/h σ") {
                         worst30 = max(worst30, latencies.count < seeds ? .infinity : latencies.last ?? .infinity)
                     }
                 }
