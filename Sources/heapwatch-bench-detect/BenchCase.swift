@@ -29,6 +29,11 @@ struct BenchCase: Sendable {
 
     var isLeak: Bool { leakStart != nil }
 
+    /// Held to "a 30 MiB/h leak at 5 s ticks detected within 20 minutes": a 30 MiB/h leak from the
+    /// start of its trace, plain or swapped out (RAM and swap together hold what the plain trace
+    /// does), not a stress case.
+    var isThirtyMiBTarget: Bool { !stress && name.contains("leak 30M/h σ") }
+
     /// The true time to the crash `elapsed` seconds into the trace; nil when no crash lies ahead.
     /// `captured` bytes left resident by captures bring it closer by what the leak takes to grow
     /// that much (its rate at the start: cases whose pace changes are stress cases).

@@ -8,6 +8,17 @@ enum Report {
         return "\(s / 3600)h\(String(format2((s % 3600) / 60)))m"
     }
 
+    /// The 30 MiB/h target's lines: the worst latency to `leaking` against 20 minutes (`scope`
+    /// says over what), and the worst to the first `growing` or `leaking`.
+    static func thirtyMiBTarget(worstLeaking: Double, worstFlagged: Double, scope: String) -> [String] {
+        let leaking = worstLeaking.isFinite ? duration(worstLeaking) : "missed"
+        let flagged = worstFlagged.isFinite ? duration(worstFlagged) : "never"
+        return [
+            "  30 MiB/h leak at 5 s ticks detected within 20m: worst \(leaking)\(scope) — \(worstLeaking <= 1200 ? "met" : "MISSED")",
+            "  the same leaks first `growing` or `leaking` (not an issue target: flagged, a baseline snapshot and a forecast): worst \(flagged)",
+        ]
+    }
+
     private static func format2(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 
     static func pad(_ text: String, _ width: Int) -> String {

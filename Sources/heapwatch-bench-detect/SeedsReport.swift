@@ -48,7 +48,7 @@ enum SeedsReport {
                     firstWithin += within
                     firstCount += errors.count
                     shares += ok
-                    if key.name.contains("leak 30M/h σ") {
+                    if key.isThirtyMiBTarget {
                         worst30 = max(worst30, latencies.count < seeds ? .infinity : latencies.last ?? .infinity)
                         let flagged = results.compactMap(\.growingLatency)
                         flagged30 = max(flagged30, flagged.count < seeds ? .infinity : flagged.max() ?? .infinity)
@@ -69,9 +69,7 @@ enum SeedsReport {
             }
         }
         Swift.print("\nTargets over \(seeds) seeds (not stress cases)")
-        Swift.print("  30 MiB/h leak detected within 20m: worst \(worst30.isFinite ? Report.duration(worst30) : "missed") — \(worst30 <= 1200 ? "met" : "MISSED")")
-        Swift.print("  the same leaks first `growing` or `leaking` (not an issue target: flagged, a baseline snapshot and a forecast): "
-            + "worst \(flagged30.isFinite ? Report.duration(flagged30) : "never")")
+        Report.thirtyMiBTarget(worstLeaking: worst30, worstFlagged: flagged30, scope: "").forEach { Swift.print($0) }
         Swift.print("  zero false `leaking` on non-leak traces: \(falseOnTargets) — \(falseOnTargets == 0 ? "met" : "MISSED")")
         let mean = shares.isEmpty ? 0 : shares.reduce(0, +) / Double(shares.count)
         Swift.print("  ETA within ±20 % at the first `leaking`: \(firstWithin)/\(firstCount) runs; over all `leaking` ticks \(Report.share(mean)) on average, "

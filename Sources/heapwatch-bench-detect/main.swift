@@ -156,8 +156,7 @@ for c in cases {
             problems.append("\(c.name): \(r.heapwatch.falseAlerts) false leaking")
         }
     }
-    // The swap variant counts too: its RAM and swap together hold what the plain trace does.
-    if c.name.contains("leak 30M/h σ"), !c.stress {
+    if c.isThirtyMiBTarget {
         if let l = r.heapwatch.latency { latencies30.append(l) } else { latencies30.append(.infinity) }
         flagged30.append(r.growingLatency ?? .infinity)
     }
@@ -206,9 +205,8 @@ grow! = entries into `growing` on a non-leak (each costs a baseline snapshot); s
 print("Targets")
 let worst30 = latencies30.max() ?? .infinity
 if worst30 > 1200 { problems.append("30 MiB/h leak detected after \(worst30.isFinite ? Report.duration(worst30) : "never")") }
-print("  30 MiB/h leak at 5 s ticks detected within 20m: worst \(worst30.isFinite ? Report.duration(worst30) : "missed") over \(latencies30.count) cases — \(worst30 <= 1200 ? "met" : "MISSED")")
-let flaggedWorst = flagged30.max() ?? .infinity
-print("  the same leaks first `growing` or `leaking` (not an issue target: flagged, a baseline snapshot and a forecast): worst \(flaggedWorst.isFinite ? Report.duration(flaggedWorst) : "never")")
+Report.thirtyMiBTarget(worstLeaking: worst30, worstFlagged: flagged30.max() ?? .infinity,
+                       scope: " over \(latencies30.count) cases").forEach { print($0) }
 print("  zero false `leaking` on non-leak traces: \(falseOnTargets) — \(falseOnTargets == 0 ? "met" : "MISSED") (stress cases: \(falseOnStress))")
 if !etaAtDetection.isEmpty {
     let atDetection = etaAtDetection.filter { $0 <= 0.2 }.count
