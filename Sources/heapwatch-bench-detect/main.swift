@@ -6,7 +6,7 @@ import Glibc
 import Darwin
 #endif
 
-// heapwatch-bench-detect [--window SECONDS] [--case TEXT] [--capture-step MIB] [--seeds N] [--seed K] [TRACES_DIR]
+// heapwatch-bench-detect [--window SECONDS] [--growth-max MIB] [--case TEXT] [--capture-step MIB] [--seeds N] [--seed K] [TRACES_DIR]
 // Runs the detector and two naive baselines over the synthetic corpus and the recorded traces
 // (default Benchmarks/traces), prints one row per case and a summary of the targets.
 // Exit status 1 when a target is missed.
@@ -23,6 +23,12 @@ if let i = arguments.firstIndex(of: "--case"), i + 1 < arguments.count {
 var windowOverride: Double?
 if let i = arguments.firstIndex(of: "--window"), i + 1 < arguments.count {
     windowOverride = Double(arguments[i + 1])
+    arguments.removeSubrange(i...(i + 1))
+}
+// --growth-max MIB: judge the synthetic corpus with another growth_max, MiB/h (default: TrendPolicy's).
+var growthMaxOverride: Double?
+if let i = arguments.firstIndex(of: "--growth-max"), i + 1 < arguments.count {
+    growthMaxOverride = Double(arguments[i + 1]).map { $0 * SyntheticTrace.mib }
     arguments.removeSubrange(i...(i + 1))
 }
 // --capture-step MIB: each capture the planner asks for leaves MIB resident (as a real snapshot
@@ -72,6 +78,7 @@ func readTraces(_ directory: String) -> [(name: String, text: String)] {
 
 var policy = TrendPolicy()
 if let windowOverride { policy.window = windowOverride }
+if let growthMaxOverride { policy.growthMax = growthMaxOverride }
 let cases = Corpus.synthetic(policy: policy, seedOffset: seedRun * 1000) + RecordedTraces.load(readTraces(tracesDirectory))
 
 if let seeds, seeds > 0 {
