@@ -17,7 +17,7 @@ enum SeedsReport {
         }
         let all = runs.withLock { $0 }
         guard let first = all.first else { return }
-        Swift.print("heapwatch-bench-detect --seeds \(seeds): the synthetic corpus with \(seeds) seeds per case (window \(Int(policy.window / 60))m)")
+        Swift.print("heapwatch-bench-detect --seeds \(seeds): the synthetic corpus with \(seeds) seeds per case (window \(Int(policy.window / 60))m, growth_max \(Int(policy.growthMax / SyntheticTrace.mib))MiB/h)")
         Swift.print("found = seeds where the leak was found; latency = median / worst; ETA err = median at the first `leaking`; "
             + "first ±20 % = seeds within ±20 % at the first `leaking`; ETA ok = mean / worst share of `leaking` ticks within ±20 %\n")
         var group = ""

@@ -14,44 +14,35 @@ import Darwin
 // --case TEXT: prints the state changes of the matching cases instead, and every 10 minutes the
 // forecast against the true time to the crash.
 var arguments = Array(CommandLine.arguments.dropFirst())
-var traceFilter: String?
-if let i = arguments.firstIndex(of: "--case"), i + 1 < arguments.count {
-    traceFilter = arguments[i + 1]
+
+/// Removes `--NAME VALUE` from `arguments` and returns VALUE read by `parse`; nil when the option
+/// is absent. A value that does not read stops the run with an error naming the option, instead of
+/// a benchmark quietly run on the default.
+@MainActor func option<T>(_ name: String, _ parse: (String) -> T?) -> T? {
+    guard let i = arguments.firstIndex(of: name) else { return nil }
+    guard i + 1 < arguments.count, let value = parse(arguments[i + 1]) else {
+        let got = i + 1 < arguments.count ? "'\(arguments[i + 1])'" : "none"
+        let message = "heapwatch-bench-detect: \(name) needs a value, got \(got)\n"
+        _ = message.withCString { write(2, $0, strlen($0)) }
+        exit(2)
+    }
     arguments.removeSubrange(i...(i + 1))
+    return value
 }
+let traceFilter = option("--case") { $0 }
 // --window SECONDS: judge the synthetic corpus with another window (default: TrendPolicy's).
-var windowOverride: Double?
-if let i = arguments.firstIndex(of: "--window"), i + 1 < arguments.count {
-    windowOverride = Double(arguments[i + 1])
-    arguments.removeSubrange(i...(i + 1))
-}
+let windowOverride = option("--window") { Double($0) }
 // --growth-max MIB: judge the synthetic corpus with another growth_max, MiB/h (default: TrendPolicy's).
-var growthMaxOverride: Double?
-if let i = arguments.firstIndex(of: "--growth-max"), i + 1 < arguments.count {
-    growthMaxOverride = Double(arguments[i + 1]).map { $0 * SyntheticTrace.mib }
-    arguments.removeSubrange(i...(i + 1))
-}
+let growthMaxOverride = option("--growth-max") { Double($0).map { $0 * SyntheticTrace.mib } }
 // --capture-step MIB: each capture the planner asks for leaves MIB resident (as a real snapshot
 // does); compares the synthetic corpus without it, with it and the tracker told (heapwatchd), and
 // with it untold.
-var captureStep: Double?
-if let i = arguments.firstIndex(of: "--capture-step"), i + 1 < arguments.count {
-    captureStep = Double(arguments[i + 1]).map { $0 * SyntheticTrace.mib }
-    arguments.removeSubrange(i...(i + 1))
-}
+let captureStep = option("--capture-step") { Double($0).map { $0 * SyntheticTrace.mib } }
 // --seeds N: the synthetic corpus with N seeds per case, and the targets over all of them.
-var seeds: Int?
-if let i = arguments.firstIndex(of: "--seeds"), i + 1 < arguments.count {
-    seeds = Int(arguments[i + 1])
-    arguments.removeSubrange(i...(i + 1))
-}
+let seeds = option("--seeds") { Int($0) }
 // --seed K: the corpus with every seed moved by 1000 × K, as the k-th run of --seeds (with --case,
 // to look at one run).
-var seedRun: UInt64 = 0
-if let i = arguments.firstIndex(of: "--seed"), i + 1 < arguments.count {
-    seedRun = UInt64(arguments[i + 1]) ?? 0
-    arguments.removeSubrange(i...(i + 1))
-}
+let seedRun = option("--seed") { UInt64($0) } ?? 0
 let tracesDirectory = arguments.first ?? "Benchmarks/traces"
 
 func readTraces(_ directory: String) -> [(name: String, text: String)] {
