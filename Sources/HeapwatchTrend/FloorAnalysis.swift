@@ -10,6 +10,9 @@ struct FloorAnalysis: Sendable, Equatable {
     var scale: Int
     /// The floor at `scale`: the points `fit` and `trend` were computed on.
     var points: FloorPoints
+    /// t-test of `fit`'s slope on `points`, with the AR(1) correction; nil when the points lie on
+    /// a line.
+    var slopeTest: Statistics.SlopeTest?
     /// Theil–Sen slope over the last third of the window (at least 6 points), at `scale`.
     var recentSlope: Double
     /// Level of the floor in each third of the window, oldest first: the median of the floors
@@ -57,6 +60,7 @@ struct FloorAnalysis: Sendable, Equatable {
         self.trend = trend
         self.scale = scale
         self.points = points
+        slopeTest = Statistics.slopeTest(x: points.times, y: points.floors, line: fit)
 
         recentSlope = Self.recentSlope(points, count: max(6, n / 3 / scale), policy: policy)
         thirdFloors = Self.thirdLevels(points, times: times, floors: anon)

@@ -22,6 +22,10 @@ public struct TrendPolicy: Sendable, Equatable {
     public var minBuckets: Int
     /// One-sided Mann–Kendall p-value below which an upward trend is significant.
     public var significance: Double
+    /// `leaking` may also take an upward trend as significant when the Theil–Sen slope's t-test
+    /// (`Statistics.slopeTest`) is under `significance` and Mann–Kendall, which saturates on the
+    /// few points of a window at a coarse scale, is at least under this.
+    public var corroboratingSignificance: Double
     /// Two-sided normal score of the slope interval and the ETA bounds (1.96 = 95 %).
     public var intervalZ: Double
     /// `leaking` needs the floor level (median) of each third of the window to rise over the
@@ -97,6 +101,7 @@ public struct TrendPolicy: Sendable, Equatable {
         minTicksPerBucket: Int = 3,
         minBuckets: Int = 12,
         significance: Double = 0.001,
+        corroboratingSignificance: Double = 0.01,
         intervalZ: Double = 1.96,
         floorRiseRatio: Double = 0.5,
         decelerationRatio: Double = 0.4,
@@ -131,6 +136,7 @@ public struct TrendPolicy: Sendable, Equatable {
         self.minTicksPerBucket = minTicksPerBucket
         self.minBuckets = minBuckets
         self.significance = significance
+        self.corroboratingSignificance = corroboratingSignificance
         self.intervalZ = intervalZ
         self.floorRiseRatio = floorRiseRatio
         self.decelerationRatio = decelerationRatio

@@ -165,18 +165,46 @@ extension TrendTracker {
     }
 
     /// The window's tests for `leaking`, on the window or the longer history: an upward trend
-    /// significant over the whole span (Mann–Kendall) at a rate over growth_max, a floor that keeps
-    /// rising through each third at that pace without slowing much (a warm-up settling) or jumping
-    /// (a step), still climbing in the last third (a plateau reached there is flat), not settling
-    /// from one window to the next, and not falling back much (held memory being released).
+    /// significant over the whole span (`risesSignificantly`) at a rate over growth_max
+    /// (`leakRate` or `slopeTestRate`), a floor that keeps rising through each third at that pace
+    /// without slowing much (a warm-up settling) or jumping (a step), still climbing in the last
+    /// third (a plateau reached there is flat), not settling from one window to the next, and not
+    /// falling back much (held memory being released).
     static func leaksSteadily(_ a: FloorAnalysis, policy: TrendPolicy) -> Bool {
         let slope = a.fit.slope
         let growthMax = policy.growthMax / 3600
         let pace = policy.floorRiseRatio * growthMax * a.thirdSeconds
-        let significant = slope > 0 && a.trend.z > 0 && a.trend.pUpward < policy.significance
         let recentClimbs = a.recentSlope >= policy.recentSlopeRatio * max(growthMax, 0.5 * slope)
-        return significant && leakRate(a.fit, holding: false, policy: policy) && risesSteadily(a, policy: policy) && recentClimbs
+        let significant = risesSignificantly(slope: slope, trend: a.trend, slopeTest: a.slopeTest, policy: policy)
+        let rate = leakRate(a.fit, holding: false, policy: policy)
+            || slopeTestRate(slope: slope, slopeTest: a.slopeTest, policy: policy)
+        return significant && rate && risesSteadily(a, policy: policy) && recentClimbs
             && !isSettling(a, policy: policy) && !fallsBack(a, policy: policy) && a.earlyRise >= pace && a.lateRise >= pace
+    }
+
+    /// An upward trend significant enough to enter `leaking`: Mann–Kendall under `significance`,
+    /// or the slope's t-test under it with Mann–Kendall under `corroboratingSignificance`. On
+    /// 15 one-minute floors (a window at scale 4) a 30 MiB/h leak gives Mann–Kendall an expected
+    /// z of about 3.1, right at the 3.09 that p < 0.001 needs, so half its windows fail by
+    /// chance; the t-test weighs the size of the rise and expects about 4.5. Requiring both
+    /// keeps a single wild point (which the t-test overrates) or a sign pattern without size
+    /// (which Mann–Kendall overrates) from passing alone.
+    static func risesSignificantly(
+        slope: Double, trend: Statistics.MannKendall, slopeTest: Statistics.SlopeTest?, policy: TrendPolicy
+    ) -> Bool {
+        guard slope > 0, trend.z > 0 else { return false }
+        if trend.pUpward < policy.significance { return true }
+        guard let slopeTest else { return false }
+        return slopeTest.pUpward < policy.significance && trend.pUpward < policy.corroboratingSignificance
+    }
+
+    /// The rate test of `leakRate` with the t-test's interval instead of Sen's, which saturates on
+    /// few points as Mann–Kendall does: the slope over growth_max and slope − intervalZ × its
+    /// standard error at least `lowerSlopeRatio` of growth_max.
+    static func slopeTestRate(slope: Double, slopeTest: Statistics.SlopeTest?, policy: TrendPolicy) -> Bool {
+        guard let slopeTest else { return false }
+        let growthMax = policy.growthMax / 3600
+        return slope > growthMax && slope - policy.intervalZ * slopeTest.standardError >= policy.lowerSlopeRatio * growthMax
     }
 
     /// Persistence: the floor level of each third sits above the one before, and the growth has
