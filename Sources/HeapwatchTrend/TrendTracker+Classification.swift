@@ -166,7 +166,7 @@ extension TrendTracker {
 
     /// The window's tests for `leaking`, on the window or the longer history: an upward trend
     /// significant over the whole span (`risesSignificantly`) at a rate over growth_max
-    /// (`leakRate` or `slopeTestRate`), a floor that keeps rising through each third at that pace
+    /// (`leakRate`, with the slope's t-test), a floor that keeps rising through each third at that pace
     /// without slowing much (a warm-up settling) or jumping (a step), still climbing in the last
     /// third (a plateau reached there is flat), not settling from one window to the next, and not
     /// falling back much (held memory being released).
@@ -176,9 +176,7 @@ extension TrendTracker {
         let pace = policy.floorRiseRatio * growthMax * a.thirdSeconds
         let recentClimbs = a.recentSlope >= policy.recentSlopeRatio * max(growthMax, 0.5 * slope)
         let significant = risesSignificantly(slope: slope, trend: a.trend, slopeTest: a.slopeTest, policy: policy)
-        let rate = leakRate(a.fit, holding: false, policy: policy)
-            || slopeTestRate(slope: slope, slopeTest: a.slopeTest, policy: policy)
-        return significant && rate && risesSteadily(a, policy: policy) && recentClimbs
+        return significant && leakRate(a.fit, slopeTest: a.slopeTest, holding: false, policy: policy) && risesSteadily(a, policy: policy) && recentClimbs
             && !isSettling(a, policy: policy) && !fallsBack(a, policy: policy) && a.earlyRise >= pace && a.lateRise >= pace
     }
 
@@ -196,15 +194,6 @@ extension TrendTracker {
         if trend.pUpward < policy.significance { return true }
         guard let slopeTest else { return false }
         return slopeTest.pUpward < policy.significance && trend.pUpward < policy.corroboratingSignificance
-    }
-
-    /// The rate test of `leakRate` with the t-test's interval instead of Sen's, which saturates on
-    /// few points as Mann–Kendall does: the slope over growth_max and slope − intervalZ × its
-    /// standard error at least `lowerSlopeRatio` of growth_max.
-    static func slopeTestRate(slope: Double, slopeTest: Statistics.SlopeTest?, policy: TrendPolicy) -> Bool {
-        guard let slopeTest else { return false }
-        let growthMax = policy.growthMax / 3600
-        return slope > growthMax && slope - policy.intervalZ * slopeTest.standardError >= policy.lowerSlopeRatio * growthMax
     }
 
     /// Persistence: the floor level of each third sits above the one before, and the growth has
@@ -225,11 +214,16 @@ extension TrendTracker {
 
     /// A slope fast enough for `leaking`: over growth_max with its interval clearing
     /// `lowerSlopeRatio` of it (not just zero) to enter; over half of growth_max to stay
-    /// (`holding`).
-    static func leakRate(_ fit: Statistics.TheilSen, holding: Bool, policy: TrendPolicy) -> Bool {
+    /// (`holding`). The interval's lower end is Sen's, or, with a `slopeTest`, the higher of Sen's
+    /// and slope − intervalZ × its standard error: Sen's interval is built from Mann–Kendall's
+    /// variance and saturates on few points as the test does (`risesSignificantly`).
+    static func leakRate(
+        _ fit: Statistics.TheilSen, slopeTest: Statistics.SlopeTest? = nil, holding: Bool, policy: TrendPolicy
+    ) -> Bool {
         let growthMax = policy.growthMax / 3600
         if holding { return fit.slope > 0.5 * growthMax }
-        return fit.slope > growthMax && fit.slopeLower >= policy.lowerSlopeRatio * growthMax
+        let tLower = slopeTest.map { fit.slope - policy.intervalZ * $0.standardError } ?? -.infinity
+        return fit.slope > growthMax && max(fit.slopeLower, tLower) >= policy.lowerSlopeRatio * growthMax
     }
 
     /// A slow, steady rise over the long history: significant, every third above the one before
