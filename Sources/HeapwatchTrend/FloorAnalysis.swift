@@ -15,12 +15,18 @@ struct FloorAnalysis: Sendable, Equatable {
     var slopeTest: Statistics.SlopeTest?
     /// Theil–Sen slope over the last third of the window (at least 6 points), at `scale`.
     var recentSlope: Double
+    /// Standard error of `recentSlope` from the points' noise (`pointNoise`), bytes per second.
+    var recentSlopeError: Double
     /// Level of the floor in each third of the window, oldest first: the median of the floors
     /// at `scale` in that third. Robust to a sawtooth (a third holds whole periods), noise and
     /// outliers; a step moves it only when it covers most of the third.
     var thirdFloors: [Double]
     /// Seconds per third.
     var thirdSeconds: Double
+    /// Standard error of each of `thirdFloors`, bytes: the median of a third's points, with the
+    /// points' spread taken from their successive differences (`pointNoise`), so that the
+    /// curvature of a warm-up, which the thirds are there to see, does not count as noise.
+    var thirdErrors: [Double]
     /// Largest fall of the floor (at `scale`) below an earlier value in the window, bytes: a
     /// leak's floor does not fall back; held uploads and caches that are released do.
     var drawdown: Double
@@ -47,6 +53,16 @@ struct FloorAnalysis: Sendable, Equatable {
     /// Rise of the floor from the first to the second third, and from the second to the last.
     var earlyRise: Double { thirdFloors[1] - thirdFloors[0] }
     var lateRise: Double { thirdFloors[2] - thirdFloors[1] }
+    /// Standard error of the rise into third `k` (1 or 2) from the one before.
+    func riseError(into k: Int) -> Double {
+        (thirdErrors[k] * thirdErrors[k] + thirdErrors[k - 1] * thirdErrors[k - 1]).squareRoot()
+    }
+    /// Standard error of `lateRise − ratio × earlyRise`, the second rise's shortfall from `ratio`
+    /// of the first: third 2 − (1 + ratio) × third 1 + ratio × third 0.
+    func slowingError(ratio r: Double) -> Double {
+        let e = thirdErrors
+        return (e[2] * e[2] + (1 + r) * (1 + r) * e[1] * e[1] + r * r * e[0] * e[0]).squareRoot()
+    }
 
     /// Nil with fewer than `policy.minBuckets` closed buckets.
     init?(_ floors: FloorWindow, policy: TrendPolicy) {
@@ -62,9 +78,13 @@ struct FloorAnalysis: Sendable, Equatable {
         self.points = points
         slopeTest = Statistics.slopeTest(x: points.times, y: points.floors, line: fit)
 
-        recentSlope = Self.recentSlope(points, count: max(6, n / 3 / scale), policy: policy)
-        thirdFloors = Self.thirdLevels(points, times: times, floors: anon)
+        let pointNoise = Self.pointNoise(points.floors)
+        (recentSlope, recentSlopeError) = Self.recentSlope(points, count: max(6, n / 3 / scale), noise: pointNoise, policy: policy)
+        let thirds = Self.thirdLevels(points, times: times, floors: anon)
+        thirdFloors = thirds.map(\.level)
         thirdSeconds = (times[n - 1] - times[0]) / 3
+        // The median of m normal points has a standard error of √(π/2) σ/√m.
+        thirdErrors = thirds.map { 1.2533 * pointNoise / Double(max(1, $0.count)).squareRoot() }
         // At the trend's scale: the floor the slope was measured on must not fall back much.
         var peak = -Double.infinity
         var fall = 0.0
@@ -107,16 +127,22 @@ struct FloorAnalysis: Sendable, Equatable {
         return (fit, best.trend, best.scale, best.points)
     }
 
-    /// Theil–Sen slope of the newest `count` points (the last third of the window).
-    static func recentSlope(_ points: FloorPoints, count: Int, policy: TrendPolicy) -> Double {
+    /// Theil–Sen slope of the newest `count` points (the last third of the window), and its
+    /// standard error for points of σ `noise` (least squares' σ/√Σ(t − t̄)², which Theil–Sen's
+    /// nears on normal noise).
+    static func recentSlope(_ points: FloorPoints, count: Int, noise: Double, policy: TrendPolicy) -> (slope: Double, error: Double) {
         let x = Array(points.times.suffix(count))
         let y = Array(points.floors.suffix(count))
-        return Statistics.theilSen(x: x, y: y, z: policy.intervalZ)?.slope ?? 0
+        let slope = Statistics.theilSen(x: x, y: y, z: policy.intervalZ)?.slope ?? 0
+        let mean = x.reduce(0, +) / Double(max(1, x.count))
+        let spread = x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+        return (slope, spread > 0 ? noise / spread.squareRoot() : 0)
     }
 
-    /// Median of the `points` in each third of the window, oldest first. The thirds divide the
-    /// span of the bucket `times`; a third without points takes the bucket floor at its start.
-    static func thirdLevels(_ points: FloorPoints, times: [Double], floors: [Double]) -> [Double] {
+    /// Median of the `points` in each third of the window, oldest first, and how many points it
+    /// is the median of. The thirds divide the span of the bucket `times`; a third without points
+    /// takes the bucket floor at its start (a count of 1).
+    static func thirdLevels(_ points: FloorPoints, times: [Double], floors: [Double]) -> [(level: Double, count: Int)] {
         let n = floors.count
         let start = times[0]
         let third = (times[n - 1] - start) / 3
@@ -124,8 +150,19 @@ struct FloorAnalysis: Sendable, Equatable {
             let lower = start + Double(k) * third
             let upper = k == 2 ? Double.infinity : lower + third
             let values = zip(points.times, points.floors).filter { $0.0 >= lower && $0.0 < upper }.map(\.1)
-            return Statistics.median(values) ?? floors[min(n - 1, k * n / 3)]
+            guard let level = Statistics.median(values) else { return (floors[min(n - 1, k * n / 3)], 1) }
+            return (level, values.count)
         }
+    }
+
+    /// Robust standard deviation of one point about a smooth level, from successive differences:
+    /// 1.4826 × their median absolute deviation, over √2 (a difference holds two points' noise).
+    /// A trend or a slow curve moves the differences' median, not their spread.
+    static func pointNoise(_ floors: [Double]) -> Double {
+        let steps = zip(floors.dropFirst(), floors).map { $0 - $1 }
+        guard let center = Statistics.median(steps), let mad = Statistics.median(steps.map { abs($0 - center) })
+        else { return 0 }
+        return 1.4826 * mad / 2.0.squareRoot()
     }
 }
 

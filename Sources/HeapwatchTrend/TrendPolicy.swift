@@ -50,6 +50,16 @@ public struct TrendPolicy: Sendable, Equatable {
     /// `growing`/`leaking` need the rise into the last third ≥ this × the rise into the middle
     /// third: growth that slows down this much is a warm-up settling.
     public var decelerationRatio: Double
+    /// `leaking`'s tests of the thirds — each third's rise at pace, the slowing from one rise to
+    /// the next (`decelerationRatio`) — fail only by more than this many standard errors of the
+    /// thirds' levels, from the noise of the window's points (`FloorAnalysis.pointNoise`). On 15
+    /// one-minute floors under σ 4 MiB a third's median carries about 40 % of a 30 MiB/h third's
+    /// rise as noise: taken at face value, the thirds failed a leak at most bucket closes.
+    public var shapeNoise: Double
+    /// The same for the last third's slope (`recentSlopeRatio`), in its standard errors. Half a
+    /// standard error: with one, the startup growth of the recorded fixed Node app, slowing as a
+    /// warm-up does, passed as a leak.
+    public var recentSlopeNoise: Double
     /// `growing` needs a slope ≥ this × `growthMax`, or a forecast crash within `captureBefore`.
     public var growingMinRatio: Double
     /// `over_limit` when RSS plus swap exceeds this fraction of the cgroup limit.
@@ -105,6 +115,8 @@ public struct TrendPolicy: Sendable, Equatable {
         intervalZ: Double = 1.96,
         floorRiseRatio: Double = 0.5,
         decelerationRatio: Double = 0.4,
+        shapeNoise: Double = 1,
+        recentSlopeNoise: Double = 0.5,
         accelerationRatio: Double = 0.2,
         settlingRatio: Double = 0.5,
         drawdownRatio: Double = 0.5,
@@ -140,6 +152,8 @@ public struct TrendPolicy: Sendable, Equatable {
         self.intervalZ = intervalZ
         self.floorRiseRatio = floorRiseRatio
         self.decelerationRatio = decelerationRatio
+        self.shapeNoise = shapeNoise
+        self.recentSlopeNoise = recentSlopeNoise
         self.accelerationRatio = accelerationRatio
         self.settlingRatio = settlingRatio
         self.drawdownRatio = drawdownRatio

@@ -119,9 +119,10 @@ extension TrendTracker {
         guard !historyDoubtsTheWindow(a, long: long, regime: regime, policy: policy) else { return false }
         let swings = swingsLikeBursts(a, policy: policy)
         let long2 = longHistory(long, policy: policy)
-        if !swings || (long2?.fit.slopeUpper ?? .infinity) >= growthMax, leaksSteadily(a, policy: policy) { return true }
+        let slopeTests = (history?.slope ?? .infinity) >= growthMax
+        if !swings || (long2?.fit.slopeUpper ?? .infinity) >= growthMax, leaksSteadily(a, slopeTests: slopeTests, policy: policy) { return true }
         if !isSettling(a, policy: policy), let long, outlastsWindow(long, a, policy: policy), long.span < 2 * policy.window,
-           leaksSteadily(long, policy: policy) {
+           leaksSteadily(long, slopeTests: slopeTests, policy: policy) {
             return true
         }
         if let long2, swings, slowGrowth(long2, nearLimit: false, holding: false, policy: policy),
@@ -166,18 +167,27 @@ extension TrendTracker {
 
     /// The window's tests for `leaking`, on the window or the longer history: an upward trend
     /// significant over the whole span (`risesSignificantly`) at a rate over growth_max
-    /// (`leakRate`, with the slope's t-test), a floor that keeps rising through each third at that pace
-    /// without slowing much (a warm-up settling) or jumping (a step), still climbing in the last
-    /// third (a plateau reached there is flat), not settling from one window to the next, and not
-    /// falling back much (held memory being released).
-    static func leaksSteadily(_ a: FloorAnalysis, policy: TrendPolicy) -> Bool {
+    /// (`leakRate`, with the slope's t-test), a floor that keeps rising through each third at that
+    /// pace without slowing much (a warm-up settling) or jumping (a step), still climbing in the
+    /// last third (a plateau reached there is flat), not settling from one window to the next, and
+    /// not falling back much (held memory being released). The thirds' and the last third's tests
+    /// allow a shortfall within `shapeNoise` and `recentSlopeNoise` standard errors. The slope's
+    /// t-test counts (`slopeTests`) only where the window is all there is: it stands in for
+    /// Mann–Kendall, which saturates on 15 points; a history regime older than the window has
+    /// points enough, and its slope must reach growth_max for the t-test to count.
+    static func leaksSteadily(_ a: FloorAnalysis, slopeTests: Bool = true, policy: TrendPolicy) -> Bool {
+        let slopeTest = slopeTests ? a.slopeTest : nil
         let slope = a.fit.slope
         let growthMax = policy.growthMax / 3600
+        let k = policy.shapeNoise
         let pace = policy.floorRiseRatio * growthMax * a.thirdSeconds
+        let keepsPace = a.earlyRise >= pace - k * a.riseError(into: 1) && a.lateRise >= pace - k * a.riseError(into: 2)
         let recentClimbs = a.recentSlope >= policy.recentSlopeRatio * max(growthMax, 0.5 * slope)
-        let significant = risesSignificantly(slope: slope, trend: a.trend, slopeTest: a.slopeTest, policy: policy)
-        return significant && leakRate(a.fit, slopeTest: a.slopeTest, holding: false, policy: policy) && risesSteadily(a, policy: policy) && recentClimbs
-            && !isSettling(a, policy: policy) && !fallsBack(a, policy: policy) && a.earlyRise >= pace && a.lateRise >= pace
+            - policy.recentSlopeNoise * a.recentSlopeError
+        let significant = risesSignificantly(slope: slope, trend: a.trend, slopeTest: slopeTest, policy: policy)
+        return significant && leakRate(a.fit, slopeTest: slopeTest, holding: false, policy: policy)
+            && risesSteadily(a, slack: k, policy: policy) && keepsPace && recentClimbs
+            && !isSettling(a, policy: policy) && !fallsBack(a, policy: policy)
     }
 
     /// An upward trend significant enough to enter `leaking`: Mann–Kendall under `significance`,
@@ -197,10 +207,12 @@ extension TrendTracker {
     }
 
     /// Persistence: the floor level of each third sits above the one before, and the growth has
-    /// neither slowed down much (a warm-up settling) nor jumped (a step).
-    static func risesSteadily(_ a: FloorAnalysis, policy: TrendPolicy) -> Bool {
-        a.earlyRise > 0 && a.lateRise > 0
-            && a.lateRise >= policy.decelerationRatio * a.earlyRise
+    /// neither slowed down much (a warm-up settling) nor jumped (a step). With a `slack`, the
+    /// slowing must show beyond that many standard errors of the thirds' levels.
+    static func risesSteadily(_ a: FloorAnalysis, slack: Double = 0, policy: TrendPolicy) -> Bool {
+        let r = policy.decelerationRatio
+        return a.earlyRise > 0 && a.lateRise > 0
+            && a.lateRise - r * a.earlyRise >= -slack * a.slowingError(ratio: r)
             && a.earlyRise >= policy.accelerationRatio * a.lateRise
             && a.thirdFloors[2] - a.thirdFloors[0] >= policy.floorRiseRatio * a.fit.slope * 2 * a.thirdSeconds
     }
