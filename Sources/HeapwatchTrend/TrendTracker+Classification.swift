@@ -102,7 +102,10 @@ extension TrendTracker {
     /// - the window passes `leaksSteadily`, unless the 2 h history's current regime rules out
     ///   growth_max, or the window swings like a bursty one and a history of two windows or more
     ///   rules it out (uploads that overlap can raise the floor steadily for a whole window), or
-    ///   the history is not the window's (`historyDoubtsTheWindow`);
+    ///   the history is not the window's (`historyDoubtsTheWindow`); the slope's t-test counts
+    ///   only when the 2 h history has no regime older than the window or that regime grows at
+    ///   growth_max or more (after a warm-up, its tail keeps the regime's bound over growth_max
+    ///   while one window of noise reads as a leak);
     /// - early on, the history since the start, once a quarter longer than the window and until it
     ///   spans two, passes the same tests while the window is not settling: the slope of 20
     ///   minutes is far surer than that of the last 15 (its error falls as the span to the power
@@ -175,7 +178,7 @@ extension TrendTracker {
     /// t-test counts (`slopeTests`) only where the window is all there is: it stands in for
     /// Mann–Kendall, which saturates on 15 points; a history regime older than the window has
     /// points enough, and its slope must reach growth_max for the t-test to count.
-    static func leaksSteadily(_ a: FloorAnalysis, slopeTests: Bool = true, policy: TrendPolicy) -> Bool {
+    static func leaksSteadily(_ a: FloorAnalysis, slopeTests: Bool, policy: TrendPolicy) -> Bool {
         let slopeTest = slopeTests ? a.slopeTest : nil
         let slope = a.fit.slope
         let growthMax = policy.growthMax / 3600
