@@ -84,7 +84,7 @@ struct FloorAnalysis: Sendable, Equatable {
         thirdFloors = thirds.map(\.level)
         thirdSeconds = (times[n - 1] - times[0]) / 3
         // The median of m normal points has a standard error of √(π/2) σ/√m.
-        thirdErrors = thirds.map { 1.2533 * pointNoise / Double(max(1, $0.count)).squareRoot() }
+        thirdErrors = thirds.map { (Double.pi / 2).squareRoot() * pointNoise / Double(max(1, $0.count)).squareRoot() }
         // At the trend's scale: the floor the slope was measured on must not fall back much.
         var peak = -Double.infinity
         var fall = 0.0
@@ -134,8 +134,7 @@ struct FloorAnalysis: Sendable, Equatable {
         let x = Array(points.times.suffix(count))
         let y = Array(points.floors.suffix(count))
         let slope = Statistics.theilSen(x: x, y: y, z: policy.intervalZ)?.slope ?? 0
-        let mean = x.reduce(0, +) / Double(max(1, x.count))
-        let spread = x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+        let spread = Statistics.squaredDeviations(x)
         return (slope, spread > 0 ? noise / spread.squareRoot() : 0)
     }
 

@@ -44,8 +44,7 @@ extension Statistics {
         precondition(x.count == y.count, "slopeTest: x and y differ in length")
         let n = x.count
         guard n >= 3 else { return nil }
-        let xMean = x.reduce(0, +) / Double(n)
-        let sxx = x.reduce(0) { $0 + ($1 - xMean) * ($1 - xMean) }
+        let sxx = squaredDeviations(x)
         let residuals = zip(x, y).map { $1 - line.value(at: $0) }
         let rMean = residuals.reduce(0, +) / Double(n)
         let centred = residuals.map { $0 - rMean }

@@ -17,6 +17,13 @@ public enum Statistics {
         return sorted.count.isMultiple(of: 2) ? (sorted[mid - 1] + sorted[mid]) / 2 : sorted[mid]
     }
 
+    /// Σ(x − x̄)², the spread of `values` about their mean; 0 when empty.
+    static func squaredDeviations(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let mean = values.reduce(0, +) / Double(values.count)
+        return values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+    }
+
     /// Standard normal cumulative distribution function Φ(z).
     public static func normalCDF(_ z: Double) -> Double {
         0.5 * erfc(-z / 2.0.squareRoot())
