@@ -179,12 +179,37 @@ struct CaptureSplice: Sendable {
         case let .capturing(capture, earlier): measuring = earlier.map { (capture, $0) }
         case let .settling(capture, settling): measuring = (capture, settling)
         }
-        guard let (capture, settling) = measuring, let reference = capture.reference,
-              let last = settling.held.last else { return offset }
+        guard let (capture, settling) = measuring else { return offset }
+        return offset + (stepSoFar(capture, settling, minPoints: 1) ?? 0)
+    }
+
+    /// The step the complete floor points after a capture give so far (0 when it is within the
+    /// process's own variation, or has no line to be measured against); nil while fewer than
+    /// `minPoints` are complete.
+    private func stepSoFar(_ capture: Capture, _ settling: Settling, minPoints: Int) -> Double? {
+        guard let reference = capture.reference else { return 0 }
+        guard let last = settling.held.last else { return nil }
         let complete = min(capture.points, Int(((last.time - settling.end) / capture.width).rounded(.down)))
-        guard complete >= 1, let step = step(after: settling, width: capture.width, points: complete, reference: reference),
-              abs(step) > reference.minStep else { return offset }
-        return offset + step
+        guard complete >= minPoints,
+              let step = step(after: settling, width: capture.width, points: complete, reference: reference)
+        else { return nil }
+        return abs(step) > reference.minStep ? step : 0
+    }
+
+    /// While the aftermath of a capture is measured: the step that `minPoints` or more complete
+    /// floor points after it give, and the samples held so far spliced with it — what `take` will
+    /// feed once the step is measured on all of them, as near as it can be told now. Nil at other
+    /// times, and until that many points are complete. The tracker judges a copy of itself fed
+    /// with these, so a leak is not kept waiting out the whole measurement.
+    var provisional: (step: Double, samples: [TrendSample])? {
+        guard case let .settling(capture, settling) = phase,
+              let step = stepSoFar(capture, settling, minPoints: Self.minPoints)
+        else { return nil }
+        return (step, settling.held.map { sample in
+            var copy = sample
+            copy.anonBytes -= offset + step
+            return copy
+        })
     }
 
     /// The sample as the trend sees it.

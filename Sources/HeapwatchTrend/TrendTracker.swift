@@ -42,7 +42,7 @@ public struct TrendTracker: Sendable {
     /// What the forecast extrapolates, chosen when a bucket closes.
     private var forecastBasis: ForecastBasis = .window
     /// Which of the last 4 bucket closes passed `entersLeaking` and `entersGrowing` (bit 0: the
-    /// newest), judged at the first tick after each close.
+    /// newest), judged as each closes (`feedAndJudge`).
     private var leakPasses: UInt8 = 0
     private var growPasses: UInt8 = 0
     /// Counts the window's analyses, so each is judged once.
@@ -60,6 +60,13 @@ public struct TrendTracker: Sendable {
     /// Takes the steps our own captures leave out of what the trend sees.
     private var splice: CaptureSplice
     public private(set) var assessment: TrendAssessment = .warmingUp
+    /// While the step after a capture is measured: the copy whose assessments are shown, with the
+    /// step and the number of held samples it was fed.
+    private var shadow: Shadow?
+
+    indirect enum Shadow: Sendable {
+        case copy(TrendTracker, step: Double, count: Int)
+    }
 
     struct SlopeMark: Sendable {
         var time: Double
@@ -86,16 +93,38 @@ public struct TrendTracker: Sendable {
     @discardableResult
     public mutating func record(_ sample: TrendSample, limits: MemoryLimits) -> TrendAssessment {
         let now: Double
+        var fed: [TrendSample] = []
         if let lastTime, sample.time <= lastTime {
             now = lastTime
         } else {
             now = sample.time
             lastTime = now
-            for spliced in splice.take(sample) { feed(spliced) }
+            fed = splice.take(sample)
         }
         // Worked out once a tick: while a capture settles it takes the median of its points.
         let levelOffset = splice.levelOffset
+        if case let .copy(shown, _, _)? = shadow, splice.provisional == nil {
+            // The step is measured (or another capture began): what was shown goes on.
+            trendState = shown.trendState
+            lapse = shown.lapse
+            shadow = nil
+        }
+        for spliced in fed { feedAndJudge(spliced, limits: limits, levelOffset: levelOffset) }
+        // While the step after a capture is measured, the trend is judged on a copy fed the held
+        // samples spliced with the step their complete points give so far: a leak goes on being
+        // seen (or a plateau) instead of waiting out the measurement with the state before it.
+        // The tracker itself takes them in once the step is measured, and goes on from the state
+        // the copy showed, so the state does not flap back when it does.
+        let provisional = splice.provisional
+        var copy: TrendTracker?
+        if let (step, held) = provisional {
+            copy = provisionalCopy(step: step, held: held, limits: limits, levelOffset: levelOffset)
+        }
         assessment = assess(sample, limits: limits, now: now, levelOffset: levelOffset)
+        if var copy {
+            assessment = copy.assess(sample, limits: limits, now: now, levelOffset: levelOffset)
+            shadow = .copy(copy, step: provisional?.step ?? 0, count: provisional?.samples.count ?? 0)
+        }
         assessment.captureResidueBytes = levelOffset
         assessment.trendPaused = splice.isBusy
         return assessment
@@ -122,6 +151,59 @@ public struct TrendTracker: Sendable {
     /// anything was sent to the process.
     public mutating func captureEnded(at time: Double, touched: Bool) {
         splice.captureEnded(at: time, touched: touched)
+    }
+
+    /// The copy judged while a capture's step is measured: the last one fed the samples held
+    /// since, when the step is the same; else a new copy of this tracker fed all of them, which
+    /// keeps the state the last copy showed (its hold goes on).
+    private func provisionalCopy(step: Double, held: [TrendSample], limits: MemoryLimits, levelOffset: Double) -> TrendTracker {
+        var copy: TrendTracker
+        var start = 0
+        if case let .copy(last, lastStep, count)? = shadow, lastStep == step, count <= held.count {
+            copy = last
+            start = count
+        } else {
+            copy = self
+            copy.shadow = nil
+            if case let .copy(last, _, _)? = shadow {
+                copy.trendState = last.trendState
+                copy.lapse = last.lapse
+            }
+        }
+        for spliced in held[start...] { copy.feedAndJudge(spliced, limits: limits, levelOffset: levelOffset) }
+        return copy
+    }
+
+    /// Feeds a sample (spliced) and, when it closes a bucket, judges the window's new analysis
+    /// against the tests for entering `leaking` and `growing` (`leakPasses`, `growPasses`): each
+    /// bucket close is judged, also those in the samples held back after a capture and fed at once.
+    private mutating func feedAndJudge(_ sample: TrendSample, limits: MemoryLimits, levelOffset: Double) {
+        feed(sample)
+        guard let analysis, judgedSerial != analysisSerial else { return }
+        judgedSerial = analysisSerial
+        let eta = forecast(analysis, sample: sample, limits: limits, now: sample.time, levelOffset: levelOffset).eta
+        let leaks = Self.entersLeaking(analysis, long: longAnalysis, history: forecastBasis.history, regime: historyRegime,
+                                       policy: policy)
+        let grows = leaks || Self.entersGrowing(analysis, long: longAnalysis, nearLimit: (eta ?? .infinity) < policy.captureBefore,
+                                                policy: policy)
+        leakPasses = ((leakPasses << 1) | (leaks ? 1 : 0)) & 0xF
+        growPasses = ((growPasses << 1) | (grows ? 1 : 0)) & 0xF
+    }
+
+    /// The forecast at `now`: the current regime's line (the trend runs on the spliced floor) from
+    /// the memory really held (`levelOffset` added back).
+    private func forecast(_ analysis: FloorAnalysis, sample: TrendSample, limits: MemoryLimits, now: Double,
+                          levelOffset: Double) -> Forecast {
+        var line = Self.forecastLine(analysis, basis: forecastBasis, now: now)
+        line.level += levelOffset
+        return Forecast(
+            anon: line,
+            excursion: analysis.excursion,
+            heap: analysis.heapFit.map { Forecast.Line($0, at: now) },
+            sample: sample,
+            limits: limits,
+            minSpread: policy.etaSpread
+        )
     }
 
     /// Adds a sample, spliced, to the window and the long history.
@@ -164,26 +246,7 @@ public struct TrendTracker: Sendable {
         guard let analysis else {
             return TrendAssessment(state: overLimit.isOver ? .overLimit : .warmingUp)
         }
-        // The trend runs on the spliced floor; the forecast starts from the memory really held.
-        var line = Self.forecastLine(analysis, basis: forecastBasis, now: now)
-        line.level += levelOffset
-        let forecast = Forecast(
-            anon: line,
-            excursion: analysis.excursion,
-            heap: analysis.heapFit.map { Forecast.Line($0, at: now) },
-            sample: sample,
-            limits: limits,
-            minSpread: policy.etaSpread
-        )
-        if judgedSerial != analysisSerial {
-            judgedSerial = analysisSerial
-            let leaks = Self.entersLeaking(analysis, long: longAnalysis, history: forecastBasis.history, regime: historyRegime,
-                                           policy: policy)
-            let grows = leaks || Self.entersGrowing(analysis, long: longAnalysis, nearLimit: (forecast.eta ?? .infinity) < policy.captureBefore,
-                                                    policy: policy)
-            leakPasses = ((leakPasses << 1) | (leaks ? 1 : 0)) & 0xF
-            growPasses = ((growPasses << 1) | (grows ? 1 : 0)) & 0xF
-        }
+        let forecast = forecast(analysis, sample: sample, limits: limits, now: now, levelOffset: levelOffset)
         let observed = now - (floors.origin ?? now)
         let fullWindow = observed >= policy.window
             && analysis.bucketCount >= max(policy.minBuckets, floors.bucketsPerWindow / 2)
