@@ -47,7 +47,7 @@ public struct ClassIndex: Sendable {
         let plainObject = wellKnown.object, protoName = wellKnown.proto
         var shapeClass: [UInt64: UInt32] = [:]
 
-        var classOf = [UInt32](repeating: 0, count: snapshot.nodeCount)
+        var classOf = [UInt32](prefaulted: 0, count: snapshot.nodeCount)
         classOf.withUnsafeMutableBufferPointer { classOf in
             for node in 0..<snapshot.nodeCount {
                 let type = snapshot.nodeTypes[node]

@@ -27,9 +27,9 @@ public struct Distances: Sendable {
 
     public init(snapshot: HeapSnapshot) {
         let n = snapshot.nodeCount
-        var distance = [UInt32](repeating: Self.unreachable, count: n)
-        var parent = [UInt32](repeating: Self.unreachable, count: n)
-        var queue = [UInt32](repeating: 0, count: n)
+        var distance = [UInt32](prefaulted: Self.unreachable, count: n)
+        var parent = [UInt32](prefaulted: Self.unreachable, count: n)
+        var queue = [UInt32](prefaulted: 0, count: n)
         let code = snapshot.types.code
         distance.withUnsafeMutableBufferPointer { distance in
             parent.withUnsafeMutableBufferPointer { parent in

@@ -37,19 +37,19 @@ public struct DominatorTree: Sendable {
     public init(snapshot: HeapSnapshot) {
         let n = snapshot.nodeCount
         // DFS numbers start at 1; 0 means "not visited" / "no ancestor".
-        var number = [UInt32](repeating: 0, count: n)
-        var vertex = [UInt32](repeating: 0, count: n + 1)
+        var number = [UInt32](prefaulted: 0, count: n)
+        var vertex = [UInt32](prefaulted: 0, count: n + 1)
         // DFS parent of each vertex (read by steps 2 and 3) until step 3 replaces it by the
         // immediate dominator, in increasing DFS order: the walk for w climbs from its parent
         // through vertices before w, which hold their immediate dominators by then.
-        var dom = [UInt32](repeating: 0, count: n + 1)
+        var dom = [UInt32](prefaulted: 0, count: n + 1)
         var count = 0
         // Semi-dominators start as each vertex's smallest-numbered holder (its DFS parent or one
         // before it: no eval needed, see `laterHolders`); the search sets them as it meets each
         // edge, and counts the holders numbered after each vertex (`first[w + 1]`), so one pass
         // over the edges is saved.
-        var semi = [UInt32](repeating: 0, count: n + 1)
-        var first = [Int](repeating: 0, count: n + 2)
+        var semi = [UInt32](prefaulted: 0, count: n + 1)
+        var first = [Int](prefaulted: 0, count: n + 2)
 
         // 1. Iterative depth-first search over retaining edges.
         let types = snapshot.types
@@ -120,8 +120,8 @@ public struct DominatorTree: Sendable {
 
         // 2. Semi-dominators, in DFS numbers: Lengauer–Tarjan's simple version (eval with path
         // compression over the forest of processed vertices, linked to their DFS parents).
-        var label = [UInt32](repeating: 0, count: count + 1)
-        var ancestor = [UInt32](repeating: 0, count: count + 1)
+        var label = [UInt32](prefaulted: 0, count: count + 1)
+        var ancestor = [UInt32](prefaulted: 0, count: count + 1)
         for k in 0...count { label[k] = UInt32(k) }
         semi.withUnsafeMutableBufferPointer { semi in
         label.withUnsafeMutableBufferPointer { label in
@@ -175,8 +175,8 @@ public struct DominatorTree: Sendable {
         ancestor = []
 
         // 4. Back to node ordinals; retained sizes bottom-up (a dominator has a smaller DFS number).
-        var retained = [Int](repeating: 0, count: n)
-        var subtree = [UInt32](repeating: 0, count: n)
+        var retained = [Int](prefaulted: 0, count: n)
+        var subtree = [UInt32](prefaulted: 0, count: n)
         for node in 0..<n { retained[node] = snapshot.selfSize(ofNode: node) }
         for w in stride(from: count, through: 1, by: -1) {
             let node = Int(vertex[w])
@@ -190,9 +190,9 @@ public struct DominatorTree: Sendable {
 
         // 5. Immediate dominators by node ordinal, and pre-order positions: each child gets the
         // next free block inside its dominator's.
-        var idom = [UInt32](repeating: Self.none, count: n)
-        var preorder = [UInt32](repeating: Self.none, count: n)
-        var nextFree = [UInt32](repeating: 0, count: n)
+        var idom = [UInt32](prefaulted: Self.none, count: n)
+        var preorder = [UInt32](prefaulted: Self.none, count: n)
+        var nextFree = [UInt32](prefaulted: 0, count: n)
         preorder[0] = 0
         nextFree[0] = 1
         for w in stride(from: 2, through: count, by: 1) {
@@ -228,7 +228,7 @@ public struct DominatorTree: Sendable {
                 // Targets are reachable from a reachable source, so slot 0 ("not visited") stays 0.
                 for w in 0...count { first[w + 1] += first[w] }
             }
-            numbers = [UInt32](repeating: 0, count: first[count + 1])
+            numbers = [UInt32](prefaulted: 0, count: first[count + 1])
             numbers.withUnsafeMutableBufferPointer { numbers in
             first.withUnsafeMutableBufferPointer { first in
                 for source in 0..<snapshot.nodeCount where number[source] != 0 {

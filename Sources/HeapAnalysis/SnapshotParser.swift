@@ -319,11 +319,11 @@ private struct NodeColumns {
     var count: Int { types.count }
 
     init(count: Int) {
-        types = [UInt8](repeating: 0, count: count)
-        names = [UInt32](repeating: 0, count: count)
-        ids = [UInt32](repeating: 0, count: count)
-        selfSizes = [UInt32](repeating: 0, count: count)
-        firstEdge = [Int](repeating: 0, count: count + 1)
+        types = [UInt8](prefaulted: 0, count: count)
+        names = [UInt32](prefaulted: 0, count: count)
+        ids = [UInt32](prefaulted: 0, count: count)
+        selfSizes = [UInt32](prefaulted: 0, count: count)
+        firstEdge = [Int](prefaulted: 0, count: count + 1)
     }
 }
 
@@ -333,9 +333,9 @@ private struct EdgeColumns {
     var targets: [UInt32]
 
     init(count: Int) {
-        types = [UInt8](repeating: 0, count: count)
-        names = [UInt32](repeating: 0, count: count)
-        targets = [UInt32](repeating: 0, count: count)
+        types = [UInt8](prefaulted: 0, count: count)
+        names = [UInt32](prefaulted: 0, count: count)
+        targets = [UInt32](prefaulted: 0, count: count)
     }
 }
 

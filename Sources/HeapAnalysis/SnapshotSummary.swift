@@ -178,7 +178,7 @@ public struct SnapshotSummary: Sendable, Codable {
         let tree = analysis.dominators
         let classCount = analysis.classes.names.count
         var stats = [ClassStats](repeating: ClassStats(), count: classCount)
-        var byPreorder = [UInt32](repeating: 0, count: tree.reachableCount)
+        var byPreorder = [UInt32](prefaulted: 0, count: tree.reachableCount)
         for node in 0..<snapshot.nodeCount where tree.isReachable(node) {
             byPreorder[Int(tree.preorder[node])] = UInt32(node)
         }
