@@ -31,7 +31,7 @@ enum Prefault {
         let low = (Int(bitPattern: start) + page - 1) & ~(page - 1)
         let high = (Int(bitPattern: start) + bytes) & ~(page - 1)
         guard high > low, let aligned = UnsafeMutableRawPointer(bitPattern: low) else { return }
-        _ = madvise(aligned, high - low, 23 /* MADV_POPULATE_WRITE */)
+        _ = madvise(aligned, high - low, MADV_POPULATE_WRITE)
         #endif
     }
 }

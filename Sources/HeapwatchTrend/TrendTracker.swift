@@ -64,6 +64,7 @@ public struct TrendTracker: Sendable {
     /// step and the number of held samples it was fed.
     private var shadow: Shadow?
 
+    /// `indirect`: a struct cannot hold a value of its own type inline.
     indirect enum Shadow: Sendable {
         case copy(TrendTracker, step: Double, count: Int)
     }
@@ -103,7 +104,8 @@ public struct TrendTracker: Sendable {
         }
         // Worked out once a tick: while a capture settles it takes the median of its points.
         let levelOffset = splice.levelOffset
-        if case let .copy(shown, _, _)? = shadow, splice.provisional == nil {
+        let provisional = splice.provisional
+        if case let .copy(shown, _, _)? = shadow, provisional == nil {
             // The step is measured (or another capture began): what was shown goes on.
             trendState = shown.trendState
             lapse = shown.lapse
@@ -115,15 +117,12 @@ public struct TrendTracker: Sendable {
         // seen (or a plateau) instead of waiting out the measurement with the state before it.
         // The tracker itself takes them in once the step is measured, and goes on from the state
         // the copy showed, so the state does not flap back when it does.
-        let provisional = splice.provisional
-        var copy: TrendTracker?
-        if let (step, held) = provisional {
-            copy = provisionalCopy(step: step, held: held, limits: limits, levelOffset: levelOffset)
-        }
+        // The copy is made before this tick's `assess` moves the tracker's own state on.
+        var copy = provisional.map { provisionalCopy(step: $0.step, held: $0.samples, limits: limits, levelOffset: levelOffset) }
         assessment = assess(sample, limits: limits, now: now, levelOffset: levelOffset)
-        if var copy {
-            assessment = copy.assess(sample, limits: limits, now: now, levelOffset: levelOffset)
-            shadow = .copy(copy, step: provisional?.step ?? 0, count: provisional?.samples.count ?? 0)
+        if let provisional, var shown = copy.take() {
+            assessment = shown.assess(sample, limits: limits, now: now, levelOffset: levelOffset)
+            shadow = .copy(shown, step: provisional.step, count: provisional.samples.count)
         }
         assessment.captureResidueBytes = levelOffset
         assessment.trendPaused = splice.isBusy
