@@ -54,6 +54,7 @@ public enum Daemon {
         let queue = CaptureQueue()
         let metrics = config.metrics.map { _ in HeapwatchMetrics() }
         let history = openHistory(directory: config.daemon.stateDir, logger: logger)
+        await resumeTrends(monitor: monitor, history: history, logger: logger)
         let (historyTicks, historyFeed) = AsyncStream.makeStream(of: (time: Double, samples: [HistorySample]).self,
                                                                  bufferingPolicy: .bufferingNewest(8))
         let readiness = Readiness(notifier: notifier)
@@ -131,6 +132,20 @@ private func openHistory(directory: String, logger: Logger) -> HistoryBox {
     } catch {
         logger.error("history unavailable, running without it: \(error)")
         return HistoryBox(store: nil, unavailableReason: "\(error)")
+    }
+}
+
+/// Hands the monitor the samples the last run recorded, so the trend of each process still running
+/// goes on where it was (a restart neither forgets a leak nor re-learns a window). Without them
+/// (no history, or it cannot be read) each trend starts afresh, as on a first start.
+private func resumeTrends<C: Clock>(monitor: Monitor<C>, history: HistoryBox, logger: Logger) async {
+    guard let store = await history.store else { return }
+    let wallNow = Date().timeIntervalSince1970
+    do {
+        let ticks = try await store.recentTicks(since: wallNow - (await monitor.resumeHorizon))
+        await monitor.seedHistory(ticks, wallNow: wallNow)
+    } catch {
+        logger.warning("cannot read the last run's samples from the history; each trend starts afresh: \(error)")
     }
 }
 

@@ -15,11 +15,14 @@ public struct HistorySample: Sendable, Equatable {
     public var slopeBytesPerHour: Double?
     /// `VmSwap`, bytes: anonymous memory moved out to swap.
     public var swapBytes: UInt64
+    /// A capture of the process was under way: the trend left the sample out.
+    public var capturing: Bool
 
     public init(target: String, pid: Int32, startTime: UInt64, rssBytes: UInt64, anonBytes: UInt64,
                 heapUsedBytes: UInt64? = nil, limitBytes: UInt64? = nil, state: String,
-                slopeBytesPerHour: Double? = nil, swapBytes: UInt64 = 0) {
+                slopeBytesPerHour: Double? = nil, swapBytes: UInt64 = 0, capturing: Bool = false) {
         self.swapBytes = swapBytes
+        self.capturing = capturing
         self.target = target
         self.pid = pid
         self.startTime = startTime

@@ -69,6 +69,11 @@ enum HistorySchema {
                 ALTER TABLE rollup ADD COLUMN swap_sum INTEGER NOT NULL DEFAULT 0;
                 """)
         }
+        // Captures: a restarted daemon replays the recent samples into the trend, and must leave
+        // out those taken while a capture ran, as the trend did live.
+        migrator.registerMigration("v4") { db in
+            try db.execute(sql: "ALTER TABLE sample ADD COLUMN capturing INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

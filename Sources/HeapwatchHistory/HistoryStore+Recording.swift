@@ -154,8 +154,8 @@ extension HistoryStore {
     private static func insert(_ samples: [HistorySample], timeMs: Int64, bounds: RowBounds, db: Database) throws {
         let insertSample = try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO sample (target_id, time_ms, pid, start_time, rss_bytes, anon_bytes,
-                heap_used_bytes, limit_bytes, state, slope_bytes_per_hour, swap_bytes)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                heap_used_bytes, limit_bytes, state, slope_bytes_per_hour, swap_bytes, capturing)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         var targets: [String: (id: Int64, rolledUntil: Int64)] = [:]
         for sample in samples {
@@ -170,7 +170,7 @@ extension HistoryStore {
                 target.id, timeMs, Int64(sample.pid), Int64(clamping: sample.startTime),
                 Int64(clamping: sample.rssBytes), Int64(clamping: sample.anonBytes),
                 sample.heapUsedBytes.map { Int64(clamping: $0) }, sample.limitBytes.map { Int64(clamping: $0) },
-                sample.state, sample.slopeBytesPerHour, Int64(clamping: sample.swapBytes),
+                sample.state, sample.slopeBytesPerHour, Int64(clamping: sample.swapBytes), sample.capturing,
             ])
             guard db.changesCount > 0 else { continue }
             // At most one more rollup row when it is folded. A rolled-back insert only overstates

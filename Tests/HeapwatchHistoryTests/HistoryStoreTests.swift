@@ -266,4 +266,25 @@ import Testing
             return path == notADirectory + "/history.sqlite" && error.description.contains(path)
         }
     }
+
+    /// What a restarted daemon replays: every target's raw samples since a time, oldest first, with
+    /// the instance, the figures and whether a capture was under way.
+    @Test func recentTicksGiveEveryTargetsSamplesSinceATimeWithTheirCaptureMarks() async throws {
+        let dir = try TempDirectory()
+        let store = try HistoryStore(directory: dir.path)
+        for tick in 0..<4 {
+            var api = sample(rss: 1000 + UInt64(tick), anon: 500 + UInt64(tick), swap: 7)
+            api.capturing = tick == 2
+            api.heapUsedBytes = tick == 3 ? 321 : nil
+            try await store.record(tick: [api, sample("web", pid: 200, rss: 9, anon: 8)], at: midnight + Double(tick) * 5)
+        }
+        let ticks = try await store.recentTicks(since: midnight + 5)
+        #expect(ticks.map(\.time) == [5, 5, 10, 10, 15, 15].map { midnight + $0 })
+        let api = ticks.filter { $0.sample.target == "api" }.map(\.sample)
+        #expect(api.map(\.anonBytes) == [501, 502, 503])
+        #expect(api.map(\.capturing) == [false, true, false])
+        #expect(api.map(\.heapUsedBytes) == [nil, nil, 321])
+        #expect(api.allSatisfy { $0.pid == 100 && $0.startTime == 5000 && $0.swapBytes == 7 })
+        #expect(ticks.filter { $0.sample.target == "web" }.map(\.sample.rssBytes) == [9, 9, 9])
+    }
 }

@@ -70,6 +70,9 @@ import Testing
 
         let store = try HistoryStore(directory: dir.path, retention: HistoryRetention(rawSeconds: 60))
         try await store.record(tick: [sample(rss: 200, anon: 20, swap: 9)], at: midnight + 50)
+        // Samples from before capture marks read as taken with no capture under way.
+        let ticks = try await store.recentTicks(since: midnight)
+        #expect(ticks.map(\.sample.rssBytes) == [100, 300, 200] && ticks.allSatisfy { !$0.sample.capturing })
         try await store.prune(now: midnight + 600)
         let minutes = try await Self.rollups(store)
         #expect(minutes.map(\.count) == [3], "\(minutes)")

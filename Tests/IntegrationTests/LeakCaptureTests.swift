@@ -190,8 +190,10 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
 
             try daemon.restart()
-            // The tick that finds the leak again is the one that would ask for a capture.
-            try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("leak detected: leaky pid \(app.pid)") }
+            // The new run goes on from the trend the last one recorded: the leak is `leaking` at its
+            // first tick, the one that would ask for a capture.
+            let resumed = try daemon.child.stderr.waitForLine(timeout: 30) { $0.contains("leaky pid \(app.pid): trend resumed from") }
+            #expect(resumed.contains(": leaking"), "\(resumed)")
             // A manual capture is refused as busy while an automatic one runs, and queues behind one.
             let manual = try daemon.ctl(["snapshot", "leaky", "--wait"])
             #expect(manual.status == 0, "\(manual.stderr)")

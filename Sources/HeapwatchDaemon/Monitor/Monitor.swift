@@ -25,6 +25,9 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     /// store at start and kept up to date: a planner made for the instance later (a restart, a
     /// reload that re-watches it) goes on from them instead of starting a new episode.
     private var capturesByInstance: [ProcessIdentity: [(reason: CaptureReason?, at: Double)]] = [:]
+    /// What an earlier run of the daemon recorded of each process instance (`seedHistory`), until
+    /// the first discovery hands it to the instances still running.
+    private var resumable: [ProcessIdentity: (target: String, samples: [RecordedTrendSample])] = [:]
     /// The host's MemTotal, read once: V8 sizes a heap from it when no cgroup limit applies.
     private var memTotal: UInt64?
     /// When the daily cap was last logged per target, so it is said once an hour, not every tick.
@@ -118,6 +121,15 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                 logger.info("\(target.name) pid \(identity.pid) exited", metadata: fields(target.name, identity))
                 watched[identity] = nil
                 continue
+            }
+            // The first sample of an instance an earlier run watched: go on from its trend.
+            if let recorded = process.recorded {
+                process.recorded = nil
+                let limits = process.limits(target: target, now: time, memAvailable: memAvailable, memTotal: memTotal)
+                process.assessment = process.tracker.resume(from: recorded, limits: limits)
+                let span = (recorded.last?.sample.time ?? time) - (recorded.first?.sample.time ?? time)
+                logger.info("\(target.name) pid \(identity.pid): trend resumed from \(recorded.count) samples (\(Units.formatDuration(span.rounded()))) an earlier run recorded: \(process.assessment.state.rawValue)",
+                            metadata: fields(target.name, identity))
             }
             // Node may have begun, since the last tick, the snapshot a timed-out capture owed: it
             // opens the file first, so this sample, read before the file was looked for, holds
@@ -279,17 +291,23 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
 
     public var intervalSeconds: Double { config.daemon.interval }
 
-    /// This tick's figures of every watched process, for the history database.
+    /// This tick's figures of every watched process, for the history database. A sample is marked
+    /// `capturing` when a capture ran or began since the last one: the trend left it out, or the
+    /// step the capture left starts after it.
     public func historySamples() -> [HistorySample] {
         let time = now
-        return watched.values.map { process in
+        var samples: [HistorySample] = []
+        for (identity, process) in watched {
             let target = config.targets[process.targetIndex]
-            return HistorySample(target: target.name, pid: process.identity.pid, startTime: process.identity.startTime,
-                                 rssBytes: process.status.rssBytes, anonBytes: process.status.anonBytes,
-                                 heapUsedBytes: process.currentHeap(now: time)?.heapUsed, limitBytes: process.limitBytes(target: target),
-                                 state: process.assessment.state.rawValue, slopeBytesPerHour: process.assessment.slopeBytesPerHour,
-                                 swapBytes: process.status.swapBytes)
+            samples.append(HistorySample(target: target.name, pid: process.identity.pid, startTime: process.identity.startTime,
+                                         rssBytes: process.status.rssBytes, anonBytes: process.status.anonBytes,
+                                         heapUsedBytes: process.currentHeap(now: time)?.heapUsed, limitBytes: process.limitBytes(target: target),
+                                         state: process.assessment.state.rawValue, slopeBytesPerHour: process.assessment.slopeBytesPerHour,
+                                         swapBytes: process.status.swapBytes,
+                                         capturing: process.capturing || process.captureBegunSinceRecorded))
+            watched[identity]?.captureBegunSinceRecorded = false
         }
+        return samples
     }
 
     /// The current trend line of a target's largest process, for the history chart: slope, the
@@ -338,6 +356,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             watched[identity] = nil
         }
         ignored = ignored.filter { presentPIDs.contains($0.key) }
+        // What an earlier run recorded is for the processes running when this one starts.
+        resumable = [:]
         capturesByInstance = capturesByInstance.filter { present.contains($0.key) }
     }
 
@@ -353,11 +373,17 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         let environment = (try? procFS.environment(pid)) ?? []
         let flags = NodeFlags.parse(arguments: arguments, nodeOptions: NulList.value(of: "NODE_OPTIONS", inEnvironment: environment))
         let target = config.targets[index]
-        let policy = TrendPolicy(window: target.window, growthMax: target.growthMax, captureBefore: target.captureBefore, cooldown: target.cooldown)
+        let policy = Self.policy(target)
         var planner = CapturePlanner(policy: policy)
         if let past = capturesByInstance[identity] { planner.restore(past, now: now) }
-        return WatchedProcess(identity: identity, targetIndex: index, directory: directory, arguments: arguments,
-                              flags: flags, cgroup: membership, tracker: TrendTracker(policy: policy), planner: planner)
+        var process = WatchedProcess(identity: identity, targetIndex: index, directory: directory, arguments: arguments,
+                                     flags: flags, cgroup: membership, tracker: TrendTracker(policy: policy), planner: planner)
+        if let earlier = resumable[identity], earlier.target == target.name {
+            let horizon = now - max(policy.window, policy.forecastWindow)
+            let samples = earlier.samples.filter { $0.sample.time >= horizon }
+            if !samples.isEmpty { process.recorded = samples }
+        }
+        return process
     }
 
     private func readPidfiles() -> [Int: Set<Int32>] {
@@ -393,6 +419,37 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             }
             capturesByInstance[capture.identity, default: []].append((reason, time - capture.ageSeconds))
         }
+    }
+
+    /// Seconds of samples a restarted daemon replays into each trend: the longest history a
+    /// target's trend keeps (its forecast window, or its window when longer).
+    public var resumeHorizon: Double {
+        config.targets.map { target in
+            let policy = Self.policy(target)
+            return max(policy.window, policy.forecastWindow)
+        }.max() ?? 0
+    }
+
+    /// The samples an earlier run recorded (`HistoryStore.recentTicks`, Unix times; `wallNow` is
+    /// the Unix time of now): each process instance still running, matched to the target it was
+    /// recorded under, takes its own in at its first tick (`TrendTracker.resume`). Only the
+    /// first discovery uses them.
+    public func seedHistory(_ ticks: [RecordedTick], wallNow: Double) {
+        let time = now
+        var byInstance: [ProcessIdentity: (target: String, samples: [RecordedTrendSample])] = [:]
+        for tick in ticks where tick.time <= wallNow {
+            let s = tick.sample
+            let identity = ProcessIdentity(pid: s.pid, startTime: s.startTime)
+            let sample = TrendSample(time: time - (wallNow - tick.time), anonBytes: Double(s.anonBytes), rssBytes: Double(s.rssBytes),
+                                     heapUsedBytes: s.heapUsedBytes.map(Double.init), swapBytes: Double(s.swapBytes))
+            if let known = byInstance[identity], known.target != s.target { continue }
+            byInstance[identity, default: (s.target, [])].samples.append(RecordedTrendSample(sample, capturing: s.capturing))
+        }
+        resumable = byInstance
+    }
+
+    static func policy(_ target: TargetConfig) -> TrendPolicy {
+        TrendPolicy(window: target.window, growthMax: target.growthMax, captureBefore: target.captureBefore, cooldown: target.cooldown)
     }
 
     private func dailyCapRefusal(target: TargetConfig, now: Double) -> String? {

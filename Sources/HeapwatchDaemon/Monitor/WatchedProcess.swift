@@ -20,6 +20,12 @@ struct WatchedProcess {
     /// The capture of this instance queued or running (its job's `token`), nil when none is.
     var capture: Int?
     var capturing: Bool { capture != nil }
+    /// A capture began since the last history sample was taken: that sample counts as captured
+    /// even when the capture ended before it was (`Monitor.historySamples`).
+    var captureBegunSinceRecorded = false
+    /// What an earlier run of the daemon recorded of this instance, replayed into the trend at its
+    /// first sample (`TrendTracker.resume`); nil once replayed or when there was nothing.
+    var recorded: [RecordedTrendSample]?
 
     /// `job` is queued for this instance at `time`: the trend leaves its aftermath out.
     mutating func beginCapture(_ job: CaptureJob, at time: Double) { beginCapture(token: job.token, at: time) }
@@ -27,6 +33,7 @@ struct WatchedProcess {
     /// A capture with this token (see `CaptureJob.token`) is queued or running for this instance.
     mutating func beginCapture(token: Int, at time: Double) {
         capture = token
+        captureBegunSinceRecorded = true
         tracker.captureStarted(at: time)
     }
     /// V8's figures from the target's heap source, and when they were taken (monitor seconds).
