@@ -7,6 +7,7 @@ import Darwin
 #endif
 
 // heapwatch-bench-detect [--window SECONDS] [--growth-max MIB] [--case TEXT] [--capture-step MIB] [--seeds N] [--seed K] [TRACES_DIR]
+// heapwatch-bench-detect --resume-cost
 // Runs the detector and two naive baselines over the synthetic corpus and the recorded traces
 // (default Benchmarks/traces), prints one row per case and a summary of the targets.
 // Exit status 1 when a target is missed.
@@ -43,6 +44,12 @@ let seeds = option("--seeds") { Int($0) }
 // --seed K: the corpus with every seed moved by 1000 × K, as the k-th run of --seeds (with --case,
 // to look at one run).
 let seedRun = option("--seed") { UInt64($0) } ?? 0
+// --resume-cost: only what replaying 2 h of recorded samples costs a restarted heapwatchd per process.
+if let i = arguments.firstIndex(of: "--resume-cost") {
+    arguments.remove(at: i)
+    ResumeCost.run()
+    exit(0)
+}
 let tracesDirectory = arguments.first ?? "Benchmarks/traces"
 
 func readTraces(_ directory: String) -> [(name: String, text: String)] {
