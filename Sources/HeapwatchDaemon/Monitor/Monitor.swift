@@ -7,7 +7,7 @@ import Logging
 /// decides captures. The decisions themselves are pure (`TargetMatcher`, `TrendTracker`,
 /// `CapturePlanner`); this actor holds their state and does the /proc reads.
 public actor Monitor<C: Clock> where C.Duration == Duration {
-    private var config: HeapwatchConfig
+    var config: HeapwatchConfig
     private var matcher: TargetMatcher
     private let procFS: ProcFS
     private let cgroups: CgroupReader
@@ -20,14 +20,14 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     /// (an `exec` changes comm, so `sh -c "exec node …"` is looked at again).
     private var ignored: [Int32: (startTime: UInt64, comm: String)] = [:]
     /// When automatic captures of each target were stored (monitor seconds), for `max_captures_per_day`.
-    private var automaticCaptures: [String: [Double]] = [:]
+    var automaticCaptures: [String: [Double]] = [:]
     /// The stored captures of each process instance (monitor seconds, and why), seeded from the
     /// store at start and kept up to date: a planner made for the instance later (a restart, a
     /// reload that re-watches it) goes on from them instead of starting a new episode.
-    private var capturesByInstance: [ProcessIdentity: [(reason: CaptureReason?, at: Double)]] = [:]
+    var capturesByInstance: [ProcessIdentity: [(reason: CaptureReason?, at: Double)]] = [:]
     /// What an earlier run of the daemon recorded of each process instance (`seedHistory`), until
     /// the first discovery hands it to the instances still running.
-    private var resumable: [ProcessIdentity: (target: String, samples: [RecordedTrendSample])] = [:]
+    var resumable: [ProcessIdentity: (target: String, samples: [RecordedTrendSample])] = [:]
     /// The host's MemTotal, read once: V8 sizes a heap from it when no cgroup limit applies.
     private var memTotal: UInt64?
     /// When the daily cap was last logged per target, so it is said once an hour, not every tick.
@@ -55,7 +55,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     }
 
     /// Seconds since the monitor started, on the injected clock.
-    private var now: Double {
+    var now: Double {
         origin.duration(to: clock.now).inSeconds
     }
 
@@ -122,11 +122,11 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                 watched[identity] = nil
                 continue
             }
+            process.judgedLimits = process.limits(target: target, now: time, memAvailable: memAvailable, memTotal: memTotal)
             // The first sample of an instance an earlier run watched: go on from its trend.
             if let recorded = process.recorded {
                 process.recorded = nil
-                let limits = process.limits(target: target, now: time, memAvailable: memAvailable, memTotal: memTotal)
-                process.assessment = process.tracker.resume(from: recorded, limits: limits)
+                process.assessment = process.tracker.resume(from: recorded, limits: process.judgedLimits)
                 let span = (recorded.last?.sample.time ?? time) - (recorded.first?.sample.time ?? time)
                 logger.info("\(target.name) pid \(identity.pid): trend resumed from \(recorded.count) samples (\(Units.formatDuration(span.rounded()))) an earlier run recorded: \(process.assessment.state.rawValue)",
                             metadata: fields(target.name, identity))
@@ -143,7 +143,6 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             let sample = TrendSample(time: time, anonBytes: Double(process.status.anonBytes), rssBytes: Double(process.status.rssBytes),
                                      heapUsedBytes: process.currentHeap(now: time).map { Double($0.heapUsed) },
                                      swapBytes: Double(process.status.swapBytes))
-            process.judgedLimits = process.limits(target: target, now: time, memAvailable: memAvailable, memTotal: memTotal)
             process.assessment = process.tracker.record(sample, limits: process.judgedLimits)
             if process.assessment.state != previous {
                 logTransition(from: previous, process: process, target: target)
@@ -378,11 +377,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         if let past = capturesByInstance[identity] { planner.restore(past, now: now) }
         var process = WatchedProcess(identity: identity, targetIndex: index, directory: directory, arguments: arguments,
                                      flags: flags, cgroup: membership, tracker: TrendTracker(policy: policy), planner: planner)
-        if let earlier = resumable[identity], earlier.target == target.name {
-            let horizon = now - max(policy.window, policy.forecastWindow)
-            let samples = earlier.samples.filter { $0.sample.time >= horizon }
-            if !samples.isEmpty { process.recorded = samples }
-        }
+        process.recorded = recordedSamples(of: identity, target: target)
         return process
     }
 
@@ -405,51 +400,6 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     private func noteStored(target: String, identity: ProcessIdentity, reason: String, automatic: Bool) {
         if automatic { automaticCaptures[target, default: []].append(now) }
         capturesByInstance[identity, default: []].append((CaptureReason(rawValue: reason), now))
-    }
-
-    /// The captures in the store (from its manifests), so a restart resets neither
-    /// `max_captures_per_day` (the automatic ones of the last 24 h count) nor the cooldown and leak
-    /// episode of a process instance still running (see `CapturePlanner.restore`).
-    public func seedCaptures(_ captures: [StoredCapture]) {
-        let time = now
-        for capture in captures where capture.ageSeconds >= 0 {
-            let reason = CaptureReason(rawValue: capture.reason)
-            if reason != .manual, capture.ageSeconds < 86400 {
-                automaticCaptures[capture.target, default: []].append(time - capture.ageSeconds)
-            }
-            capturesByInstance[capture.identity, default: []].append((reason, time - capture.ageSeconds))
-        }
-    }
-
-    /// Seconds of samples a restarted daemon replays into each trend: the longest history a
-    /// target's trend keeps (its forecast window, or its window when longer).
-    public var resumeHorizon: Double {
-        config.targets.map { target in
-            let policy = Self.policy(target)
-            return max(policy.window, policy.forecastWindow)
-        }.max() ?? 0
-    }
-
-    /// The samples an earlier run recorded (`HistoryStore.recentTicks`, Unix times; `wallNow` is
-    /// the Unix time of now): each process instance still running, matched to the target it was
-    /// recorded under, takes its own in at its first tick (`TrendTracker.resume`). Only the
-    /// first discovery uses them.
-    public func seedHistory(_ ticks: [RecordedTick], wallNow: Double) {
-        let time = now
-        var byInstance: [ProcessIdentity: (target: String, samples: [RecordedTrendSample])] = [:]
-        for tick in ticks where tick.time <= wallNow {
-            let s = tick.sample
-            let identity = ProcessIdentity(pid: s.pid, startTime: s.startTime)
-            let sample = TrendSample(time: time - (wallNow - tick.time), anonBytes: Double(s.anonBytes), rssBytes: Double(s.rssBytes),
-                                     heapUsedBytes: s.heapUsedBytes.map(Double.init), swapBytes: Double(s.swapBytes))
-            if let known = byInstance[identity], known.target != s.target { continue }
-            byInstance[identity, default: (s.target, [])].samples.append(RecordedTrendSample(sample, capturing: s.capturing))
-        }
-        resumable = byInstance
-    }
-
-    static func policy(_ target: TargetConfig) -> TrendPolicy {
-        TrendPolicy(window: target.window, growthMax: target.growthMax, captureBefore: target.captureBefore, cooldown: target.cooldown)
     }
 
     private func dailyCapRefusal(target: TargetConfig, now: Double) -> String? {
