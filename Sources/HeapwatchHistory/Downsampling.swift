@@ -1,9 +1,18 @@
 /// Fewer points, same extremes: points are grouped into at most `maxPoints` equal time buckets
 /// over `span`, and each bucket becomes one point carrying the min and max of all it holds, the
 /// count-weighted means and the mean time. A one-sample spike therefore survives as its bucket's max.
+/// Each process is bucketed on its own (at most `maxPoints` each): two workers of one target side by
+/// side stay two lines, never one point whose min is one's and max the other's.
 public enum Downsampling {
     public static func bucket(_ points: [HistoryPoint], maxPoints: Int, span: ClosedRange<Double>) -> [HistoryPoint] {
         precondition(maxPoints > 0, "maxPoints must be positive")
+        let byProcess = Dictionary(grouping: points, by: \.pid)
+        guard byProcess.count > 1 else { return bucketOne(points, maxPoints: maxPoints, span: span) }
+        return byProcess.values.flatMap { bucketOne($0, maxPoints: maxPoints, span: span) }
+            .sorted { ($0.time, $0.pid ?? -1) < ($1.time, $1.pid ?? -1) }
+    }
+
+    private static func bucketOne(_ points: [HistoryPoint], maxPoints: Int, span: ClosedRange<Double>) -> [HistoryPoint] {
         guard points.count > maxPoints else { return points }
         let width = (span.upperBound - span.lowerBound) / Double(maxPoints)
         guard width > 0 else { return [merge(points[...])] }

@@ -86,3 +86,30 @@ struct TimeAxis {
         return ticks
     }
 }
+
+extension HistoryChart {
+    /// What a chart of one target draws when several of its processes ran side by side (workers, or
+    /// the default target that matches every Node process): one line per chart, so the process the
+    /// trend is fitted to (else the one sampled last) and any that came before or after it (a
+    /// restart), not the ones beside it, whose pids `others` names.
+    public struct Focus: Equatable, Sendable {
+        public var samples: [HistoryPoint]
+        public var pid: Int32?
+        public var others: [Int32]
+    }
+
+    public static func focus(_ samples: [HistoryPoint], trendPID: Int32?) -> Focus {
+        var spans: [Int32: (first: Double, last: Double, lastRSS: UInt64)] = [:]
+        for point in samples {
+            guard let pid = point.pid else { continue }
+            let old = spans[pid] ?? (point.time, point.time, point.rssBytes)
+            spans[pid] = (min(old.first, point.time), max(old.last, point.time), point.time >= old.last ? point.rssBytes : old.lastRSS)
+        }
+        guard spans.count > 1 else { return Focus(samples: samples, pid: spans.keys.first, others: []) }
+        let chosen = trendPID.flatMap { spans[$0] == nil ? nil : $0 }
+            ?? spans.max { ($0.value.last, $0.value.lastRSS, $1.key) < ($1.value.last, $1.value.lastRSS, $0.key) }!.key
+        let mine = spans[chosen]!
+        let beside = Set(spans.filter { $0.key != chosen && $0.value.first <= mine.last && mine.first <= $0.value.last }.keys)
+        return Focus(samples: samples.filter { $0.pid.map { !beside.contains($0) } ?? true }, pid: chosen, others: beside.sorted())
+    }
+}

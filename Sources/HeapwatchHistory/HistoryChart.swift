@@ -17,6 +17,17 @@ import HeapwatchCore
 /// samples it was fitted on begin (or the last capture among them), and captures as `^` on the
 /// time axis. Pure: same input, same text.
 public enum HistoryChart {
+    /// The time range `heapwatchctl history` draws: the last `sinceSeconds` before `now`, or, when
+    /// the range was not asked for and the history begins later (a daemon started an hour ago
+    /// asked for its default 6 h), from the first sample or event on — at least `minimumSeconds`
+    /// — so the data fills the width instead of its last few columns.
+    public static func span(sinceSeconds: Double, explicit: Bool, samples: [HistoryPoint], events: [HistoryEvent], now: Double,
+                            minimumSeconds: Double = 600) -> ClosedRange<Double> {
+        let asked = now - sinceSeconds
+        guard !explicit, let first = (samples.map(\.time) + events.map(\.time)).filter({ $0 >= asked }).min() else { return asked...now }
+        return max(asked, min(first, now - minimumSeconds))...now
+    }
+
     /// - Parameters:
     ///   - width: total columns, labels included; no line is longer.
     ///   - height: rows of the plot area (axis, labels and legend come on top of these).

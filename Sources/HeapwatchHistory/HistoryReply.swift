@@ -95,12 +95,15 @@ public struct HistoryTrend: Codable, Sendable, Equatable {
     /// Unix seconds where the samples the line was fitted on begin (the window): before that the
     /// line says nothing, and the chart does not draw it there. Nil when unknown.
     public var startTime: Double?
+    /// The process the line is fitted to, when the daemon said.
+    public var pid: Int32?
 
-    public init(slopeBytesPerHour: Double, interceptBytes: Double, interceptTime: Double, startTime: Double? = nil) {
+    public init(slopeBytesPerHour: Double, interceptBytes: Double, interceptTime: Double, startTime: Double? = nil, pid: Int32? = nil) {
         self.slopeBytesPerHour = slopeBytesPerHour
         self.interceptBytes = interceptBytes
         self.interceptTime = interceptTime
         self.startTime = startTime
+        self.pid = pid
     }
 
     public func bytes(at time: Double) -> Double {
@@ -109,7 +112,7 @@ public struct HistoryTrend: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case slopeBytesPerHour = "slope_bytes_per_hour", interceptBytes = "intercept_bytes", interceptTime = "intercept_time"
-        case startTime = "start_time"
+        case startTime = "start_time", pid
     }
 
     public init(from decoder: any Decoder) throws {
@@ -118,6 +121,7 @@ public struct HistoryTrend: Codable, Sendable, Equatable {
         interceptBytes = try c.decode(Double.self, forKey: .interceptBytes)
         interceptTime = try HistoryTime.decode(c, .interceptTime)
         startTime = c.contains(.startTime) ? try HistoryTime.decode(c, .startTime) : nil
+        pid = try c.decodeIfPresent(Int32.self, forKey: .pid)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -126,6 +130,7 @@ public struct HistoryTrend: Codable, Sendable, Equatable {
         try c.encode(interceptBytes, forKey: .interceptBytes)
         try c.encode(HistoryTime.iso8601(interceptTime), forKey: .interceptTime)
         if let startTime { try c.encode(HistoryTime.iso8601(startTime), forKey: .startTime) }
+        try c.encodeIfPresent(pid, forKey: .pid)
     }
 }
 

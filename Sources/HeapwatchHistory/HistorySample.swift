@@ -1,5 +1,9 @@
 /// One watched process's reading at one tick, as the daemon recorded it.
 public struct HistorySample: Sendable, Equatable {
+    /// The `sample.capturing` column: bit 0 `capturing`, bit 1 `captureEndedUntouched` (files
+    /// written before bit 1 existed hold 0 or 1).
+    static func captureFlags(capturing: Bool, endedUntouched: Bool) -> Int64 { (capturing ? 1 : 0) | (endedUntouched ? 2 : 0) }
+
     public var target: String
     public var pid: Int32
     /// Field 22 of `/proc/PID/stat`, clock ticks since boot: with `pid` it names the instance.
@@ -17,12 +21,17 @@ public struct HistorySample: Sendable, Equatable {
     public var swapBytes: UInt64
     /// A capture of the process was under way: the trend left the sample out.
     public var capturing: Bool
+    /// A capture of the process ended since the last sample without reaching it (refused before a
+    /// signal or request was sent): it left no step to measure.
+    public var captureEndedUntouched: Bool
 
     public init(target: String, pid: Int32, startTime: UInt64, rssBytes: UInt64, anonBytes: UInt64,
                 heapUsedBytes: UInt64? = nil, limitBytes: UInt64? = nil, state: String,
-                slopeBytesPerHour: Double? = nil, swapBytes: UInt64 = 0, capturing: Bool = false) {
+                slopeBytesPerHour: Double? = nil, swapBytes: UInt64 = 0, capturing: Bool = false,
+                captureEndedUntouched: Bool = false) {
         self.swapBytes = swapBytes
         self.capturing = capturing
+        self.captureEndedUntouched = captureEndedUntouched
         self.target = target
         self.pid = pid
         self.startTime = startTime

@@ -70,7 +70,8 @@ enum HistorySchema {
                 """)
         }
         // Captures: a restarted daemon replays the recent samples into the trend, and must leave
-        // out those taken while a capture ran, as the trend did live.
+        // out those taken while a capture ran, as the trend did live. Bit 0: a capture ran or began
+        // since the last sample; bit 1: one ended without reaching the process (HistorySample).
         migrator.registerMigration("v4") { db in
             try db.execute(sql: "ALTER TABLE sample ADD COLUMN capturing INTEGER NOT NULL DEFAULT 0")
         }

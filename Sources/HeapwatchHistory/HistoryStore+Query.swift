@@ -6,8 +6,9 @@ extension HistoryStore {
     /// that span (the target's own and the daemon-wide ones). Raw samples are used where they still
     /// exist; older minutes come from the rollups (one point per process per minute, mean values
     /// with min and max). The result is downsampled to at most `maxPoints` (see `Downsampling`).
-    /// Events are the newest `maxEvents` in the span, oldest first.
-    public func query(target: String, since: Double, until: Double, maxPoints: Int = 600,
+    /// Events are the newest `maxEvents` in the span, oldest first. With `pid`, only that process's
+    /// samples, and the events of that process or of none.
+    public func query(target: String, pid: Int32? = nil, since: Double, until: Double, maxPoints: Int = 600,
                       maxEvents: Int = 1000) async throws(HistoryError) -> HistoryReply {
         precondition(maxPoints > 0, "maxPoints must be positive")
         let sinceMs = Self.milliseconds(since)
@@ -16,8 +17,10 @@ extension HistoryStore {
             (try Self.points(target: target, sinceMs: sinceMs, untilMs: untilMs, db: db),
              try Self.events(target: target, sinceMs: sinceMs, untilMs: untilMs, limit: maxEvents, db: db))
         }
-        let samples = Downsampling.bucket(points, maxPoints: maxPoints, span: since...max(since, until))
-        return HistoryReply(target: target, samples: samples, events: events)
+        let samples = Downsampling.bucket(pid.map { pid in points.filter { $0.pid == pid } } ?? points, maxPoints: maxPoints,
+                                          span: since...max(since, until))
+        return HistoryReply(target: target, samples: samples,
+                            events: pid.map { pid in events.filter { $0.pid == nil || $0.pid == pid } } ?? events)
     }
 
     private static func points(target: String, sinceMs: Int64, untilMs: Int64, db: Database) throws -> [HistoryPoint] {

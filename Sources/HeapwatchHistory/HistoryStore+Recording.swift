@@ -170,7 +170,8 @@ extension HistoryStore {
                 target.id, timeMs, Int64(sample.pid), Int64(clamping: sample.startTime),
                 Int64(clamping: sample.rssBytes), Int64(clamping: sample.anonBytes),
                 sample.heapUsedBytes.map { Int64(clamping: $0) }, sample.limitBytes.map { Int64(clamping: $0) },
-                sample.state, sample.slopeBytesPerHour, Int64(clamping: sample.swapBytes), sample.capturing,
+                sample.state, sample.slopeBytesPerHour, Int64(clamping: sample.swapBytes),
+                HistorySample.captureFlags(capturing: sample.capturing, endedUntouched: sample.captureEndedUntouched),
             ])
             guard db.changesCount > 0 else { continue }
             // At most one more rollup row when it is folded. A rolled-back insert only overstates

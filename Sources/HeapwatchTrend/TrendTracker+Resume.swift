@@ -2,11 +2,15 @@
 /// captures of the process was under way then.
 public struct RecordedTrendSample: Sendable, Equatable {
     public var sample: TrendSample
+    /// A capture ran or began since the sample before.
     public var capturing: Bool
+    /// A capture ended since the sample before without reaching the process (refused): no step.
+    public var captureEndedUntouched: Bool
 
-    public init(_ sample: TrendSample, capturing: Bool = false) {
+    public init(_ sample: TrendSample, capturing: Bool = false, captureEndedUntouched: Bool = false) {
         self.sample = sample
         self.capturing = capturing
+        self.captureEndedUntouched = captureEndedUntouched
     }
 }
 
@@ -24,6 +28,20 @@ extension TrendTracker {
         var capturing = false
         var lastCapturing = 0.0
         for item in recorded {
+            if item.captureEndedUntouched {
+                // Refused: it left nothing to measure, as the live trend knew. One begun and refused
+                // between two ticks marks both bits on the sample after it: no capture at all.
+                if capturing { captureEnded(at: item.sample.time, touched: false) }
+                let beganAnother = capturing && item.capturing
+                capturing = false
+                record(item.sample, limits: limits)
+                if beganAnother {
+                    captureStarted(at: item.sample.time)
+                    capturing = true
+                    lastCapturing = item.sample.time
+                }
+                continue
+            }
             if capturing, !item.capturing {
                 // It ended between the two ticks; the earlier run recorded the sample after it uncaptured.
                 captureEnded(at: item.sample.time, touched: true)

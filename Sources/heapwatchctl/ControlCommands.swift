@@ -140,8 +140,11 @@ struct HistoryCommand: AsyncParsableCommand {
     @Argument(help: "A target's name, as in the config and `heapwatchctl status`.")
     var target: String
 
-    @Option(help: "How far back: 30m, 6h, 2d, …")
-    var since = "6h"
+    @Option(help: "How far back: 30m, 6h, 2d, … (default 6h; the chart starts where the history does when that is later).")
+    var since: String?
+
+    @Option(help: "One process of the target (default: the chart shows the one the trend is fitted to, and names the others beside it).")
+    var pid: Int32?
 
     @Option(help: "Chart width in columns (default: the terminal's, or 80).")
     var width: Int?
@@ -150,21 +153,33 @@ struct HistoryCommand: AsyncParsableCommand {
     var height = 16
 
     func validate() throws {
-        guard let seconds = Units.parseDuration(since), seconds > 0 else {
-            throw ValidationError("--since \(since) is not a duration like 30m, 6h or 2d")
+        if let since {
+            guard let seconds = Units.parseDuration(since), seconds > 0 else {
+                throw ValidationError("--since \(since) is not a duration like 30m, 6h or 2d")
+            }
         }
         if let width, width < 40 { throw ValidationError("--width must be at least 40") }
     }
 
     func run() async throws {
-        let seconds = Units.parseDuration(since) ?? 6 * 3600
+        let seconds = since.flatMap(Units.parseDuration) ?? 6 * 3600
         let columns = width ?? Terminal.columns() ?? 80
-        let request = ControlRequest(command: .history, target: target, sinceSeconds: seconds, maxPoints: connection.json ? 5000 : columns * 4)
+        var request = ControlRequest(command: .history, target: target, sinceSeconds: seconds, maxPoints: connection.json ? 5000 : columns * 4)
+        request.pid = pid
         let reply = try connection.decode(HistoryReply.self, try await connection.send(request))
         if connection.json { return try Output.json(reply) }
         let now = Date().timeIntervalSince1970
-        print(HistoryChart.render(samples: reply.samples, events: reply.events, limitBytes: reply.limitBytes, trend: reply.trend,
-                                  width: columns, height: height, span: (now - seconds)...now))
+        let focus = HistoryChart.focus(reply.samples, trendPID: reply.trend?.pid)
+        let events = reply.events.filter { event in event.pid.map { !focus.others.contains($0) } ?? true }
+        print(HistoryChart.render(samples: focus.samples, events: events, limitBytes: reply.limitBytes, trend: reply.trend,
+                                  width: columns, height: height,
+                                  span: HistoryChart.span(sinceSeconds: seconds, explicit: since != nil, samples: focus.samples,
+                                                          events: events, now: now)))
+        if let shown = focus.pid, !focus.others.isEmpty {
+            let others = focus.others.map(String.init).joined(separator: ", ")
+            print("pid \(shown) of \(focus.others.count + 1) processes of \(target) side by side; the others: \(others) "
+                  + "(heapwatchctl history \(target) --pid PID)")
+        }
     }
 }
 

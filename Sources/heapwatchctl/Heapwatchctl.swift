@@ -37,6 +37,8 @@ struct Heapwatchctl: AsyncParsableCommand {
             index += 1
         }
         guard !leading.isEmpty, index < arguments.count else { return arguments }
+        // `analyze` reads files and never the socket: a `--socket` in an alias or script is no error there.
+        if arguments[index] == "analyze" { leading = leading.filter { $0 == "--json" } }
         return [arguments[index]] + leading + arguments[(index + 1)...]
     }
 }

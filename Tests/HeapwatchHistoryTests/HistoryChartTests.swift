@@ -30,6 +30,41 @@ import Testing
             """)
     }
 
+    /// A daemon started 40 minutes ago, asked for the default 6 h: the chart starts at its first sample,
+    /// not 5 h 20 min of empty columns before it; asked for 6 h, or with 2 minutes of history, it does not.
+    @Test func theDefaultSpanStartsWhereTheHistoryDoes() {
+        let now = midnight + 6 * 3600
+        let samples = [HistoryPoint(time: now - 2400, rssBytes: Self.mib, anonBytes: Self.mib),
+                       HistoryPoint(time: now - 5, rssBytes: Self.mib, anonBytes: Self.mib)]
+        let capture = HistoryEvent(time: now - 2500, target: "api", kind: .capture, message: "stored")
+        #expect(HistoryChart.span(sinceSeconds: 6 * 3600, explicit: false, samples: samples, events: [], now: now) == (now - 2400)...now)
+        #expect(HistoryChart.span(sinceSeconds: 6 * 3600, explicit: false, samples: samples, events: [capture], now: now) == (now - 2500)...now)
+        #expect(HistoryChart.span(sinceSeconds: 6 * 3600, explicit: true, samples: samples, events: [], now: now) == midnight...now)
+        let young = [HistoryPoint(time: now - 120, rssBytes: Self.mib, anonBytes: Self.mib)]
+        #expect(HistoryChart.span(sinceSeconds: 6 * 3600, explicit: false, samples: young, events: [], now: now) == (now - 600)...now)
+        #expect(HistoryChart.span(sinceSeconds: 6 * 3600, explicit: false, samples: [], events: [], now: now) == midnight...now)
+    }
+
+    /// Two workers side by side and a third that replaced the first after a restart: the chart draws
+    /// the one the trend is fitted to with the one before or after it, and names the one beside it.
+    @Test func oneOfProcessesSideBySideIsDrawnAndTheOthersNamed() {
+        func point(_ pid: Int32, _ t: Double, _ rss: UInt64) -> HistoryPoint {
+            HistoryPoint(time: midnight + t, pid: pid, rssBytes: rss, anonBytes: rss)
+        }
+        let first = (0..<10).map { point(1, Double($0) * 5, 10) }
+        let beside = (0..<20).map { point(2, Double($0) * 5, 50) }
+        let restarted = (10..<20).map { point(3, Double($0) * 5, 20) }
+        let all = first + beside + restarted
+        let byTrend = HistoryChart.focus(all, trendPID: 3)
+        #expect(byTrend.pid == 3 && byTrend.others == [2])
+        #expect(Set(byTrend.samples.compactMap(\.pid)) == [1, 3])
+        let byLast = HistoryChart.focus(all, trendPID: nil)
+        #expect(byLast.pid == 2 && byLast.others == [1, 3], "the latest sampled, the largest of those")
+        #expect(byLast.samples.allSatisfy { $0.pid == 2 })
+        let alone = HistoryChart.focus(first + restarted, trendPID: nil)
+        #expect(alone.others.isEmpty && alone.samples.count == 20)
+    }
+
     /// A process whose heap went to swap: the last point holds 2MiB in RAM and 4MiB in swap, so `#`
     /// (anon + swap, as the trend counts it) climbs to 6MiB above RSS's 4MiB, and the legend says so.
     /// Scale 0…8MiB in 4MiB steps over 5 rows (2MiB a row), 24 plot columns.

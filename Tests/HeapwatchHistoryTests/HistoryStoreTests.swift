@@ -182,6 +182,28 @@ import Testing
         #expect(reply.samples.reduce(0) { $0 + $1.count } == 1000)
     }
 
+    /// Two workers of one target side by side, 100 and 5000 bytes: downsampled, each keeps its own
+    /// points (no point spans 100…5000), and `pid` gives one of them with its own events.
+    @Test func processesSideBySideAreDownsampledApartAndOneCanBeAskedFor() async throws {
+        let dir = try TempDirectory()
+        let store = try HistoryStore(directory: dir.path)
+        for tick in 0..<1000 {
+            try await store.record(tick: [sample(pid: 100, rss: 100, anon: 100), sample(pid: 200, rss: 5000, anon: 5000)],
+                                   at: midnight + Double(tick))
+        }
+        try await store.record(event: HistoryEvent(time: midnight + 5, target: "api", pid: 100, kind: .captureRefused, message: "no handler"))
+        try await store.record(event: HistoryEvent(time: midnight + 6, target: "api", pid: 200, kind: .capture, message: "stored"))
+        try await store.record(event: HistoryEvent(time: midnight + 7, target: nil, kind: .configRejected, message: "bad"))
+        let both = try await store.query(target: "api", since: midnight, until: midnight + 1000, maxPoints: 50)
+        #expect(Set(both.samples.compactMap(\.pid)) == [100, 200])
+        #expect(both.samples.allSatisfy { $0.rssMax == $0.rssMin }, "a point mixes the two processes")
+        #expect(both.samples.filter { $0.pid == 200 }.count <= 50)
+        let one = try await store.query(target: "api", pid: 200, since: midnight, until: midnight + 1000, maxPoints: 50)
+        #expect(one.samples.allSatisfy { $0.pid == 200 && $0.rssMax == 5000 })
+        #expect(one.samples.reduce(0) { $0 + $1.count } == 1000)
+        #expect(one.events.map(\.message) == ["stored", "bad"])
+    }
+
     @Test func eventsRoundTripWithDetailsAndDaemonWideOnes() async throws {
         let dir = try TempDirectory()
         let store = try HistoryStore(directory: dir.path)
@@ -275,6 +297,7 @@ import Testing
         for tick in 0..<4 {
             var api = sample(rss: 1000 + UInt64(tick), anon: 500 + UInt64(tick), swap: 7)
             api.capturing = tick == 2
+            api.captureEndedUntouched = tick >= 2
             api.heapUsedBytes = tick == 3 ? 321 : nil
             try await store.record(tick: [api, sample("web", pid: 200, rss: 9, anon: 8)], at: midnight + Double(tick) * 5)
         }
@@ -283,6 +306,7 @@ import Testing
         let api = ticks.filter { $0.sample.target == "api" }.map(\.sample)
         #expect(api.map(\.anonBytes) == [501, 502, 503])
         #expect(api.map(\.capturing) == [false, true, false])
+        #expect(api.map(\.captureEndedUntouched) == [false, true, true])
         #expect(api.map(\.heapUsedBytes) == [nil, nil, 321])
         #expect(api.allSatisfy { $0.pid == 100 && $0.startTime == 5000 && $0.swapBytes == 7 })
         #expect(ticks.filter { $0.sample.target == "web" }.map(\.sample.rssBytes) == [9, 9, 9])

@@ -97,4 +97,47 @@ struct ResumeTests {
         #expect(try #require(last).captureResidueBytes > 0.9 * step)
         #expect(states.isDisjoint(with: [.growing, .leaking]), "states after the restart: \(states)")
     }
+
+    /// A capture refused before anything was sent (no SIGUSR2 handler, no headroom) left no step:
+    /// live, the 60 MiB the process itself allocated just then is its own memory, not a snapshot's.
+    /// Replayed, the sample after the refusal says so (`captureEndedUntouched`), whether the refusal
+    /// came between two ticks or one tick into the capture; before that flag the replay measured the
+    /// process's own step as a snapshot's residue (the case seen live: 6.9 MiB on a warming-up app).
+    @Test(arguments: [5.0, 7.0]) func aRefusedCaptureIsNoStepWhenReplayed(refusedAfter: Double) throws {
+        let step = 60 * mib
+        let begin = 1800.0
+        var samples = noisyLeak(hours: 1.1, seed: 11, rate: 0, noise: 1).samples()
+        for index in samples.indices where samples[index].time > begin { samples[index].anonBytes += step }
+        let before = samples.filter { $0.time < 3600 }
+        let next = try #require(samples.first { $0.time >= 3600 })
+
+        var live = TrendTracker(policy: TrendPolicy())
+        var marks: [RecordedTrendSample] = []
+        var running = false, begunSince = false, refusedSince = false
+        for sample in before {
+            // What the daemon records: the flags gathered since the sample before.
+            marks.append(RecordedTrendSample(sample, capturing: running || begunSince, captureEndedUntouched: refusedSince))
+            begunSince = false
+            refusedSince = false
+            live.record(sample, limits: .none)
+            if sample.time == begin { live.captureStarted(at: begin); running = true; begunSince = true }
+            if running, sample.time + 5 > begin + refusedAfter {
+                live.captureEnded(at: begin + refusedAfter, touched: false)
+                running = false
+                refusedSince = true
+            }
+        }
+        let liveNext = live.record(next, limits: .none)
+        #expect(liveNext.captureResidueBytes == 0)
+
+        var resumed = TrendTracker(policy: TrendPolicy())
+        resumed.resume(from: marks, limits: .none)
+        let resumedNext = resumed.record(next, limits: .none)
+        #expect(resumedNext.captureResidueBytes == 0, "residue \(resumedNext.captureResidueBytes / mib) MiB")
+        #expect(resumedNext.state == liveNext.state)
+
+        var flagless = TrendTracker(policy: TrendPolicy())
+        flagless.resume(from: marks.map { RecordedTrendSample($0.sample, capturing: $0.capturing) }, limits: .none)
+        #expect(flagless.record(next, limits: .none).captureResidueBytes > 0.5 * step, "the test tells the flag's work")
+    }
 }

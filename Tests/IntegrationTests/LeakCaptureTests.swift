@@ -152,8 +152,10 @@ extension IntegrationSuite {
             let snapshots = files.filter { $0.hasSuffix(".heapsnapshot") }.sorted().map { daemon.storeDirectory + "/leaky/" + $0 }
             #expect(snapshots.count == 2)
             let kept = String(snapshots[0].dropLast(".heapsnapshot".count)) + ".summary"
-            for inputs in [snapshots, [kept, snapshots[1]]] {
-                let offline = try heapwatchctl(["analyze", "--json"] + inputs)
+            // The connection options an alias puts before any command are no error for `analyze`.
+            for (options, inputs) in [(["analyze", "--json"], snapshots),
+                                      (["--socket", "/nonexistent/control.sock", "--json", "analyze"], [kept, snapshots[1]])] {
+                let offline = try heapwatchctl(options + inputs)
                 #expect(offline.status == 0, "\(offline.stderr)")
                 let json = try #require(try JSONSerialization.jsonObject(with: Data(offline.stdout.utf8)) as? [String: Any])
                 let offlineTop = try #require((json["findings"] as? [[String: Any]])?.first)

@@ -84,4 +84,38 @@ struct ResumeAfterRestartTests {
         #expect(row.startTime == 999_999)
         #expect(row.state == "warming_up")
     }
+
+    /// A manual capture refused before anything reached the process (as `snapshot` of a process
+    /// without a SIGUSR2 handler is), while the process itself took 60 MiB more: live, that is its
+    /// own memory (no snapshot residue); the restarted monitor, replaying the history, says the same.
+    /// Before the history recorded how a capture ended, the replay counted the 60 MiB as a snapshot's.
+    @Test func aRefusedCaptureLeavesNoResidueAcrossARestart() async throws {
+        let directory = try TempDirectory()
+        let proc = try SwapTests.FixtureProc(in: directory.path)
+        let history = try HistoryStore(directory: directory.path)
+        let clock = ManualClock()
+        let monitor = try proc.monitor(clock: clock)
+        var anonKiB: UInt64 = 300 * 1024
+        for step in 0..<(30 * 60 / Int(Self.tick)) {
+            try proc.write(rssKiB: anonKiB + UInt64(step % 4) * 1024 + 40 * 1024, anonKiB: anonKiB + UInt64(step % 4) * 1024, swapKiB: 0)
+            _ = await monitor.tick()
+            if step == 200 {
+                let job = try await monitor.manualCapture(target: nil, pid: SwapTests.pid).get()
+                await monitor.captureFinished(job, outcome: .refused("not started with --heapsnapshot-signal=SIGUSR2"))
+                anonKiB += 60 * 1024
+            }
+            try history.recordSynchronously(tick: await monitor.historySamples(), at: Self.start + Double(step) * Self.tick)
+            clock.advance(by: .seconds(Self.tick))
+        }
+        let live = try #require(await monitor.statusRows(snapshotCounts: [:]).first { $0.pid == SwapTests.pid })
+        #expect(live.captureResidueBytes == 0)
+
+        let restartedAt = Self.start + 30 * 60 + 60
+        try proc.write(rssKiB: anonKiB + 40 * 1024, anonKiB: anonKiB, swapKiB: 0)
+        let restarted = try proc.monitor(clock: ManualClock())
+        await restarted.seedHistory(try await history.recentTicks(since: restartedAt - 7200), wallNow: restartedAt)
+        _ = await restarted.tick()
+        let row = try #require(await restarted.statusRows(snapshotCounts: [:]).first { $0.pid == SwapTests.pid })
+        #expect(row.captureResidueBytes == 0, "residue \(row.captureResidueBytes ?? -1) bytes after the restart")
+    }
 }

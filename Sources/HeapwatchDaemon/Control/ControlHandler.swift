@@ -82,13 +82,14 @@ public struct ControlHandler<C: Clock>: Sendable where C.Duration == Duration {
         let target = request.target ?? ""
         let now = Date().timeIntervalSince1970
         do {
-            var reply = try await store.query(target: target, since: now - (request.sinceSeconds ?? 6 * 3600), until: now,
-                                              maxPoints: request.maxPoints ?? 600)
-            let rows = await monitor.statusRows(snapshotCounts: [:]).filter { $0.name == target && $0.pid != nil }
+            var reply = try await store.query(target: target, pid: request.pid, since: now - (request.sinceSeconds ?? 6 * 3600),
+                                              until: now, maxPoints: request.maxPoints ?? 600)
+            let rows = await monitor.statusRows(snapshotCounts: [:])
+                .filter { $0.name == target && $0.pid != nil && (request.pid == nil || $0.pid == request.pid) }
             reply.limitBytes = rows.compactMap(\.limitBytes).min() ?? reply.limitBytes
-            if let line = await monitor.trendLine(target: target) {
+            if let line = await monitor.trendLine(target: target, pid: request.pid) {
                 reply.trend = HistoryTrend(slopeBytesPerHour: line.slopeBytesPerHour, interceptBytes: line.floorBytes, interceptTime: now,
-                                           startTime: now - line.spanSeconds)
+                                           startTime: now - line.spanSeconds, pid: line.pid)
             }
             return ControlProtocol.encode(HistoryOKReply(reply))
         } catch {
@@ -109,10 +110,11 @@ public struct ControlHandler<C: Clock>: Sendable where C.Duration == Duration {
         switch await queue.submit(job) {
         case .stored(let path, _):
             return ControlProtocol.encode(CaptureReply(status: "stored", target: job.target, pid: job.identity.pid, path: path))
+        // Named: `snapshot TARGET` picks the target's largest process, which may not be the one meant.
         case .refused(let why):
-            return ControlProtocol.encode(ErrorReply(error: "refused: " + why, refused: true))
+            return ControlProtocol.encode(ErrorReply(error: "\(job.target) pid \(job.identity.pid): refused: " + why, refused: true))
         case .failed(let why):
-            return ControlProtocol.errorReply("failed: " + why)
+            return ControlProtocol.errorReply("\(job.target) pid \(job.identity.pid): failed: " + why)
         }
     }
 }

@@ -52,7 +52,8 @@ extension Monitor {
             let sample = TrendSample(time: time - (wallNow - tick.time), anonBytes: Double(s.anonBytes), rssBytes: Double(s.rssBytes),
                                      heapUsedBytes: s.heapUsedBytes.map(Double.init), swapBytes: Double(s.swapBytes))
             if let known = byInstance[identity], known.target != s.target { continue }
-            byInstance[identity, default: (s.target, [])].samples.append(RecordedTrendSample(sample, capturing: s.capturing))
+            byInstance[identity, default: (s.target, [])].samples.append(RecordedTrendSample(sample, capturing: s.capturing,
+                                                                                                 captureEndedUntouched: s.captureEndedUntouched))
         }
         resumable = byInstance
     }

@@ -193,6 +193,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         process.capture = nil
         // The memory a snapshot leaves behind is not the process's trend.
         process.tracker.captureEnded(at: now, touched: outcome.reachedProcess)
+        if !outcome.reachedProcess { process.captureEndedUntouchedSinceRecorded = true }
         process.lastCapture = outcome.summary
         if case .stored = outcome {} else if job.automatic { process.planner.captureFailed(now: now) }
         watched[job.identity] = process
@@ -303,19 +304,22 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                                          heapUsedBytes: process.currentHeap(now: time)?.heapUsed, limitBytes: process.limitBytes(target: target),
                                          state: process.assessment.state.rawValue, slopeBytesPerHour: process.assessment.slopeBytesPerHour,
                                          swapBytes: process.status.swapBytes,
-                                         capturing: process.capturing || process.captureBegunSinceRecorded))
+                                         capturing: process.capturing || process.captureBegunSinceRecorded,
+                                         captureEndedUntouched: process.captureEndedUntouchedSinceRecorded))
             watched[identity]?.captureBegunSinceRecorded = false
+            watched[identity]?.captureEndedUntouchedSinceRecorded = false
         }
         return samples
     }
 
     /// The current trend line of a target's largest process, for the history chart: slope, the
     /// floor now, and the seconds of samples it was fitted on.
-    public func trendLine(target name: String) -> (slopeBytesPerHour: Double, floorBytes: Double, spanSeconds: Double)? {
-        let candidates = watched.values.filter { config.targets[$0.targetIndex].name == name }
+    public func trendLine(target name: String, pid: Int32? = nil)
+        -> (slopeBytesPerHour: Double, floorBytes: Double, spanSeconds: Double, pid: Int32)? {
+        let candidates = watched.values.filter { config.targets[$0.targetIndex].name == name && (pid == nil || $0.identity.pid == pid) }
         guard let process = candidates.max(by: { $0.status.rssBytes < $1.status.rssBytes }),
               let slope = process.assessment.slopeBytesPerHour, let floor = process.assessment.floorBytes else { return nil }
-        return (slope, floor, process.assessment.spanSeconds)
+        return (slope, floor, process.assessment.spanSeconds, process.identity.pid)
     }
 
     // MARK: - Discovery

@@ -23,6 +23,8 @@ struct WatchedProcess {
     /// A capture began since the last history sample was taken: that sample counts as captured
     /// even when the capture ended before it was (`Monitor.historySamples`).
     var captureBegunSinceRecorded = false
+    /// A capture ended without reaching the process since the history last recorded it.
+    var captureEndedUntouchedSinceRecorded = false
     /// What an earlier run of the daemon recorded of this instance, replayed into the trend at its
     /// first sample (`TrendTracker.resume`); nil once replayed or when there was nothing.
     var recorded: [RecordedTrendSample]?
