@@ -69,6 +69,9 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     public var lastCapture: String?
     /// The top finding of the latest analysis of this process's snapshots (what grows), if any.
     public var finding: String?
+    /// The automatic snapshot this process's leak episode waits for, and why it waits; nil when
+    /// none is owed or nothing holds it back.
+    public var nextCapture: NextCapture?
 
     public init(name: String, pid: Int32? = nil, startTime: UInt64? = nil, rssBytes: UInt64? = nil, anonBytes: UInt64? = nil,
                 limitBytes: UInt64? = nil, slopeBytesPerHour: Double? = nil, state: String, snapshots: Int,
@@ -111,6 +114,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         case etaLowerSeconds = "eta_lower_seconds", etaUpperSeconds = "eta_upper_seconds"
         case etaLimit = "eta_limit", etaLimitBytes = "eta_limit_bytes"
         case captureResidueBytes = "capture_residue_bytes", trendPaused = "trend_paused", snapshotOwed = "snapshot_owed"
+        case nextCapture = "next_capture"
     }
 
     /// Absent values are written as `null`, not left out: scripts can rely on every key.
@@ -140,6 +144,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         try container.encode(v8HeapLimitBytes, forKey: .v8HeapLimitBytes)
         try container.encode(lastCapture, forKey: .lastCapture)
         try container.encode(finding, forKey: .finding)
+        try container.encode(nextCapture, forKey: .nextCapture)
     }
 
     /// The forecast with its range, for people: `in 3h5m (1h52m to 8h41m)`, `in 3h5m (1h52m or

@@ -37,6 +37,8 @@ public struct CapturePlanner: Sendable {
     public private(set) var retryAfter: Double?
     /// The last decision, kept so a failure can give its slot back.
     private var lastDecision: (reason: CaptureReason, previousCaptureAt: Double?)?
+    /// `lastCaptureAt` before the last manual capture, kept so a refusal can give it back.
+    private var beforeManual: Double?? = .none
 
     public init(policy: TrendPolicy) {
         self.policy = policy
@@ -132,7 +134,16 @@ public struct CapturePlanner: Sendable {
 
     /// A manual snapshot was taken: automatic ones keep `cooldown` from it. It uses no episode slot.
     public mutating func noteManualCapture(now: Double) {
+        beforeManual = .some(lastCaptureAt)
         lastCaptureAt = now
         lastDecision = nil
+    }
+
+    /// The manual snapshot was refused before anything reached the process: it holds no automatic
+    /// one back (a `snapshot` refused for want of a SIGUSR2 handler must not delay the baseline an hour).
+    public mutating func manualCaptureRefused() {
+        guard case .some(let previous) = beforeManual else { return }
+        lastCaptureAt = previous
+        beforeManual = .none
     }
 }

@@ -23,6 +23,7 @@ struct StatusCommand: AsyncParsableCommand {
         let paragraphs: [(TargetStatus) -> String?] = [
             { row in row.forecastSentence.map { "\(row.processLabel) \($0)" } },
             { row in row.captureNote.map { "\(row.processLabel): \($0)" } },
+            { row in row.nextCapture.map { "\(row.processLabel): \($0.sentence)" } },
             { row in row.finding.map { "\(row.processLabel) grows: \($0) (heapwatchctl report \(row.name))" } },
         ]
         for paragraph in paragraphs {

@@ -49,7 +49,7 @@ struct ControlProtocolTests {
         #expect(text.contains(#""eta_upper_seconds":null"#))
         #expect(text.contains(#""eta_limit":null"#) && text.contains(#""eta_limit_bytes":null"#))
         #expect(text.contains(#""capture_residue_bytes":null"#) && text.contains(#""trend_paused":null"#)
-            && text.contains(#""snapshot_owed":null"#))
+            && text.contains(#""snapshot_owed":null"#) && text.contains(#""next_capture":null"#))
         #expect(text.contains(#""ok":true"#))
         let decoded = try JSONDecoder().decode(StatusReply.self, from: Data(text.utf8))
         #expect(decoded == reply)
@@ -115,6 +115,12 @@ struct ControlProtocolTests {
         #expect(text.contains(#""capture_residue_bytes":-31457280"#) && text.contains(#""trend_paused":true"#)
             && text.contains(#""snapshot_owed":true"#))
         #expect(try JSONDecoder().decode(StatusReply.self, from: Data(text.utf8)).targets == [row])
+        var waiting = row
+        waiting.nextCapture = NextCapture(reason: "follow_up", inSeconds: 780, wait: "cooldown", setting: "1h")
+        let waitingText = String(decoding: ControlProtocol.encode(StatusReply(version: "1", intervalSeconds: 5, targets: [waiting])), as: UTF8.self)
+        #expect(waitingText.contains(#""next_capture":{"in_seconds":780,"reason":"follow_up","setting":"1h","wait":"cooldown"}"#), "\(waitingText)")
+        #expect(try JSONDecoder().decode(StatusReply.self, from: Data(waitingText.utf8)).targets == [waiting])
+        #expect(waiting.nextCapture?.sentence == "next heap snapshot (follow-up) in 13m, once the cooldown (1h) since the last capture ends")
         // A reply without the keys (an older daemon) still decodes.
         let old = #"{"ok":true,"version":"1","interval_seconds":5,"targets":[{"name":"api","state":"ok","snapshots":0}]}"#
         let decodedOld = try #require(try JSONDecoder().decode(StatusReply.self, from: Data(old.utf8)).targets.first)

@@ -29,6 +29,41 @@ struct CapturePlannerTests {
         #expect(planner.decide(assessment(.overLimit, eta: 0), now: 20_000) == nil) // 3 per episode
     }
 
+    /// A manual snapshot holds the automatic ones back a cooldown, unless it was refused before it
+    /// reached the process.
+    @Test func aRefusedManualSnapshotHoldsNothingBack() {
+        var planner = CapturePlanner(policy: policy)
+        planner.noteManualCapture(now: 0)
+        planner.manualCaptureRefused()
+        #expect(planner.decide(assessment(.leaking), now: 10) == .baseline)
+        planner.noteManualCapture(now: 100)
+        planner.manualCaptureRefused()
+        #expect(planner.decide(assessment(.leaking), now: 200) == nil, "the baseline's cooldown still holds")
+        #expect(planner.decide(assessment(.leaking), now: 3610) == .followUp)
+    }
+
+    /// What `status` says a leaking process's next snapshot waits for, along the same plan.
+    @Test func pendingSaysWhatTheNextSnapshotWaitsFor() {
+        var planner = CapturePlanner(policy: policy)
+        #expect(planner.pending(now: 0) == nil, "no episode")
+        planner.noteManualCapture(now: 0)
+        #expect(planner.decide(assessment(.leaking, eta: 20_000), now: 600) == nil)
+        #expect(planner.pending(now: 600) == PendingCapture(reason: .baseline, notBefore: 3600, wait: .cooldown),
+                "a manual snapshot holds the baseline back a cooldown")
+        #expect(planner.decide(assessment(.leaking, eta: 20_000), now: 3600) == .baseline)
+        #expect(planner.pending(now: 3700) == PendingCapture(reason: .followUp, notBefore: 7200, wait: .cooldown))
+        planner.captureFailed(now: 3700)
+        #expect(planner.pending(now: 3800) == PendingCapture(reason: .baseline, notBefore: 4000, wait: .retry))
+        #expect(planner.decide(assessment(.leaking, eta: 20_000), now: 4000) == .baseline)
+        #expect(planner.decide(assessment(.leaking, eta: 20_000), now: 7600) == .followUp)
+        #expect(planner.pending(now: 8000) == PendingCapture(reason: .nearLimit, notBefore: 11_200, wait: .cooldown))
+        #expect(planner.pending(now: 11_200) == PendingCapture(reason: .nearLimit, notBefore: nil, wait: .forecast))
+        #expect(planner.decide(assessment(.leaking, eta: 1000), now: 11_300) == .nearLimit)
+        #expect(planner.pending(now: 11_400) == nil, "the episode has its three")
+        #expect(planner.decide(assessment(.ok), now: 11_500) == nil)
+        #expect(planner.pending(now: 11_600) == nil, "calm: no episode under way")
+    }
+
     @Test func nearLimitEvenBelowGrowthMaxAndBeforeAFollowUp() {
         var planner = CapturePlanner(policy: policy)
         #expect(planner.decide(assessment(.growing, eta: 50_000), now: 0) == .baseline)

@@ -33,13 +33,13 @@ struct SwapTests {
                 .write(toFile: root + "/meminfo", atomically: true, encoding: .utf8)
         }
 
-        /// A monitor of this tree alone, watching the process without capturing.
-        func monitor(clock: ManualClock, logger: Logger = Logger(label: "test")) throws -> Monitor<ManualClock> {
+        /// A monitor of this tree alone, watching the process (without capturing, by default).
+        func monitor(clock: ManualClock, logger: Logger = Logger(label: "test"), capture: String = "none") throws -> Monitor<ManualClock> {
             let config = try ConfigLoader.parse("""
                 [[target]]
                 name = "app"
                 command = "swap-fixture"
-                capture = "none"
+                capture = "\(capture)"
                 """, file: "swap.toml")
             return Monitor(config: config, procFS: ProcFS(root: root), cgroups: CgroupReader(mounts: []), clock: clock,
                            events: EventHub(), logger: logger)

@@ -193,7 +193,10 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         process.capture = nil
         // The memory a snapshot leaves behind is not the process's trend.
         process.tracker.captureEnded(at: now, touched: outcome.reachedProcess)
-        if !outcome.reachedProcess { process.captureEndedUntouchedSinceRecorded = true }
+        if !outcome.reachedProcess {
+            process.captureEndedUntouchedSinceRecorded = true
+            if !job.automatic { process.planner.manualCaptureRefused() }
+        }
         process.lastCapture = outcome.summary
         if case .stored = outcome {} else if job.automatic { process.planner.captureFailed(now: now) }
         watched[job.identity] = process
@@ -274,7 +277,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     private func statusRow(_ process: WatchedProcess, snapshots: Int) -> TargetStatus {
         let target = config.targets[process.targetIndex]
         let assessment = process.assessment
-        return TargetStatus(
+        var row = TargetStatus(
             name: target.name, pid: process.identity.pid, startTime: process.identity.startTime,
             rssBytes: process.status.rssBytes, anonBytes: process.status.anonBytes,
             limitBytes: process.limitBytes(target: target), slopeBytesPerHour: assessment.slopeBytesPerHour,
@@ -287,6 +290,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             captureResidueBytes: Int64(assessment.captureResidueBytes), trendPaused: assessment.trendPaused,
             snapshotOwed: lateSnapshots?.owes(process.identity) ?? false,
             v8HeapLimitBytes: process.judgedLimits.v8HeapLimitBytes.map { UInt64($0) }, swapBytes: process.status.swapBytes)
+        row.nextCapture = nextCapture(process, target: target)
+        return row
     }
 
     public var intervalSeconds: Double { config.daemon.interval }
