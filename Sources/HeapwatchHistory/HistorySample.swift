@@ -3,6 +3,7 @@ public struct HistorySample: Sendable, Equatable {
     /// The `sample.capturing` column: bit 0 `capturing`, bit 1 `captureEndedUntouched` (files
     /// written before bit 1 existed hold 0 or 1).
     static func captureFlags(capturing: Bool, endedUntouched: Bool) -> Int64 { (capturing ? 1 : 0) | (endedUntouched ? 2 : 0) }
+    static func captureFlags(_ column: Int64) -> (capturing: Bool, endedUntouched: Bool) { (column & 1 != 0, column & 2 != 0) }
 
     public var target: String
     public var pid: Int32

@@ -27,6 +27,7 @@ extension HistoryStore {
                 WHERE s.time_ms >= ? ORDER BY s.time_ms, s.target_id, s.pid
                 """, arguments: [sinceMs])
             while let row = try rows.next() {
+                let flags = HistorySample.captureFlags(row[11] as Int64)
                 let heapUsed: Int64? = row[6]
                 let limit: Int64? = row[7]
                 let sample = HistorySample(
@@ -34,7 +35,7 @@ extension HistoryStore {
                     rssBytes: UInt64(max(0, row[4] as Int64)), anonBytes: UInt64(max(0, row[5] as Int64)),
                     heapUsedBytes: heapUsed.map { UInt64(max(0, $0)) }, limitBytes: limit.map { UInt64(max(0, $0)) },
                     state: row[8], slopeBytesPerHour: row[9], swapBytes: UInt64(max(0, row[10] as Int64)),
-                    capturing: (row[11] as Int64) & 1 != 0, captureEndedUntouched: (row[11] as Int64) & 2 != 0)
+                    capturing: flags.capturing, captureEndedUntouched: flags.endedUntouched)
                 ticks.append(RecordedTick(time: Double(row[1] as Int64) / 1000, sample: sample))
             }
             return ticks

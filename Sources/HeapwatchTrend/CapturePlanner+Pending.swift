@@ -2,6 +2,8 @@
 /// call asks when `status` says `leaking` and no snapshot comes.
 public struct PendingCapture: Sendable, Equatable {
     public enum Wait: String, Sendable, Equatable {
+        /// Nothing holds it back: the next assessment that asks takes it (`decide`).
+        case due
         /// `cooldown` since the last capture, automatic or manual.
         case cooldown
         /// The last one failed or was refused; asked again after `retryDelay`.
@@ -23,26 +25,24 @@ public struct PendingCapture: Sendable, Equatable {
 }
 
 extension CapturePlanner {
-    /// The next automatic capture of the episode under way; nil when there is no active episode,
-    /// when it has its `maxPerEpisode` snapshots, or when nothing holds the next one back (it is
-    /// taken at the next assessment that asks, see `decide`).
+    /// The next automatic capture of the episode under way and what holds it back; nil when there
+    /// is no active episode or it has taken all it will (`decide` asks the same `nextReason`).
     public func pending(now: Double) -> PendingCapture? {
         guard let episode, episode.calmSince == nil, episode.captures.count < Self.maxPerEpisode else { return nil }
         let reason: CaptureReason
-        if episode.captures.isEmpty {
-            reason = .baseline
-        } else if episode.captures.count == 1, episode.captures != [.followUp] {
-            reason = .followUp
+        if let next = Self.nextReason(after: episode.captures, overLimit: false, nearLimit: false) {
+            reason = next
         } else if !episode.captures.contains(.nearLimit) {
             reason = .nearLimit
         } else {
             return nil
         }
         // Both hold it back (`decide`): the later one says when.
-        let retry = retryAfter.flatMap { now < $0 ? PendingCapture(reason: reason, notBefore: $0, wait: .retry) : nil }
-        let cooldown = lastCaptureAt.flatMap { now - $0 < policy.cooldown
-            ? PendingCapture(reason: reason, notBefore: $0 + policy.cooldown, wait: .cooldown) : nil }
-        if let held = [retry, cooldown].compactMap({ $0 }).max(by: { $0.notBefore! < $1.notBefore! }) { return held }
-        return reason == .nearLimit ? PendingCapture(reason: reason, notBefore: nil, wait: .forecast) : nil
+        let holds = [retryAfter.map { ($0, PendingCapture.Wait.retry) }, lastCaptureAt.map { ($0 + policy.cooldown, .cooldown) }]
+        if let (until, wait) = holds.compactMap({ $0 }).filter({ $0.0 > now }).max(by: { $0.0 < $1.0 }) {
+            return PendingCapture(reason: reason, notBefore: until, wait: wait)
+        }
+        return reason == .nearLimit ? PendingCapture(reason: reason, notBefore: nil, wait: .forecast)
+            : PendingCapture(reason: reason, notBefore: now, wait: .due)
     }
 }

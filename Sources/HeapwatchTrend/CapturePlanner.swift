@@ -35,10 +35,9 @@ public struct CapturePlanner: Sendable {
     public private(set) var lastCaptureAt: Double?
     /// No automatic capture before this time (set after a failed capture).
     public private(set) var retryAfter: Double?
-    /// The last decision, kept so a failure can give its slot back.
+    /// The last decision, kept so a failure (or a manual capture's refusal) can give its slot
+    /// and its cooldown back.
     private var lastDecision: (reason: CaptureReason, previousCaptureAt: Double?)?
-    /// `lastCaptureAt` before the last manual capture, kept so a refusal can give it back.
-    private var beforeManual: Double?? = .none
 
     public init(policy: TrendPolicy) {
         self.policy = policy
@@ -64,21 +63,8 @@ public struct CapturePlanner: Sendable {
         if let retryAfter, now < retryAfter { return nil }
         if let lastCaptureAt, now - lastCaptureAt < policy.cooldown { return nil }
 
-        let nearLimit = a.forecastsCrash(within: policy.captureBefore)
-        let reason: CaptureReason
-        if a.state == .overLimit {
-            reason = .overLimit
-        } else if nearLimit && !current.captures.contains(.nearLimit) {
-            reason = .nearLimit
-        } else if current.captures.isEmpty {
-            reason = .baseline
-        } else if current.captures.count == 1, current.captures != [.followUp] {
-            // A later one to diff with, whatever the first was: a fast leak's first capture is
-            // often already near the limit, and one snapshot cannot say what grows.
-            reason = .followUp
-        } else {
-            return nil
-        }
+        guard let reason = Self.nextReason(after: current.captures, overLimit: a.state == .overLimit,
+                                           nearLimit: a.forecastsCrash(within: policy.captureBefore)) else { return nil }
         current.captures.append(reason)
         episode = current
         lastDecision = (reason, lastCaptureAt)
@@ -87,10 +73,22 @@ public struct CapturePlanner: Sendable {
         return reason
     }
 
+    /// The capture an episode that took `captures` takes next, if any: over the limit, near it (once
+    /// an episode), else a baseline, then a follow-up.
+    static func nextReason(after captures: [CaptureReason], overLimit: Bool, nearLimit: Bool) -> CaptureReason? {
+        if overLimit { return .overLimit }
+        if nearLimit && !captures.contains(.nearLimit) { return .nearLimit }
+        if captures.isEmpty { return .baseline }
+        // A later one to diff with, whatever the first was: a fast leak's first capture is often
+        // already near the limit, and one snapshot cannot say what grows.
+        if captures.count == 1, captures != [.followUp] { return .followUp }
+        return nil
+    }
+
     /// The last decided capture failed or was refused: give its episode slot back, undo its
     /// cooldown, and ask again no sooner than `retryDelay` from now.
     public mutating func captureFailed(now: Double) {
-        guard let decision = lastDecision else { return }
+        guard let decision = lastDecision, decision.reason != .manual else { return }
         lastDecision = nil
         lastCaptureAt = decision.previousCaptureAt
         retryAfter = now + policy.retryDelay
@@ -134,16 +132,15 @@ public struct CapturePlanner: Sendable {
 
     /// A manual snapshot was taken: automatic ones keep `cooldown` from it. It uses no episode slot.
     public mutating func noteManualCapture(now: Double) {
-        beforeManual = .some(lastCaptureAt)
+        lastDecision = (.manual, lastCaptureAt)
         lastCaptureAt = now
-        lastDecision = nil
     }
 
     /// The manual snapshot was refused before anything reached the process: it holds no automatic
     /// one back (a `snapshot` refused for want of a SIGUSR2 handler must not delay the baseline an hour).
     public mutating func manualCaptureRefused() {
-        guard case .some(let previous) = beforeManual else { return }
-        lastCaptureAt = previous
-        beforeManual = .none
+        guard let decision = lastDecision, decision.reason == .manual else { return }
+        lastDecision = nil
+        lastCaptureAt = decision.previousCaptureAt
     }
 }

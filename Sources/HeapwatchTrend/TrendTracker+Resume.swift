@@ -29,18 +29,16 @@ extension TrendTracker {
         var lastCapturing = 0.0
         for item in recorded {
             if item.captureEndedUntouched {
-                // Refused: it left nothing to measure, as the live trend knew. One begun and refused
-                // between two ticks marks both bits on the sample after it: no capture at all.
-                if capturing { captureEnded(at: item.sample.time, touched: false) }
+                // Refused: it left nothing to measure, as the live trend knew. Both bits with no
+                // capture under way: one begun and refused between two ticks, no capture at all;
+                // with one under way, another began after its refusal (below).
                 let beganAnother = capturing && item.capturing
+                if capturing { captureEnded(at: item.sample.time, touched: false) }
                 capturing = false
-                record(item.sample, limits: limits)
-                if beganAnother {
-                    captureStarted(at: item.sample.time)
-                    capturing = true
-                    lastCapturing = item.sample.time
+                guard beganAnother else {
+                    record(item.sample, limits: limits)
+                    continue
                 }
-                continue
             }
             if capturing, !item.capturing {
                 // It ended between the two ticks; the earlier run recorded the sample after it uncaptured.

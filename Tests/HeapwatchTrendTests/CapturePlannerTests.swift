@@ -54,6 +54,7 @@ struct CapturePlannerTests {
         #expect(planner.pending(now: 3700) == PendingCapture(reason: .followUp, notBefore: 7200, wait: .cooldown))
         planner.captureFailed(now: 3700)
         #expect(planner.pending(now: 3800) == PendingCapture(reason: .baseline, notBefore: 4000, wait: .retry))
+        #expect(planner.pending(now: 4000) == PendingCapture(reason: .baseline, notBefore: 4000, wait: .due))
         #expect(planner.decide(assessment(.leaking, eta: 20_000), now: 4000) == .baseline)
         #expect(planner.decide(assessment(.leaking, eta: 20_000), now: 7600) == .followUp)
         #expect(planner.pending(now: 8000) == PendingCapture(reason: .nearLimit, notBefore: 11_200, wait: .cooldown))

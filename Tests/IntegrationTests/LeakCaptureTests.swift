@@ -201,7 +201,11 @@ extension IntegrationSuite {
             #expect(manual.status == 0, "\(manual.stderr)")
             let listing = try daemon.ctl(["snapshots", "leaky", "--json"])
             let snapshots = try #require((try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [String: Any])?["snapshots"] as? [[String: Any]])
-            #expect(snapshots.compactMap { $0["reason"] as? String } == ["manual", "baseline"])
+            // It failed once under the full suite's load (["baseline", "manual"]): say what was stored when, and what the daemon did.
+            let stored = snapshots.map { "\($0["time"] ?? "?") \($0["reason"] ?? "?") \($0["path"] ?? "?")" }
+            let captures = daemon.child.stderr.all.filter { $0.contains("snapshot") || $0.contains("capture") }
+            #expect(snapshots.compactMap { $0["reason"] as? String } == ["manual", "baseline"],
+                    "\(stored.joined(separator: "\n"))\n\(captures.joined(separator: "\n"))")
             #expect(try daemon.stop() == 0)
         }
 

@@ -16,32 +16,19 @@ struct NextCaptureTests {
         let directory = try TempDirectory()
         let proc = try SwapTests.FixtureProc(in: directory.path)
         let clock = ManualClock()
-        let monitor = try proc.monitor(clock: clock, capture: "signal")
-        var baseline: (job: CaptureJob, elapsed: Double, state: String)?
-        for step in 0..<(40 * 60 / Int(Self.tick)) where baseline == nil {
-            let elapsed = Double(step) * Self.tick
-            let anonKiB = 300 * 1024 + UInt64(elapsed / 3600 * 60 * 1024) + UInt64(step % 4) * 1024
-            try proc.write(rssKiB: anonKiB + 40 * 1024, anonKiB: anonKiB, swapKiB: 0)
-            let jobs = await monitor.tick()
-            if step == 10 {
-                // `heapwatchctl snapshot app` of a process without a SIGUSR2 handler: refused, nothing sent.
-                let manual = try await monitor.manualCapture(target: "app", pid: nil).get()
-                await monitor.captureFinished(manual, outcome: .refused("not started with --heapsnapshot-signal=SIGUSR2"))
-            }
-            if let job = jobs.first {
-                let state = await monitor.statusRows(snapshotCounts: [:]).first { $0.pid == SwapTests.pid }?.state ?? "?"
-                baseline = (job, elapsed, state)
-            }
-            clock.advance(by: .seconds(Self.tick))
+        let monitor = try proc.monitor(clock: clock, targetKeys: #"capture = "signal""#)
+        let first = try await Self.firstAutomaticCapture(proc, monitor, clock) { step in
+            guard step == 10 else { return }
+            // `heapwatchctl snapshot app` of a process without a SIGUSR2 handler: refused, nothing sent.
+            let manual = try await monitor.manualCapture(target: "app", pid: nil).get()
+            await monitor.captureFinished(manual, outcome: .refused("not started with --heapsnapshot-signal=SIGUSR2"))
         }
         // Without giving the refused snapshot's cooldown back, none would come for an hour after it.
-        let first = try #require(baseline, "no automatic capture within 40 minutes of a 60 MiB/h leak")
         #expect(first.job.reason == "baseline")
         #expect(["growing", "leaking"].contains(first.state), "\(first.state) at \(first.elapsed) s")
+        #expect(first.elapsed < 30 * 60)
 
-        func next() async -> NextCapture? {
-            await monitor.statusRows(snapshotCounts: [:]).first { $0.pid == SwapTests.pid }?.nextCapture
-        }
+        func next() async -> NextCapture? { await Self.nextCapture(monitor) }
         let whileRunning = try #require(await next())
         #expect(whileRunning.reason == "follow_up" && whileRunning.wait == "cooldown", "the baseline is under way: \(whileRunning)")
         await monitor.captureFinished(first.job, outcome: .failed("no snapshot within the capture timeout"))
@@ -57,4 +44,54 @@ struct NextCaptureTests {
         #expect(abs((held.inSeconds ?? 0) - 3600) <= Self.tick, "\(held)")
         #expect(held.sentence == "next heap snapshot (baseline) in 1h, once the cooldown (1h) since the last capture ends")
     }
+
+    /// With `max_captures_per_day = 1`, the follow-up a 10 min cooldown would allow waits for the
+    /// day's one automatic capture to be 24 h old.
+    @Test func theDailyCapHoldsTheNextSnapshotLongerThanTheCooldown() async throws {
+        let directory = try TempDirectory()
+        let proc = try SwapTests.FixtureProc(in: directory.path)
+        let clock = ManualClock()
+        let monitor = try proc.monitor(clock: clock, targetKeys: """
+            capture = "signal"
+            cooldown = "10m"
+            max_captures_per_day = 1
+            """)
+        let first = try await Self.firstAutomaticCapture(proc, monitor, clock) { _ in }
+        #expect(first.job.reason == "baseline")
+        let manifest = SnapshotManifest(target: "app", pid: SwapTests.pid, startTime: first.job.identity.startTime, reason: "baseline",
+                                        rssBytes: 1, anonBytes: 1, slopeBytesPerHour: nil, bytes: 1, originalBytes: 1, compressed: false,
+                                        file: "x.heapsnapshot", sha256: "", method: "signal", time: "2026-12-07T00:00:00Z", originalPath: "")
+        await monitor.captureFinished(first.job, outcome: .stored(path: directory.file("x.heapsnapshot"), manifest: manifest))
+        let held = try #require(await Self.nextCapture(monitor))
+        #expect(held.reason == "follow_up" && held.wait == "daily_cap" && held.setting == "1", "\(held)")
+        #expect(abs((held.inSeconds ?? 0) - 86400) <= Self.tick, "\(held)")
+    }
+
+    /// Ticks a 60 MiB/h leak on the fixture until the monitor hands out an automatic capture
+    /// (at most 40 minutes); `each` runs after each tick with its step.
+    static func firstAutomaticCapture(_ proc: SwapTests.FixtureProc, _ monitor: Monitor<ManualClock>, _ clock: ManualClock,
+                                      each: (Int) async throws -> Void) async throws -> (job: CaptureJob, elapsed: Double, state: String) {
+        for step in 0..<(40 * 60 / Int(tick)) {
+            let elapsed = Double(step) * tick
+            let anonKiB = 300 * 1024 + UInt64(elapsed / 3600 * 60 * 1024) + UInt64(step % 4) * 1024
+            try proc.write(rssKiB: anonKiB + 40 * 1024, anonKiB: anonKiB, swapKiB: 0)
+            let jobs = await monitor.tick()
+            try await each(step)
+            if let job = jobs.first {
+                let state = await monitor.statusRows(snapshotCounts: [:]).first { $0.pid == SwapTests.pid }?.state ?? "?"
+                return (job, elapsed, state)
+            }
+            clock.advance(by: .seconds(tick))
+        }
+        throw FixtureError("no automatic capture within 40 minutes of a 60 MiB/h leak")
+    }
+
+    static func nextCapture(_ monitor: Monitor<ManualClock>) async -> NextCapture? {
+        await monitor.statusRows(snapshotCounts: [:]).first { $0.pid == SwapTests.pid }?.nextCapture
+    }
+}
+
+struct FixtureError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -34,12 +34,13 @@ struct SwapTests {
         }
 
         /// A monitor of this tree alone, watching the process (without capturing, by default).
-        func monitor(clock: ManualClock, logger: Logger = Logger(label: "test"), capture: String = "none") throws -> Monitor<ManualClock> {
+        func monitor(clock: ManualClock, logger: Logger = Logger(label: "test"), targetKeys: String = #"capture = "none""#)
+            throws -> Monitor<ManualClock> {
             let config = try ConfigLoader.parse("""
                 [[target]]
                 name = "app"
                 command = "swap-fixture"
-                capture = "\(capture)"
+                \(targetKeys)
                 """, file: "swap.toml")
             return Monitor(config: config, procFS: ProcFS(root: root), cgroups: CgroupReader(mounts: []), clock: clock,
                            events: EventHub(), logger: logger)

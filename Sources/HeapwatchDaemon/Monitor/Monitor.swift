@@ -411,8 +411,13 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         capturesByInstance[identity, default: []].append((CaptureReason(rawValue: reason), now))
     }
 
+    /// When the automatic captures of `target` in the 24 h before `now` were stored (monitor seconds).
+    func recentAutomaticCaptures(_ target: TargetConfig, now: Double) -> [Double] {
+        (automaticCaptures[target.name] ?? []).filter { now - $0 < 86400 }
+    }
+
     private func dailyCapRefusal(target: TargetConfig, now: Double) -> String? {
-        let recent = (automaticCaptures[target.name] ?? []).filter { now - $0 < 86400 }
+        let recent = recentAutomaticCaptures(target, now: now)
         automaticCaptures[target.name] = recent
         guard recent.count >= target.maxCapturesPerDay else { return nil }
         return "\(recent.count) automatic captures of '\(target.name)' in the last 24 h (max_captures_per_day = \(target.maxCapturesPerDay))"
