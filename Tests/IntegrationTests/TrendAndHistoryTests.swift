@@ -133,6 +133,17 @@ extension IntegrationSuite {
             // A slope once the window has its first floor points: the STATUS line shows it ("+…/h").
             let isStatus = { (line: String) in line.hasPrefix("STATUS=") }
             try daemon.notify.waitFor(timeout: 60) { isStatus($0) && $0.contains("/h ") }
+            // And flat: the app's start settles (its heap fell at 6 GiB/h over the first window in
+            // two runs), and a capture then would keep that slope through its pause. Up to 60 ticks,
+            // until the window's slope is under 240 MiB/h (2 MiB over the 30 s window).
+            let settling = daemon.notify.messages.flatMap { $0.split(separator: "\n") }.filter { isStatus(String($0)) }.count
+            var settledAfter: Int?
+            for tick in 1...60 where settledAfter == nil {
+                if abs(try row()["slope_bytes_per_hour"] as? Double ?? .infinity) < 240 * 1_048_576 { settledAfter = tick }
+                else { try daemon.notify.waitFor(occurrence: settling + tick, timeout: 10, isStatus) }
+            }
+            let unsettled = try row()
+            try #require(settledAfter != nil, "the app's slope did not settle under 240 MiB/h in 60 ticks: \(unsettled)")
             let anonBefore = try #require(try row()["anon_bytes"] as? Double)
             try capture(app, daemon)
 
