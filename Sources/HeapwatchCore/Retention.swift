@@ -13,6 +13,11 @@ public struct StoredSnapshot: Sendable, Equatable {
         self.bytes = bytes
         self.time = time
     }
+
+    /// Taken before `other`: by time, then, within one second, by the name's attempt (`SnapshotNaming.precedes`).
+    public func isOlder(than other: StoredSnapshot) -> Bool {
+        (time, SnapshotNaming.attempt(of: path), path) < (other.time, SnapshotNaming.attempt(of: other.path), other.path)
+    }
 }
 
 /// Which snapshots to delete so that each target keeps at most `keepPerTarget` and all together
@@ -34,7 +39,7 @@ public enum Retention {
         }
         let byTarget = Dictionary(grouping: snapshots, by: \.target)
         for (_, group) in byTarget {
-            let newestFirst = group.sorted { ($0.time, $0.path) > ($1.time, $1.path) }
+            let newestFirst = group.sorted { $1.isOlder(than: $0) }
             var keptHere = 0
             for snapshot in newestFirst {
                 if keptHere < keepPerTarget || protected.contains(snapshot.path) {
@@ -46,11 +51,11 @@ public enum Retention {
             }
         }
         var total = kept.reduce(UInt64(0)) { $0 + $1.bytes }
-        for snapshot in kept.sorted(by: { ($0.time, $0.path) < ($1.time, $1.path) }) where total > maxBytes {
+        for snapshot in kept.sorted(by: { $0.isOlder(than: $1) }) where total > maxBytes {
             guard !protected.contains(snapshot.path) else { continue }
             doomed.append(snapshot)
             total -= snapshot.bytes
         }
-        return doomed.sorted { ($0.time, $0.path) < ($1.time, $1.path) }
+        return doomed.sorted { $0.isOlder(than: $1) }
     }
 }

@@ -65,6 +65,22 @@ public enum SnapshotNaming {
         storedBase(epochSeconds: epochSeconds, pid: pid, attempt: attempt) + ".heapsnapshot"
     }
 
+    /// Whether the snapshot stored at `path` at `time` (the manifest's) came before the one at
+    /// `otherPath` at `otherTime`. Two captures in one second (a manual one beside an automatic one)
+    /// share the time; the later one's name has the higher `attempt` (`…-4242-1` after `…-4242`,
+    /// `-10` after `-9`), which plain string order would put first.
+    public static func precedes(_ time: String, _ path: String, _ otherTime: String, _ otherPath: String) -> Bool {
+        (time, attempt(of: path), path) < (otherTime, attempt(of: otherPath), otherPath)
+    }
+
+    /// The `attempt` of a stored name or path (`<time>-<pid>[-<attempt>].<extension>`); 0 for any other name.
+    public static func attempt(of path: String) -> Int {
+        let name = path.split(separator: "/").last ?? Substring(path)
+        let base = name.split(separator: ".").first ?? name
+        let parts = base.split(separator: "-")
+        return parts.count == 3 ? Int(parts[2]) ?? 0 : 0
+    }
+
     /// The stored name without extension; the manifest is `<base>.json`.
     public static func storedBase(epochSeconds: Int64, pid: Int32, attempt: Int = 0) -> String {
         let suffix = attempt == 0 ? "" : "-\(attempt)"

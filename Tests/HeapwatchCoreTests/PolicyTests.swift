@@ -133,6 +133,23 @@ struct SnapshotNamingTests {
         #expect(!SnapshotNaming.isNodeSnapshot("notes.txt", pid: 1))
     }
 
+    /// Two captures in one second: the later one's name carries the higher attempt, and every
+    /// order of the store (listing, analysis, retention) follows it rather than string order.
+    @Test func snapshotsOfOneSecondAreOrderedByAttempt() {
+        let time = "2026-11-25T01:22:33Z"
+        let first = "/s/api/20261125T012233Z-42.heapsnapshot", second = "/s/api/20261125T012233Z-42-1.heapsnapshot"
+        let tenth = "/s/api/20261125T012233Z-42-10.heapsnapshot", ninth = "/s/api/20261125T012233Z-42-9.heapsnapshot.gz"
+        #expect(SnapshotNaming.attempt(of: first) == 0 && SnapshotNaming.attempt(of: second) == 1)
+        #expect(SnapshotNaming.attempt(of: ninth) == 9 && SnapshotNaming.attempt(of: "notes.txt") == 0)
+        #expect(SnapshotNaming.precedes(time, first, time, second) && !SnapshotNaming.precedes(time, second, time, first))
+        #expect(SnapshotNaming.precedes(time, ninth, time, tenth))
+        #expect(SnapshotNaming.precedes("2026-11-25T01:22:32Z", tenth, time, first))
+        let victims = Retention.victims([StoredSnapshot(target: "api", path: second, bytes: 1, time: 1_795_569_753),
+                                         StoredSnapshot(target: "api", path: first, bytes: 1, time: 1_795_569_753)],
+                                        keepPerTarget: 1, maxBytes: 100)
+        #expect(victims.map(\.path) == [first])
+    }
+
     @Test func namesStoredFilesByUTCTime() {
         // 2026-11-25T01:22:33Z
         let epoch: Int64 = 1_795_569_753

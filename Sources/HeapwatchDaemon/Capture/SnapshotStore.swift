@@ -204,7 +204,7 @@ public struct SnapshotStore: Sendable {
                           originalBytes: manifest.originalBytes, compressed: manifest.compressed,
                           time: manifest.time, reason: manifest.reason, method: manifest.method)
         }
-        return entries.sorted { ($0.time, $0.path) > ($1.time, $1.path) }
+        return entries.sorted { SnapshotNaming.precedes($1.time, $1.path, $0.time, $0.path) }
     }
 
     public func counts() -> [String: Int] {
@@ -217,11 +217,11 @@ public struct SnapshotStore: Sendable {
         var newest: [String: (manifest: SnapshotManifest, path: String)] = [:]
         for (manifest, path) in storedManifests() {
             let instance = "\(manifest.target)/\(manifest.pid)/\(manifest.startTime)"
-            if let known = newest[instance], (known.manifest.time, known.path) >= (manifest.time, path) { continue }
+            if let known = newest[instance], !SnapshotNaming.precedes(known.manifest.time, known.path, manifest.time, path) { continue }
             newest[instance] = (manifest, path)
         }
         return newest.values.filter { access(Self.reportPath(of: $0.path), F_OK) != 0 }
-            .sorted { ($0.manifest.time, $0.path) < ($1.manifest.time, $1.path) }
+            .sorted { SnapshotNaming.precedes($0.manifest.time, $0.path, $1.manifest.time, $1.path) }
             .map { ($0.manifest.target, $0.path) }
     }
 
@@ -231,8 +231,8 @@ public struct SnapshotStore: Sendable {
         let all = manifests(of: target)
         guard let last = all.first(where: { $0.path == newest })?.manifest else { return nil }
         let paths = all.filter { $0.manifest.pid == last.pid && $0.manifest.startTime == last.startTime
-            && ($0.manifest.time, $0.path) <= (last.time, newest) }
-            .sorted { ($0.manifest.time, $0.path) < ($1.manifest.time, $1.path) }.map(\.path)
+            && !SnapshotNaming.precedes(last.time, newest, $0.manifest.time, $0.path) }
+            .sorted { SnapshotNaming.precedes($0.manifest.time, $0.path, $1.manifest.time, $1.path) }.map(\.path)
         return (last, paths)
     }
 
@@ -249,8 +249,10 @@ public struct SnapshotStore: Sendable {
     /// The newest analysis report stored for `target`, if any.
     public func latestReport(target: String) -> String? {
         let targetDirectory = directory + "/" + target
-        let reports = ((try? Sys.listDirectory(targetDirectory)) ?? []).filter { $0.hasSuffix(".report") }.sorted()
-        return reports.last.map { targetDirectory + "/" + $0 }
+        // Names begin with their UTC time: it and the attempt order them.
+        func stamp(_ name: String) -> String { String(name.prefix { $0 != "-" }) }
+        let reports = ((try? Sys.listDirectory(targetDirectory)) ?? []).filter { $0.hasSuffix(".report") }
+        return reports.max { SnapshotNaming.precedes(stamp($0), $0, stamp($1), $1) }.map { targetDirectory + "/" + $0 }
     }
 
     /// Free bytes on the store's filesystem.
@@ -299,3 +301,4 @@ public struct StoredCapture: Sendable, Equatable {
         self.ageSeconds = ageSeconds
     }
 }
+
