@@ -36,8 +36,11 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     public var floorBytes: Double?
     /// `ok`, `warming_up`, `bursty`, `growing`, `leaking`, `over_limit`, or `absent` when no process matches.
     public var state: String
-    /// Snapshots stored for this target.
+    /// Snapshots stored of this process instance; of the whole target on an `absent` row.
     public var snapshots: Int
+    /// Snapshots stored for the target: of this process, of others beside it, and of the
+    /// instances before a restart (the evidence of a crash).
+    public var targetSnapshots: Int?
     /// Seconds until the trend crosses the limit, when it does.
     public var etaSeconds: Double?
     /// The earliest and latest crossing: what the slope's 95 % interval allows, and at least 0.8×
@@ -114,7 +117,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         case etaLowerSeconds = "eta_lower_seconds", etaUpperSeconds = "eta_upper_seconds"
         case etaLimit = "eta_limit", etaLimitBytes = "eta_limit_bytes"
         case captureResidueBytes = "capture_residue_bytes", trendPaused = "trend_paused", snapshotOwed = "snapshot_owed"
-        case nextCapture = "next_capture"
+        case nextCapture = "next_capture", targetSnapshots = "target_snapshots"
     }
 
     /// Absent values are written as `null`, not left out: scripts can rely on every key.
@@ -131,6 +134,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         try container.encode(floorBytes, forKey: .floorBytes)
         try container.encode(state, forKey: .state)
         try container.encode(snapshots, forKey: .snapshots)
+        try container.encode(targetSnapshots, forKey: .targetSnapshots)
         try container.encode(etaSeconds, forKey: .etaSeconds)
         try container.encode(etaLowerSeconds, forKey: .etaLowerSeconds)
         try container.encode(etaUpperSeconds, forKey: .etaUpperSeconds)
@@ -159,6 +163,13 @@ public struct TargetStatus: Codable, Sendable, Equatable {
 
     /// `api pid 41187` (`pid -` for a target with no process), the start of every line about it.
     public var processLabel: String { "\(name) pid \(pid.map(String.init) ?? "-")" }
+
+    /// The SNAPSHOTS column: this process's count, and the target's when it holds more (`1 of 4`:
+    /// others ran beside it or before a restart), so a row never claims another process's files.
+    public var snapshotsColumn: String {
+        guard let all = targetSnapshots, all != snapshots else { return String(snapshots) }
+        return "\(snapshots) of \(all)"
+    }
 
     /// `hits its V8 heap limit (4GiB) in 3h29m (2h37m or later)`, `fills the host's memory (23GiB)
     /// in 6h10m`; nil without a forecast. Without heap figures a forecast about another limit says

@@ -36,7 +36,7 @@ struct StatusCommand: AsyncParsableCommand {
         let sizes: [String] = [row.rssBytes.map(Units.formatBytes) ?? "-", row.anonBytes.map(Units.formatBytes) ?? "-"]
         let swap: [String] = showsSwap ? [row.swapBytes.map(Units.formatBytes) ?? "-"] : []
         let growth = row.slopeBytesPerHour.map { ($0 >= 0 ? "+" : "") + Units.formatBytes($0) + "/h" } ?? "-"
-        let rest: [String] = [limitColumn(row), growth, row.etaSeconds.map(Units.formatDuration) ?? "-", String(row.snapshots)]
+        let rest: [String] = [limitColumn(row), growth, row.etaSeconds.map(Units.formatDuration) ?? "-", row.snapshotsColumn]
         return [row.name, row.pid.map(String.init) ?? "-", row.state] + sizes + swap + rest
     }
 

@@ -98,6 +98,19 @@ struct ControlProtocolTests {
         #expect(row.forecastSentence == nil)
     }
 
+    /// A row counts its own process's snapshots, and the target's beside them when there are more.
+    @Test func snapshotsColumnCountsTheProcessAndTheTarget() throws {
+        var row = TargetStatus(name: "api", pid: 7, state: "leaking", snapshots: 1)
+        #expect(row.snapshotsColumn == "1")
+        row.targetSnapshots = 1
+        #expect(row.snapshotsColumn == "1")
+        row.targetSnapshots = 4
+        #expect(row.snapshotsColumn == "1 of 4")
+        let text = String(decoding: ControlProtocol.encode(StatusReply(version: "1", intervalSeconds: 5, targets: [row])), as: UTF8.self)
+        #expect(text.contains(#""snapshots":1,"#) && text.contains(#""target_snapshots":4"#), "\(text)")
+        #expect(try JSONDecoder().decode(StatusReply.self, from: Data(text.utf8)).targets == [row])
+    }
+
     /// What heapwatch's own snapshots did to the process, said under the table.
     @Test func captureNoteSaysWhatTheSnapshotsLeft() throws {
         var row = TargetStatus(name: "api", state: "leaking", snapshots: 1)

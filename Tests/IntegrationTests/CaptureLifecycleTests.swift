@@ -53,6 +53,27 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
         }
 
+        /// Two processes of one target, one snapshot of one of them: status counts it on that
+        /// process's row only, and says beside the other that the target holds one.
+        @Test func eachProcessRowCountsItsOwnSnapshots() throws {
+            let directory = try TempDirectory()
+            let captured = try NodeApp(script: "fixed-app.js", directory: directory.path)
+            let beside = try NodeApp(script: "fixed-app.js", directory: directory.path)
+            let daemon = try DaemonUnderTest(targets: Self.target("\(captured.tag)|\(beside.tag)", capture: "inspector"))
+            let stored = try daemon.ctl(["snapshot", String(captured.pid), "--wait"])
+            #expect(stored.status == 0, "\(stored.stderr)")
+
+            let rows = try #require(try daemon.statusJSON()["targets"] as? [[String: Any]])
+            let byPID = Dictionary(uniqueKeysWithValues: rows.compactMap { row in (row["pid"] as? Int).map { ($0, row) } })
+            #expect(byPID[Int(captured.pid)]?["snapshots"] as? Int == 1, "\(rows)")
+            #expect(byPID[Int(beside.pid)]?["snapshots"] as? Int == 0, "\(rows)")
+            #expect(byPID[Int(beside.pid)]?["target_snapshots"] as? Int == 1, "\(rows)")
+            let human = try daemon.ctl(["status"]).stdout.split(separator: "\n")
+            let row = try #require(human.first { $0.hasPrefix("app") && $0.contains(" \(beside.pid) ") }, "\(human)")
+            #expect(row.hasSuffix("0 of 1"), "\(row)")
+            #expect(try daemon.stop() == 0)
+        }
+
         @Test func heapFiguresThroughTheInspectorCloseItAgain() throws {
             let appDirectory = try TempDirectory()
             let app = try NodeApp(script: "fixed-app.js", directory: appDirectory.path)

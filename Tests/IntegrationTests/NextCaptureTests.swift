@@ -78,7 +78,7 @@ struct NextCaptureTests {
             let jobs = await monitor.tick()
             try await each(step)
             if let job = jobs.first {
-                let state = await monitor.statusRows(snapshotCounts: [:]).first { $0.pid == SwapTests.pid }?.state ?? "?"
+                let state = await monitor.statusRows().first { $0.pid == SwapTests.pid }?.state ?? "?"
                 return (job, elapsed, state)
             }
             clock.advance(by: .seconds(tick))
@@ -87,7 +87,7 @@ struct NextCaptureTests {
     }
 
     static func nextCapture(_ monitor: Monitor<ManualClock>) async -> NextCapture? {
-        await monitor.statusRows(snapshotCounts: [:]).first { $0.pid == SwapTests.pid }?.nextCapture
+        await monitor.statusRows().first { $0.pid == SwapTests.pid }?.nextCapture
     }
 }
 

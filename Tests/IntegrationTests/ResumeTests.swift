@@ -29,7 +29,7 @@ struct ResumeAfterRestartTests {
             try proc.write(rssKiB: anonKiB + 40 * 1024, anonKiB: anonKiB, swapKiB: 0)
             _ = await monitor.tick()
             try history.recordSynchronously(tick: await monitor.historySamples(), at: start + elapsed)
-            row = await monitor.statusRows(snapshotCounts: [:]).first { $0.pid == SwapTests.pid }
+            row = await monitor.statusRows().first { $0.pid == SwapTests.pid }
             clock.advance(by: .seconds(tick))
         }
         return row
@@ -53,7 +53,7 @@ struct ResumeAfterRestartTests {
         #expect(horizon == 7200)
         await restarted.seedHistory(try await history.recentTicks(since: restartedAt - horizon), wallNow: restartedAt)
         _ = await restarted.tick()
-        let row = try #require(await restarted.statusRows(snapshotCounts: [:]).first { $0.pid == SwapTests.pid })
+        let row = try #require(await restarted.statusRows().first { $0.pid == SwapTests.pid })
         #expect(row.state == "leaking")
         let slope = try #require(row.slopeBytesPerHour)
         #expect(abs(slope - 60 * Double(Self.mib)) < 15 * Double(Self.mib), "slope \(slope)")
@@ -64,7 +64,7 @@ struct ResumeAfterRestartTests {
 
         let fresh = try proc.monitor(clock: ManualClock())
         _ = await fresh.tick()
-        #expect(await fresh.statusRows(snapshotCounts: [:]).first { $0.pid == SwapTests.pid }?.state == "warming_up")
+        #expect(await fresh.statusRows().first { $0.pid == SwapTests.pid }?.state == "warming_up")
     }
 
     /// A new process with the pid of the recorded one (another start time) is not given its trend.
@@ -80,7 +80,7 @@ struct ResumeAfterRestartTests {
         let restarted = try proc.monitor(clock: ManualClock())
         await restarted.seedHistory(try await history.recentTicks(since: restartedAt - 7200), wallNow: restartedAt)
         _ = await restarted.tick()
-        let row = try #require(await restarted.statusRows(snapshotCounts: [:]).first { $0.pid == SwapTests.pid })
+        let row = try #require(await restarted.statusRows().first { $0.pid == SwapTests.pid })
         #expect(row.startTime == 999_999)
         #expect(row.state == "warming_up")
     }
@@ -107,7 +107,7 @@ struct ResumeAfterRestartTests {
             try history.recordSynchronously(tick: await monitor.historySamples(), at: Self.start + Double(step) * Self.tick)
             clock.advance(by: .seconds(Self.tick))
         }
-        let live = try #require(await monitor.statusRows(snapshotCounts: [:]).first { $0.pid == SwapTests.pid })
+        let live = try #require(await monitor.statusRows().first { $0.pid == SwapTests.pid })
         #expect(live.captureResidueBytes == 0)
 
         let restartedAt = Self.start + 30 * 60 + 60
@@ -115,7 +115,7 @@ struct ResumeAfterRestartTests {
         let restarted = try proc.monitor(clock: ManualClock())
         await restarted.seedHistory(try await history.recentTicks(since: restartedAt - 7200), wallNow: restartedAt)
         _ = await restarted.tick()
-        let row = try #require(await restarted.statusRows(snapshotCounts: [:]).first { $0.pid == SwapTests.pid })
+        let row = try #require(await restarted.statusRows().first { $0.pid == SwapTests.pid })
         #expect(row.captureResidueBytes == 0, "residue \(row.captureResidueBytes ?? -1) bytes after the restart")
     }
 }

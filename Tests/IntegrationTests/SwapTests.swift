@@ -86,7 +86,7 @@ struct SwapTests {
             let anon = anonKiB + UInt64(step % 4) * 1024
             try proc.write(rssKiB: anon + 40 * 1024, anonKiB: anon, swapKiB: swapKiB)
             _ = await monitor.tick()
-            row = await monitor.statusRows(snapshotCounts: [:]).first { $0.pid == Self.pid }
+            row = await monitor.statusRows().first { $0.pid == Self.pid }
             #expect(row?.swapBytes == swapKiB * 1024, "tick \(step): the swap shown is this tick's")
             #expect(row?.anonBytes == anon * 1024)
             if leakingAt == nil, row?.state == "leaking" { leakingAt = elapsed }
@@ -168,7 +168,7 @@ struct SwapTests {
             let anon = heldKiB - moved + UInt64(step % 4) * 1024
             try proc.write(rssKiB: anon + 40 * 1024, anonKiB: anon, swapKiB: moved)
             _ = await monitor.tick()
-            row = await monitor.statusRows(snapshotCounts: [:]).first { $0.pid == Self.pid }
+            row = await monitor.statusRows().first { $0.pid == Self.pid }
             states.insert(row?.state ?? "")
             clock.advance(by: .seconds(5))
         }

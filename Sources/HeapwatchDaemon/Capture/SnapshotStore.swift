@@ -207,8 +207,13 @@ public struct SnapshotStore: Sendable {
         return entries.sorted { SnapshotNaming.precedes($1.time, $1.path, $0.time, $0.path) }
     }
 
-    public func counts() -> [String: Int] {
-        Dictionary(grouping: list(), by: \.target).mapValues(\.count)
+    public func counts() -> SnapshotCounts {
+        var counts = SnapshotCounts()
+        for (manifest, _) in storedManifests() {
+            counts.byTarget[manifest.target, default: 0] += 1
+            counts.byInstance[SnapshotCounts.Instance(target: manifest.target, pid: manifest.pid, startTime: manifest.startTime), default: 0] += 1
+        }
+        return counts
     }
 
     /// The newest stored snapshot of each process instance whose analysis report is missing (a
@@ -302,3 +307,20 @@ public struct StoredCapture: Sendable, Equatable {
     }
 }
 
+/// How many snapshots the store holds, per target and per process instance of a target.
+public struct SnapshotCounts: Sendable, Equatable {
+    public struct Instance: Hashable, Sendable {
+        public var target: String
+        public var pid: Int32
+        public var startTime: UInt64
+    }
+
+    public var byTarget: [String: Int] = [:]
+    public var byInstance: [Instance: Int] = [:]
+
+    public init() {}
+
+    public func of(_ target: String, _ identity: ProcessIdentity) -> Int {
+        byInstance[Instance(target: target, pid: identity.pid, startTime: identity.startTime)] ?? 0
+    }
+}

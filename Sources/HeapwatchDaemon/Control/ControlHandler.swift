@@ -84,7 +84,7 @@ public struct ControlHandler<C: Clock>: Sendable where C.Duration == Duration {
         do {
             var reply = try await store.query(target: target, pid: request.pid, since: now - (request.sinceSeconds ?? 6 * 3600),
                                               until: now, maxPoints: request.maxPoints ?? 600)
-            let rows = await monitor.statusRows(snapshotCounts: [:])
+            let rows = await monitor.statusRows()
                 .filter { $0.name == target && $0.pid != nil && (request.pid == nil || $0.pid == request.pid) }
             reply.limitBytes = rows.compactMap(\.limitBytes).min() ?? reply.limitBytes
             if let line = await monitor.trendLine(target: target, pid: request.pid) {

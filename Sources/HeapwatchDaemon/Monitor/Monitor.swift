@@ -264,11 +264,18 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     }
 
     /// One row per watched process, and one `absent` row per target with none.
-    public func statusRows(snapshotCounts: [String: Int]) -> [TargetStatus] {
-        var rows = watched.values.sorted(by: { ($0.targetIndex, $0.identity.pid) < ($1.targetIndex, $1.identity.pid) })
-            .map { statusRow($0, snapshots: snapshotCounts[config.targets[$0.targetIndex].name] ?? 0) }
+    public func statusRows(snapshotCounts: SnapshotCounts = SnapshotCounts()) -> [TargetStatus] {
+        var rows = watched.values.sorted(by: { ($0.targetIndex, $0.identity.pid) < ($1.targetIndex, $1.identity.pid) }).map { process in
+            let name = config.targets[process.targetIndex].name
+            var row = statusRow(process, snapshots: snapshotCounts.of(name, process.identity))
+            row.targetSnapshots = snapshotCounts.byTarget[name] ?? 0
+            return row
+        }
         for target in config.targets where !rows.contains(where: { $0.name == target.name }) {
-            rows.append(TargetStatus(name: target.name, state: "absent", snapshots: snapshotCounts[target.name] ?? 0))
+            let stored = snapshotCounts.byTarget[target.name] ?? 0
+            var row = TargetStatus(name: target.name, state: "absent", snapshots: stored)
+            row.targetSnapshots = stored
+            rows.append(row)
         }
         return rows
     }

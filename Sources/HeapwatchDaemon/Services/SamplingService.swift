@@ -21,7 +21,7 @@ public struct SamplingService<C: Clock>: Service where C.Duration == Duration {
             while !Task.isCancelled {
                 let started = clock.now
                 for job in await monitor.tick() { queue.enqueue(job) }
-                let rows = await monitor.statusRows(snapshotCounts: [:])
+                let rows = await monitor.statusRows()
                 notifier.notify("STATUS=" + TargetStatus.summaryLine(rows))
                 metrics?.update(rows: rows, tickDuration: started.duration(to: clock.now), daemonRSSBytes: procFS.ownResidentBytes())
                 if let history { history.yield((Date().timeIntervalSince1970, await monitor.historySamples())) }
