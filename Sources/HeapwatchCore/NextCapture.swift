@@ -5,7 +5,8 @@ public struct NextCapture: Codable, Sendable, Equatable {
     public var reason: String
     /// Seconds from now it can come; nil when it waits for the forecast.
     public var inSeconds: Double?
-    /// `cooldown` (since the last capture, manual ones too), `retry` (after a failed or refused
+    /// `cooldown` (since the last capture, manual ones too), `before_crash` (halfway to a forecast
+    /// crash that comes before the cooldown ends), `retry` (after a failed or refused
     /// one), `daily_cap` (`max_captures_per_day`), `forecast` (the crash closer than `capture_before`).
     public var wait: String
     /// The config value the wait comes from, for the sentence: `1h`, `30m`, `6`.
@@ -30,6 +31,7 @@ public struct NextCapture: Codable, Sendable, Equatable {
         let setting = setting.map { " (\($0))" } ?? ""
         switch wait {
         case "cooldown": return what + when + ", once the cooldown\(setting) since the last capture ends"
+        case "before_crash": return what + when + ", halfway to the forecast crash: the cooldown\(setting) would outlast the process"
         case "retry": return what + when + ", a retry after the last capture failed or was refused"
         case "daily_cap": return what + when + ", once the target is under max_captures_per_day\(setting)"
         case "forecast": return what + " when the forecast crash is closer than capture_before\(setting)"

@@ -61,7 +61,10 @@ public struct CapturePlanner: Sendable {
 
         guard current.captures.count < Self.maxPerEpisode else { return nil }
         if let retryAfter, now < retryAfter { return nil }
-        if let lastCaptureAt, now - lastCaptureAt < policy.cooldown { return nil }
+        if let lastCaptureAt, now - lastCaptureAt < policy.cooldown,
+           (Self.crashOutrunsCooldown(a, sinceLast: now - lastCaptureAt, policy: policy) ?? 1) > 0 {
+            return nil
+        }
 
         guard let reason = Self.nextReason(after: current.captures, overLimit: a.state == .overLimit,
                                            nearLimit: a.forecastsCrash(within: policy.captureBefore)) else { return nil }
@@ -71,6 +74,17 @@ public struct CapturePlanner: Sendable {
         lastCaptureAt = now
         retryAfter = nil
         return reason
+    }
+
+    /// Seconds from now until the next automatic capture may come although the cooldown since the
+    /// last one (`sinceLast` seconds ago) has not ended, because the forecast's earliest crash comes
+    /// first: waiting would leave a fast leak (a process killed minutes after it was first judged)
+    /// one snapshot, which cannot say what grows. It comes halfway from the last capture to that
+    /// crash, so the two lie as far apart in growth as the time allows, and at least
+    /// `minCaptureGap` after the last; nil when the cooldown ends first (or there is no forecast).
+    static func crashOutrunsCooldown(_ a: TrendAssessment, sinceLast: Double, policy: TrendPolicy) -> Double? {
+        guard let crash = a.etaLowerSeconds ?? a.etaSeconds, sinceLast + crash < policy.cooldown else { return nil }
+        return max(0, (crash - sinceLast) / 2, policy.minCaptureGap - sinceLast)
     }
 
     /// The capture an episode that took `captures` takes next, if any: over the limit, near it (once

@@ -100,6 +100,9 @@ public struct TrendPolicy: Sendable, Equatable {
     public var recovery: Double
     /// Seconds after a failed or refused capture before the planner asks again.
     public var retryDelay: Double
+    /// Least seconds between two automatic captures when the forecast crash would come before the
+    /// cooldown ends (`CapturePlanner.crashOutrunsCooldown`).
+    public var minCaptureGap: Double
 
     public init(
         window: Double = 900,
@@ -137,7 +140,8 @@ public struct TrendPolicy: Sendable, Equatable {
         regimeSlopeChange: Double = 0.25,
         regimeEntryF: Double = 24,
         recovery: Double = 7200,
-        retryDelay: Double = 300
+        retryDelay: Double = 300,
+        minCaptureGap: Double = 120
     ) {
         self.window = window
         self.growthMax = growthMax
@@ -175,5 +179,6 @@ public struct TrendPolicy: Sendable, Equatable {
         self.regimeEntryF = regimeEntryF
         self.recovery = recovery
         self.retryDelay = retryDelay
+        self.minCaptureGap = minCaptureGap
     }
 }

@@ -134,6 +134,8 @@ struct ControlProtocolTests {
         #expect(waitingText.contains(#""next_capture":{"in_seconds":780,"reason":"follow_up","setting":"1h","wait":"cooldown"}"#), "\(waitingText)")
         #expect(try JSONDecoder().decode(StatusReply.self, from: Data(waitingText.utf8)).targets == [waiting])
         #expect(waiting.nextCapture?.sentence == "next heap snapshot (follow-up) in 13m, once the cooldown (1h) since the last capture ends")
+        #expect(NextCapture(reason: "follow_up", inSeconds: 150, wait: "before_crash", setting: "1h").sentence
+            == "next heap snapshot (follow-up) in 2m, halfway to the forecast crash: the cooldown (1h) would outlast the process")
         // A reply without the keys (an older daemon) still decodes.
         let old = #"{"ok":true,"version":"1","interval_seconds":5,"targets":[{"name":"api","state":"ok","snapshots":0}]}"#
         let decodedOld = try #require(try JSONDecoder().decode(StatusReply.self, from: Data(old.utf8)).targets.first)

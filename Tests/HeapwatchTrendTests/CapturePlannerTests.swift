@@ -82,7 +82,8 @@ struct CapturePlannerTests {
     @Test func aFirstCaptureNearTheLimitIsFollowedUp() {
         var planner = CapturePlanner(policy: policy)
         #expect(planner.decide(assessment(.leaking, eta: 1700), now: 0) == .nearLimit)
-        #expect(planner.decide(assessment(.leaking, eta: 1500), now: 1800) == nil)  // cooldown
+        // The leak slowed: the crash is forecast after the cooldown's end, so the cooldown holds.
+        #expect(planner.decide(assessment(.leaking, eta: 3000), now: 1800) == nil)
         #expect(planner.decide(assessment(.leaking, eta: 1400), now: 3600) == .followUp)
         #expect(planner.decide(assessment(.leaking, eta: 100), now: 7200) == nil)
         #expect(planner.episode?.captures == [.nearLimit, .followUp])
@@ -90,6 +91,40 @@ struct CapturePlannerTests {
         planner = CapturePlanner(policy: policy)
         #expect(planner.decide(assessment(.overLimit), now: 0) == .overLimit)
         #expect(planner.decide(assessment(.leaking, eta: 40_000), now: 3600) == .followUp)
+    }
+
+    /// A fast leak: the process is forecast to die before a cooldown could end. The second
+    /// snapshot comes halfway from the first to the earliest forecast crash, not after the cooldown
+    /// (by then the process and the chance to diff are gone), and never within `minCaptureGap`.
+    @Test func aCrashBeforeTheCooldownEndsIsNotWaitedFor() {
+        func fast(_ eta: Double) -> TrendAssessment { TrendAssessment(state: .leaking, etaSeconds: eta, etaLowerSeconds: eta * 0.8) }
+        var planner = CapturePlanner(policy: policy)
+        #expect(planner.decide(fast(600), now: 0) == .nearLimit)
+        // At 100 s the earliest crash is 400 s ahead: halfway from the capture to it is 150 s on.
+        #expect(planner.decide(fast(500), now: 100) == nil)
+        #expect(planner.pending(now: 100, assessment: fast(500)) == PendingCapture(reason: .followUp, notBefore: 250, wait: .beforeCrash))
+        #expect(planner.pending(now: 100) == PendingCapture(reason: .followUp, notBefore: 3600, wait: .cooldown), "no forecast given")
+        #expect(planner.decide(fast(350), now: 250) == nil, "the earliest crash (280 s) is still further ahead than the capture is back")
+        #expect(planner.decide(fast(330), now: 270) == .followUp)
+        #expect(planner.episode?.captures == [.nearLimit, .followUp])
+        #expect(planner.decide(fast(100), now: 500) == nil, "nothing left to take: the diff has its two")
+
+        // Never two within minCaptureGap (120 s), however near the crash.
+        planner = CapturePlanner(policy: policy)
+        #expect(planner.decide(fast(100), now: 0) == .nearLimit)
+        #expect(planner.decide(fast(50), now: 60) == nil)
+        #expect(planner.pending(now: 60, assessment: fast(50))?.notBefore == 120)
+        #expect(planner.decide(fast(0), now: 120) == .followUp)
+
+        // A crash forecast at 3000 s throughout, the earliest at 0.8 of the time left: the
+        // baseline, then the near-limit one once the baseline is as far back as the earliest crash
+        // is ahead (1333 s), as a cooldown later would have gone on (nothing after the two).
+        planner = CapturePlanner(policy: policy)
+        #expect(planner.decide(fast(3000), now: 0) == .baseline)
+        #expect(planner.decide(fast(1700), now: 1300) == nil)
+        #expect(planner.decide(fast(1660), now: 1340) == .nearLimit)
+        #expect(planner.decide(fast(920), now: 2080) == nil)
+        #expect(planner.episode?.captures == [.baseline, .nearLimit])
     }
 
     @Test func overLimitCapturesRespectingCooldown() {

@@ -67,6 +67,43 @@ struct NextCaptureTests {
         #expect(abs((held.inSeconds ?? 0) - 86400) <= Self.tick, "\(held)")
     }
 
+    /// A leak of 1.2 GiB/h towards `rss_max = 600MiB`: the process would be over its limit about
+    /// 13 minutes after it starts, long before a 1 h cooldown ends. Both snapshots of the episode
+    /// come before that, the second halfway from the first to the forecast crash, and `status` says
+    /// so between them.
+    @Test func aFastLeakGetsItsSecondSnapshotBeforeTheCrash() async throws {
+        let directory = try TempDirectory()
+        let proc = try SwapTests.FixtureProc(in: directory.path)
+        let clock = ManualClock()
+        let monitor = try proc.monitor(clock: clock, targetKeys: """
+            capture = "signal"
+            rss_max = "600MiB"
+            """)
+        let limitKiB: UInt64 = 600 * 1024
+        var captures: [(reason: String, elapsed: Double, rssKiB: UInt64)] = []
+        var waits: [String] = []
+        for step in 0..<(20 * 60 / Int(Self.tick)) {
+            let elapsed = Double(step) * Self.tick
+            let anonKiB = 300 * 1024 + UInt64(elapsed / 3600 * 1200 * 1024) + UInt64(step % 4) * 1024
+            let rssKiB = anonKiB + 40 * 1024
+            if rssKiB >= limitKiB { break }
+            try proc.write(rssKiB: rssKiB, anonKiB: anonKiB, swapKiB: 0)
+            for job in await monitor.tick() {
+                captures.append((job.reason, elapsed, rssKiB))
+                let manifest = SnapshotManifest(target: "app", pid: SwapTests.pid, startTime: job.identity.startTime, reason: job.reason,
+                                                rssBytes: 1, anonBytes: 1, slopeBytesPerHour: nil, bytes: 1, originalBytes: 1, compressed: false,
+                                                file: "\(step).heapsnapshot", sha256: "", method: "signal", time: "2026-12-07T00:00:00Z", originalPath: "")
+                await monitor.captureFinished(job, outcome: .stored(path: directory.file("\(step).heapsnapshot"), manifest: manifest))
+            }
+            if captures.count == 1, let next = await Self.nextCapture(monitor) { waits.append(next.wait) }
+            clock.advance(by: .seconds(Self.tick))
+        }
+        try #require(captures.count == 2, "captures before the limit: \(captures)")
+        #expect(captures[1].elapsed - captures[0].elapsed >= 120, "\(captures)")
+        #expect(captures[1].rssKiB < limitKiB * 95 / 100, "the second came with room left: \(captures)")
+        #expect(Set(waits) == ["before_crash"], "\(waits)")
+    }
+
     /// Ticks a 60 MiB/h leak on the fixture until the monitor hands out an automatic capture
     /// (at most 40 minutes); `each` runs after each tick with its step.
     static func firstAutomaticCapture(_ proc: SwapTests.FixtureProc, _ monitor: Monitor<ManualClock>, _ clock: ManualClock,

@@ -7,7 +7,7 @@ extension Monitor {
     /// when nothing holds it back (it is taken at the next tick that asks) or none is owed.
     func nextCapture(_ process: WatchedProcess, target: TargetConfig) -> NextCapture? {
         let now = now
-        guard target.capture != .none, let planned = process.planner.pending(now: now) else { return nil }
+        guard target.capture != .none, let planned = process.planner.pending(now: now, assessment: process.assessment) else { return nil }
         let recent = recentAutomaticCaptures(target, now: now)
         if recent.count >= target.maxCapturesPerDay, let oldest = recent.min(), planned.wait != .forecast,
            let notBefore = planned.notBefore, notBefore < oldest + 86400 {
@@ -17,7 +17,7 @@ extension Monitor {
         let setting: String?
         switch planned.wait {
         case .due: return nil
-        case .cooldown: setting = Units.formatDuration(target.cooldown)
+        case .cooldown, .beforeCrash: setting = Units.formatDuration(target.cooldown)
         case .forecast: setting = Units.formatDuration(target.captureBefore)
         case .retry: setting = nil
         }
