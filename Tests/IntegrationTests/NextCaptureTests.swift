@@ -58,10 +58,7 @@ struct NextCaptureTests {
             """)
         let first = try await Self.firstAutomaticCapture(proc, monitor, clock) { _ in }
         #expect(first.job.reason == "baseline")
-        let manifest = SnapshotManifest(target: "app", pid: SwapTests.pid, startTime: first.job.identity.startTime, reason: "baseline",
-                                        rssBytes: 1, anonBytes: 1, slopeBytesPerHour: nil, bytes: 1, originalBytes: 1, compressed: false,
-                                        file: "x.heapsnapshot", sha256: "", method: "signal", time: "2026-12-07T00:00:00Z", originalPath: "")
-        await monitor.captureFinished(first.job, outcome: .stored(path: directory.file("x.heapsnapshot"), manifest: manifest))
+        await monitor.captureFinished(first.job, outcome: Self.stored(first.job, at: directory.file("x.heapsnapshot")))
         let held = try #require(await Self.nextCapture(monitor))
         #expect(held.reason == "follow_up" && held.wait == "daily_cap" && held.setting == "1", "\(held)")
         #expect(abs((held.inSeconds ?? 0) - 86400) <= Self.tick, "\(held)")
@@ -90,10 +87,7 @@ struct NextCaptureTests {
             try proc.write(rssKiB: rssKiB, anonKiB: anonKiB, swapKiB: 0)
             for job in await monitor.tick() {
                 captures.append((job.reason, elapsed, rssKiB))
-                let manifest = SnapshotManifest(target: "app", pid: SwapTests.pid, startTime: job.identity.startTime, reason: job.reason,
-                                                rssBytes: 1, anonBytes: 1, slopeBytesPerHour: nil, bytes: 1, originalBytes: 1, compressed: false,
-                                                file: "\(step).heapsnapshot", sha256: "", method: "signal", time: "2026-12-07T00:00:00Z", originalPath: "")
-                await monitor.captureFinished(job, outcome: .stored(path: directory.file("\(step).heapsnapshot"), manifest: manifest))
+                await monitor.captureFinished(job, outcome: Self.stored(job, at: directory.file("\(step).heapsnapshot")))
             }
             if captures.count == 1, let next = await Self.nextCapture(monitor) { waits.append(next.wait) }
             clock.advance(by: .seconds(Self.tick))
@@ -121,6 +115,15 @@ struct NextCaptureTests {
             clock.advance(by: .seconds(tick))
         }
         throw FixtureError("no automatic capture within 40 minutes of a 60 MiB/h leak")
+    }
+
+    /// The outcome the capturer gives when it stored `job`'s snapshot at `path`.
+    static func stored(_ job: CaptureJob, at path: String) -> CaptureOutcome {
+        let manifest = SnapshotManifest(target: "app", pid: SwapTests.pid, startTime: job.identity.startTime, reason: job.reason,
+                                        rssBytes: 1, anonBytes: 1, slopeBytesPerHour: nil, bytes: 1, originalBytes: 1, compressed: false,
+                                        file: String(path.split(separator: "/").last ?? ""), sha256: "", method: "signal",
+                                        time: "2026-12-07T00:00:00Z", originalPath: "")
+        return .stored(path: path, manifest: manifest)
     }
 
     static func nextCapture(_ monitor: Monitor<ManualClock>) async -> NextCapture? {
