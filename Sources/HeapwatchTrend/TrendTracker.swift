@@ -285,8 +285,11 @@ public struct TrendTracker: Sendable {
     }
 
     /// A process still warming up (less than a window of history) whose floor rises steadily
-    /// towards a limit it is forecast to reach before its first window is full, and sooner than
-    /// it has been watched: it would die before a window can tell a leak from a warm-up (a
+    /// towards a limit it is forecast to reach before its first window is full or less than
+    /// `minCaptureGap` after (judged then, it could not have a second snapshot: a real leaky app
+    /// forecast to die 90 s after its window, and dead before it, was never judged), and sooner
+    /// than it has been watched: it
+    /// would die before a window can tell a leak from a warm-up (a
     /// service that leaks from the start and is killed every few minutes was never judged, and
     /// got a snapshot only over 90 % of its limit), so it is `growing` — a forecast shown, a
     /// snapshot taken while there is still headroom — on the tests that take a full window into
@@ -298,7 +301,7 @@ public struct TrendTracker: Sendable {
     static func crashesBeforeJudged(_ a: FloorAnalysis, forecast: Forecast, observed: Double, growingPasses: Int,
                                     policy: TrendPolicy) -> Bool {
         guard a.bucketCount >= policy.minBuckets, let eta = forecast.eta, eta < policy.captureBefore,
-              eta < policy.window - observed, eta <= observed
+              eta < policy.window - observed + policy.minCaptureGap, eta <= observed
         else { return false }
         return growingPasses >= policy.entryConfirmations
     }

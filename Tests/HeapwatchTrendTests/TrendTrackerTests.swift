@@ -359,6 +359,31 @@ struct TrendTrackerTests {
         #expect(growing.forecastsCrash(within: eta + 1))
     }
 
+    /// A leak from the start forecast to kill its process 100 s after its first window (15 min)
+    /// is full: judged then, it would have no time left for a second snapshot (a real
+    /// leaky-app.js at ~1 GiB/h under `--max-old-space-size=256`, 2026-12-07, was forecast to
+    /// die at 16m30s, died at 14m, and was `warming_up` until then). It is `growing` by about
+    /// 60 % of its life, so the first snapshot comes with most of the growth still ahead and a
+    /// second (halfway to the crash, `crashOutrunsCooldown`) before it.
+    @Test(arguments: [UInt64(80), 1080, 2080])
+    func aLeakThatDiesAsItsFirstWindowEndsIsSnapshottedTwice(seed: UInt64) throws {
+        let t = noisyLeak(hours: 1000.0 / 3600, seed: seed, rate: 1024, noise: 1)
+        let limit = t.floor(at: 1000) + t.fileBytes
+        let crash = try #require(t.crashTime(limit: limit))
+        let result = run(t, limits: MemoryLimits(cgroupBytes: limit))
+        let growing = try #require(firstTime([.growing, .leaking], in: result), "never growing before the crash at \(Int(crash)) s")
+        #expect(growing <= 0.65 * crash, "growing at \(Int(growing)) s of \(Int(crash))")
+
+        var planner = CapturePlanner(policy: TrendPolicy())
+        var decisions: [(Double, CaptureReason)] = []
+        for step in result where step.time < crash {
+            if let reason = planner.decide(step.assessment, now: step.time) { decisions.append((step.time, reason)) }
+        }
+        // The third, if any, is the over-limit one as the cgroup's 90 % line is crossed.
+        #expect(Array(decisions.map(\.1).prefix(2)) == [.nearLimit, .followUp], "\(decisions)")
+        #expect(decisions.count >= 2 && decisions[1].0 - decisions[0].0 >= 120 && decisions[1].0 < crash - 60, "\(decisions), crash at \(Int(crash)) s")
+    }
+
     /// Warm-ups and a slow sawtooth's first rise, with a limit 1.5 × what they settle at, climb
     /// towards it steeply in the first minutes; forecast no further ahead than they have been
     /// watched, none is `growing` (each entry would take a snapshot of a healthy process). With
