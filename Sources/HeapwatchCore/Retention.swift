@@ -16,7 +16,7 @@ public struct StoredSnapshot: Sendable, Equatable {
 
     /// Taken before `other`: by time, then, within one second, by the name's attempt (`SnapshotNaming.precedes`).
     public func isOlder(than other: StoredSnapshot) -> Bool {
-        (time, SnapshotNaming.attempt(of: path), path) < (other.time, SnapshotNaming.attempt(of: other.path), other.path)
+        SnapshotNaming.precedes(time, path, other.time, other.path)
     }
 }
 

@@ -69,7 +69,7 @@ public enum SnapshotNaming {
     /// `otherPath` at `otherTime`. Two captures in one second (a manual one beside an automatic one)
     /// share the time; the later one's name has the higher `attempt` (`…-4242-1` after `…-4242`,
     /// `-10` after `-9`), which plain string order would put first.
-    public static func precedes(_ time: String, _ path: String, _ otherTime: String, _ otherPath: String) -> Bool {
+    public static func precedes<Time: Comparable>(_ time: Time, _ path: String, _ otherTime: Time, _ otherPath: String) -> Bool {
         (time, attempt(of: path), path) < (otherTime, attempt(of: otherPath), otherPath)
     }
 

@@ -13,10 +13,7 @@ struct NextCaptureTests {
     static let tick = 5.0
 
     @Test func statusSaysWhatTheNextSnapshotWaitsForAndARefusedManualOneHoldsNothingBack() async throws {
-        let directory = try TempDirectory()
-        let proc = try SwapTests.FixtureProc(in: directory.path)
-        let clock = ManualClock()
-        let monitor = try proc.monitor(clock: clock, targetKeys: #"capture = "signal""#)
+        let (directory, proc, clock, monitor) = try Self.fixture(targetKeys: #"capture = "signal""#)
         let first = try await Self.firstAutomaticCapture(proc, monitor, clock) { step in
             guard step == 10 else { return }
             // `heapwatchctl snapshot app` of a process without a SIGUSR2 handler: refused, nothing sent.
@@ -43,15 +40,13 @@ struct NextCaptureTests {
         #expect(held.reason == "baseline" && held.wait == "cooldown" && held.setting == "1h", "\(held)")
         #expect(abs((held.inSeconds ?? 0) - 3600) <= Self.tick, "\(held)")
         #expect(held.sentence == "next heap snapshot (baseline) in 1h, once the cooldown (1h) since the last capture ends")
+        withExtendedLifetime(directory) {}  // the fixture /proc lives in it
     }
 
     /// With `max_captures_per_day = 1`, the follow-up a 10 min cooldown would allow waits for the
     /// day's one automatic capture to be 24 h old.
     @Test func theDailyCapHoldsTheNextSnapshotLongerThanTheCooldown() async throws {
-        let directory = try TempDirectory()
-        let proc = try SwapTests.FixtureProc(in: directory.path)
-        let clock = ManualClock()
-        let monitor = try proc.monitor(clock: clock, targetKeys: """
+        let (directory, proc, clock, monitor) = try Self.fixture(targetKeys: """
             capture = "signal"
             cooldown = "10m"
             max_captures_per_day = 1
@@ -69,10 +64,7 @@ struct NextCaptureTests {
     /// come before that, the second halfway from the first to the forecast crash, and `status` says
     /// so between them.
     @Test func aFastLeakGetsItsSecondSnapshotBeforeTheCrash() async throws {
-        let directory = try TempDirectory()
-        let proc = try SwapTests.FixtureProc(in: directory.path)
-        let clock = ManualClock()
-        let monitor = try proc.monitor(clock: clock, targetKeys: """
+        let (directory, proc, clock, monitor) = try Self.fixture(targetKeys: """
             capture = "signal"
             rss_max = "600MiB"
             """)
@@ -115,6 +107,14 @@ struct NextCaptureTests {
             clock.advance(by: .seconds(tick))
         }
         throw FixtureError("no automatic capture within 40 minutes of a 60 MiB/h leak")
+    }
+
+    /// A fixture /proc of one process, a manual clock, and a monitor on them with `targetKeys`.
+    static func fixture(targetKeys: String) throws -> (TempDirectory, SwapTests.FixtureProc, ManualClock, Monitor<ManualClock>) {
+        let directory = try TempDirectory()
+        let proc = try SwapTests.FixtureProc(in: directory.path)
+        let clock = ManualClock()
+        return (directory, proc, clock, try proc.monitor(clock: clock, targetKeys: targetKeys))
     }
 
     /// The outcome the capturer gives when it stored `job`'s snapshot at `path`.

@@ -211,7 +211,8 @@ public struct SnapshotStore: Sendable {
         var counts = SnapshotCounts()
         for (manifest, _) in storedManifests() {
             counts.byTarget[manifest.target, default: 0] += 1
-            counts.byInstance[SnapshotCounts.Instance(target: manifest.target, pid: manifest.pid, startTime: manifest.startTime), default: 0] += 1
+            let identity = ProcessIdentity(pid: manifest.pid, startTime: manifest.startTime)
+            counts.byInstance[SnapshotCounts.Instance(target: manifest.target, identity: identity), default: 0] += 1
         }
         return counts
     }
@@ -311,8 +312,7 @@ public struct StoredCapture: Sendable, Equatable {
 public struct SnapshotCounts: Sendable, Equatable {
     public struct Instance: Hashable, Sendable {
         public var target: String
-        public var pid: Int32
-        public var startTime: UInt64
+        public var identity: ProcessIdentity
     }
 
     public var byTarget: [String: Int] = [:]
@@ -321,6 +321,6 @@ public struct SnapshotCounts: Sendable, Equatable {
     public init() {}
 
     public func of(_ target: String, _ identity: ProcessIdentity) -> Int {
-        byInstance[Instance(target: target, pid: identity.pid, startTime: identity.startTime)] ?? 0
+        byInstance[Instance(target: target, identity: identity)] ?? 0
     }
 }
