@@ -196,6 +196,11 @@ extension IntegrationSuite {
             // first tick, the one that would ask for a capture.
             let resumed = try daemon.child.stderr.waitForLine(timeout: 30) { $0.contains("leaky pid \(app.pid): trend resumed from") }
             #expect(resumed.contains(": leaking"), "\(resumed)")
+            // Its status row still names the snapshot the last run stored of it.
+            let rows = try #require(try daemon.statusJSON()["targets"] as? [[String: Any]])
+            let row = try #require(rows.first { $0["pid"] as? Int == Int(app.pid) })
+            let last = try #require(row["last_capture"] as? String, "\(row)")
+            #expect(last.hasPrefix("stored \(daemon.storeDirectory)/leaky/") && last.hasSuffix(".heapsnapshot"), "\(last)")
             // A manual capture is refused as busy while an automatic one runs, and queues behind one.
             let manual = try daemon.ctl(["snapshot", "leaky", "--wait"])
             #expect(manual.status == 0, "\(manual.stderr)")

@@ -19,10 +19,13 @@ public enum CaptureOutcome: Sendable, Equatable {
         return true
     }
 
+    /// `status`'s last capture for a snapshot stored at `path`.
+    static func storedSummary(_ path: String) -> String { "stored \(path)" }
+
     /// For `status`: `stored PATH`, `refused: WHY`, `failed: WHY`.
     public var summary: String {
         switch self {
-        case .stored(let path, _): "stored \(path)"
+        case .stored(let path, _): Self.storedSummary(path)
         case .refused(let why): "refused: \(why)"
         case .failed(let why): "failed: \(why)"
         }

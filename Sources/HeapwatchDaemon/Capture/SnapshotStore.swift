@@ -190,10 +190,10 @@ public struct SnapshotStore: Sendable {
     /// Every stored snapshot's capture: which process instance, why, and how long before `now`
     /// (epoch seconds) it was taken.
     public func captures(now: Double) -> [StoredCapture] {
-        storedManifests().compactMap { manifest, _ in
+        storedManifests().compactMap { manifest, path in
             guard let time = Self.epochSeconds(manifest.time) else { return nil }
             return StoredCapture(target: manifest.target, identity: ProcessIdentity(pid: manifest.pid, startTime: manifest.startTime),
-                                 reason: manifest.reason, ageSeconds: now - Double(time))
+                                 reason: manifest.reason, ageSeconds: now - Double(time), path: path)
         }
     }
 
@@ -299,12 +299,15 @@ public struct StoredCapture: Sendable, Equatable {
     public var reason: String
     /// Seconds since it was taken.
     public var ageSeconds: Double
+    /// The snapshot file.
+    public var path: String
 
-    public init(target: String, identity: ProcessIdentity, reason: String, ageSeconds: Double) {
+    public init(target: String, identity: ProcessIdentity, reason: String, ageSeconds: Double, path: String) {
         self.target = target
         self.identity = identity
         self.reason = reason
         self.ageSeconds = ageSeconds
+        self.path = path
     }
 }
 

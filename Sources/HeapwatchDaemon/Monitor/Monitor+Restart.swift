@@ -15,7 +15,7 @@ extension Monitor {
             if reason != .manual, capture.ageSeconds < 86400 {
                 automaticCaptures[capture.target, default: []].append(time - capture.ageSeconds)
             }
-            capturesByInstance[capture.identity, default: []].append((reason, time - capture.ageSeconds))
+            capturesByInstance[capture.identity, default: []].append((reason, time - capture.ageSeconds, capture.path))
         }
     }
 

@@ -21,10 +21,11 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     private var ignored: [Int32: (startTime: UInt64, comm: String)] = [:]
     /// When automatic captures of each target were stored (monitor seconds), for `max_captures_per_day`.
     var automaticCaptures: [String: [Double]] = [:]
-    /// The stored captures of each process instance (monitor seconds, and why), seeded from the
-    /// store at start and kept up to date: a planner made for the instance later (a restart, a
-    /// reload that re-watches it) goes on from them instead of starting a new episode.
-    var capturesByInstance: [ProcessIdentity: [(reason: CaptureReason?, at: Double)]] = [:]
+    /// The stored captures of each process instance (monitor seconds, why, and the file), seeded
+    /// from the store at start and kept up to date: a planner made for the instance later (a
+    /// restart, a reload that re-watches it) goes on from them instead of starting a new episode,
+    /// and its `status` row shows the newest as its last capture.
+    var capturesByInstance: [ProcessIdentity: [(reason: CaptureReason?, at: Double, path: String)]] = [:]
     /// What an earlier run of the daemon recorded of each process instance (`seedHistory`), until
     /// the first discovery hands it to the instances still running.
     var resumable: [ProcessIdentity: (target: String, samples: [RecordedTrendSample])] = [:]
@@ -187,7 +188,9 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
 
     /// Called when a capture ends, stored or not.
     public func captureFinished(_ job: CaptureJob, outcome: CaptureOutcome) {
-        if case .stored = outcome { noteStored(target: job.target, identity: job.identity, reason: job.reason, automatic: job.automatic) }
+        if case .stored(let path, _) = outcome {
+            noteStored(target: job.target, identity: job.identity, reason: job.reason, automatic: job.automatic, path: path)
+        }
         // A reload may have re-watched the process meanwhile: this capture is not the new entry's.
         guard var process = watched[job.identity], process.capture == job.token else { return }
         process.capture = nil
@@ -207,9 +210,9 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     /// One begun and finished between two ticks is spliced from its end: the step it left is
     /// still measured and taken out.
     public func lateCaptureFinished(_ late: PendingSignalSnapshot, outcome: CaptureOutcome) {
-        if case .stored = outcome {
+        if case .stored(let path, _) = outcome {
             noteStored(target: late.owed.origin.target, identity: late.identity, reason: late.owed.origin.reason,
-                       automatic: late.owed.automatic)
+                       automatic: late.owed.automatic, path: path)
         }
         guard var process = watched[late.identity] else { return }
         if !process.capturing { process.beginCapture(token: late.token, at: now) }
@@ -352,9 +355,13 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         let target = config.targets[index]
         let policy = Self.policy(target)
         var planner = CapturePlanner(policy: policy)
-        if let past = capturesByInstance[identity] { planner.restore(past, now: now) }
+        let past = capturesByInstance[identity] ?? []
+        planner.restore(past.map { ($0.reason, $0.at) }, now: now)
         var process = WatchedProcess(identity: identity, targetIndex: index, directory: directory, arguments: arguments,
                                      flags: flags, cgroup: membership, tracker: TrendTracker(policy: policy), planner: planner)
+        if let newest = past.max(by: { SnapshotNaming.precedes($0.at, $0.path, $1.at, $1.path) }) {
+            process.lastCapture = CaptureOutcome.storedSummary(newest.path)
+        }
         process.recorded = recordedSamples(of: identity, target: target)
         return process
     }
@@ -375,9 +382,9 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
 
     /// A capture was stored now: it counts toward the daily cap (when automatic) and is remembered
     /// for a planner made for the instance later.
-    private func noteStored(target: String, identity: ProcessIdentity, reason: String, automatic: Bool) {
+    private func noteStored(target: String, identity: ProcessIdentity, reason: String, automatic: Bool, path: String) {
         if automatic { automaticCaptures[target, default: []].append(now) }
-        capturesByInstance[identity, default: []].append((CaptureReason(rawValue: reason), now))
+        capturesByInstance[identity, default: []].append((CaptureReason(rawValue: reason), now, path))
     }
 
     /// When the automatic captures of `target` in the 24 h before `now` were stored (monitor seconds).
