@@ -81,6 +81,14 @@ public enum SnapshotNaming {
         return parts.count == 3 ? Int(parts[2]) ?? 0 : 0
     }
 
+    /// The pid in a stored name or path (`<time>-<pid>[-<attempt>].<extension>`); nil for any other name.
+    public static func pid(of path: String) -> Int32? {
+        let name = path.split(separator: "/").last ?? Substring(path)
+        let base = name.split(separator: ".").first ?? name
+        let parts = base.split(separator: "-")
+        return parts.count >= 2 && parts.count <= 3 ? Int32(parts[1]) : nil
+    }
+
     /// The stored name without extension; the manifest is `<base>.json`.
     public static func storedBase(epochSeconds: Int64, pid: Int32, attempt: Int = 0) -> String {
         let suffix = attempt == 0 ? "" : "-\(attempt)"

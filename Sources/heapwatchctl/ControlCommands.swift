@@ -204,21 +204,37 @@ struct ReportCommand: AsyncParsableCommand {
     @Argument(help: "A target's name, as in the config and `heapwatchctl status`.")
     var target: String
 
+    @Option(help: "One process of the target (default: the one analyzed last; the others with reports are named).")
+    var pid: Int32?
+
     @Option(help: "Show at most this many findings.")
     var top = 10
 
     struct Reply: Codable {
         var path: String
+        var pid: Int32?
         var report: LeakReport
         /// Why a later snapshot has no report of its own yet (running, skipped, failed).
         var note: String?
+        /// The target's other processes with reports, newest first.
+        var otherPIDs: [Int32]?
+
+        enum CodingKeys: String, CodingKey {
+            case path, pid, report, note
+            case otherPIDs = "other_pids"
+        }
     }
 
     func run() async throws {
-        let reply = try connection.decode(Reply.self, try await connection.send(ControlRequest(command: .report, target: target)))
+        let request = ControlRequest(command: .report, target: target, pid: pid)
+        let reply = try connection.decode(Reply.self, try await connection.send(request))
         if connection.json { return try Output.json(reply) }
         if let note = reply.note { print("note: \(note); this is the report before it") }
-        print("analysis of \(target) (\(reply.path))")
-        print(reply.report.text(top: top))
+        print("analysis of \(target)\(reply.pid.map { " pid \($0)" } ?? "") (\(reply.path))")
+        print(reply.report.text(top: top), terminator: "")
+        if let others = reply.otherPIDs, !others.isEmpty {
+            print("\nreports of other processes of \(target): pid " + others.map(String.init).joined(separator: ", ")
+                  + " (heapwatchctl report \(target) --pid PID)")
+        }
     }
 }

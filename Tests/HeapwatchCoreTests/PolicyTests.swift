@@ -141,6 +141,8 @@ struct SnapshotNamingTests {
         let tenth = "/s/api/20261125T012233Z-42-10.heapsnapshot", ninth = "/s/api/20261125T012233Z-42-9.heapsnapshot.gz"
         #expect(SnapshotNaming.attempt(of: first) == 0 && SnapshotNaming.attempt(of: second) == 1)
         #expect(SnapshotNaming.attempt(of: ninth) == 9 && SnapshotNaming.attempt(of: "notes.txt") == 0)
+        #expect([first, second, ninth, "20261125T012233Z-7.report"].map(SnapshotNaming.pid(of:)) == [42, 42, 42, 7])
+        #expect(SnapshotNaming.pid(of: "notes.txt") == nil && SnapshotNaming.pid(of: "a-b.report") == nil)
         #expect(SnapshotNaming.precedes(time, first, time, second) && !SnapshotNaming.precedes(time, second, time, first))
         #expect(SnapshotNaming.precedes(time, ninth, time, tenth))
         #expect(SnapshotNaming.precedes("2026-11-25T01:22:32Z", tenth, time, first))

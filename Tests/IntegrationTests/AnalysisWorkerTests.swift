@@ -208,7 +208,7 @@ extension IntegrationSuite {
             #expect(lines.first?.hasPrefix("note: the analysis of pid \(app.pid)'s latest snapshot was skipped: it needs about") == true,
                     "\(report.stdout)")
             #expect(lines.first?.hasSuffix("; this is the report before it") == true, "\(report.stdout)")
-            #expect(lines.dropFirst().first?.hasPrefix("analysis of app (") == true, "\(report.stdout)")
+            #expect(lines.dropFirst().first?.hasPrefix("analysis of app pid \(app.pid) (") == true, "\(report.stdout)")
             let json = try daemon.ctl(["report", "app", "--json"])
             let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
             #expect((object?["note"] as? String)?.contains("was skipped") == true, "\(json.stdout)")

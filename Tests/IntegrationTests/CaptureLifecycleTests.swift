@@ -74,6 +74,40 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
         }
 
+        /// `report` shows one process's report (the newest, or `--pid`'s) and names the target's
+        /// other processes that have one: workers of one service each leak on their own.
+        @Test func reportShowsOneProcessAndNamesTheOthers() throws {
+            let directory = try TempDirectory()
+            let first = try NodeApp(script: "fixed-app.js", directory: directory.path)
+            let second = try NodeApp(script: "fixed-app.js", directory: directory.path)
+            let daemon = try DaemonUnderTest(targets: Self.target("\(first.tag)|\(second.tag)", capture: "inspector"))
+            for app in [first, second] {
+                #expect(try daemon.ctl(["snapshot", String(app.pid), "--wait"]).status == 0)
+                try daemon.child.stderr.waitForLine(timeout: 60) { $0.contains("app pid \(app.pid): first snapshot analyzed") }
+            }
+            func report(_ options: [String]) throws -> [String: Any] {
+                let reply = try daemon.ctl(["report", "app", "--json"] + options)
+                #expect(reply.status == 0, "\(reply.stderr)")
+                return try #require(try JSONSerialization.jsonObject(with: Data(reply.stdout.utf8)) as? [String: Any])
+            }
+            // Newest by capture time; two captures within one second are ordered by name.
+            let newest = try report([])
+            let pids = [Int(first.pid), Int(second.pid)]
+            let shown = try #require(newest["pid"] as? Int, "\(newest)")
+            #expect(pids.contains(shown) && newest["other_pids"] as? [Int] == pids.filter { $0 != shown }, "\(newest)")
+            let chosen = try report(["--pid", String(first.pid)])
+            #expect(chosen["pid"] as? Int == Int(first.pid) && chosen["other_pids"] as? [Int] == [Int(second.pid)], "\(chosen)")
+            #expect((chosen["path"] as? String)?.hasSuffix("-\(first.pid).report") == true, "\(chosen)")
+            let human = try daemon.ctl(["report", "app", "--pid", String(first.pid)]).stdout
+            #expect(human.hasPrefix("analysis of app pid \(first.pid) ("), "\(human)")
+            #expect(human.contains("reports of other processes of app: pid \(second.pid) (heapwatchctl report app --pid PID)"), "\(human)")
+            let none = try daemon.ctl(["report", "app", "--pid", "1"])
+            #expect(none.status == 1)
+            #expect(none.stderr.contains("no analysis report for 'app' pid 1; there are reports of pid "), "\(none.stderr)")
+            #expect(none.stderr.contains("\(first.pid)") && none.stderr.contains("\(second.pid)"), "\(none.stderr)")
+            #expect(try daemon.stop() == 0)
+        }
+
         @Test func heapFiguresThroughTheInspectorCloseItAgain() throws {
             let appDirectory = try TempDirectory()
             let app = try NodeApp(script: "fixed-app.js", directory: appDirectory.path)

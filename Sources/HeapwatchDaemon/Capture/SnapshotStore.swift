@@ -252,13 +252,20 @@ public struct SnapshotStore: Sendable {
         String(manifestPath(of: snapshotPath).dropLast(".json".count)) + ".summary"
     }
 
-    /// The newest analysis report stored for `target`, if any.
-    public func latestReport(target: String) -> String? {
+    /// The newest analysis report stored for `target` (of process `pid` when given), if any.
+    public func latestReport(target: String, pid: Int32? = nil) -> String? {
+        reports(target: target).first { pid == nil || $0.pid == pid }?.path
+    }
+
+    /// The analysis reports stored for `target`, newest first, each with the pid it is of.
+    public func reports(target: String) -> [(pid: Int32, path: String)] {
         let targetDirectory = directory + "/" + target
         // Names begin with their UTC time: it and the attempt order them.
         func stamp(_ name: String) -> String { String(name.prefix { $0 != "-" }) }
-        let reports = ((try? Sys.listDirectory(targetDirectory)) ?? []).filter { $0.hasSuffix(".report") }
-        return reports.max { SnapshotNaming.precedes(stamp($0), $0, stamp($1), $1) }.map { targetDirectory + "/" + $0 }
+        let names = ((try? Sys.listDirectory(targetDirectory)) ?? []).filter { $0.hasSuffix(".report") }
+        return names.sorted { SnapshotNaming.precedes(stamp($1), $1, stamp($0), $0) }.compactMap { name in
+            SnapshotNaming.pid(of: name).map { ($0, targetDirectory + "/" + name) }
+        }
     }
 
     /// Free bytes on the store's filesystem.

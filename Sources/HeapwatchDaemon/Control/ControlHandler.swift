@@ -48,22 +48,7 @@ public struct ControlHandler<C: Clock>: Sendable where C.Duration == Duration {
         case .history:
             return await historyReply(request)
         case .report:
-            let target = request.target ?? ""
-            let note = await context.analysisNotes[target]
-            guard let path = await context.store.latestReport(target: target),
-                  let data = try? Sys.readFile(path),
-                  let report = try? JSONSerialization.jsonObject(with: Data(data)) else {
-                if let note {
-                    return ControlProtocol.errorReply("no analysis report for '\(target)' yet: \(note)")
-                }
-                return ControlProtocol.errorReply("no analysis report for '\(target)' yet: each snapshot is analyzed once it is stored, "
-                    + "and from the second snapshot of a process on the report says what grows (heapwatchctl snapshot \(target), "
-                    + "twice, some minutes apart), or run heapwatchctl analyze on snapshot files")
-            }
-            var object: [String: Any] = ["ok": true, "path": path, "report": report]
-            object["note"] = note
-            let encoded = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-            return Array(encoded) + [UInt8(ascii: "\n")]
+            return await reportReply(request)
         case .prune:
             let deleted = await context.store.enforceRetention(protecting: [])
             return ControlProtocol.encode(PruneReply(deleted: deleted.map(\.path), freedBytes: deleted.reduce(0) { $0 + $1.bytes }))
@@ -73,6 +58,38 @@ public struct ControlHandler<C: Clock>: Sendable where C.Duration == Duration {
             }
             return ControlProtocol.encode(OKReply(message: "reloaded"))
         }
+    }
+
+    /// The newest report of the target, or of one of its processes (`pid`), with the other
+    /// processes that have reports (cluster workers, or instances before a restart).
+    private func reportReply(_ request: ControlRequest) async -> [UInt8] {
+        let target = request.target ?? ""
+        let notes = await context.analysisNotes[target] ?? [:]
+        let reports = await context.store.reports(target: target)
+        let shown = reports.first { request.pid == nil || $0.pid == request.pid }
+        // Why a later snapshot of the process has no report of its own (yet); without a pid, that of
+        // any process of the target when the shown one has none.
+        let note = shown.flatMap { notes[$0.pid] } ?? request.pid.flatMap { notes[$0] }
+            ?? (request.pid == nil ? notes.sorted { $0.key < $1.key }.first?.value : nil)
+        var others: [Int32] = []
+        for report in reports where report.pid != shown?.pid && !others.contains(report.pid) { others.append(report.pid) }
+        guard let shown, let data = try? Sys.readFile(shown.path),
+              let report = try? JSONSerialization.jsonObject(with: Data(data)) else {
+            let subject = request.pid.map { "'\(target)' pid \($0)" } ?? "'\(target)'"
+            if let note { return ControlProtocol.errorReply("no analysis report for \(subject) yet: \(note)") }
+            if request.pid != nil, !others.isEmpty {
+                return ControlProtocol.errorReply("no analysis report for \(subject); there are reports of pid "
+                    + others.map(String.init).joined(separator: ", ") + " (heapwatchctl report \(target) --pid PID)")
+            }
+            return ControlProtocol.errorReply("no analysis report for \(subject) yet: each snapshot is analyzed once it is stored, "
+                + "and from the second snapshot of a process on the report says what grows (heapwatchctl snapshot \(target), "
+                + "twice, some minutes apart), or run heapwatchctl analyze on snapshot files")
+        }
+        var object: [String: Any] = ["ok": true, "path": shown.path, "pid": Int(shown.pid), "report": report,
+                                     "other_pids": others.map(Int.init)]
+        object["note"] = note
+        let encoded = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return Array(encoded) + [UInt8(ascii: "\n")]
     }
 
     private func historyReply(_ request: ControlRequest) async -> [UInt8] {

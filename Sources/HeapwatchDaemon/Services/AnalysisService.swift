@@ -55,7 +55,7 @@ public struct AnalysisService: Service {
         let own = (try? procFS.cgroup(getpid())).map(cgroups.memory(of:)) ?? CgroupMemory()
         /// What `heapwatchctl report` says until this analysis stores its report.
         func note(_ what: String) async {
-            await context.noteAnalysis(of: target, "the analysis of pid \(pid)'s latest snapshot \(what)")
+            await context.noteAnalysis(of: target, pid: pid, "the analysis of pid \(pid)'s latest snapshot \(what)")
         }
         if let why = AnalysisAdmission.refusal(neededBytes: UInt64(needed), memAvailable: try? procFS.memAvailable(),
                                                hostShare: hostShare, cgroup: own) {
@@ -81,19 +81,19 @@ public struct AnalysisService: Service {
             await note("left no readable report at \(reportPath)")
             return
         }
-        await context.noteAnalysis(of: target, nil)
+        await context.noteAnalysis(of: target, pid: pid, nil)
         metadata[LogField.reportPath] = "\(reportPath)"
         let took = Units.formatDuration(started.duration(to: .now).inSeconds)
         if paths.count == 1 {
             let top = report.topClasses.first.map { "; most retained: \($0.className), \(Units.formatBytes(UInt64(max(0, $0.retainedBytes))))" } ?? ""
-            logger.info("\(target) pid \(pid): first snapshot analyzed in \(took)\(top) (heapwatchctl report \(target))", metadata: metadata)
+            logger.info("\(target) pid \(pid): first snapshot analyzed in \(took)\(top) (heapwatchctl report \(target) --pid \(pid))", metadata: metadata)
         } else if let top = report.findings.first {
             await noteFinding(ProcessIdentity(pid: pid, startTime: manifest.startTime), top.summary)
             publish(DaemonEvent(kind: .leakReport, target: target, pid: pid, message: "\(target) pid \(pid) leaks: \(top.summary)",
                                 snapshotPath: newest, finding: top.summary))
             metadata[LogField.messageID] = "\(MessageID.leakReport)"
             metadata[LogField.finding] = "\(top.summary)"
-            logger.warning("\(target) pid \(pid) leaks: \(top.summary) (\(report.findings.count) findings, analysis took \(took); heapwatchctl report \(target))",
+            logger.warning("\(target) pid \(pid) leaks: \(top.summary) (\(report.findings.count) findings, analysis took \(took); heapwatchctl report \(target) --pid \(pid))",
                            metadata: metadata)
         } else {
             metadata[LogField.messageID] = "\(MessageID.leakReport)"

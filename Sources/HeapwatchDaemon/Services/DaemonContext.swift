@@ -32,13 +32,14 @@ public actor DaemonContext {
         store = SnapshotStore(settings: adjusted.storage, logger: logger)
     }
 
-    /// Per target, why its latest analysis has no report (yet): running, skipped or failed. Said
-    /// by `heapwatchctl report` instead of a bare "no report".
-    public private(set) var analysisNotes: [String: String] = [:]
+    /// Per target and pid, why the latest analysis of the process has no report (yet): running,
+    /// skipped or failed. Said by `heapwatchctl report` instead of a bare "no report".
+    public private(set) var analysisNotes: [String: [Int32: String]] = [:]
 
-    /// Sets (or, with nil, clears once a report is stored) what `report` says of the target.
-    public func noteAnalysis(of target: String, _ note: String?) {
-        analysisNotes[target] = note
+    /// Sets (or, with nil, clears once a report is stored) what `report` says of the process.
+    public func noteAnalysis(of target: String, pid: Int32, _ note: String?) {
+        analysisNotes[target, default: [:]][pid] = note
+        if analysisNotes[target]?.isEmpty == true { analysisNotes[target] = nil }
     }
 }
 
