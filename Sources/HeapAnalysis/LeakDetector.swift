@@ -116,7 +116,7 @@ struct LeakDetector {
             let className = last.classes.className(ofNode: sample.node)
             let unit = sample.kind == .array ? "elements" : sample.kind == .object ? "keys" : "entries"
             var subject = sample.kind.rawValue
-            if let name = names[sample.node] { subject += " '\(name)'" }
+            if let name = names[sample.node] { subject += " \(name)" }
             if let content = contentClass(of: sample) { subject += " of \(content)" }
             return LeakFinding(
                 kind: .collection, summary: "\(subject): \(Format.series(counts)) \(unit)",
@@ -125,8 +125,8 @@ struct LeakDetector {
         }
     }
 
-    /// The names collections are held by (variable or property): from the shortest path when it
-    /// ends in one, else from any property or closure-variable edge to them (one pass over edges).
+    /// The names collections are held by (variable or property), quoted: from the shortest path
+    /// when it ends in one, else from any property or variable edge to them (one pass over edges).
     private func holderNames(of nodes: [Int]) -> [Int: String] {
         var names: [Int: String] = [:]
         var missing = Set<Int>()
@@ -138,7 +138,7 @@ struct LeakDetector {
         for source in 0..<snapshot.nodeCount where !missing.isEmpty {
             for edge in snapshot.edges(ofNode: source) {
                 let target = snapshot.target(ofEdge: edge)
-                guard missing.contains(target), let name = userName(ofEdge: edge) else { continue }
+                guard missing.contains(target), let name = userName(ofEdge: edge, from: source) else { continue }
                 names[target] = name
                 missing.remove(target)
             }
@@ -146,13 +146,19 @@ struct LeakDetector {
         return names
     }
 
-    /// The edge's name if a programmer wrote it: a property or a closure variable.
-    private func userName(ofEdge edge: Int) -> String? {
+    /// The edge's name, quoted, if a programmer wrote it: a property or a closure variable; for a
+    /// block's variable, the names it may have (`'leak' or 'rate'`, see `blockVariableNames`).
+    private func userName(ofEdge edge: Int, from source: Int) -> String? {
         let snapshot = last.snapshot
         let type = snapshot.edgeTypes[edge]
+        if type == snapshot.types.hiddenEdge {
+            let variables = last.blockVariableNames(ofEdge: edge, from: source)
+            guard !variables.isEmpty, variables.count <= SnapshotAnalysis.maxVariableCandidates else { return nil }
+            return variables.map { "'\($0)'" }.joined(separator: " or ")
+        }
         guard type == snapshot.types.propertyEdge || type == snapshot.types.contextEdge else { return nil }
         let name = snapshot.name(ofEdge: edge)
-        return name.isEmpty || name.allSatisfy(\.isNumber) ? nil : name
+        return name.isEmpty || name.allSatisfy(\.isNumber) ? nil : "'\(name)'"
     }
 
     /// The name the collection is held by (variable or property), from its shortest path.
@@ -162,7 +168,7 @@ struct LeakDetector {
         let snapshot = last.snapshot
         let holder = nodes[nodes.count - 2]
         for edge in snapshot.edges(ofNode: holder) where snapshot.target(ofEdge: edge) == node {
-            if let name = userName(ofEdge: edge) { return name }
+            if let name = userName(ofEdge: edge, from: holder) { return name }
         }
         return nil
     }

@@ -143,12 +143,44 @@ public struct SnapshotAnalysis: Sendable {
         return className
     }
 
-    /// `.name` for named edges, `[]` for indexes (element, hidden, numeric internal slots).
+    /// Most names a block-scoped variable is given as (`'leak' or 'rate'`); more say nothing.
+    static let maxVariableCandidates = 3
+
+    /// The names the variable held by `edge` of `context` may have, when the edge is a block's
+    /// variable: V8 names a function's context variables (`context` edges) but gives a block's
+    /// (`{ const cache = new Map() }`, or an `if`/`else` branch at a module's top level) `hidden`
+    /// edges, numbered in slot order and skipping slots that hold small integers, which have no
+    /// edge. The block's ScopeInfo lists its variables' names in slot order, so the edge numbered
+    /// k holds variable k, k + 1, … or k + (names − edges): one name when no slot before it was
+    /// skipped. Empty when the edge is not such a slot or the names cannot be read.
+    func blockVariableNames(ofEdge edge: Int, from context: Int) -> [String] {
+        let hidden = snapshot.types.hiddenEdge
+        guard snapshot.edgeTypes[edge] == hidden, snapshot.nodeNames[context] == names.context,
+              let scopeInfo = self.edge(of: context, type: snapshot.types.internalEdge, name: names.scopeInfo)
+        else { return [] }
+        var variables: [String] = []
+        for slot in snapshot.edges(ofNode: snapshot.target(ofEdge: scopeInfo)) where snapshot.edgeTypes[slot] == hidden {
+            let name = snapshot.target(ofEdge: slot)
+            if snapshot.types.isString(snapshot.nodeTypes[name]) { variables.append(snapshot.name(ofNode: name)) }
+        }
+        let slots = snapshot.edges(ofNode: context).reduce(0) { $0 + (snapshot.edgeTypes[$1] == hidden ? 1 : 0) }
+        let index = Int(snapshot.edgeNames[edge])
+        let skipped = variables.count - slots
+        guard skipped >= 0, index < slots else { return [] }
+        return variables[index...(index + skipped)].filter { !$0.isEmpty }
+    }
+
+    /// `.name` for named edges, `[]` for indexes (element, hidden, numeric internal slots); a
+    /// block's variable by its name when it has only one (`blockVariableNames`).
     func edgeLabel(from source: Int, to target: Int) -> String {
         guard let edge = snapshot.edges(ofNode: source).first(where: {
             snapshot.target(ofEdge: $0) == target && snapshot.isRetainingEdge($0, from: source)
         }) else { return "" }
         let type = snapshot.edgeTypes[edge]
+        if type == snapshot.types.hiddenEdge, case let variables = blockVariableNames(ofEdge: edge, from: source),
+           variables.count == 1 {
+            return "." + variables[0]
+        }
         if type == snapshot.types.elementEdge || type == snapshot.types.hiddenEdge { return "[]" }
         let name = snapshot.name(ofEdge: edge)
         if name.isEmpty || name.allSatisfy(\.isNumber) { return "[]" }
@@ -163,13 +195,14 @@ struct WellKnownStrings: Sendable {
     var events = missing, table = missing, onTimeout = missing, shared = missing
     var scriptOrDebugInfo = missing, script = missing, proto = missing, oddball = missing
     var map = missing, set = missing, array = missing, timeout = missing, object = missing
+    var context = missing, scopeInfo = missing
 
     init(_ strings: StringTable) {
         let fields: [(WritableKeyPath<Self, UInt32>, String)] = [
             (\.events, "_events"), (\.table, "table"), (\.onTimeout, "_onTimeout"), (\.shared, "shared"),
             (\.scriptOrDebugInfo, "script_or_debug_info"), (\.script, "script"), (\.proto, "__proto__"),
             (\.oddball, "system / Oddball"), (\.map, "Map"), (\.set, "Set"), (\.array, "Array"),
-            (\.timeout, "Timeout"), (\.object, "Object"),
+            (\.timeout, "Timeout"), (\.object, "Object"), (\.context, "system / Context"), (\.scopeInfo, "scope_info"),
         ]
         let found = strings.indexes(of: Set(fields.map(\.1)))
         for (field, text) in fields { self[keyPath: field] = found[text].map(UInt32.init) ?? Self.missing }

@@ -90,6 +90,46 @@ struct LeakDetectionTests {
         #expect(collection["location"] is NSNull)
     }
 
+    /// Variables of a block (here an `if` branch and a bare block at a module's top level, as in a
+    /// cluster worker's `else` branch) are hidden slots in V8's snapshot, without names; the
+    /// block's ScopeInfo gives them. A small integer before a variable has no slot, so the
+    /// Array's name is one of two; the Map's block has none and its name is certain.
+    @Test func blockScopedCollectionsAreNamedByTheirVariables() throws {
+        let directory = try TempDirectory()
+        let script = try directory.write("""
+            'use strict';
+            const v8 = require('node:v8');
+            const directory = process.argv[2];
+            if (process.argv.length > 2) {
+              const rate = 3;
+              const backlog = [];
+              globalThis.pushBacklog = () => { for (let i = 0; i < 1000; i++) backlog.push({ at: i * rate }); };
+            }
+            {
+              const owner = { name: 'sessions' };
+              const sessions = new Map();
+              globalThis.addSessions = (round) => {
+                for (let i = 0; i < 500; i++) sessions.set(round * 1000 + i, { owner });
+              };
+            }
+            for (let round = 1; round <= 3; round++) {
+              pushBacklog();
+              addSessions(round);
+              v8.writeHeapSnapshot(`${directory}/block-${round}.heapsnapshot`);
+            }
+            """, to: "block.js")
+        try ProcessRunner.run("node", [script, directory.path], timeout: 120)
+        let report = try HeapAnalyzer.analyze(paths: (1...3).map { "\(directory.path)/block-\($0).heapsnapshot" })
+        let text = report.text(top: 10)
+        let collections = report.findings.filter { $0.kind == .collection }
+        let backlog = try #require(collections.first { $0.count == [1000, 2000, 3000] }, "\(text)")
+        #expect(backlog.summary.hasPrefix("Array 'rate' or 'backlog' of "), "\(backlog.summary)")
+        let sessions = try #require(collections.first { $0.count == [500, 1000, 1500] }, "\(text)")
+        #expect(sessions.summary.hasPrefix("Map 'sessions' of "), "\(sessions.summary)")
+        #expect(sessions.path.contains { $0.hasSuffix("system / Context.sessions") }, "\(sessions.path)")
+        #expect(!backlog.path.contains { $0.hasSuffix(".rate") || $0.hasSuffix(".backlog") }, "\(backlog.path)")
+    }
+
     /// The daemon keeps each snapshot's summary and analyzes only the newest file: the report
     /// must be the one a full read of the three files gives.
     @Test func summariesKeptEarlierGiveTheSameReport() throws {
