@@ -10,6 +10,13 @@ public enum CaptureReason: String, Sendable, Codable, CaseIterable {
     case overLimit = "over_limit"
     /// Asked for by `heapwatchctl snapshot`.
     case manual
+    /// Written by node on its own as its heap neared its limit (`--heapsnapshot-near-heap-limit`),
+    /// and collected by heapwatchd.
+    case heapLimit = "heap_limit"
+
+    /// Whether heapwatchd's plan took it: it counts toward `max_captures_per_day` and takes a slot
+    /// in a leak episode. Manual snapshots and node's own do not.
+    public var isAutomatic: Bool { self != .manual && self != .heapLimit }
 }
 
 /// A run of `growing`/`leaking`/`over_limit` assessments of one process instance, ended by
@@ -118,7 +125,7 @@ public struct CapturePlanner: Sendable {
     public mutating func lateCaptureStored(_ reason: CaptureReason, now: Double) {
         lastCaptureAt = now
         retryAfter = nil
-        guard reason != .manual, var current = episode, current.captures.count < Self.maxPerEpisode else { return }
+        guard reason.isAutomatic, var current = episode, current.captures.count < Self.maxPerEpisode else { return }
         current.captures.append(reason)
         episode = current
     }
@@ -139,12 +146,13 @@ public struct CapturePlanner: Sendable {
             guard run[0].at - capture.at < policy.recovery else { break }
             run.insert(capture, at: 0)
         }
-        let automatic = run.compactMap(\.reason).filter { $0 != .manual }
+        let automatic = run.compactMap(\.reason).filter(\.isAutomatic)
         guard !automatic.isEmpty else { return }
         episode = LeakEpisode(startedAt: run[0].at, captures: Array(automatic.suffix(Self.maxPerEpisode)))
     }
 
-    /// A manual snapshot was taken: automatic ones keep `cooldown` from it. It uses no episode slot.
+    /// A manual snapshot (or one node took on its own) was taken: automatic ones keep `cooldown`
+    /// from it, since it cost the process memory too. It uses no episode slot.
     public mutating func noteManualCapture(now: Double) {
         lastDecision = (.manual, lastCaptureAt)
         lastCaptureAt = now

@@ -27,6 +27,13 @@ struct NodeFlagsTests {
         #expect(overridden.maxOldSpaceSizeMiB == 2048)
     }
 
+    @Test func readsHowManySnapshotsNodeTakesNearItsHeapLimit() {
+        #expect(NodeFlags.parse(arguments: ["node", "--heapsnapshot-near-heap-limit=3", "a.js"], nodeOptions: nil).heapsnapshotNearHeapLimit == 3)
+        #expect(NodeFlags.parse(arguments: ["node", "--heapsnapshot-near-heap-limit", "2", "a.js"], nodeOptions: nil).heapsnapshotNearHeapLimit == 2)
+        #expect(NodeFlags.parse(arguments: ["node", "a.js"], nodeOptions: "--heapsnapshot_near_heap_limit=1").heapsnapshotNearHeapLimit == 1)
+        #expect(NodeFlags.parse(arguments: ["node", "a.js", "--heapsnapshot-near-heap-limit=3"], nodeOptions: nil).heapsnapshotNearHeapLimit == nil)
+    }
+
     @Test func otherSignalsDoNotCount() {
         #expect(!NodeFlags.parse(arguments: ["node", "--heapsnapshot-signal=SIGUSR1", "a.js"], nodeOptions: nil).snapshotsOnSIGUSR2)
         #expect(NodeFlags.parse(arguments: ["node", "--heapsnapshot-signal", "SIGUSR2", "a.js"], nodeOptions: nil).snapshotsOnSIGUSR2)

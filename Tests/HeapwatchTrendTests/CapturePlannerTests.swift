@@ -226,10 +226,10 @@ struct CapturePlannerTests {
         #expect(old.decide(assessment(.leaking), now: 10) == .baseline)
     }
 
-    /// A manual capture keeps the cooldown but makes no episode; a reason this build does not know
-    /// counts the same way.
+    /// A manual capture keeps the cooldown but makes no episode; so does a snapshot node took on its
+    /// own, and a reason this build does not know.
     @Test func restoredManualCapturesOnlyKeepTheCooldown() {
-        for reason in [CaptureReason.manual, nil] {
+        for reason in [CaptureReason.manual, .heapLimit, nil] {
             var planner = CapturePlanner(policy: policy)
             planner.restore([(reason, -100)], now: 0)
             #expect(planner.episode == nil)
@@ -239,7 +239,8 @@ struct CapturePlannerTests {
     }
 
     @Test func reasonsHaveTheirWireNames() {
-        #expect(CaptureReason.allCases.map(\.rawValue) == ["baseline", "follow_up", "near_limit", "over_limit", "manual"])
+        #expect(CaptureReason.allCases.map(\.rawValue) == ["baseline", "follow_up", "near_limit", "over_limit", "manual", "heap_limit"])
+        #expect(CaptureReason.allCases.filter(\.isAutomatic) == [.baseline, .followUp, .nearLimit, .overLimit])
         #expect(TrendState.allCases.map(\.rawValue) == ["warming_up", "ok", "bursty", "growing", "leaking", "over_limit"])
     }
 }

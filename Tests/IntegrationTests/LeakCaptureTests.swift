@@ -214,6 +214,40 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
         }
 
+        /// A process started with `--heapsnapshot-near-heap-limit=2` writes two snapshots on its
+        /// own as its heap nears its limit, then dies of it: heapwatchd moves both into its store
+        /// (nothing is left in the app's directory), and its analysis says what grew between them.
+        @Test func snapshotsNodeWritesNearItsHeapLimitAreCollected() throws {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(script: Paths.testApps + "/heap-app.js",
+                                  nodeFlags: ["--max-old-space-size=40", "--heapsnapshot-near-heap-limit=2"],
+                                  directory: appDirectory.path)
+            let daemon = try DaemonUnderTest(targets: DaemonUnderTest.fastTarget("own", tag: app.tag, extra: "capture = \"none\""),
+                                             interval: DaemonUnderTest.fastInterval)
+            try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("own pid \(app.pid) writes up to 2 heap snapshots of its own") }
+            let grow = try Tool.run("/usr/bin/curl", ["-sS", "--max-time", "10", "http://127.0.0.1:\(app.port)/grow?mb=4"])
+            #expect(grow.stdout.contains("growing"), "\(grow)")
+            for _ in 1...2 {
+                try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("snapshot node wrote near its heap limit of own pid \(app.pid) stored") }
+            }
+            let report = try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("own pid \(app.pid) leaks: ") }
+            #expect(report.contains("Array 'leaked' of {i, s}"), "\(report)")
+            try eventually(timeout: 60) { !app.isAlive }
+
+            let files = try FileManager.default.contentsOfDirectory(atPath: appDirectory.path)
+            #expect(!files.contains { $0.hasPrefix("Heap.") }, "\(files)")
+            let listing = try daemon.ctl(["snapshots", "own", "--json"])
+            let snapshots = try #require((try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [String: Any])?["snapshots"] as? [[String: Any]])
+            #expect(snapshots.compactMap { $0["reason"] as? String } == ["heap_limit", "heap_limit"], "\(snapshots)")
+            for snapshot in snapshots {
+                let path = try #require(snapshot["path"] as? String)
+                let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+                #expect(mode == 0o600, "\(path)")
+                #expect(snapshot["method"] as? String == "near_heap_limit")
+            }
+            #expect(try daemon.stop() == 0)
+        }
+
         @Test func aProcessWithoutTheSignalFlagIsNeverSignalled() throws {
             let appDirectory = try TempDirectory()
             // A leak without `--heapsnapshot-signal`: the automatic capture is refused too.

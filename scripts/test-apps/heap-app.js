@@ -5,6 +5,8 @@
 //   BUSY_SECONDS=N     with BUSY=1: block it for N seconds only, then carry on
 //   FAKE_HEAP_USED=B   report heapUsed = B on /memory (to drive admission control in tests)
 // GET /busy?seconds=N answers "busy", then blocks the event loop for N seconds (at most 60).
+// GET /grow?mb=N answers "growing", then keeps about N MiB more of small objects alive every
+//   100 ms, for good (a fast leak: with --max-old-space-size it dies of its heap limit).
 // GET /heap-snapshot?busy=N blocks the event loop for N seconds (at most 60), then writes a heap
 //   snapshot with v8.writeHeapSnapshot() and answers {"snapshot": FILE} (an endpoint too slow for
 //   heapwatchd's capture timeout).
@@ -18,6 +20,13 @@ const keep = [];
 const heapMB = Number(process.env.HEAP_MB ?? 0);
 for (let i = 0; i < heapMB * 1024 * 1024 / 64; i++) keep.push({ i, s: 'x' + i });
 
+function startGrowing(mb) {
+  const leaked = [];
+  setInterval(() => {
+    for (let i = 0; i < mb * 1024 * 1024 / 64; i++) leaked.push({ i, s: 'y' + i });
+  }, 100);
+}
+
 const server = http.createServer((req, res) => {
   if (req.url === '/memory') {
     const usage = process.memoryUsage();
@@ -30,6 +39,9 @@ const server = http.createServer((req, res) => {
       const until = Date.now() + seconds * 1000;
       while (Date.now() < until) { /* a hot loop: signal handlers wait */ }
     });
+  } else if (req.url.startsWith('/grow')) {
+    res.end('growing\n');
+    startGrowing(Number(new URL(req.url, 'http://x').searchParams.get('mb') ?? 1));
   } else if (req.url.startsWith('/heap-snapshot')) {
     const seconds = Math.min(60, Number(new URL(req.url, 'http://x').searchParams.get('busy') ?? 0));
     const until = Date.now() + seconds * 1000;

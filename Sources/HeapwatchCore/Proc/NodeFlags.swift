@@ -8,6 +8,9 @@ public struct NodeFlags: Sendable, Equatable {
     public var diagnosticDir: String?
     /// The inspector port from `--inspect-port`, `--inspect=[host:]port` or `--inspect-brk=…`.
     public var inspectPort: Int?
+    /// `--heapsnapshot-near-heap-limit=N`: node writes up to N snapshots on its own as its heap
+    /// nears its limit (in `--diagnostic-dir` or the cwd, named like a SIGUSR2 one).
+    public var heapsnapshotNearHeapLimit: Int?
     /// `--disable-sigusr1` (Node ≥ 22.14): SIGUSR1 does not open the inspector.
     public var disableSigusr1 = false
 
@@ -51,7 +54,7 @@ public struct NodeFlags: Sendable, Equatable {
     private static let valueFlags: Set<String> = [
         "-r", "--require", "--import", "--loader", "--experimental-loader", "-e", "--eval", "-p", "--print",
         "--inspect-port", "--debug-port", "--title", "--diagnostic-dir", "--heapsnapshot-signal",
-        "--max-old-space-size", "-C", "--conditions", "--input-type", "--env-file", "--stack-size",
+        "--max-old-space-size", "--heapsnapshot-near-heap-limit", "-C", "--conditions", "--input-type", "--env-file", "--stack-size",
     ]
 
     private mutating func apply(_ options: [String]) {
@@ -70,6 +73,7 @@ public struct NodeFlags: Sendable, Equatable {
             case "--heapsnapshot-signal": heapsnapshotSignal = value
             case "--max-old-space-size": maxOldSpaceSizeMiB = value.flatMap { Int($0) } ?? maxOldSpaceSizeMiB
             case "--diagnostic-dir": diagnosticDir = value
+            case "--heapsnapshot-near-heap-limit": heapsnapshotNearHeapLimit = value.flatMap { Int($0) } ?? heapsnapshotNearHeapLimit
             case "--inspect-port", "--debug-port": inspectPort = value.flatMap(Self.port) ?? inspectPort
             case "--inspect", "--inspect-brk", "--inspect-wait":
                 if let value, let port = Self.port(value) { inspectPort = port }

@@ -164,7 +164,7 @@ public struct Capturer: Sendable {
     }
 
     private func captureBySignal(_ job: CaptureJob, deadline: ContinuousClock.Instant) async throws -> SignalledFile {
-        let procRelative = snapshotDirectory(job)
+        let procRelative = Self.snapshotDirectory(job.flags)
         let procPath = "\(procFS.root)/\(job.identity.pid)/\(procRelative)"
         // If heapwatchd cannot see where node will write, it could neither find nor remove the file
         // (which holds secrets): refuse before signalling, saying what is missing. The directory
@@ -213,7 +213,7 @@ public struct Capturer: Sendable {
             // writing it (a large heap). That file, full of secrets, must not be left behind:
             // it is collected when done, by this run or, if heapwatchd is stopping, the next.
             let owed = OwedSnapshot(origin: job.origin, automatic: job.automatic, procRelative: procRelative,
-                                    shownDirectory: shownDirectory, sharesOurRoot: sharesOurRoot(job.identity.pid), before: before,
+                                    shownDirectory: shownDirectory, sharesOurRoot: Self.sharesOurRoot(procFS, job.identity.pid), before: before,
                                     expires: Date().addingTimeInterval(3600))
             lateSnapshots?.watch(PendingSignalSnapshot(owed: owed, token: job.token, process: job.directory, directory: directory))
             if failure.timedOut, found != nil { failure.message += ": node is still writing it; heapwatchd stores it when it is done" }
@@ -223,7 +223,7 @@ public struct Capturer: Sendable {
 
     /// Whether `pid` sees the file system as this daemon does (same mount namespace and root), so
     /// a path in it is a path here too, after the process is gone.
-    private func sharesOurRoot(_ pid: Int32) -> Bool {
+    static func sharesOurRoot(_ procFS: ProcFS, _ pid: Int32) -> Bool {
         let base = "\(procFS.root)/\(pid)"
         guard (try? Sys.readLink(base + "/root")) == "/",
               let theirs = try? Sys.fileStatus(base + "/ns/mnt"), let ours = try? Sys.fileStatus("/proc/self/ns/mnt") else { return false }
@@ -247,7 +247,7 @@ public struct Capturer: Sendable {
                 return failure
             }
             let owed = OwedSnapshot(origin: job.origin, automatic: job.automatic, procRelative: "cwd",
-                                    shownDirectory: SnapshotStore.pathInProcess(cwdPath), sharesOurRoot: sharesOurRoot(pid),
+                                    shownDirectory: SnapshotStore.pathInProcess(cwdPath), sharesOurRoot: Self.sharesOurRoot(procFS, pid),
                                     before: before, expires: Date().addingTimeInterval(3600), method: "http")
             lateSnapshots?.watch(PendingSignalSnapshot(owed: owed, token: job.token, process: job.directory, directory: cwd))
             var failure = failure
@@ -286,13 +286,14 @@ public struct Capturer: Sendable {
 
     /// Where a signal-triggered snapshot lands, below `/proc/PID`: `--diagnostic-dir` or the cwd,
     /// through `root` and `cwd` so other mount namespaces work too.
-    private func snapshotDirectory(_ job: CaptureJob) -> String {
-        guard let directory = job.flags.diagnosticDir, !directory.isEmpty else { return "cwd" }
+    /// Where node writes the snapshots of a process with these flags, below `/proc/PID`.
+    static func snapshotDirectory(_ flags: NodeFlags) -> String {
+        guard let directory = flags.diagnosticDir, !directory.isEmpty else { return "cwd" }
         return directory.hasPrefix("/") ? "root" + directory : "cwd/" + directory
     }
 
     /// The snapshot files node wrote for `pid` in `directory`, oldest first (SEQ counts up).
-    private static func nodeSnapshots(in directory: String, pid: Int32) throws(SystemError) -> [String] {
+    static func nodeSnapshots(in directory: String, pid: Int32) throws(SystemError) -> [String] {
         try Sys.listDirectory(directory).filter { SnapshotNaming.isNodeSnapshot($0, pid: pid) }.sorted()
     }
 
@@ -348,13 +349,13 @@ public struct Capturer: Sendable {
         switch state(of: path, pid: pid, process: pending.process) {
         case .writing, .missing: return nil
         case .removedIncomplete:
-            return .failed("pid \(pid) exited while writing its late snapshot \(shownPath); the incomplete file was removed")
+            return .failed("pid \(pid) exited while writing its \(pending.owed.fileDescription) \(shownPath); the incomplete file was removed")
         case .complete:
             do {
                 return stored(try store.ingest(source: path, origin: pending.owed.origin, method: pending.owed.method ?? "signal", epochSeconds: Int64(time(nil)),
                                                originalPath: shownPath))
             } catch {
-                return .failed("could not store the late snapshot \(shownPath): \(error)")
+                return .failed("could not store the \(pending.owed.fileDescription) \(shownPath): \(error)")
             }
         }
     }

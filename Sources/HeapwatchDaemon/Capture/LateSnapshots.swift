@@ -43,7 +43,19 @@ struct OwedSnapshot: Sendable, Codable {
     var method: String? = nil
 
     /// What asked for the snapshot, for messages.
-    var askedBy: String { method == "http" ? "the app's snapshot endpoint" : "SIGUSR2" }
+    var askedBy: String {
+        switch method {
+        case "http": "the app's snapshot endpoint"
+        case OwnSnapshotWatch.method: "--heapsnapshot-near-heap-limit"
+        default: "SIGUSR2"
+        }
+    }
+
+    /// Whether node wrote it on its own, near its heap limit (see `OwnSnapshotWatch`).
+    var nodesOwn: Bool { method == OwnSnapshotWatch.method }
+
+    /// The file, for messages.
+    var fileDescription: String { nodesOwn ? "own snapshot near its heap limit" : "late snapshot" }
 }
 
 /// A snapshot node owes (a busy event loop, a large heap, heapwatchd stopping) and where to find it.
@@ -195,7 +207,7 @@ public struct LateSnapshotService: Service {
                     guard let outcome = await makeCapturer().collectLate(item) else {
                         if Date() > item.owed.expires || !item.processAlive {
                             late.done(identity)
-                            logger.info("no late snapshot from \(target) pid \(identity.pid); stopped looking", metadata: metadata)
+                            logger.info("no \(item.owed.fileDescription) from \(target) pid \(identity.pid); stopped looking", metadata: metadata)
                         }
                         continue
                     }
@@ -206,7 +218,8 @@ public struct LateSnapshotService: Service {
                         var fields = metadata
                         fields[LogField.messageID] = "\(MessageID.snapshotCaptured)"
                         fields[LogField.snapshotPath] = "\(path)"
-                        let message = "late snapshot of \(target) pid \(identity.pid) stored: \(path) (\(Units.formatBytes(manifest.bytes)))"
+                        let what = item.owed.nodesOwn ? "snapshot node wrote near its heap limit" : "late snapshot"
+                        let message = "\(what) of \(target) pid \(identity.pid) stored: \(path) (\(Units.formatBytes(manifest.bytes)))"
                         logger.notice("\(message)", metadata: fields)
                         events.publish(DaemonEvent(kind: .snapshotCaptured, target: target, pid: identity.pid,
                                                    message: message, rssBytes: item.owed.origin.rssBytes, snapshotPath: path))

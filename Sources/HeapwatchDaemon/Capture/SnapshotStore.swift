@@ -302,7 +302,7 @@ public struct SnapshotStore: Sendable {
 public struct StoredCapture: Sendable, Equatable {
     public var target: String
     public var identity: ProcessIdentity
-    /// `baseline`, `follow_up`, `near_limit`, `over_limit` or `manual`.
+    /// `baseline`, `follow_up`, `near_limit`, `over_limit`, `manual` or `heap_limit` (node's own).
     public var reason: String
     /// Seconds since it was taken.
     public var ageSeconds: Double

@@ -12,7 +12,8 @@ extension Monitor {
         let time = now
         for capture in captures where capture.ageSeconds >= 0 {
             let reason = CaptureReason(rawValue: capture.reason)
-            if reason != .manual, capture.ageSeconds < 86400 {
+            // A reason this build does not know counts toward the cap.
+            if reason?.isAutomatic ?? true, capture.ageSeconds < 86400 {
                 automaticCaptures[capture.target, default: []].append(time - capture.ageSeconds)
             }
             capturesByInstance[capture.identity, default: []].append((reason, time - capture.ageSeconds, capture.path))

@@ -9,11 +9,11 @@ import Logging
 public actor Monitor<C: Clock> where C.Duration == Duration {
     var config: HeapwatchConfig
     private var matcher: TargetMatcher
-    private let procFS: ProcFS
+    let procFS: ProcFS
     private let cgroups: CgroupReader
     private let clock: C
     private let origin: C.Instant
-    private let logger: Logger
+    let logger: Logger
     private let events: EventHub
     var watched: [ProcessIdentity: WatchedProcess] = [:]
     /// Processes looked at and not claimed, by pid: skipped while start time and comm stay the same
@@ -36,7 +36,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     public private(set) var lastTickCompleted: C.Instant?
     public private(set) var ticks = 0
     /// The last capture token handed out (`CaptureJob.token`).
-    private var captureTokens = 0
+    var captureTokens = 0
     /// The snapshots SIGUSR2 and HTTP captures that timed out are still owed.
     let lateSnapshots: LateSnapshots?
     /// `status` (signals, groups, exact sizes) and `cgroup` are read every this many ticks; `statm` in between.
@@ -120,6 +120,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             } catch {
                 // Gone between discovery and sampling: end the instance quietly.
                 logger.info("\(target.name) pid \(identity.pid) exited", metadata: fields(target.name, identity))
+                lookForOwnSnapshot(&process, target: target.name)
                 watched[identity] = nil
                 continue
             }
@@ -132,6 +133,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                 logger.info("\(target.name) pid \(identity.pid): trend resumed from \(recorded.count) samples (\(Units.formatDuration(span.rounded()))) an earlier run recorded: \(process.assessment.state.rawValue)",
                             metadata: fields(target.name, identity))
             }
+            lookForOwnSnapshot(&process, target: target.name)
             // Node may have begun, since the last tick, the snapshot a timed-out capture owed: it
             // opens the file first, so this sample, read before the file was looked for, holds
             // none of what the snapshot costs, and the ones after it are left out.
@@ -194,6 +196,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         // A reload may have re-watched the process meanwhile: this capture is not the new entry's.
         guard var process = watched[job.identity], process.capture == job.token else { return }
         process.capture = nil
+        // The file of a SIGUSR2 capture is not one node wrote on its own.
+        process.ownSnapshots?.relist(pid: job.identity.pid)
         // The memory a snapshot leaves behind is not the process's trend.
         process.tracker.captureEnded(at: now, touched: outcome.reachedProcess)
         if !outcome.reachedProcess {
@@ -221,7 +225,10 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             process.tracker.captureEnded(at: now, touched: true)
         }
         process.lastCapture = outcome.summary
-        if case .stored = outcome {
+        if case .stored = outcome, late.owed.nodesOwn {
+            process.lastCapture? += " (node's own, near its heap limit: --heapsnapshot-near-heap-limit)"
+            process.planner.noteManualCapture(now: now)
+        } else if case .stored = outcome {
             process.lastCapture? += " (late: node wrote it once its event loop was free)"
             if late.owed.automatic, let reason = CaptureReason(rawValue: late.owed.origin.reason) {
                 process.planner.lateCaptureStored(reason, now: now)
@@ -333,6 +340,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         for identity in watched.keys where !present.contains(identity) {
             let name = config.targets[watched[identity]!.targetIndex].name
             logger.info("\(name) pid \(identity.pid) exited", metadata: fields(name, identity))
+            if var process = watched[identity] { lookForOwnSnapshot(&process, target: name) }
             watched[identity] = nil
         }
         ignored = ignored.filter { presentPIDs.contains($0.key) }
@@ -363,6 +371,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             process.lastCapture = CaptureOutcome.storedSummary(newest.path)
         }
         process.recorded = recordedSamples(of: identity, target: target)
+        process.ownSnapshots = ownSnapshotWatch(identity: identity, flags: flags, target: target.name)
         return process
     }
 
@@ -440,7 +449,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                                    rssBytes: process.status.rssBytes, slopeBytesPerHour: a.slopeBytesPerHour, etaSeconds: a.etaSeconds))
     }
 
-    private func fields(_ target: String, _ identity: ProcessIdentity) -> Logger.Metadata {
+    func fields(_ target: String, _ identity: ProcessIdentity) -> Logger.Metadata {
         [LogField.target: "\(target)", LogField.pid: "\(identity.pid)"]
     }
 }

@@ -47,6 +47,8 @@ struct WatchedProcess {
     var lastCapture: String?
     /// The top finding of the latest analysis of its snapshots, for `status`.
     var finding: String?
+    /// Where node writes the snapshots it takes on its own (`--heapsnapshot-near-heap-limit`).
+    var ownSnapshots: OwnSnapshotWatch?
 
     /// Heap figures count as current for two minutes.
     func currentHeap(now: Double) -> HeapFigures? {

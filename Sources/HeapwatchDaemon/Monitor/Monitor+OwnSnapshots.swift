@@ -1,0 +1,46 @@
+import HeapwatchCore
+import HeapwatchTrend
+import Logging
+
+/// The snapshots node writes on its own near its heap limit (`OwnSnapshotWatch`): found at the
+/// monitor's ticks, collected by the late snapshots' collector.
+extension Monitor {
+    /// The watch for a process started with `--heapsnapshot-near-heap-limit=N`, N > 0; nil for
+    /// any other, or when heapwatchd cannot read where node writes them (said in a warning).
+    func ownSnapshotWatch(identity: ProcessIdentity, flags: NodeFlags, target: String) -> OwnSnapshotWatch? {
+        guard lateSnapshots != nil, let count = flags.heapsnapshotNearHeapLimit, count > 0 else { return nil }
+        let metadata = fields(target, identity)
+        do {
+            let watch = try OwnSnapshotWatch(procFS: procFS, identity: identity, flags: flags)
+            let message = "\(target) pid \(identity.pid) writes up to \(count) heap snapshots of its own near its heap limit "
+                + "(--heapsnapshot-near-heap-limit): heapwatchd moves each from \(watch.shownDirectory) into its store"
+            logger.info("\(message)", metadata: metadata)
+            return watch
+        } catch {
+            let message = "\(target) pid \(identity.pid) writes heap snapshots of its own near its heap limit "
+                + "(--heapsnapshot-near-heap-limit), but heapwatchd cannot read where (\(error)): they stay in the app's "
+                + "directory, and they hold secrets"
+            logger.warning("\(message)", metadata: metadata)
+            return nil
+        }
+    }
+
+    /// Hands a snapshot node began on its own since the last look to the collector, which stores
+    /// it once node has closed it (or removes it if the process died while writing). Not while a
+    /// capture of heapwatchd's own runs or is owed: that file is the capture's.
+    func lookForOwnSnapshot(_ process: inout WatchedProcess, target: String) {
+        guard let lateSnapshots, !process.capturing, !lateSnapshots.owes(process.identity),
+              var watch = process.ownSnapshots else { return }
+        let origin = SnapshotOrigin(target: target, identity: process.identity, reason: CaptureReason.heapLimit.rawValue,
+                                    rssBytes: process.status.rssBytes, anonBytes: process.status.anonBytes,
+                                    slopeBytesPerHour: process.assessment.slopeBytesPerHour)
+        if let pending = watch.newSnapshot(origin: origin, process: process.directory, token: captureTokens + 1) {
+            captureTokens += 1
+            lateSnapshots.watch(pending)
+            let message = "\(target) pid \(process.identity.pid) is writing a heap snapshot of its own near its heap limit "
+                + "(--heapsnapshot-near-heap-limit) in \(watch.shownDirectory): heapwatchd stores it when it is done"
+            logger.notice("\(message)", metadata: fields(target, process.identity))
+        }
+        process.ownSnapshots = watch
+    }
+}
