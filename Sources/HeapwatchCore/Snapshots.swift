@@ -75,18 +75,20 @@ public enum SnapshotNaming {
 
     /// The `attempt` of a stored name or path (`<time>-<pid>[-<attempt>].<extension>`); 0 for any other name.
     public static func attempt(of path: String) -> Int {
-        let name = path.split(separator: "/").last ?? Substring(path)
-        let base = name.split(separator: ".").first ?? name
-        let parts = base.split(separator: "-")
+        let parts = storedNameParts(path)
         return parts.count == 3 ? Int(parts[2]) ?? 0 : 0
     }
 
     /// The pid in a stored name or path (`<time>-<pid>[-<attempt>].<extension>`); nil for any other name.
     public static func pid(of path: String) -> Int32? {
+        let parts = storedNameParts(path)
+        return parts.count == 2 || parts.count == 3 ? Int32(parts[1]) : nil
+    }
+
+    /// `<time>`, `<pid>` and `<attempt>` of a stored name or path, as far as it has them.
+    private static func storedNameParts(_ path: String) -> [Substring] {
         let name = path.split(separator: "/").last ?? Substring(path)
-        let base = name.split(separator: ".").first ?? name
-        let parts = base.split(separator: "-")
-        return parts.count >= 2 && parts.count <= 3 ? Int32(parts[1]) : nil
+        return (name.split(separator: ".").first ?? name).split(separator: "-")
     }
 
     /// The stored name without extension; the manifest is `<base>.json`.

@@ -316,6 +316,18 @@ struct TrendTrackerTests {
         #expect(entries(into: .overLimit, in: result) == 1)
     }
 
+    /// A leak (MiB/h, light noise) from its start whose floor reaches its cgroup limit `dies`
+    /// seconds in, through a tracker: the run, when it crashes, and when it is first in `states`.
+    private func leakFromItsStart(dyingAt dies: Double, rate: Double, seed: UInt64,
+                                  firstIn states: Set<TrendState>) throws -> (TrendRun, crash: Double, first: Double) {
+        let t = noisyLeak(hours: dies / 3600, seed: seed, rate: rate, noise: 1)
+        let limit = t.floor(at: dies) + t.fileBytes
+        let crash = try #require(t.crashTime(limit: limit))
+        let result = run(t, limits: MemoryLimits(cgroupBytes: limit))
+        let first = try #require(firstTime(states, in: result), "never \(states) before the crash at \(Int(crash)) s")
+        return (result, crash, first)
+    }
+
     /// A leak from the start that reaches its cgroup limit 10 minutes in, before a window is full
     /// (a service leaking from its start, restarted every few minutes, was `warming_up` for all
     /// of its life and got a snapshot only over 90 % of its limit, 83 % into it): it is
@@ -323,11 +335,7 @@ struct TrendTrackerTests {
     /// `near_limit` snapshot then; it does not fall back to `warming_up` before the window.
     @Test(arguments: [UInt64(80), 1080, 2080])
     func aLeakThatDiesInItsFirstWindowIsSnapshottedHalfway(seed: UInt64) throws {
-        let t = noisyLeak(hours: 10.0 / 60, seed: seed, rate: 2048, noise: 1)
-        let limit = t.floor(at: 600) + t.fileBytes
-        let crash = try #require(t.crashTime(limit: limit))
-        let result = run(t, limits: MemoryLimits(cgroupBytes: limit))
-        let growing = try #require(firstTime([.growing], in: result), "never growing before the crash at \(Int(crash)) s")
+        let (result, crash, growing) = try leakFromItsStart(dyingAt: 600, rate: 2048, seed: seed, firstIn: [.growing])
         #expect(growing <= 0.6 * crash, "growing at \(Int(growing)) s of \(Int(crash))")
         #expect(entries(into: .growing, in: result) == 1)
         #expect(!result.contains { $0.time > growing && $0.assessment.state == .warmingUp })
@@ -367,11 +375,7 @@ struct TrendTrackerTests {
     /// second (halfway to the crash, `crashOutrunsCooldown`) before it.
     @Test(arguments: [UInt64(80), 1080, 2080])
     func aLeakThatDiesAsItsFirstWindowEndsIsSnapshottedTwice(seed: UInt64) throws {
-        let t = noisyLeak(hours: 1000.0 / 3600, seed: seed, rate: 1024, noise: 1)
-        let limit = t.floor(at: 1000) + t.fileBytes
-        let crash = try #require(t.crashTime(limit: limit))
-        let result = run(t, limits: MemoryLimits(cgroupBytes: limit))
-        let growing = try #require(firstTime([.growing, .leaking], in: result), "never growing before the crash at \(Int(crash)) s")
+        let (result, crash, growing) = try leakFromItsStart(dyingAt: 1000, rate: 1024, seed: seed, firstIn: [.growing, .leaking])
         #expect(growing <= 0.65 * crash, "growing at \(Int(growing)) s of \(Int(crash))")
 
         var planner = CapturePlanner(policy: TrendPolicy())

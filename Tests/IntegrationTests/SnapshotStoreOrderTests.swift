@@ -32,7 +32,7 @@ extension IntegrationSuite {
             for path in taken[0...10] {
                 try Data("{}".utf8).write(to: URL(fileURLWithPath: SnapshotStore.reportPath(of: path)))
             }
-            #expect(store.latestReport(target: "api") == SnapshotStore.reportPath(of: taken[10]))
+            #expect(store.reports(target: "api").first?.path == SnapshotStore.reportPath(of: taken[10]))
         }
     }
 }

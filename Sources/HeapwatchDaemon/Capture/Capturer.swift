@@ -284,9 +284,9 @@ public struct Capturer: Sendable {
         return path
     }
 
-    /// Where a signal-triggered snapshot lands, below `/proc/PID`: `--diagnostic-dir` or the cwd,
-    /// through `root` and `cwd` so other mount namespaces work too.
-    /// Where node writes the snapshots of a process with these flags, below `/proc/PID`.
+    /// Where node writes the snapshots of a process with these flags (on SIGUSR2, or on its own near
+    /// its heap limit), below `/proc/PID`: `--diagnostic-dir` or the cwd, through `root` and `cwd`
+    /// so other mount namespaces work too.
     static func snapshotDirectory(_ flags: NodeFlags) -> String {
         guard let directory = flags.diagnosticDir, !directory.isEmpty else { return "cwd" }
         return directory.hasPrefix("/") ? "root" + directory : "cwd/" + directory

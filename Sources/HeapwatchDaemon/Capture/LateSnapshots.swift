@@ -54,8 +54,11 @@ struct OwedSnapshot: Sendable, Codable {
     /// Whether node wrote it on its own, near its heap limit (see `OwnSnapshotWatch`).
     var nodesOwn: Bool { method == OwnSnapshotWatch.method }
 
-    /// The file, for messages.
+    /// The file, for messages: `pid 42 exited while writing its …`.
     var fileDescription: String { nodesOwn ? "own snapshot near its heap limit" : "late snapshot" }
+
+    /// The file once stored, for messages: `… of api pid 42 stored`.
+    var storedDescription: String { nodesOwn ? "snapshot node wrote near its heap limit" : "late snapshot" }
 }
 
 /// A snapshot node owes (a busy event loop, a large heap, heapwatchd stopping) and where to find it.
@@ -218,8 +221,7 @@ public struct LateSnapshotService: Service {
                         var fields = metadata
                         fields[LogField.messageID] = "\(MessageID.snapshotCaptured)"
                         fields[LogField.snapshotPath] = "\(path)"
-                        let what = item.owed.nodesOwn ? "snapshot node wrote near its heap limit" : "late snapshot"
-                        let message = "\(what) of \(target) pid \(identity.pid) stored: \(path) (\(Units.formatBytes(manifest.bytes)))"
+                        let message = "\(item.owed.storedDescription) of \(target) pid \(identity.pid) stored: \(path) (\(Units.formatBytes(manifest.bytes)))"
                         logger.notice("\(message)", metadata: fields)
                         events.publish(DaemonEvent(kind: .snapshotCaptured, target: target, pid: identity.pid,
                                                    message: message, rssBytes: item.owed.origin.rssBytes, snapshotPath: path))

@@ -252,11 +252,6 @@ public struct SnapshotStore: Sendable {
         String(manifestPath(of: snapshotPath).dropLast(".json".count)) + ".summary"
     }
 
-    /// The newest analysis report stored for `target` (of process `pid` when given), if any.
-    public func latestReport(target: String, pid: Int32? = nil) -> String? {
-        reports(target: target).first { pid == nil || $0.pid == pid }?.path
-    }
-
     /// The analysis reports stored for `target`, newest first, each with the pid it is of.
     public func reports(target: String) -> [(pid: Int32, path: String)] {
         let targetDirectory = directory + "/" + target

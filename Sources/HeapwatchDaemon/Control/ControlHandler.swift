@@ -69,8 +69,8 @@ public struct ControlHandler<C: Clock>: Sendable where C.Duration == Duration {
         let shown = reports.first { request.pid == nil || $0.pid == request.pid }
         // Why a later snapshot of the process has no report of its own (yet); without a pid, that of
         // any process of the target when the shown one has none.
-        let note = shown.flatMap { notes[$0.pid] } ?? request.pid.flatMap { notes[$0] }
-            ?? (request.pid == nil ? notes.sorted { $0.key < $1.key }.first?.value : nil)
+        let note = (request.pid ?? shown?.pid).flatMap { notes[$0] }
+            ?? (request.pid == nil ? notes.min { $0.key < $1.key }?.value : nil)
         var others: [Int32] = []
         for report in reports where report.pid != shown?.pid && !others.contains(report.pid) { others.append(report.pid) }
         guard let shown, let data = try? Sys.readFile(shown.path),

@@ -29,8 +29,9 @@ extension Monitor {
     /// it once node has closed it (or removes it if the process died while writing). Not while a
     /// capture of heapwatchd's own runs or is owed: that file is the capture's.
     func lookForOwnSnapshot(_ process: inout WatchedProcess, target: String) {
-        guard let lateSnapshots, !process.capturing, !lateSnapshots.owes(process.identity),
-              var watch = process.ownSnapshots else { return }
+        // At every tick: nothing (not even the collector's lock) for a process without the flag.
+        guard var watch = process.ownSnapshots, let lateSnapshots, !process.capturing,
+              !lateSnapshots.owes(process.identity) else { return }
         let origin = SnapshotOrigin(target: target, identity: process.identity, reason: CaptureReason.heapLimit.rawValue,
                                     rssBytes: process.status.rssBytes, anonBytes: process.status.anonBytes,
                                     slopeBytesPerHour: process.assessment.slopeBytesPerHour)

@@ -225,6 +225,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             process.tracker.captureEnded(at: now, touched: true)
         }
         process.lastCapture = outcome.summary
+        // The file of a late SIGUSR2 or HTTP capture is not one node wrote on its own.
+        if !late.owed.nodesOwn { process.ownSnapshots?.relist(pid: late.identity.pid) }
         if case .stored = outcome, late.owed.nodesOwn {
             process.lastCapture? += " (node's own, near its heap limit: --heapsnapshot-near-heap-limit)"
             process.planner.noteManualCapture(now: now)
