@@ -249,6 +249,36 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
         }
 
+        @Test func snapshotsNodeWroteBeforeHeapwatchdWatchedAreTakenUp() throws {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(script: Paths.testApps + "/heap-app.js",
+                                  nodeFlags: ["--max-old-space-size=40", "--heapsnapshot-near-heap-limit=2"],
+                                  directory: appDirectory.path)
+            // A file of an earlier process that had the same pid: older than this one.
+            let earlier = appDirectory.path + "/Heap.20260101.000000.\(app.pid).0.001.heapsnapshot"
+            #expect(FileManager.default.createFile(atPath: earlier, contents: Data("{\"strings\":[]}".utf8)))
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: earlier)
+            let grow = try Tool.run("/usr/bin/curl", ["-sS", "--max-time", "10", "http://127.0.0.1:\(app.port)/grow?mb=4&until=snapshot"])
+            #expect(grow.stdout.contains("growing"), "\(grow)")
+            let stopped = try app.child.stdout.waitForLine(timeout: 60) { $0.hasPrefix("stopped growing after ") }
+            let own = String(stopped.dropFirst("stopped growing after ".count))
+
+            let daemon = try DaemonUnderTest(targets: DaemonUnderTest.fastTarget("own", tag: app.tag, extra: "capture = \"none\""),
+                                             interval: DaemonUnderTest.fastInterval)
+            let found = try daemon.child.stderr.waitForLine(timeout: 30) { $0.contains("own pid \(app.pid) wrote a heap snapshot of its own") }
+            #expect(found.contains("before heapwatchd watched it"), "\(found)")
+            try daemon.child.stderr.waitForLine(timeout: 60) { $0.contains("snapshot node wrote near its heap limit of own pid \(app.pid) stored") }
+
+            let files = try FileManager.default.contentsOfDirectory(atPath: appDirectory.path)
+            #expect(!files.contains(own), "\(files)")
+            #expect(files.contains((earlier as NSString).lastPathComponent), "the earlier process's file is not this one's: \(files)")
+            let listing = try daemon.ctl(["snapshots", "own", "--json"])
+            let snapshots = try #require((try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [String: Any])?["snapshots"] as? [[String: Any]])
+            #expect(snapshots.compactMap { $0["reason"] as? String } == ["heap_limit"], "\(snapshots)")
+            #expect(app.isAlive)
+            #expect(try daemon.stop() == 0)
+        }
+
         @Test func aProcessWithoutTheSignalFlagIsNeverSignalled() throws {
             let appDirectory = try TempDirectory()
             // A leak without `--heapsnapshot-signal`: the automatic capture is refused too.

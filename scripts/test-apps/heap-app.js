@@ -7,6 +7,8 @@
 // GET /busy?seconds=N answers "busy", then blocks the event loop for N seconds (at most 60).
 // GET /grow?mb=N answers "growing", then keeps about N MiB more of small objects alive every
 //   100 ms, for good (a fast leak: with --max-old-space-size it dies of its heap limit).
+//   With &until=snapshot it stops once node has written a snapshot of its own in the cwd
+//   (--heapsnapshot-near-heap-limit) and prints "stopped growing after FILE".
 // GET /heap-snapshot?busy=N blocks the event loop for N seconds (at most 60), then writes a heap
 //   snapshot with v8.writeHeapSnapshot() and answers {"snapshot": FILE} (an endpoint too slow for
 //   heapwatchd's capture timeout).
@@ -15,14 +17,25 @@
 'use strict';
 const http = require('node:http');
 const v8 = require('node:v8');
+const fs = require('node:fs');
+
+const startedAt = Date.now();
 
 const keep = [];
 const heapMB = Number(process.env.HEAP_MB ?? 0);
 for (let i = 0; i < heapMB * 1024 * 1024 / 64; i++) keep.push({ i, s: 'x' + i });
 
-function startGrowing(mb) {
+function startGrowing(mb, untilSnapshot) {
   const leaked = [];
-  setInterval(() => {
+  const timer = setInterval(() => {
+    // Node writes its own snapshot synchronously, inside the allocation that neared the limit.
+    const own = untilSnapshot && fs.readdirSync('.').find((name) => name.startsWith('Heap.') &&
+      name.includes(`.${process.pid}.`) && fs.statSync(name).mtimeMs >= startedAt);
+    if (own) {
+      clearInterval(timer);
+      console.log(`stopped growing after ${own}`);
+      return;
+    }
     for (let i = 0; i < mb * 1024 * 1024 / 64; i++) leaked.push({ i, s: 'y' + i });
   }, 100);
 }
@@ -41,7 +54,8 @@ const server = http.createServer((req, res) => {
     });
   } else if (req.url.startsWith('/grow')) {
     res.end('growing\n');
-    startGrowing(Number(new URL(req.url, 'http://x').searchParams.get('mb') ?? 1));
+    const query = new URL(req.url, 'http://x').searchParams;
+    startGrowing(Number(query.get('mb') ?? 1), query.get('until') === 'snapshot');
   } else if (req.url.startsWith('/heap-snapshot')) {
     const seconds = Math.min(60, Number(new URL(req.url, 'http://x').searchParams.get('busy') ?? 0));
     const until = Date.now() + seconds * 1000;

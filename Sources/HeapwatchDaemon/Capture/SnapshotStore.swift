@@ -193,7 +193,7 @@ public struct SnapshotStore: Sendable {
         storedManifests().compactMap { manifest, path in
             guard let time = Self.epochSeconds(manifest.time) else { return nil }
             return StoredCapture(target: manifest.target, identity: ProcessIdentity(pid: manifest.pid, startTime: manifest.startTime),
-                                 reason: manifest.reason, ageSeconds: now - Double(time), path: path)
+                                 reason: manifest.reason, ageSeconds: now - Double(time), path: path, originalPath: manifest.originalPath)
         }
     }
 
@@ -303,13 +303,16 @@ public struct StoredCapture: Sendable, Equatable {
     public var ageSeconds: Double
     /// The snapshot file.
     public var path: String
+    /// Where it came from, as the process saw it (`SnapshotManifest.originalPath`).
+    public var originalPath: String
 
-    public init(target: String, identity: ProcessIdentity, reason: String, ageSeconds: Double, path: String) {
+    public init(target: String, identity: ProcessIdentity, reason: String, ageSeconds: Double, path: String, originalPath: String = "") {
         self.target = target
         self.identity = identity
         self.reason = reason
         self.ageSeconds = ageSeconds
         self.path = path
+        self.originalPath = originalPath
     }
 }
 

@@ -7,11 +7,12 @@ import Logging
 extension Monitor {
     /// The watch for a process started with `--heapsnapshot-near-heap-limit=N`, N > 0; nil for
     /// any other, or when heapwatchd cannot read where node writes them (said in a warning).
-    func ownSnapshotWatch(identity: ProcessIdentity, flags: NodeFlags, target: String) -> OwnSnapshotWatch? {
+    /// `stored`: where the instance's stored snapshots came from (`SnapshotManifest.originalPath`).
+    func ownSnapshotWatch(identity: ProcessIdentity, flags: NodeFlags, target: String, stored: Set<String>) -> OwnSnapshotWatch? {
         guard lateSnapshots != nil, let count = flags.heapsnapshotNearHeapLimit, count > 0 else { return nil }
         let metadata = fields(target, identity)
         do {
-            let watch = try OwnSnapshotWatch(procFS: procFS, identity: identity, flags: flags)
+            let watch = try OwnSnapshotWatch(procFS: procFS, identity: identity, flags: flags, stored: stored)
             let message = "\(target) pid \(identity.pid) writes up to \(count) heap snapshots of its own near its heap limit "
                 + "(--heapsnapshot-near-heap-limit): heapwatchd moves each from \(watch.shownDirectory) into its store"
             logger.info("\(message)", metadata: metadata)
@@ -35,11 +36,14 @@ extension Monitor {
         let origin = SnapshotOrigin(target: target, identity: process.identity, reason: CaptureReason.heapLimit.rawValue,
                                     rssBytes: process.status.rssBytes, anonBytes: process.status.anonBytes,
                                     slopeBytesPerHour: process.assessment.slopeBytesPerHour)
-        if let pending = watch.newSnapshot(origin: origin, process: process.directory, token: captureTokens + 1) {
+        if let (pending, leftBefore) = watch.newSnapshot(origin: origin, process: process.directory, token: captureTokens + 1) {
             captureTokens += 1
             lateSnapshots.watch(pending)
-            let message = "\(target) pid \(process.identity.pid) is writing a heap snapshot of its own near its heap limit "
-                + "(--heapsnapshot-near-heap-limit) in \(watch.shownDirectory): heapwatchd stores it when it is done"
+            let message = leftBefore
+                ? "\(target) pid \(process.identity.pid) wrote a heap snapshot of its own near its heap limit "
+                    + "(--heapsnapshot-near-heap-limit) in \(watch.shownDirectory) before heapwatchd watched it: heapwatchd stores it"
+                : "\(target) pid \(process.identity.pid) is writing a heap snapshot of its own near its heap limit "
+                    + "(--heapsnapshot-near-heap-limit) in \(watch.shownDirectory): heapwatchd stores it when it is done"
             logger.notice("\(message)", metadata: fields(target, process.identity))
         }
         process.ownSnapshots = watch

@@ -16,7 +16,7 @@ extension Monitor {
             if reason?.isAutomatic ?? true, capture.ageSeconds < 86400 {
                 automaticCaptures[capture.target, default: []].append(time - capture.ageSeconds)
             }
-            capturesByInstance[capture.identity, default: []].append((reason, time - capture.ageSeconds, capture.path))
+            capturesByInstance[capture.identity, default: []].append((reason, time - capture.ageSeconds, capture.path, capture.originalPath))
         }
     }
 

@@ -21,11 +21,12 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     private var ignored: [Int32: (startTime: UInt64, comm: String)] = [:]
     /// When automatic captures of each target were stored (monitor seconds), for `max_captures_per_day`.
     var automaticCaptures: [String: [Double]] = [:]
-    /// The stored captures of each process instance (monitor seconds, why, and the file), seeded
-    /// from the store at start and kept up to date: a planner made for the instance later (a
-    /// restart, a reload that re-watches it) goes on from them instead of starting a new episode,
-    /// and its `status` row shows the newest as its last capture.
-    var capturesByInstance: [ProcessIdentity: [(reason: CaptureReason?, at: Double, path: String)]] = [:]
+    /// The stored captures of each process instance (monitor seconds, why, the file, and where it
+    /// came from as the process saw it), seeded from the store at start and kept up to date: a
+    /// planner made for the instance later (a restart, a reload that re-watches it) goes on from
+    /// them instead of starting a new episode, its `status` row shows the newest as its last
+    /// capture, and a file of node's own already stored is not taken up again.
+    var capturesByInstance: [ProcessIdentity: [(reason: CaptureReason?, at: Double, path: String, original: String)]] = [:]
     /// What an earlier run of the daemon recorded of each process instance (`seedHistory`), until
     /// the first discovery hands it to the instances still running.
     var resumable: [ProcessIdentity: (target: String, samples: [RecordedTrendSample])] = [:]
@@ -190,8 +191,9 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
 
     /// Called when a capture ends, stored or not.
     public func captureFinished(_ job: CaptureJob, outcome: CaptureOutcome) {
-        if case .stored(let path, _) = outcome {
-            noteStored(target: job.target, identity: job.identity, reason: job.reason, automatic: job.automatic, path: path)
+        if case .stored(let path, let manifest) = outcome {
+            noteStored(target: job.target, identity: job.identity, reason: job.reason, automatic: job.automatic, path: path,
+                       original: manifest.originalPath)
         }
         // A reload may have re-watched the process meanwhile: this capture is not the new entry's.
         guard var process = watched[job.identity], process.capture == job.token else { return }
@@ -214,9 +216,9 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     /// One begun and finished between two ticks is spliced from its end: the step it left is
     /// still measured and taken out.
     public func lateCaptureFinished(_ late: PendingSignalSnapshot, outcome: CaptureOutcome) {
-        if case .stored(let path, _) = outcome {
+        if case .stored(let path, let manifest) = outcome {
             noteStored(target: late.owed.origin.target, identity: late.identity, reason: late.owed.origin.reason,
-                       automatic: late.owed.automatic, path: path)
+                       automatic: late.owed.automatic, path: path, original: manifest.originalPath)
         }
         guard var process = watched[late.identity] else { return }
         if !process.capturing { process.beginCapture(token: late.token, at: now) }
@@ -373,7 +375,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             process.lastCapture = CaptureOutcome.storedSummary(newest.path)
         }
         process.recorded = recordedSamples(of: identity, target: target)
-        process.ownSnapshots = ownSnapshotWatch(identity: identity, flags: flags, target: target.name)
+        process.ownSnapshots = ownSnapshotWatch(identity: identity, flags: flags, target: target.name,
+                                                stored: Set(past.map(\.original)))
         return process
     }
 
@@ -393,9 +396,9 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
 
     /// A capture was stored now: it counts toward the daily cap (when automatic) and is remembered
     /// for a planner made for the instance later.
-    private func noteStored(target: String, identity: ProcessIdentity, reason: String, automatic: Bool, path: String) {
+    private func noteStored(target: String, identity: ProcessIdentity, reason: String, automatic: Bool, path: String, original: String) {
         if automatic { automaticCaptures[target, default: []].append(now) }
-        capturesByInstance[identity, default: []].append((CaptureReason(rawValue: reason), now, path))
+        capturesByInstance[identity, default: []].append((CaptureReason(rawValue: reason), now, path, original))
     }
 
     /// When the automatic captures of `target` in the 24 h before `now` were stored (monitor seconds).

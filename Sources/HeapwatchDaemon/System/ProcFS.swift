@@ -12,7 +12,24 @@ public struct ProcFS: Sendable {
     /// Bytes per page, the unit of `statm`.
     static let pageSize = UInt64(sysconf(Int32(_SC_PAGESIZE)))
 
+    /// Clock ticks a second, the unit of `ProcessIdentity.startTime`.
+    static let clockTicks = Double(sysconf(Int32(_SC_CLK_TCK)))
+
     public func path(_ pid: Int32, _ file: String) -> String { "\(root)/\(pid)/\(file)" }
+
+    /// Seconds since boot (`uptime`), the clock start times count on.
+    public func uptime() throws(SystemError) -> Double {
+        let text = try Sys.readText("\(root)/uptime")
+        guard let first = text.split(separator: " ").first, let seconds = Double(first) else {
+            throw SystemError("parse", path: "\(root)/uptime", errno: EINVAL)
+        }
+        return seconds
+    }
+
+    /// Seconds `identity` has been running, to the clock tick.
+    public func age(of identity: ProcessIdentity) throws(SystemError) -> Double {
+        try uptime() - Double(identity.startTime) / Self.clockTicks
+    }
 
     /// Pids of all processes now.
     public func pids() throws(SystemError) -> [Int32] {
