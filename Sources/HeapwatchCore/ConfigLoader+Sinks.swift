@@ -15,7 +15,7 @@ struct SinkDraft {
 
     /// Event names a sink may ask for (`DaemonEvent.Kind` in the daemon).
     static let eventNames = ["leak_detected", "over_limit", "state_change", "snapshot_captured", "capture_refused", "capture_failed", "config_rejected",
-                             "leak_report"]
+                             "leak_report", "out_of_memory"]
 }
 
 extension ConfigLoader {

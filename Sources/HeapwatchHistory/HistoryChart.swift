@@ -86,6 +86,9 @@ public enum HistoryChart {
         let ticks = x.ticks()
         for tick in ticks { axis[tick.column] = "+" }
         for capture in captures { axis[x.column(capture.time)] = "^" }
+        // A death is the one thing the chart must not hide: drawn over a capture in its column.
+        let deaths = events.filter { $0.kind == .outOfMemory && timeSpan.contains($0.time) }
+        for death in deaths { axis[x.column(death.time)] = "X" }
         lines.append(String(repeating: " ", count: labelWidth) + " +" + String(axis))
         lines.append(String(repeating: " ", count: labelWidth + 2) + tickLabels(ticks, columns: plotWidth))
 
@@ -95,6 +98,7 @@ public enum HistoryChart {
             legend.append("* trend " + (trend.slopeBytesPerHour >= 0 ? "+" : "") + Units.formatBytes(trend.slopeBytesPerHour) + "/h")
         }
         if !captures.isEmpty { legend.append("^ capture") }
+        if !deaths.isEmpty { legend.append("X died of memory") }
         lines += wrap(legend, width: width)
         lines.append(spanLine(t0, t1))
         return lines.map { trimTrailingSpaces(clip($0, width)) }.joined(separator: "\n")

@@ -89,6 +89,9 @@ public struct HistoryEvent: Codable, Sendable, Equatable {
         public static let processStarted: Kind = "process_started"
         public static let processExited: Kind = "process_exited"
 
+        /// A watched process died of memory (OOM kill or V8 heap limit).
+        public static let outOfMemory: Kind = "out_of_memory"
+
         /// Kinds drawn as `^` on the chart's time axis.
         public var isCapture: Bool { self == .capture || self == .snapshotCaptured }
     }

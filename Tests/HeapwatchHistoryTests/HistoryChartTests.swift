@@ -30,6 +30,24 @@ import Testing
             """)
     }
 
+    /// A process that died of memory is marked where it died, over a capture in the same column.
+    @Test func aDeathOfMemoryIsMarkedOnTheTimeAxis() {
+        let mib = Self.mib
+        let samples = [
+            HistoryPoint(time: midnight, rssBytes: 4 * mib, anonBytes: 2 * mib),
+            HistoryPoint(time: midnight + 120, rssBytes: 8 * mib, anonBytes: 4 * mib),
+        ]
+        let capture = HistoryEvent(time: midnight + 60, target: "api", kind: .capture, message: "stored")
+        let death = HistoryEvent(time: midnight + 120, target: "api", kind: .outOfMemory, message: "killed")
+        let beside = HistoryEvent(time: midnight + 120, target: "api", kind: .capture, message: "stored")
+        let chart = HistoryChart.render(samples: samples, events: [capture, death, beside], limitBytes: 8 * mib, trend: nil,
+                                        width: 30, height: 5)
+        let lines = chart.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines[5] == "     ++-----------^----------X", "\(chart)")
+        #expect(lines[7] == "# anon  . RSS  = limit 8MiB", "\(chart)")
+        #expect(lines[8] == "^ capture  X died of memory", "\(chart)")
+    }
+
     /// A daemon started 40 minutes ago, asked for the default 6 h: the chart starts at its first sample,
     /// not 5 h 20 min of empty columns before it; asked for 6 h, or with 2 minutes of history, it does not.
     @Test func theDefaultSpanStartsWhereTheHistoryDoes() {

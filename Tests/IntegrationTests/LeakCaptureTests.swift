@@ -232,8 +232,12 @@ extension IntegrationSuite {
             }
             let report = try daemon.child.stderr.waitForLine(timeout: 120) { $0.contains("own pid \(app.pid) leaks: ") }
             #expect(report.contains("Array 'leaked' of {i, s}"), "\(report)")
-            // It dies of its heap limit (SIGABRT), as it would without heapwatchd.
+            // It dies of its heap limit (SIGABRT), as it would without heapwatchd, and is said to.
             #expect(try app.child.waitForExit(timeout: 60) != 0)
+            let death = try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("own pid \(app.pid) died, most likely of its V8 heap limit") }
+            #expect(death.contains("node had begun 2 snapshots near its heap limit"), "\(death)")
+            #expect(death.contains("HEAPWATCH_CAUSE=heap_limit"), "\(death)")
+            #expect(death.contains("heapwatchctl report own --pid \(app.pid)"), "\(death)")
 
             let files = try FileManager.default.contentsOfDirectory(atPath: appDirectory.path)
             #expect(!files.contains { $0.hasPrefix("Heap.") }, "\(files)")

@@ -13,6 +13,8 @@ public struct DaemonEvent: Sendable, Equatable {
         case configRejected = "config_rejected"
         /// The analysis of a process's snapshots found what grows (`finding`).
         case leakReport = "leak_report"
+        /// A watched process died of memory: killed by the OOM killer, or of its V8 heap limit (`cause`).
+        case outOfMemory = "out_of_memory"
     }
 
     public var kind: Kind
@@ -28,10 +30,12 @@ public struct DaemonEvent: Sendable, Equatable {
     public var snapshotPath: String?
     /// `leak_report`: the top finding, e.g. "Map 'cache' of CacheEntry: 1,000 → 3,000 entries".
     public var finding: String?
+    /// `out_of_memory`: `oom_kill` or `heap_limit`.
+    public var cause: String?
 
     public init(kind: Kind, time: Double = Date().timeIntervalSince1970, target: String? = nil, pid: Int32? = nil, message: String,
                 state: String? = nil, rssBytes: UInt64? = nil, slopeBytesPerHour: Double? = nil, etaSeconds: Double? = nil,
-                snapshotPath: String? = nil, finding: String? = nil) {
+                snapshotPath: String? = nil, finding: String? = nil, cause: String? = nil) {
         self.kind = kind
         self.time = time
         self.target = target
@@ -43,6 +47,7 @@ public struct DaemonEvent: Sendable, Equatable {
         self.etaSeconds = etaSeconds
         self.snapshotPath = snapshotPath
         self.finding = finding
+        self.cause = cause
     }
 
     /// The event as JSON (sorted keys, `/` not escaped) with `extra` keys added: a webhook's body,
@@ -62,6 +67,7 @@ public struct DaemonEvent: Sendable, Equatable {
         if let etaSeconds { object["eta_seconds"] = etaSeconds }
         if let snapshotPath { object["snapshot"] = snapshotPath }
         if let finding { object["finding"] = finding }
+        if let cause { object["cause"] = cause }
         return object
     }
 }

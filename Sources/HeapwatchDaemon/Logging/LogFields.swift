@@ -13,6 +13,8 @@ public enum LogField {
     public static let reason = "HEAPWATCH_REASON"
     public static let finding = "HEAPWATCH_FINDING"
     public static let reportPath = "HEAPWATCH_REPORT"
+    /// How a process died of memory: `oom_kill` or `heap_limit` (`ProcessEnd.cause`).
+    public static let cause = "HEAPWATCH_CAUSE"
 }
 
 /// Fixed `MESSAGE_ID`s, one per kind of event, so `journalctl MESSAGE_ID=…` finds every occurrence.
@@ -24,4 +26,5 @@ public enum MessageID {
     public static let captureFailed = "1ee42fcaf8d2416cab1602583919623e"
     public static let configRejected = "ef395e95e93d4b09a951f5b7f00ce661"
     public static let leakReport = "9c1f4e2a7b6d4d1e8a3c5f0b2d7e6a19"
+    public static let outOfMemory = "d3b8a5c4f1e94a7b9c2e6f0a8b5d1c37"
 }

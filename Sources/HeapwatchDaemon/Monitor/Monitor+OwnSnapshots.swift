@@ -39,6 +39,7 @@ extension Monitor {
         if let (pending, leftBefore) = watch.newSnapshot(origin: origin, process: process.directory, token: captureTokens + 1) {
             captureTokens += 1
             lateSnapshots.watch(pending)
+            process.ownSnapshotsBegun.append(now)
             let message = leftBefore
                 ? "\(target) pid \(process.identity.pid) wrote a heap snapshot of its own near its heap limit "
                     + "(--heapsnapshot-near-heap-limit) in \(watch.shownDirectory) before heapwatchd watched it: heapwatchd stores it"

@@ -10,11 +10,11 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     var config: HeapwatchConfig
     private var matcher: TargetMatcher
     let procFS: ProcFS
-    private let cgroups: CgroupReader
+    let cgroups: CgroupReader
     private let clock: C
     private let origin: C.Instant
     let logger: Logger
-    private let events: EventHub
+    let events: EventHub
     var watched: [ProcessIdentity: WatchedProcess] = [:]
     /// Processes looked at and not claimed, by pid: skipped while start time and comm stay the same
     /// (an `exec` changes comm, so `sh -c "exec node …"` is looked at again).
@@ -85,8 +85,11 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         discover()
         var jobs: [CaptureJob] = []
         let time = now
-        // Processes of one service share a cgroup: its limits are read once per full read.
+        // Processes of one service share a cgroup: its limits are read once per full read, as is
+        // its OOM-kill counter; the host's counter once a tick, after discovery (`ProcessEnd`).
         var limitsByCgroup: [CgroupMembership: CgroupMemory] = [:]
+        var oomKillsByCgroup: [CgroupMembership: UInt64?] = [:]
+        let hostOOMKills = watched.isEmpty ? nil : procFS.hostOOMKills()
         // The host's free memory, once a tick, for the forecast's host limit; its size, once.
         let host = watched.isEmpty ? nil : try? procFS.hostMemory()
         let memAvailable = host?.available
@@ -95,6 +98,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         for identity in watched.keys.sorted(by: { $0.pid < $1.pid }) {
             guard var process = watched[identity] else { continue }
             let target = config.targets[process.targetIndex]
+            var gone = false
             do {
                 // statm each tick (the sizes); status, cgroup and its limits, the costly files, every few ticks.
                 // statm has no swap: on a host with swap, status is read each tick, the costlier file
@@ -109,7 +113,12 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                     process.status.rssBytes = statm.residentBytes
                     process.status.anonBytes = statm.anonBytes
                 }
-                if fullRead {
+                // No memory at all: exiting, or a zombie (its mm is gone). Not a sample, and what
+                // is read now is from after its end.
+                if process.status.rssBytes == 0 {
+                    gone = true
+                    process.status = watched[identity]?.status ?? process.status
+                } else if fullRead {
                     if let membership = try? process.directory.cgroup() { process.cgroup = membership }
                     if let known = limitsByCgroup[process.cgroup] {
                         process.cgroupLimits = known
@@ -117,11 +126,20 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                         process.cgroupLimits = cgroups.limits(of: process.cgroup)
                         limitsByCgroup[process.cgroup] = process.cgroupLimits
                     }
+                    if let known = oomKillsByCgroup[process.cgroup] {
+                        process.oomKills.cgroup = known
+                    } else {
+                        process.oomKills.cgroup = cgroups.oomKills(of: process.cgroup)
+                        oomKillsByCgroup[process.cgroup] = process.oomKills.cgroup
+                    }
                 }
+                if !gone { process.oomKills.host = hostOOMKills }
             } catch {
-                // Gone between discovery and sampling: end the instance quietly.
-                logger.info("\(target.name) pid \(identity.pid) exited", metadata: fields(target.name, identity))
-                lookForOwnSnapshot(&process, target: target.name)
+                gone = true
+            }
+            // Gone since discovery: said with the figures of its last sample.
+            guard !gone else {
+                ended(process, target: target.name)
                 watched[identity] = nil
                 continue
             }
@@ -341,10 +359,8 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                 ignored[pid] = (stat.startTime, stat.comm)
             }
         }
-        for identity in watched.keys where !present.contains(identity) {
-            let name = config.targets[watched[identity]!.targetIndex].name
-            logger.info("\(name) pid \(identity.pid) exited", metadata: fields(name, identity))
-            if var process = watched[identity] { lookForOwnSnapshot(&process, target: name) }
+        for (identity, process) in watched where !present.contains(identity) {
+            ended(process, target: config.targets[process.targetIndex].name)
             watched[identity] = nil
         }
         ignored = ignored.filter { presentPIDs.contains($0.key) }

@@ -49,6 +49,10 @@ struct WatchedProcess {
     var finding: String?
     /// Where node writes the snapshots it takes on its own (`--heapsnapshot-near-heap-limit`).
     var ownSnapshots: OwnSnapshotWatch?
+    /// When node began each of those (monitor seconds).
+    var ownSnapshotsBegun: [Double] = []
+    /// The OOM-kill counters as they stood when it was last seen alive (`ProcessEnd`).
+    var oomKills = OOMKillCounts()
 
     /// Heap figures count as current for two minutes.
     func currentHeap(now: Double) -> HeapFigures? {

@@ -63,6 +63,7 @@ public struct HistoryService: Service {
         details["eta_seconds"] = event.etaSeconds.map { String(Int64($0)) }
         details["snapshot"] = event.snapshotPath
         details["finding"] = event.finding
+        details["cause"] = event.cause
         return HistoryEvent(time: event.time, target: event.target, pid: event.pid, kind: HistoryEvent.Kind(rawValue: event.kind.rawValue),
                             message: event.message, details: details.isEmpty ? nil : details)
     }

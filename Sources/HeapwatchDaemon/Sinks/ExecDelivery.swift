@@ -3,7 +3,7 @@ import HeapwatchCore
 
 /// Runs a command for each event — no shell, arguments as configured — with the event in its
 /// environment (`HEAPWATCH_EVENT`, `HEAPWATCH_TARGET`, `HEAPWATCH_PID`, `HEAPWATCH_SNAPSHOT`,
-/// `HEAPWATCH_MESSAGE`, `HEAPWATCH_STATE`, and `HEAPWATCH_FINDING` for `leak_report`). Killed after `timeout`; a non-zero exit is an error.
+/// `HEAPWATCH_MESSAGE`, `HEAPWATCH_STATE`, and `HEAPWATCH_FINDING` for `leak_report`, `HEAPWATCH_CAUSE` for `out_of_memory`). Killed after `timeout`; a non-zero exit is an error.
 struct ExecDelivery: SinkDelivery {
     let command: [String]
     let timeout: Double
@@ -17,6 +17,7 @@ struct ExecDelivery: SinkDelivery {
         environment["HEAPWATCH_SNAPSHOT"] = event.snapshotPath ?? ""
         environment["HEAPWATCH_STATE"] = event.state ?? ""
         if let finding = event.finding { environment["HEAPWATCH_FINDING"] = finding }
+        if let cause = event.cause { environment["HEAPWATCH_CAUSE"] = cause }
         if let rss = event.rssBytes { environment["HEAPWATCH_RSS_BYTES"] = String(rss) }
         return environment
     }

@@ -23,6 +23,14 @@ public struct CgroupReader: Sendable {
         files(of: membership).map(limits) ?? CgroupMemory()
     }
 
+    /// The OOM kills the kernel counted in the process's own memory cgroup (v1 `memory.oom_control`,
+    /// v2 `memory.events`: `oom_kill`); nil when it cannot be read, and for the hierarchy's root,
+    /// which not every kernel counts in.
+    public func oomKills(of membership: CgroupMembership) -> UInt64? {
+        guard let files = files(of: membership), files.directory != files.top else { return nil }
+        return (try? Sys.readText(files.directory + "/" + files.events)).flatMap { CgroupMemory.parseStat($0, key: "oom_kill") }
+    }
+
     /// Where a cgroup's memory files are, and their names in its hierarchy's version.
     private struct Files {
         var directory: String
@@ -33,18 +41,20 @@ public struct CgroupReader: Sendable {
         var usage: String
         /// The `memory.stat` key of anonymous memory.
         var anonKey: String
+        /// The file with the `oom_kill` counter.
+        var events: String
     }
 
     private func files(of membership: CgroupMembership) -> Files? {
         if let v1 = mounts.first(where: { $0.version == .v1Memory }), let path = membership.memoryV1Path,
            let directory = v1.directory(for: path) {
             return Files(directory: directory, top: v1.mountPoint, limit: "memory.limit_in_bytes", high: nil,
-                         usage: "memory.usage_in_bytes", anonKey: "total_rss")
+                         usage: "memory.usage_in_bytes", anonKey: "total_rss", events: "memory.oom_control")
         }
         if let v2 = mounts.first(where: { $0.version == .v2 }), let path = membership.unifiedPath,
            let directory = v2.directory(for: path) {
             return Files(directory: directory, top: v2.mountPoint, limit: "memory.max", high: "memory.high",
-                         usage: "memory.current", anonKey: "anon")
+                         usage: "memory.current", anonKey: "anon", events: "memory.events")
         }
         return nil
     }

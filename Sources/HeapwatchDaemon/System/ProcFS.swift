@@ -74,6 +74,11 @@ public struct ProcFS: Sendable {
         return targets
     }
 
+    /// Every OOM kill on the host since boot (`oom_kill` in `vmstat`, Linux 4.13 on).
+    public func hostOOMKills() -> UInt64? {
+        (try? Sys.readText("\(root)/vmstat")).flatMap { CgroupMemory.parseStat($0, key: "oom_kill") }
+    }
+
     public func memTotal() throws(SystemError) -> UInt64 { try meminfo("MemTotal", MemInfo.parseTotal) }
 
     public func memAvailable() throws(SystemError) -> UInt64 { try hostMemory().available }

@@ -1,0 +1,74 @@
+import Foundation
+import HeapwatchCore
+import TestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension IntegrationSuite {
+    /// How a watched process died, said where on-call looks: a real OOM kill in a real memory
+    /// cgroup, and a real death of the V8 heap limit.
+    @Suite
+    struct ProcessEndTests {
+        @Test(.enabled(if: TightCgroup.isAvailable, TightCgroup.unavailable))
+        func anOOMKillInItsCgroupIsReportedWithTheEvidence() throws {
+            let appDirectory = try TempDirectory()
+            let sinkDirectory = try TempDirectory()
+            let events = sinkDirectory.file("events.jsonl")
+            let app = try NodeApp(script: Paths.testApps + "/heap-app.js", directory: appDirectory.path)
+            let cgroup = try #require(try TightCgroup(limitBytes: 128 * 1024 * 1024))
+            defer { cgroup.release(app.pid) }
+            try cgroup.adopt(app.pid)
+            let daemon = try DaemonUnderTest(targets: DaemonUnderTest.fastTarget("oom", tag: app.tag, extra: """
+                capture = "none"
+
+                [[sink]]
+                type = "jsonl"
+                path = "\(events)"
+                events = ["out_of_memory"]
+                """), interval: DaemonUnderTest.fastInterval)
+            // Sampled at least once, so the cgroup's counter was read before the kill.
+            try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("watching oom pid \(app.pid)") }
+            _ = try daemon.statusJSON()
+            let grow = try Tool.run("/usr/bin/curl", ["-sS", "--max-time", "10", "http://127.0.0.1:\(app.port)/grow?mb=4"])
+            #expect(grow.stdout.contains("growing"), "\(grow)")
+            // The kernel kills it at the cgroup's limit; V8's own limit (host-sized) is far above.
+            #expect(try app.child.waitForExit(timeout: 60) != 0)
+            let line = try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("oom pid \(app.pid) was killed by the kernel's OOM killer") }
+            #expect(line.contains("oom_kill of its cgroup 0 → 1"), "\(line)")
+            #expect(line.contains("last seen at RSS") && !line.contains("RSS 0B"), "its last live sample, not its zombie's: \(line)")
+            #expect(line.contains("no snapshot of it was stored"), "\(line)")
+            #expect(line.contains("HEAPWATCH_CAUSE=oom_kill"), "\(line)")
+            #expect(line.contains("MESSAGE_ID=d3b8a5c4f1e94a7b9c2e6f0a8b5d1c37"), "\(line)")
+            try eventually(timeout: 10) { (try? String(contentsOfFile: events, encoding: .utf8))?.contains("out_of_memory") == true }
+            let event = try #require(try String(contentsOfFile: events, encoding: .utf8).split(separator: "\n").first)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(event.utf8)) as? [String: Any])
+            #expect(object["cause"] as? String == "oom_kill", "\(object)")
+            #expect(object["pid"] as? Int == Int(app.pid))
+            // The history keeps it, and its chart marks where the process died.
+            let history = try daemon.ctl(["history", "oom", "--json"])
+            let kinds = ((try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any])?["events"] as? [[String: Any]])?
+                .compactMap { $0["kind"] as? String } ?? []
+            #expect(kinds.contains("out_of_memory"), "\(history)")
+            let chart = try daemon.ctl(["history", "oom"])
+            #expect(chart.stdout.contains("X died of memory"), "\(chart.stdout)")
+            #expect(try daemon.stop() == 0)
+        }
+
+        @Test func aProcessThatExitsOfItsOwnIsNoAlarm() throws {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(script: Paths.testApps + "/heap-app.js", directory: appDirectory.path)
+            let daemon = try DaemonUnderTest(targets: DaemonUnderTest.fastTarget("calm", tag: app.tag, extra: "capture = \"none\""),
+                                             interval: DaemonUnderTest.fastInterval)
+            try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("watching calm pid \(app.pid)") }
+            _ = try daemon.statusJSON()
+            kill(app.pid, SIGTERM)
+            _ = try app.child.waitForExit(timeout: 20)
+            let line = try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("calm pid \(app.pid) ") && !$0.contains("watching") }
+            #expect(line.contains("calm pid \(app.pid) exited"), "\(line)")
+            #expect(!line.contains("HEAPWATCH_CAUSE"), "\(line)")
+            #expect(try daemon.stop() == 0)
+        }
+    }
+}
