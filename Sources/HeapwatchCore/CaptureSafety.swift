@@ -35,6 +35,21 @@ public enum CaptureSafety {
         return nil
     }
 
+    /// Node writes its own snapshots (`--heapsnapshot-near-heap-limit`) when its heap is at its limit
+    /// (`heapLimitBytes`, old space). Writing one may need `factor` × that heap: over its cgroup's
+    /// limit, the kernel most likely kills it mid-write (FIELD-NOTES: a cut-off file, no evidence).
+    /// Nil when that fits, or there is no cgroup limit.
+    public static func nearHeapLimitRisk(heapLimitBytes: UInt64, cgroupLimit: UInt64?, factor: Double) -> String? {
+        guard let limit = cgroupLimit else { return nil }
+        let need = UInt64(Double(heapLimitBytes) * factor)
+        guard need > limit else { return nil }
+        return "node writes them when its heap is at its limit (\(Units.formatBytes(heapLimitBytes))), and a snapshot may need "
+            + "\(Units.formatBytes(need)) (\(formatFactor(factor))× that heap), over its cgroup limit \(Units.formatBytes(limit)): "
+            + "the kernel will most likely kill it while it writes one, leaving a cut-off file. heapwatchd's own captures "
+            + "before the limit (capture_before) are the evidence to count on; node's own would have room with a heap limit "
+            + "(--max-old-space-size) under \(Units.formatBytes(UInt64(Double(limit) / factor)))"
+    }
+
     /// The store's filesystem must hold twice the expected file (files run about 1.5× the heap).
     public static func diskRefusal(heapBytes: UInt64, freeBytes: UInt64, storeDirectory: String) -> String? {
         let expected = heapBytes + heapBytes / 2

@@ -96,6 +96,18 @@ struct CaptureSafetyTests {
         #expect(CaptureSafety.memoryRefusal(anonBytes: mib, memAvailable: nil, cgroupLimit: 10 * mib, cgroupUsage: 20 * mib, factor: 4) != nil)
     }
 
+    /// Node's own near-limit snapshots are written at the heap's limit: a cgroup under factor × that
+    /// limit will most likely kill node mid-write.
+    @Test func nodesOwnNearLimitSnapshotsNeedRoomForTheWholeHeap() {
+        let mib: UInt64 = 1024 * 1024
+        let tight = CaptureSafety.nearHeapLimitRisk(heapLimitBytes: 256 * mib, cgroupLimit: 512 * mib, factor: 4)
+        #expect(tight?.contains("its heap is at its limit (256MiB)") == true, "\(tight ?? "nil")")
+        #expect(tight?.contains("may need 1GiB (4× that heap), over its cgroup limit 512MiB") == true, "\(tight ?? "nil")")
+        #expect(tight?.contains("(--max-old-space-size) under 128MiB") == true, "\(tight ?? "nil")")
+        #expect(CaptureSafety.nearHeapLimitRisk(heapLimitBytes: 100 * mib, cgroupLimit: 512 * mib, factor: 4) == nil)
+        #expect(CaptureSafety.nearHeapLimitRisk(heapLimitBytes: 4096 * mib, cgroupLimit: nil, factor: 16) == nil)
+    }
+
     /// The analysis runs in heapwatchd's cgroup: its headroom counts anonymous memory, not the page
     /// cache a snapshot copy leaves behind.
     @Test func analysisNeedsRoomOnTheHostAndInHeapwatchdsCgroup() {

@@ -56,6 +56,36 @@ extension IntegrationSuite {
             #expect(try daemon.stop() == 0)
         }
 
+        /// FIELD-NOTES: in a cgroup the kernel kills node while it writes its own near-limit
+        /// snapshot. heapwatchd says so beforehand, then says it was the OOM killer, and leaves no
+        /// cut-off file behind.
+        @Test(.enabled(if: TightCgroup.isAvailable, TightCgroup.unavailable))
+        func nodesOwnSnapshotInATightCgroupIsWarnedOfAndItsDeathExplained() throws {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(script: Paths.testApps + "/heap-app.js",
+                                  nodeFlags: ["--max-old-space-size=100", "--heapsnapshot-near-heap-limit=1"], directory: appDirectory.path)
+            let cgroup = try #require(try TightCgroup(limitBytes: 256 * 1024 * 1024))
+            defer { cgroup.release(app.pid) }
+            try cgroup.adopt(app.pid)
+            let daemon = try DaemonUnderTest(targets: DaemonUnderTest.fastTarget("tight", tag: app.tag, extra: "capture = \"none\""),
+                                             interval: DaemonUnderTest.fastInterval)
+            let warning = try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("tight pid \(app.pid) writes heap snapshots of its own near its heap limit, but") }
+            #expect(warning.contains("its heap is at its limit (100MiB)"), "\(warning)")
+            #expect(warning.contains("over its cgroup limit 256MiB"), "\(warning)")
+            _ = try daemon.statusJSON()
+            let grow = try Tool.run("/usr/bin/curl", ["-sS", "--max-time", "10", "http://127.0.0.1:\(app.port)/grow?mb=2"])
+            #expect(grow.stdout.contains("growing"), "\(grow)")
+            #expect(try app.child.waitForExit(timeout: 60) != 0)
+            let death = try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("tight pid \(app.pid) was killed by the kernel's OOM killer") }
+            #expect(death.contains("HEAPWATCH_CAUSE=oom_kill"), "\(death)")
+            // Whatever node had begun is removed: it holds secrets and will never be finished.
+            try eventually(timeout: 20) {
+                ((try? FileManager.default.contentsOfDirectory(atPath: appDirectory.path)) ?? ["?"]).allSatisfy { !$0.hasPrefix("Heap.") }
+            }
+            #expect(try daemon.ctl(["snapshots", "tight"]).stdout.contains("no snapshots stored"))
+            #expect(try daemon.stop() == 0)
+        }
+
         @Test func aProcessThatExitsOfItsOwnIsNoAlarm() throws {
             let appDirectory = try TempDirectory()
             let app = try NodeApp(script: Paths.testApps + "/heap-app.js", directory: appDirectory.path)

@@ -47,9 +47,9 @@ extension Monitor {
         let owed = lateSnapshots?.owes(identity) == true
         switch (stored, owed) {
         case (0, false): return "no snapshot of it was stored"
-        case (0, true): return "a snapshot of it is being stored"
+        case (0, true): return "a snapshot of it is pending (stored if node finished it)"
         default:
-            return "\(stored) snapshot\(stored == 1 ? "" : "s") of it stored\(owed ? " and one being stored" : "")"
+            return "\(stored) snapshot\(stored == 1 ? "" : "s") of it stored\(owed ? " and one pending" : "")"
                 + " (heapwatchctl report \(target) --pid \(identity.pid))"
         }
     }

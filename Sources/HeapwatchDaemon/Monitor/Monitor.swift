@@ -31,7 +31,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     /// the first discovery hands it to the instances still running.
     var resumable: [ProcessIdentity: (target: String, samples: [RecordedTrendSample])] = [:]
     /// The host's MemTotal, read once: V8 sizes a heap from it when no cgroup limit applies.
-    private var memTotal: UInt64?
+    var memTotal: UInt64?
     /// When the daily cap was last logged per target, so it is said once an hour, not every tick.
     private var dailyCapLogged: [String: Double] = [:]
     public private(set) var lastTickCompleted: C.Instant?
@@ -391,7 +391,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
             process.lastCapture = CaptureOutcome.storedSummary(newest.path)
         }
         process.recorded = recordedSamples(of: identity, target: target)
-        process.ownSnapshots = ownSnapshotWatch(identity: identity, flags: flags, target: target.name,
+        process.ownSnapshots = ownSnapshotWatch(identity: identity, flags: flags, cgroup: membership, target: target,
                                                 stored: Set(past.map(\.original)))
         return process
     }
