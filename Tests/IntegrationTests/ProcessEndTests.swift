@@ -11,15 +11,32 @@ extension IntegrationSuite {
     /// cgroup, and a real death of the V8 heap limit.
     @Suite
     struct ProcessEndTests {
+        /// heap-app.js moved into a new memory cgroup of `limitMiB` (released by the caller).
+        static func appInCgroup(limitMiB: UInt64, nodeFlags: [String] = []) throws -> (TempDirectory, NodeApp, TightCgroup) {
+            let appDirectory = try TempDirectory()
+            let app = try NodeApp(script: Paths.testApps + "/heap-app.js", nodeFlags: nodeFlags, directory: appDirectory.path)
+            let cgroup = try #require(try TightCgroup(limitBytes: limitMiB * 1024 * 1024))
+            try cgroup.adopt(app.pid)
+            return (appDirectory, app, cgroup)
+        }
+
+        /// Grows `app` (once `daemon` has sampled it) until it dies, and returns the daemon's line
+        /// saying the OOM killer killed it.
+        static func growUntilKilled(_ app: NodeApp, target: String, mb: Int, daemon: DaemonUnderTest) throws -> String {
+            // Sampled at least once, so the cgroup's counter was read before the kill.
+            _ = try daemon.statusJSON()
+            let grow = try Tool.run("/usr/bin/curl", ["-sS", "--max-time", "10", "http://127.0.0.1:\(app.port)/grow?mb=\(mb)"])
+            #expect(grow.stdout.contains("growing"), "\(grow)")
+            #expect(try app.child.waitForExit(timeout: 60) != 0)
+            return try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("\(target) pid \(app.pid) was killed by the kernel's OOM killer") }
+        }
+
         @Test(.enabled(if: TightCgroup.isAvailable, TightCgroup.unavailable))
         func anOOMKillInItsCgroupIsReportedWithTheEvidence() throws {
-            let appDirectory = try TempDirectory()
             let sinkDirectory = try TempDirectory()
             let events = sinkDirectory.file("events.jsonl")
-            let app = try NodeApp(script: Paths.testApps + "/heap-app.js", directory: appDirectory.path)
-            let cgroup = try #require(try TightCgroup(limitBytes: 128 * 1024 * 1024))
-            defer { cgroup.release(app.pid) }
-            try cgroup.adopt(app.pid)
+            let (appDirectory, app, cgroup) = try Self.appInCgroup(limitMiB: 128)
+            defer { cgroup.release(app.pid); withExtendedLifetime(appDirectory) {} }
             let daemon = try DaemonUnderTest(targets: DaemonUnderTest.fastTarget("oom", tag: app.tag, extra: """
                 capture = "none"
 
@@ -28,14 +45,9 @@ extension IntegrationSuite {
                 path = "\(events)"
                 events = ["out_of_memory"]
                 """), interval: DaemonUnderTest.fastInterval)
-            // Sampled at least once, so the cgroup's counter was read before the kill.
             try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("watching oom pid \(app.pid)") }
-            _ = try daemon.statusJSON()
-            let grow = try Tool.run("/usr/bin/curl", ["-sS", "--max-time", "10", "http://127.0.0.1:\(app.port)/grow?mb=4"])
-            #expect(grow.stdout.contains("growing"), "\(grow)")
             // The kernel kills it at the cgroup's limit; V8's own limit (host-sized) is far above.
-            #expect(try app.child.waitForExit(timeout: 60) != 0)
-            let line = try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("oom pid \(app.pid) was killed by the kernel's OOM killer") }
+            let line = try Self.growUntilKilled(app, target: "oom", mb: 4, daemon: daemon)
             #expect(line.contains("oom_kill of its cgroup 0 → 1"), "\(line)")
             #expect(line.contains("last seen at RSS") && !line.contains("RSS 0B"), "its last live sample, not its zombie's: \(line)")
             #expect(line.contains("no snapshot of it was stored"), "\(line)")
@@ -61,22 +73,15 @@ extension IntegrationSuite {
         /// cut-off file behind.
         @Test(.enabled(if: TightCgroup.isAvailable, TightCgroup.unavailable))
         func nodesOwnSnapshotInATightCgroupIsWarnedOfAndItsDeathExplained() throws {
-            let appDirectory = try TempDirectory()
-            let app = try NodeApp(script: Paths.testApps + "/heap-app.js",
-                                  nodeFlags: ["--max-old-space-size=100", "--heapsnapshot-near-heap-limit=1"], directory: appDirectory.path)
-            let cgroup = try #require(try TightCgroup(limitBytes: 256 * 1024 * 1024))
+            let (appDirectory, app, cgroup) = try Self.appInCgroup(limitMiB: 256,
+                                                                   nodeFlags: ["--max-old-space-size=100", "--heapsnapshot-near-heap-limit=1"])
             defer { cgroup.release(app.pid) }
-            try cgroup.adopt(app.pid)
             let daemon = try DaemonUnderTest(targets: DaemonUnderTest.fastTarget("tight", tag: app.tag, extra: "capture = \"none\""),
                                              interval: DaemonUnderTest.fastInterval)
             let warning = try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("tight pid \(app.pid) writes heap snapshots of its own near its heap limit, but") }
             #expect(warning.contains("its heap is at its limit (100MiB)"), "\(warning)")
             #expect(warning.contains("over its cgroup limit 256MiB"), "\(warning)")
-            _ = try daemon.statusJSON()
-            let grow = try Tool.run("/usr/bin/curl", ["-sS", "--max-time", "10", "http://127.0.0.1:\(app.port)/grow?mb=2"])
-            #expect(grow.stdout.contains("growing"), "\(grow)")
-            #expect(try app.child.waitForExit(timeout: 60) != 0)
-            let death = try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("tight pid \(app.pid) was killed by the kernel's OOM killer") }
+            let death = try Self.growUntilKilled(app, target: "tight", mb: 2, daemon: daemon)
             #expect(death.contains("HEAPWATCH_CAUSE=oom_kill"), "\(death)")
             // Whatever node had begun is removed: it holds secrets and will never be finished.
             try eventually(timeout: 20) {
