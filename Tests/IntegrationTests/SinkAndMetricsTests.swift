@@ -1,4 +1,6 @@
 import Foundation
+import HeapwatchCore
+import HeapwatchDaemon
 import TestSupport
 import Testing
 #if canImport(Glibc)
@@ -112,9 +114,21 @@ extension IntegrationSuite {
             #expect(text.contains("heapwatch_state{target=\"app\",pid=\"\(pid)\",state=\"warming_up\"} 1"))
             #expect(text.contains("heapwatch_sample_duration_seconds_bucket"))
             #expect(text.contains("heapwatch_daemon_rss_bytes"))
+            // Counters are there at 0 before their first event, so `increase()` sees that one.
+            #expect(text.contains("heapwatch_capture_refusals_total{target=\"app\"} 0"), "\(text)")
+            #expect(text.contains("heapwatch_out_of_memory_deaths_total{target=\"app\",cause=\"oom_kill\"} 0"), "\(text)")
             let missing = try Tool.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(scrape.port)/nope"])
             #expect(missing.stdout == "404")
             #expect(try scrape.daemon.stop() == 0)
+        }
+
+        @Test func deathsOfMemoryAreCountedByCause() {
+            let metrics = HeapwatchMetrics()
+            metrics.update(rows: [TargetStatus(name: "api", state: "ok", snapshots: 0)], tickDuration: .milliseconds(1), daemonRSSBytes: nil)
+            metrics.record(DaemonEvent(kind: .outOfMemory, target: "api", pid: 42, message: "killed", cause: "oom_kill"))
+            let text = String(decoding: metrics.render(), as: UTF8.self)
+            #expect(text.contains("heapwatch_out_of_memory_deaths_total{target=\"api\",cause=\"oom_kill\"} 1"), "\(text)")
+            #expect(text.contains("heapwatch_out_of_memory_deaths_total{target=\"api\",cause=\"heap_limit\"} 0"), "\(text)")
         }
 
         @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool"),

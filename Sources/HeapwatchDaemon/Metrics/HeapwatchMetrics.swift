@@ -4,7 +4,8 @@ import HeapwatchTrend
 import Prometheus
 
 /// The daemon's Prometheus metrics, kept in a swift-prometheus registry: per watched process
-/// (labels `target`, `pid`) the latest figures and state; per target the capture counters; and
+/// (labels `target`, `pid`) the latest figures and state; per target the capture counters and the
+/// deaths of memory (label `cause`); and
 /// the daemon's own sampling time and RSS.
 public final class HeapwatchMetrics: @unchecked Sendable {
     public let registry = PrometheusCollectorRegistry()
@@ -56,6 +57,7 @@ public final class HeapwatchMetrics: @unchecked Sendable {
         lock.withLock {
             var seen = Set<ProcessKey>()
             for row in rows {
+                registerCounters(of: row.name)
                 guard let pid = row.pid else { continue }
                 let key = ProcessKey(target: row.name, pid: pid)
                 seen.insert(key)
@@ -89,25 +91,48 @@ public final class HeapwatchMetrics: @unchecked Sendable {
         }
     }
 
-    /// Counts captures and refusals per target.
+    /// The counter of each kind of event counted, per target: `(name, help, labels beyond target)`.
+    private static func counted(_ kind: DaemonEvent.Kind) -> (name: String, help: String, byCause: Bool)? {
+        switch kind {
+        case .snapshotCaptured: ("heapwatch_snapshots_total", "Heap snapshots stored.", false)
+        case .captureRefused: ("heapwatch_capture_refusals_total", "Captures refused to protect the target (no handler, no headroom).", false)
+        case .captureFailed: ("heapwatch_capture_failures_total", "Captures attempted that produced no snapshot.", false)
+        case .outOfMemory: ("heapwatch_out_of_memory_deaths_total",
+                            "Watched processes that died of memory, by cause: oom_kill (the kernel's OOM killer) or heap_limit (V8's).", true)
+        default: nil
+        }
+    }
+
+    private static let causes = ["oom_kill", "heap_limit"]
+
+    /// Counts captures, refusals and deaths of memory per target.
     public func record(_ event: DaemonEvent) {
-        let name: String
-        let help: String
-        switch event.kind {
-        case .snapshotCaptured: (name, help) = ("heapwatch_snapshots_total", "Heap snapshots stored.")
-        case .captureRefused: (name, help) = ("heapwatch_capture_refusals_total", "Captures refused to protect the target (no handler, no headroom).")
-        case .captureFailed: (name, help) = ("heapwatch_capture_failures_total", "Captures attempted that produced no snapshot.")
-        default: return
+        guard let metric = Self.counted(event.kind) else { return }
+        let made = lock.withLock { () -> Counter in
+            counter(metric.name, metric.help, target: event.target ?? "", cause: metric.byCause ? event.cause ?? "" : nil)
         }
-        let target = event.target ?? ""
-        let counter = lock.withLock {
-            let key = name + "/" + target
-            if let existing = counters[key] { return existing }
-            let made = registry.makeCounter(descriptor: Self.name(name, help), labels: [("target", target)])
-            counters[key] = made
-            return made
+        made.increment()
+    }
+
+    /// Every counter of `target`, at 0 until its first event: `increase()` in an alert rule sees
+    /// the first one only when the series was there before it. Lock held.
+    private func registerCounters(of target: String) {
+        for kind in DaemonEvent.Kind.allCases {
+            guard let metric = Self.counted(kind) else { continue }
+            for cause in metric.byCause ? Self.causes.map(Optional.some) : [nil] {
+                _ = counter(metric.name, metric.help, target: target, cause: cause)
+            }
         }
-        counter.increment()
+    }
+
+    /// Lock held.
+    private func counter(_ name: String, _ help: String, target: String, cause: String?) -> Counter {
+        let key = name + "/" + target + "/" + (cause ?? "")
+        if let existing = counters[key] { return existing }
+        let made = registry.makeCounter(descriptor: Self.name(name, help),
+                                        labels: [("target", target)] + (cause.map { [("cause", $0)] } ?? []))
+        counters[key] = made
+        return made
     }
 
     /// A full metric name as a descriptor (the name already carries its unit).
