@@ -75,6 +75,9 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     /// The automatic snapshot this process's leak episode waits for, and why it waits; nil when
     /// none is owed or nothing holds it back.
     public var nextCapture: NextCapture?
+    /// The target's latest process that died of memory while this daemon ran (on every row of the
+    /// target, absent ones too: the one after a restart is how on-call finds the crash).
+    public var lastDeath: ProcessDeath?
 
     public init(name: String, pid: Int32? = nil, startTime: UInt64? = nil, rssBytes: UInt64? = nil, anonBytes: UInt64? = nil,
                 limitBytes: UInt64? = nil, slopeBytesPerHour: Double? = nil, state: String, snapshots: Int,
@@ -117,7 +120,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         case etaLowerSeconds = "eta_lower_seconds", etaUpperSeconds = "eta_upper_seconds"
         case etaLimit = "eta_limit", etaLimitBytes = "eta_limit_bytes"
         case captureResidueBytes = "capture_residue_bytes", trendPaused = "trend_paused", snapshotOwed = "snapshot_owed"
-        case nextCapture = "next_capture", targetSnapshots = "target_snapshots"
+        case nextCapture = "next_capture", targetSnapshots = "target_snapshots", lastDeath = "last_death"
     }
 
     /// Absent values are written as `null`, not left out: scripts can rely on every key.
@@ -149,6 +152,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         try container.encode(lastCapture, forKey: .lastCapture)
         try container.encode(finding, forKey: .finding)
         try container.encode(nextCapture, forKey: .nextCapture)
+        try container.encode(lastDeath, forKey: .lastDeath)
     }
 
     /// The forecast with its range, for people: `in 3h5m (1h52m to 8h41m)`, `in 3h5m (1h52m or
@@ -295,4 +299,29 @@ public struct CaptureReply: Codable, Sendable, Equatable {
         self.pid = pid
         self.path = path
     }
+}
+
+/// A watched process that died of memory (`ProcessEnd`), as `status` shows it.
+public struct ProcessDeath: Codable, Sendable, Equatable {
+    public var pid: Int32
+    /// `oom_kill` or `heap_limit`.
+    public var cause: String
+    public var secondsAgo: Double
+    /// What heapwatchd said of it then: how it died, what it last saw, where its snapshots are.
+    public var message: String
+
+    public init(pid: Int32, cause: String, secondsAgo: Double, message: String) {
+        self.pid = pid
+        self.cause = cause
+        self.secondsAgo = secondsAgo
+        self.message = message
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case pid, cause, message
+        case secondsAgo = "seconds_ago"
+    }
+
+    /// For people, after the target's name: `pid 42, 5m ago: was killed by …`.
+    public var sentence: String { "pid \(pid), \(Units.formatDuration(secondsAgo.rounded())) ago: \(message)" }
 }

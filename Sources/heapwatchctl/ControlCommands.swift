@@ -30,6 +30,13 @@ struct StatusCommand: AsyncParsableCommand {
             let lines = status.targets.compactMap(paragraph)
             if !lines.isEmpty { print("\n" + lines.joined(separator: "\n")) }
         }
+        // Once per target: every row of it carries the same death.
+        var said = Set<String>()
+        let deaths = status.targets.compactMap { row -> String? in
+            guard let death = row.lastDeath, said.insert(row.name).inserted else { return nil }
+            return "\(row.name) died of memory: \(death.sentence)"
+        }
+        if !deaths.isEmpty { print("\n" + deaths.joined(separator: "\n")) }
     }
 
     static func row(_ row: TargetStatus, showsSwap: Bool) -> [String] {

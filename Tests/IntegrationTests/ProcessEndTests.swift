@@ -58,6 +58,13 @@ extension IntegrationSuite {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(event.utf8)) as? [String: Any])
             #expect(object["cause"] as? String == "oom_kill", "\(object)")
             #expect(object["pid"] as? Int == Int(app.pid))
+            // `status` says so on the target's row, absent now: the next on-call look finds it.
+            let rows = try #require(try daemon.statusJSON()["targets"] as? [[String: Any]])
+            let death = try #require(rows.first { $0["name"] as? String == "oom" }?["last_death"] as? [String: Any], "\(rows)")
+            #expect(death["pid"] as? Int == Int(app.pid) && death["cause"] as? String == "oom_kill", "\(death)")
+            #expect((death["message"] as? String)?.hasPrefix("was killed by the kernel's OOM killer") == true, "\(death)")
+            let status = try daemon.ctl(["status"])
+            #expect(status.stdout.contains("oom died of memory: pid \(app.pid), "), "\(status.stdout)")
             // The history keeps it, and its chart marks where the process died.
             let history = try daemon.ctl(["history", "oom", "--json"])
             let kinds = ((try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any])?["events"] as? [[String: Any]])?

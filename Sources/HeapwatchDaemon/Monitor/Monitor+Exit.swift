@@ -28,6 +28,7 @@ extension Monitor {
         metadata[LogField.rssBytes] = "\(process.status.rssBytes)"
         metadata[LogField.state] = "\(process.assessment.state.rawValue)"
         logger.warning("\(message)", metadata: metadata)
+        lastDeaths[target] = (identity.pid, cause, time, String(message.dropFirst("\(target) pid \(identity.pid) ".count)))
         events.publish(DaemonEvent(kind: .outOfMemory, target: target, pid: identity.pid, message: message,
                                    state: process.assessment.state.rawValue, rssBytes: process.status.rssBytes,
                                    slopeBytesPerHour: process.assessment.slopeBytesPerHour, etaSeconds: process.assessment.etaSeconds,

@@ -16,6 +16,11 @@ extension Monitor {
             row.targetSnapshots = stored
             rows.append(row)
         }
+        let time = now
+        for index in rows.indices {
+            guard let death = lastDeaths[rows[index].name] else { continue }
+            rows[index].lastDeath = ProcessDeath(pid: death.pid, cause: death.cause, secondsAgo: time - death.at, message: death.message)
+        }
         return rows
     }
 

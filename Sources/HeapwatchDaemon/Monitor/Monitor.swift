@@ -27,6 +27,9 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     /// them instead of starting a new episode, its `status` row shows the newest as its last
     /// capture, and a file of node's own already stored is not taken up again.
     var capturesByInstance: [ProcessIdentity: [(reason: CaptureReason?, at: Double, path: String, original: String)]] = [:]
+    /// Each target's latest process that died of memory (`ended`): pid, cause, when (monitor
+    /// seconds), and what was said of it after `TARGET pid PID `.
+    var lastDeaths: [String: (pid: Int32, cause: String, at: Double, message: String)] = [:]
     /// What an earlier run of the daemon recorded of each process instance (`seedHistory`), until
     /// the first discovery hands it to the instances still running.
     var resumable: [ProcessIdentity: (target: String, samples: [RecordedTrendSample])] = [:]
