@@ -144,6 +144,8 @@ private func resumeTrends<C: Clock>(monitor: Monitor<C>, history: HistoryBox, lo
     do {
         let ticks = try await store.recentTicks(since: wallNow - (await monitor.resumeHorizon))
         await monitor.seedHistory(ticks, wallNow: wallNow)
+        let deaths = try await store.recentEvents(kind: .outOfMemory, since: wallNow - Monitor<C>.deathsKeptSeconds)
+        await monitor.seedDeaths(deaths, wallNow: wallNow)
     } catch {
         logger.warning("cannot read the last run's samples from the history; each trend starts afresh: \(error)")
     }

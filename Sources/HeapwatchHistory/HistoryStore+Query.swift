@@ -70,12 +70,15 @@ extension HistoryStore {
             WHERE (target = ? OR target IS NULL) AND time_ms BETWEEN ? AND ?
             ORDER BY time_ms DESC, id DESC LIMIT ?
             """, arguments: [target, sinceMs, untilMs, limit])
-        return rows.reversed().map { row in
-            let details = (row[5] as String?).flatMap { text in
-                try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))
-            }
-            return HistoryEvent(time: Double(row[0] as Int64) / 1000, target: row[1], pid: (row[2] as Int64?).map { Int32(truncatingIfNeeded: $0) },
-                                kind: HistoryEvent.Kind(rawValue: row[3]), message: row[4], details: details)
+        return rows.reversed().map(event)
+    }
+
+    /// An event from a row of `time_ms, target, pid, kind, message, details`.
+    static func event(_ row: Row) -> HistoryEvent {
+        let details = (row[5] as String?).flatMap { text in
+            try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))
         }
+        return HistoryEvent(time: Double(row[0] as Int64) / 1000, target: row[1], pid: (row[2] as Int64?).map { Int32(truncatingIfNeeded: $0) },
+                            kind: HistoryEvent.Kind(rawValue: row[3]), message: row[4], details: details)
     }
 }

@@ -16,6 +16,18 @@ extension HistoryStore {
     /// Every raw sample of every target recorded at `since` (Unix seconds) or later, oldest first:
     /// a restarted daemon goes on from the trend of each process instance still running instead of
     /// judging it afresh from its first sample.
+    /// The events of `kind` since `since` (Unix seconds) of every target, oldest first: a restarted
+    /// daemon takes back its targets' latest deaths of memory from them.
+    public func recentEvents(kind: HistoryEvent.Kind, since: Double) async throws(HistoryError) -> [HistoryEvent] {
+        let sinceMs = Self.milliseconds(since)
+        return try await read("recent events") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT time_ms, target, pid, kind, message, details FROM event
+                WHERE kind = ? AND time_ms >= ? ORDER BY time_ms, id
+                """, arguments: [kind.rawValue, sinceMs]).map(Self.event)
+        }
+    }
+
     public func recentTicks(since: Double) async throws(HistoryError) -> [RecordedTick] {
         let sinceMs = Self.milliseconds(since)
         return try await read("recent samples") { db in

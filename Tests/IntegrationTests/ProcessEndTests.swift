@@ -73,6 +73,15 @@ extension IntegrationSuite {
             let chart = try daemon.ctl(["history", "oom"])
             #expect(chart.stdout.contains("X died of memory"), "\(chart.stdout)")
             #expect(try daemon.stop() == 0)
+
+            // A restarted daemon takes it back from the history.
+            let restarted = try DaemonUnderTest(targets: DaemonUnderTest.fastTarget("oom", tag: app.tag, extra: "capture = \"none\""),
+                                                interval: DaemonUnderTest.fastInterval, stateDirectory: daemon.stateDirectory)
+            let after = try #require(try restarted.statusJSON()["targets"] as? [[String: Any]])
+            let kept = try #require(after.first { $0["name"] as? String == "oom" }?["last_death"] as? [String: Any], "\(after)")
+            #expect(kept["pid"] as? Int == Int(app.pid) && kept["cause"] as? String == "oom_kill", "\(kept)")
+            #expect(kept["message"] as? String == death["message"] as? String, "\(kept)")
+            #expect(try restarted.stop() == 0)
         }
 
         /// FIELD-NOTES: in a cgroup the kernel kills node while it writes its own near-limit

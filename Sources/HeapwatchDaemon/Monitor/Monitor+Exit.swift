@@ -1,4 +1,5 @@
 import HeapwatchCore
+import HeapwatchHistory
 import HeapwatchTrend
 import Logging
 
@@ -33,6 +34,21 @@ extension Monitor {
                                    state: process.assessment.state.rawValue, rssBytes: process.status.rssBytes,
                                    slopeBytesPerHour: process.assessment.slopeBytesPerHour, etaSeconds: process.assessment.etaSeconds,
                                    cause: cause))
+    }
+
+    /// How long `status` shows a death of memory that a restarted daemon took from the history.
+    static var deathsKeptSeconds: Double { 86400 }
+
+    /// The deaths of memory an earlier run recorded in the history (`out_of_memory` events of the
+    /// last day, oldest first): each target's latest one, for `status`.
+    public func seedDeaths(_ events: [HistoryEvent], wallNow: Double) {
+        let time = now
+        for event in events where event.kind == .outOfMemory {
+            guard let target = event.target, let pid = event.pid, let cause = event.details?["cause"] else { continue }
+            let prefix = "\(target) pid \(pid) "
+            let message = event.message.hasPrefix(prefix) ? String(event.message.dropFirst(prefix.count)) : event.message
+            lastDeaths[target] = (pid, cause, time - (wallNow - event.time), message)
+        }
     }
 
     /// `last seen at RSS 148MiB (limit 150MiB), leaking, hits its cgroup limit (150MiB) in 20s`.

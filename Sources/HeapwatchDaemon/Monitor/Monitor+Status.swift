@@ -18,7 +18,7 @@ extension Monitor {
         }
         let time = now
         for index in rows.indices {
-            guard let death = lastDeaths[rows[index].name] else { continue }
+            guard let death = lastDeaths[rows[index].name], time - death.at <= Self.deathsKeptSeconds else { continue }
             rows[index].lastDeath = ProcessDeath(pid: death.pid, cause: death.cause, secondsAgo: time - death.at, message: death.message)
         }
         return rows
