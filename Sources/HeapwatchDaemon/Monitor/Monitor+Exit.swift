@@ -22,21 +22,22 @@ extension Monitor {
             logger.info("\(target) pid \(identity.pid) exited", metadata: metadata)
             return
         }
-        let message = "\(target) pid \(identity.pid) \(end.sentence); \(lastSeen(process, target: config.targets[process.targetIndex])); "
-            + evidence(of: identity, target: target)
+        // What is said after `TARGET pid PID `, which `status` shows under the target's name.
+        let said = "\(end.sentence); \(lastSeen(process, target: config.targets[process.targetIndex])); \(evidence(of: identity, target: target))"
+        let message = "\(target) pid \(identity.pid) \(said)"
         metadata[LogField.messageID] = "\(MessageID.outOfMemory)"
         metadata[LogField.cause] = "\(cause)"
         metadata[LogField.rssBytes] = "\(process.status.rssBytes)"
         metadata[LogField.state] = "\(process.assessment.state.rawValue)"
         logger.warning("\(message)", metadata: metadata)
-        lastDeaths[target] = (identity.pid, cause, time, String(message.dropFirst("\(target) pid \(identity.pid) ".count)))
+        lastDeaths[target] = (identity.pid, cause, time, said)
         events.publish(DaemonEvent(kind: .outOfMemory, target: target, pid: identity.pid, message: message,
                                    state: process.assessment.state.rawValue, rssBytes: process.status.rssBytes,
                                    slopeBytesPerHour: process.assessment.slopeBytesPerHour, etaSeconds: process.assessment.etaSeconds,
                                    cause: cause))
     }
 
-    /// How long `status` shows a death of memory that a restarted daemon took from the history.
+    /// How long `status` shows a death of memory (this run's, or one a restart read back from the history).
     static var deathsKeptSeconds: Double { 86400 }
 
     /// The deaths of memory an earlier run recorded in the history (`out_of_memory` events of the
