@@ -99,10 +99,11 @@ extension IntegrationSuite {
             #expect(warning.contains("over its cgroup limit 256MiB"), "\(warning)")
             let death = try Self.growUntilKilled(app, target: "tight", mb: 2, daemon: daemon)
             #expect(death.contains("HEAPWATCH_CAUSE=oom_kill"), "\(death)")
-            // Whatever node had begun is removed: it holds secrets and will never be finished.
-            try eventually(timeout: 20) {
-                ((try? FileManager.default.contentsOfDirectory(atPath: appDirectory.path)) ?? ["?"]).allSatisfy { !$0.hasPrefix("Heap.") }
-            }
+            // What node had begun is removed: it holds secrets and will never be finished.
+            let removed = try daemon.child.stderr.waitForLine(timeout: 20) { $0.contains("pid \(app.pid) exited while writing its own snapshot near its heap limit") }
+            #expect(removed.contains("the incomplete file was removed"), "\(removed)")
+            let files = try FileManager.default.contentsOfDirectory(atPath: appDirectory.path)
+            #expect(!files.contains { $0.hasPrefix("Heap.") }, "\(files)")
             #expect(try daemon.ctl(["snapshots", "tight"]).stdout.contains("no snapshots stored"))
             #expect(try daemon.stop() == 0)
         }

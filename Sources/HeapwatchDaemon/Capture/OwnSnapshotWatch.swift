@@ -27,6 +27,8 @@ struct OwnSnapshotWatch: Sendable {
     private(set) var known: Set<String>
     /// Files of this process that were there at the first look and are not yet handed on.
     private(set) var leftBefore: Set<String>
+    /// Whether its cgroup was checked for room to write them (`Monitor.warnIfTooTightForOwnSnapshots`).
+    var tightnessChecked = false
 
     /// A file's modification may be this much older than the process's start time, read to the
     /// clock tick from a boot time, and still not be the process's.

@@ -13,6 +13,8 @@ public final class HeapwatchMetrics: @unchecked Sendable {
     /// Gauges of each watched process; unregistered when the process goes.
     private var processGauges: [ProcessKey: ProcessGauges] = [:]
     private var counters: [String: Counter] = [:]
+    /// Targets whose counters are all registered (`registerCounters`).
+    private var countedTargets: Set<String> = []
     private let sampleDuration: DurationHistogram
     private let daemonRSS: Gauge
 
@@ -117,6 +119,7 @@ public final class HeapwatchMetrics: @unchecked Sendable {
     /// Every counter of `target`, at 0 until its first event: `increase()` in an alert rule sees
     /// the first one only when the series was there before it. Lock held.
     private func registerCounters(of target: String) {
+        guard countedTargets.insert(target).inserted else { return }
         for kind in DaemonEvent.Kind.allCases {
             guard let metric = Self.counted(kind) else { continue }
             for cause in metric.byCause ? Self.causes.map(Optional.some) : [nil] {

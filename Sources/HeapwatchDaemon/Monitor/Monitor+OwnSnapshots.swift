@@ -8,32 +8,34 @@ extension Monitor {
     /// The watch for a process started with `--heapsnapshot-near-heap-limit=N`, N > 0; nil for
     /// any other, or when heapwatchd cannot read where node writes them (said in a warning).
     /// `stored`: where the instance's stored snapshots came from (`SnapshotManifest.originalPath`).
-    /// A warning too when its cgroup is too tight for node to write them (`CaptureSafety.nearHeapLimitRisk`).
-    func ownSnapshotWatch(identity: ProcessIdentity, flags: NodeFlags, cgroup: CgroupMembership, target: TargetConfig,
-                          stored: Set<String>) -> OwnSnapshotWatch? {
+    func ownSnapshotWatch(identity: ProcessIdentity, flags: NodeFlags, target: String, stored: Set<String>) -> OwnSnapshotWatch? {
         guard lateSnapshots != nil, let count = flags.heapsnapshotNearHeapLimit, count > 0 else { return nil }
-        let metadata = fields(target.name, identity)
+        let metadata = fields(target, identity)
         do {
             let watch = try OwnSnapshotWatch(procFS: procFS, identity: identity, flags: flags, stored: stored)
-            let message = "\(target.name) pid \(identity.pid) writes up to \(count) heap snapshot\(count == 1 ? "" : "s") of its own near its heap limit "
+            let message = "\(target) pid \(identity.pid) writes up to \(count) heap snapshot\(count == 1 ? "" : "s") of its own near its heap limit "
                 + "(--heapsnapshot-near-heap-limit): heapwatchd moves each from \(watch.shownDirectory) into its store"
             logger.info("\(message)", metadata: metadata)
-            let cgroupLimit = cgroups.limits(of: cgroup).limitBytes
-            // V8 sizes its default heap from the smaller of the cgroup's limit and the host's memory.
-            let sizedFrom = [cgroupLimit, memTotal ?? (try? procFS.memTotal())].compactMap { $0 }.min()
-            if let heapLimit = flags.maxOldSpaceSizeMiB.map({ UInt64($0) << 20 }) ?? sizedFrom.map({ V8Defaults.oldSpaceBytes(memoryBytes: $0) }),
-               let risk = CaptureSafety.nearHeapLimitRisk(heapLimitBytes: heapLimit, cgroupLimit: cgroupLimit, factor: target.headroomFactor) {
-                logger.warning("\(target.name) pid \(identity.pid) writes heap snapshots of its own near its heap limit, but \(risk)",
-                               metadata: metadata)
-            }
             return watch
         } catch {
-            let message = "\(target.name) pid \(identity.pid) writes heap snapshots of its own near its heap limit "
+            let message = "\(target) pid \(identity.pid) writes heap snapshots of its own near its heap limit "
                 + "(--heapsnapshot-near-heap-limit), but heapwatchd cannot read where (\(error)): they stay in the app's "
                 + "directory, and they hold secrets"
             logger.warning("\(message)", metadata: metadata)
             return nil
         }
+    }
+
+    /// Once, at its first sample (its cgroup's limit and V8 heap limit judged): a warning when its
+    /// cgroup is too tight for node to write its own snapshots (`CaptureSafety.nearHeapLimitRisk`).
+    func warnIfTooTightForOwnSnapshots(_ process: inout WatchedProcess, target: TargetConfig) {
+        guard process.ownSnapshots?.tightnessChecked == false else { return }
+        process.ownSnapshots?.tightnessChecked = true
+        guard let heapLimit = process.judgedLimits.v8HeapLimitBytes,
+              let risk = CaptureSafety.nearHeapLimitRisk(heapLimitBytes: UInt64(heapLimit), cgroupLimit: process.cgroupLimits.limitBytes,
+                                                         factor: target.headroomFactor) else { return }
+        logger.warning("\(target.name) pid \(process.identity.pid) writes heap snapshots of its own near its heap limit, but \(risk)",
+                       metadata: fields(target.name, process.identity))
     }
 
     /// Hands a snapshot node began on its own since the last look to the collector, which stores

@@ -8,7 +8,7 @@ import Logging
 /// `CapturePlanner`); this actor holds their state and does the /proc reads.
 public actor Monitor<C: Clock> where C.Duration == Duration {
     var config: HeapwatchConfig
-    private var matcher: TargetMatcher
+    var matcher: TargetMatcher
     let procFS: ProcFS
     let cgroups: CgroupReader
     private let clock: C
@@ -18,7 +18,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     var watched: [ProcessIdentity: WatchedProcess] = [:]
     /// Processes looked at and not claimed, by pid: skipped while start time and comm stay the same
     /// (an `exec` changes comm, so `sh -c "exec node …"` is looked at again).
-    private var ignored: [Int32: (startTime: UInt64, comm: String)] = [:]
+    var ignored: [Int32: (startTime: UInt64, comm: String)] = [:]
     /// When automatic captures of each target were stored (monitor seconds), for `max_captures_per_day`.
     var automaticCaptures: [String: [Double]] = [:]
     /// The stored captures of each process instance (monitor seconds, why, the file, and where it
@@ -34,7 +34,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
     /// the first discovery hands it to the instances still running.
     var resumable: [ProcessIdentity: (target: String, samples: [RecordedTrendSample])] = [:]
     /// The host's MemTotal, read once: V8 sizes a heap from it when no cgroup limit applies.
-    var memTotal: UInt64?
+    private var memTotal: UInt64?
     /// When the daily cap was last logged per target, so it is said once an hour, not every tick.
     private var dailyCapLogged: [String: Double] = [:]
     public private(set) var lastTickCompleted: C.Instant?
@@ -89,10 +89,10 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         var jobs: [CaptureJob] = []
         let time = now
         // Processes of one service share a cgroup: its limits are read once per full read, as is
-        // its OOM-kill counter; the host's counter once a tick, after discovery (`ProcessEnd`).
+        // its OOM-kill counter; the host's counter once in a tick with full reads (`ProcessEnd`).
         var limitsByCgroup: [CgroupMembership: CgroupMemory] = [:]
         var oomKillsByCgroup: [CgroupMembership: UInt64?] = [:]
-        let hostOOMKills = watched.isEmpty ? nil : procFS.hostOOMKills()
+        var hostOOMKills: UInt64?? = nil
         // The host's free memory, once a tick, for the forecast's host limit; its size, once.
         let host = watched.isEmpty ? nil : try? procFS.hostMemory()
         let memAvailable = host?.available
@@ -135,8 +135,9 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                         process.oomKills.cgroup = cgroups.oomKills(of: process.cgroup)
                         oomKillsByCgroup[process.cgroup] = process.oomKills.cgroup
                     }
+                    if hostOOMKills == nil { hostOOMKills = .some(procFS.hostOOMKills()) }
+                    process.oomKills.host = hostOOMKills ?? nil
                 }
-                if !gone { process.oomKills.host = hostOOMKills }
             } catch {
                 gone = true
             }
@@ -155,6 +156,7 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
                 logger.info("\(target.name) pid \(identity.pid): trend resumed from \(recorded.count) samples (\(Units.formatDuration(span.rounded()))) an earlier run recorded: \(process.assessment.state.rawValue)",
                             metadata: fields(target.name, identity))
             }
+            warnIfTooTightForOwnSnapshots(&process, target: target)
             lookForOwnSnapshot(&process, target: target.name)
             // Node may have begun, since the last tick, the snapshot a timed-out capture owed: it
             // opens the file first, so this sample, read before the file was looked for, holds
@@ -329,86 +331,6 @@ public actor Monitor<C: Clock> where C.Duration == Duration {
         guard let process = candidates.max(by: { $0.status.rssBytes < $1.status.rssBytes }),
               let slope = process.assessment.slopeBytesPerHour, let floor = process.assessment.floorBytes else { return nil }
         return (slope, floor, process.assessment.spanSeconds, process.identity.pid)
-    }
-
-    // MARK: - Discovery
-
-    private func discover() {
-        let pidfilePIDs = readPidfiles()
-        let namedByPidfile = Set(pidfilePIDs.values.flatMap { $0 })
-        guard let pids = try? procFS.pids() else {
-            logger.error("cannot list \(procFS.root); is /proc mounted?")
-            return
-        }
-        // A watched pid is not read again: its instance ends when a read through its directory fd
-        // fails, and a newer process that reuses the pid is examined on the next tick.
-        let watchedByPID = Dictionary(watched.keys.map { ($0.pid, $0) }, uniquingKeysWith: { first, _ in first })
-        var present = Set<ProcessIdentity>()
-        var presentPIDs = Set<Int32>()
-        for pid in pids {
-            presentPIDs.insert(pid)
-            if let identity = watchedByPID[pid] { present.insert(identity); continue }
-            guard let stat = try? procFS.stat(pid) else { continue }
-            let identity = ProcessIdentity(pid: pid, startTime: stat.startTime)
-            if let seen = ignored[pid], seen.startTime == stat.startTime, seen.comm == stat.comm,
-               !namedByPidfile.contains(pid) { continue }
-            if let process = examine(identity: identity, pidfilePIDs: pidfilePIDs) {
-                watched[identity] = process
-                present.insert(identity)
-                let target = config.targets[process.targetIndex]
-                logger.info("watching \(target.name) pid \(pid): \(process.arguments.joined(separator: " ").prefix(200))",
-                            metadata: fields(target.name, identity))
-            } else {
-                ignored[pid] = (stat.startTime, stat.comm)
-            }
-        }
-        for (identity, process) in watched where !present.contains(identity) {
-            ended(process, target: config.targets[process.targetIndex].name)
-            watched[identity] = nil
-        }
-        ignored = ignored.filter { presentPIDs.contains($0.key) }
-        // What an earlier run recorded is for the processes running when this one starts.
-        resumable = [:]
-        capturesByInstance = capturesByInstance.filter { present.contains($0.key) }
-    }
-
-    private func examine(identity: ProcessIdentity, pidfilePIDs: [Int: Set<Int32>]) -> WatchedProcess? {
-        let pid = identity.pid
-        // Kernel threads have an empty command line.
-        guard let arguments = try? procFS.arguments(pid), !arguments.isEmpty else { return nil }
-        let membership = (try? procFS.cgroup(pid)) ?? CgroupMembership()
-        let discovered = DiscoveredProcess(identity: identity, arguments: arguments,
-                                           executableName: procFS.executableName(pid, arguments: arguments), cgroup: membership)
-        guard let index = matcher.target(for: discovered, pidfilePIDs: pidfilePIDs),
-              let directory = try? ProcessDirectory(procFS: procFS, identity: identity) else { return nil }
-        let environment = (try? procFS.environment(pid)) ?? []
-        let flags = NodeFlags.parse(arguments: arguments, nodeOptions: NulList.value(of: "NODE_OPTIONS", inEnvironment: environment))
-        let target = config.targets[index]
-        let policy = Self.policy(target)
-        var planner = CapturePlanner(policy: policy)
-        let past = capturesByInstance[identity] ?? []
-        planner.restore(past.map { ($0.reason, $0.at) }, now: now)
-        var process = WatchedProcess(identity: identity, targetIndex: index, directory: directory, arguments: arguments,
-                                     flags: flags, cgroup: membership, tracker: TrendTracker(policy: policy), planner: planner)
-        if let newest = past.max(by: { SnapshotNaming.precedes($0.at, $0.path, $1.at, $1.path) }) {
-            process.lastCapture = CaptureOutcome.storedSummary(newest.path)
-        }
-        process.recorded = recordedSamples(of: identity, target: target)
-        process.ownSnapshots = ownSnapshotWatch(identity: identity, flags: flags, cgroup: membership, target: target,
-                                                stored: Set(past.map(\.original)))
-        return process
-    }
-
-    private func readPidfiles() -> [Int: Set<Int32>] {
-        var result: [Int: Set<Int32>] = [:]
-        for (index, target) in config.targets.enumerated() {
-            for case .pidfile(let path) in target.matchers {
-                if let text = try? Sys.readText(path), let pid = TargetMatcher.parsePidfile(text) {
-                    result[index, default: []].insert(pid)
-                }
-            }
-        }
-        return result
     }
 
     // MARK: - Daily cap
